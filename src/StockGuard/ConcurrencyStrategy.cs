@@ -1,0 +1,26 @@
+namespace StockGuard;
+
+/// <summary>
+/// How a database store keeps concurrent buyers from overselling. Every strategy is safe; they differ
+/// in cost under contention. The in-memory store locks items in memory and ignores the choice.
+/// </summary>
+public enum ConcurrencyStrategy
+{
+    /// <summary>
+    /// One conditional statement per line: <c>UPDATE … WHERE available &gt;= @quantity</c>. The database
+    /// re-checks the condition after waiting for the row lock. The fastest safe path.
+    /// </summary>
+    Atomic,
+
+    /// <summary>
+    /// <c>SELECT … FOR UPDATE</c> on the order's rows in key order, check, update, commit. One round trip
+    /// more; the lock is held through the transaction.
+    /// </summary>
+    Pessimistic,
+
+    /// <summary>
+    /// Read the rows with their version, then <c>UPDATE … WHERE version = @version</c>; retry a lost race
+    /// with bounded, jittered back-off, then fail with <see cref="ConcurrencyConflictException"/>.
+    /// </summary>
+    Optimistic,
+}

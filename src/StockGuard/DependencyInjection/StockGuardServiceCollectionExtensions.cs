@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StockGuard;
+using StockGuard.DependencyInjection;
+using StockGuard.InMemory;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers StockGuard in a service collection.</summary>
+public static class StockGuardServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
+    /// validation at start-up, and the hosted sweeper of expired holds. Chain a store: <c>.UseInMemory()</c>,
+    /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets <see cref="StockGuardOptions"/>; optional.</param>
+    /// <returns>A builder that store packages extend.</returns>
+    public static IStockGuardBuilder AddStockGuard(this IServiceCollection services, Action<StockGuardOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<StockGuardOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockGuardOptions>, StockGuardOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSweeper>());
+        return new StockGuardBuilder(services);
+    }
+
+    /// <summary>Uses the <see cref="InMemoryStockStore"/>: for tests, benchmarks and single-process apps. Replaces any store registered before.</summary>
+    /// <param name="builder">The StockGuard builder.</param>
+    /// <param name="configure">Sets <see cref="InMemoryStockStoreOptions"/>; optional.</param>
+    /// <returns>The builder.</returns>
+    public static IStockGuardBuilder UseInMemory(this IStockGuardBuilder builder, Action<InMemoryStockStoreOptions>? configure = null) =>
+        builder.UseStore(configure, static (sp, options) => new InMemoryStockStore(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<InMemoryStockStore>>()));
+
+    /// <summary>
+    /// Registers a store as the singleton <see cref="IStockStore"/>, with its options validated at start-up.
+    /// Store packages build their <c>Use…</c> methods on this.
+    /// </summary>
+    /// <typeparam name="TOptions">The store's options.</typeparam>
+    /// <param name="builder">The StockGuard builder.</param>
+    /// <param name="configure">Sets the options; optional.</param>
+    /// <param name="factory">Creates the store from the service provider and the validated options.</param>
+    /// <returns>The builder.</returns>
+    public static IStockGuardBuilder UseStore<TOptions>(this IStockGuardBuilder builder, Action<TOptions>? configure, Func<IServiceProvider, TOptions, IStockStore> factory)
+        where TOptions : StockStoreOptions
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        var options = builder.Services.AddOptions<TOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, StockStoreOptionsValidator<TOptions>>());
+        builder.Services.RemoveAll<IStockStore>();
+        builder.Services.AddSingleton(sp => factory(sp, sp.GetRequiredService<IOptions<TOptions>>().Value));
+        return builder;
+    }
+}

@@ -1,0 +1,123 @@
+namespace StockGuard;
+
+/// <summary>The base of every exception StockGuard throws for misuse or infrastructure failure.
+/// A lack of stock is never an exception: it is a refused result.</summary>
+public abstract class StockGuardException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What happened and why.</param>
+    /// <param name="innerException">The underlying failure, if any.</param>
+    protected StockGuardException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>A request named a stock item the store does not hold. Nothing was changed.</summary>
+public sealed class StockItemNotFoundException : StockGuardException
+{
+    /// <summary>Creates the exception for <paramref name="key"/>.</summary>
+    /// <param name="key">The unknown item.</param>
+    public StockItemNotFoundException(StockKey key)
+        : base($"The stock item '{key}' does not exist. Receive stock for it first. Nothing was changed.") => Key = key;
+
+    /// <summary>The unknown item.</summary>
+    public StockKey Key { get; }
+}
+
+/// <summary>A request named a hold the store does not know (never made, or purged after its retention period).</summary>
+public sealed class HoldNotFoundException : StockGuardException
+{
+    /// <summary>Creates the exception for <paramref name="holdId"/>.</summary>
+    /// <param name="holdId">The unknown hold.</param>
+    public HoldNotFoundException(Guid holdId)
+        : base($"The hold {holdId} does not exist (never made, or purged after its retention period). Nothing was changed.") => HoldId = holdId;
+
+    /// <summary>The unknown hold.</summary>
+    public Guid HoldId { get; }
+}
+
+/// <summary>A hold was asked to do what its state forbids, such as confirming a released hold. Nothing was changed.</summary>
+public sealed class HoldStateException : StockGuardException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="holdId">The hold.</param>
+    /// <param name="state">The hold's state.</param>
+    /// <param name="attempted">What was asked.</param>
+    public HoldStateException(Guid holdId, HoldState state, string attempted)
+        : base($"Cannot {attempted} the hold {holdId}: it is {state}. Nothing was changed.")
+    {
+        HoldId = holdId;
+        State = state;
+    }
+
+    /// <summary>The hold.</summary>
+    public Guid HoldId { get; }
+
+    /// <summary>The hold's state when the request arrived.</summary>
+    public HoldState State { get; }
+}
+
+/// <summary>An idempotency key was reused for a different request. Nothing was changed.</summary>
+public sealed class IdempotencyConflictException : StockGuardException
+{
+    /// <summary>Creates the exception for <paramref name="idempotencyKey"/>.</summary>
+    /// <param name="idempotencyKey">The reused key.</param>
+    public IdempotencyConflictException(string idempotencyKey)
+        : base($"The idempotency key '{idempotencyKey}' was already used for a different request. Use a new key for a new request. Nothing was changed.")
+        => IdempotencyKey = idempotencyKey;
+
+    /// <summary>The reused key.</summary>
+    public string IdempotencyKey { get; }
+}
+
+/// <summary>The optimistic strategy lost the race for an item on every attempt. Nothing was changed; the request may be retried.</summary>
+public sealed class ConcurrencyConflictException : StockGuardException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="attempts">How many attempts were made.</param>
+    public ConcurrencyConflictException(int attempts)
+        : base($"Other writers changed the stock items on each of {attempts} attempts. Nothing was changed; retry later or use the atomic or pessimistic strategy for contended items.")
+        => Attempts = attempts;
+
+    /// <summary>How many attempts were made.</summary>
+    public int Attempts { get; }
+}
+
+/// <summary>
+/// The store could not complete the operation: the database was unreachable, the connection broke, a lock or
+/// statement timed out, or a deadlock was detected. The operation took effect entirely or not at all; when
+/// <see cref="OutcomeUnknown"/> is set, retry with the same idempotency key to learn which.
+/// </summary>
+public class StockStoreException : StockGuardException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What failed.</param>
+    /// <param name="innerException">The driver's exception.</param>
+    /// <param name="isTransient">Whether a retry may succeed.</param>
+    /// <param name="outcomeUnknown">Whether the failure came after the commit was sent, so the change may have been applied.</param>
+    public StockStoreException(string message, Exception? innerException, bool isTransient, bool outcomeUnknown = false)
+        : base(message, innerException)
+    {
+        IsTransient = isTransient;
+        OutcomeUnknown = outcomeUnknown;
+    }
+
+    /// <summary>Whether a retry may succeed.</summary>
+    public bool IsTransient { get; }
+
+    /// <summary>Whether the commit was sent before the failure, so the change may have been applied.</summary>
+    public bool OutcomeUnknown { get; }
+}
+
+/// <summary>A lock wait or statement exceeded its time limit. Nothing was changed; the request may be retried.</summary>
+public sealed class StockStoreTimeoutException : StockStoreException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What timed out.</param>
+    /// <param name="innerException">The driver's exception.</param>
+    public StockStoreTimeoutException(string message, Exception? innerException)
+        : base(message, innerException, isTransient: true)
+    {
+    }
+}

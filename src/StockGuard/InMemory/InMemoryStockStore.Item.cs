@@ -1,0 +1,170 @@
+namespace StockGuard.InMemory;
+
+public sealed partial class InMemoryStockStore
+{
+    /// <summary>One stock item's state. Every member is used under <c>lock (item)</c>.</summary>
+    private sealed class Item(StockKey key)
+    {
+        // The live holds on this item: hold id → (units, expiry). Reserved is their sum, kept incrementally.
+        private Dictionary<Guid, (int Quantity, DateTimeOffset ExpiresAt)>? _holds;
+        private DateTimeOffset _nextExpiry = DateTimeOffset.MaxValue;
+
+        public StockKey Key { get; } = key;
+
+        public long OnHand { get; set; }
+
+        public long Reserved { get; private set; }
+
+        public long SafetyStock { get; set; }
+
+        public long BackorderLimit { get; set; }
+
+        public long LowStockThreshold { get; set; }
+
+        public long Version { get; set; }
+
+        public long Sellable => OnHand - Reserved - SafetyStock + BackorderLimit;
+
+        public StockLevel Snapshot() => new(Key, OnHand, Reserved, SafetyStock, BackorderLimit, LowStockThreshold, Version);
+
+        public bool HasHold(Guid id) => _holds is not null && _holds.ContainsKey(id);
+
+        public void AddHold(Guid id, int quantity, DateTimeOffset expiresAt)
+        {
+            (_holds ??= []).Add(id, (quantity, expiresAt));
+            Reserved += quantity;
+            Version++;
+            if (expiresAt < _nextExpiry)
+            {
+                _nextExpiry = expiresAt;
+            }
+        }
+
+        public void RemoveHold(Guid id)
+        {
+            if (_holds is not null && _holds.Remove(id, out var entry))
+            {
+                Reserved -= entry.Quantity;
+                Version++;
+            }
+        }
+
+        public void ExtendHold(Guid id, DateTimeOffset expiresAt)
+        {
+            var entry = _holds![id];
+            _holds[id] = (entry.Quantity, expiresAt);
+            Version++;
+
+            // _nextExpiry may now be earlier than any real expiry; the next Prune recomputes it.
+        }
+
+        /// <summary>
+        /// Drops the entries of holds past their expiry, so an expired hold never blocks a buyer even before
+        /// the sweep reaches it. Costs one comparison unless a hold has expired.
+        /// </summary>
+        public void Prune(DateTimeOffset now)
+        {
+            if (now < _nextExpiry || _holds is null)
+            {
+                return;
+            }
+
+            var next = DateTimeOffset.MaxValue;
+            List<Guid>? expired = null;
+            foreach (var (id, entry) in _holds)
+            {
+                if (now >= entry.ExpiresAt)
+                {
+                    (expired ??= []).Add(id);
+                }
+                else if (entry.ExpiresAt < next)
+                {
+                    next = entry.ExpiresAt;
+                }
+            }
+
+            if (expired is not null)
+            {
+                foreach (var id in expired)
+                {
+                    Reserved -= _holds[id].Quantity;
+                    _holds.Remove(id);
+                }
+
+                Version++;
+            }
+
+            _nextExpiry = next;
+        }
+    }
+
+    /// <summary>One hold. Every mutable member is used under <c>lock (hold)</c>.</summary>
+    private sealed class Hold(Guid id, StockLine[] lines, DateTimeOffset createdAt, DateTimeOffset expiresAt, string? reference)
+    {
+        public Guid Id { get; } = id;
+
+        public StockLine[] Lines { get; } = lines;
+
+        public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
+
+        public HoldState State { get; set; } = HoldState.Active;
+
+        public DateTimeOffset FinishedAt { get; set; }
+
+        public StockHold Snapshot(DateTimeOffset now) => new(
+            Id,
+            Lines,
+            createdAt,
+            ExpiresAt,
+            State == HoldState.Active && now >= ExpiresAt ? HoldState.Expired : State,
+            reference);
+    }
+
+    /// <summary>Locks the items of an order in key order, so that two orders over the same items never deadlock.</summary>
+    private readonly struct LockSet : IDisposable
+    {
+        private readonly Item[] _ordered;
+
+        private LockSet(Item[] ordered) => _ordered = ordered;
+
+        public static LockSet Enter(Item[] items)
+        {
+            Item[] ordered;
+            if (items.Length == 1)
+            {
+                ordered = items;
+            }
+            else
+            {
+                ordered = (Item[])items.Clone();
+                Array.Sort(ordered, static (a, b) => a.Key.CompareTo(b.Key));
+            }
+
+            var taken = 0;
+            try
+            {
+                for (; taken < ordered.Length; taken++)
+                {
+                    Monitor.Enter(ordered[taken]);
+                }
+            }
+            catch
+            {
+                Exit(ordered, taken);
+                throw;
+            }
+
+            return new LockSet(ordered);
+        }
+
+        public void Dispose() => Exit(_ordered, _ordered.Length);
+
+        private static void Exit(Item[] ordered, int count)
+        {
+            for (var i = count - 1; i >= 0; i--)
+            {
+                Monitor.Exit(ordered[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace StockGuard;
+
+/// <summary>Why on-hand stock changed, as written to a store's movement ledger.</summary>
+public enum StockMovementKind
+{
+    /// <summary>Units received from a supplier or transfer.</summary>
+    Receipt,
+
+    /// <summary>Units a customer sent back.</summary>
+    Return,
+
+    /// <summary>Units sold directly (deducted).</summary>
+    Sale,
+
+    /// <summary>A counted correction.</summary>
+    Adjustment,
+
+    /// <summary>Units of a confirmed hold, sold.</summary>
+    HoldConfirmed,
+}

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace StockGuard;
+
+/// <summary>
+/// What every write to a store carries beside its own data: an optional idempotency key, a reference for
+/// the movement ledger, and an optional override of the store's concurrency strategy.
+/// </summary>
+public abstract class StockRequest
+{
+    private protected StockRequest()
+    {
+    }
+
+    /// <summary>
+    /// A key that makes the request take effect at most once: a retry with the same key and the same request
+    /// returns the first result (<see cref="StockChangeResult.IsReplay"/> is set); the same key with a different
+    /// request throws <see cref="IdempotencyConflictException"/>. Up to 128 characters. Keys are kept for the
+    /// store's idempotency retention period.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key is empty, white space, too long or has control characters.</exception>
+    public string? IdempotencyKey
+    {
+        get;
+        init => field = Guard.OptionalText(value, Guard.MaxIdempotencyKeyLength, nameof(IdempotencyKey), "idempotency key");
+    }
+
+    /// <summary>What caused the change (an order number, a delivery note), written to the movement ledger. Up to 200 characters.</summary>
+    public string? Reference
+    {
+        get;
+        init => field = Guard.OptionalText(value, Guard.MaxReferenceLength, nameof(Reference), "reference");
+    }
+
+    /// <summary>The concurrency strategy for this call, or <see langword="null"/> for the store's default.</summary>
+    public ConcurrencyStrategy? Strategy { get; init; }
+
+    /// <summary>The kind of operation, as written to the movement ledger and telemetry.</summary>
+    internal abstract StockOperation Operation { get; }
+
+    /// <summary>
+    /// A stable SHA-256 of everything the request asks for (not its idempotency key or strategy): an
+    /// idempotency ledger stores it with the key to tell a retry from a different request under the same key.
+    /// </summary>
+    public string GetFingerprint()
+    {
+        var text = new StringBuilder(64);
+        text.Append(Operation).Append('\n').Append(Reference).Append('\n');
+        AppendFingerprint(text);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private protected abstract void AppendFingerprint(StringBuilder text);
+
+    private protected static void AppendLines(StringBuilder text, IReadOnlyList<StockLine> lines)
+    {
+        // Length-prefixed so that no SKU can forge another request's text.
+        foreach (var line in lines.OrderBy(l => l.Key))
+        {
+            text.Append(line.Key.Sku.Length).Append(':').Append(line.Key.Sku)
+                .Append(line.Key.Location.Length).Append(':').Append(line.Key.Location)
+                .Append('=').Append(line.Quantity).Append('\n');
+        }
+    }
+}
+
+/// <summary>The kinds of operation, for the movement ledger and telemetry.</summary>
+internal enum StockOperation
+{
+    Deduct,
+    Receive,
+    Return,
+    Adjust,
+    Reserve,
+    Confirm,
+    Release,
+    Expire,
+    Extend,
+    SetPolicy,
+}

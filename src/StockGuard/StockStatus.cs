@@ -1,0 +1,17 @@
+namespace StockGuard;
+
+/// <summary>What a shop shows for an item, derived from its <see cref="StockLevel"/>.</summary>
+public enum StockStatus
+{
+    /// <summary>More than <see cref="StockLevel.LowStockThreshold"/> units are available.</summary>
+    InStock,
+
+    /// <summary>Some units are available, no more than <see cref="StockLevel.LowStockThreshold"/>.</summary>
+    Low,
+
+    /// <summary>Nothing is available now, but the item may still be sold on backorder or pre-order.</summary>
+    Backorder,
+
+    /// <summary>Nothing can be sold.</summary>
+    OutOfStock,
+}
