@@ -137,7 +137,7 @@ internal abstract class SqlDialect
         {
             var expired = $"FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now";
             return
-                $"INSERT INTO {Movements} (at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+                $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
                 $"SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL {expired};\n" +
                 $"UPDATE {Items} SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) {expired}), version = version + 1 " +
                 $"WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 {expired});\n" +
@@ -148,7 +148,7 @@ internal abstract class SqlDialect
 
     /// <summary>(<c>@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note</c>): one movement row.</summary>
     public virtual string InsertMovement =>
-        $"INSERT INTO {Movements} (at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
         "VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note)";
 
     // ---- Holds -------------------------------------------------------------------------------------------------
