@@ -26,6 +26,16 @@ public sealed partial class ConventionTests
     }
 
     [Test]
+    public void Every_store_package_has_its_own_test_project()
+    {
+        var untested = PackageNames()
+            .Where(name => name is not "StockGuard" and not "StockGuard.Sql")
+            .Where(name => !File.Exists(Path.Combine(RepositoryRoot, "tests", name + ".Tests", name + ".Tests.csproj")));
+
+        untested.Should().BeEmpty("each store closes the shared contract suite in a test project of its own");
+    }
+
+    [Test]
     public void Public_classes_are_sealed_unless_a_public_class_derives_from_them()
     {
         var types = PackageAssemblies().SelectMany(a => a.GetExportedTypes()).ToList();
@@ -56,8 +66,7 @@ public sealed partial class ConventionTests
         {
             foreach (Match match in AwaitPattern().Matches(text))
             {
-                var statementEnd = text.IndexOfAny([';', '{'], match.Index);
-                var statement = text[match.Index..(statementEnd < 0 ? text.Length : statementEnd)];
+                var statement = text[match.Index..StatementEnd(text, match.Index)];
                 if (!statement.Contains(".ConfigureAwait(false)", StringComparison.Ordinal) && !statement.Contains("Task.Yield()", StringComparison.Ordinal))
                 {
                     missing.Add($"{file}:{LineOf(text, match.Index)}: {statement.Trim()}");
@@ -95,6 +104,36 @@ public sealed partial class ConventionTests
     /// <summary>Blanks out comments and string literals, keeping line breaks so line numbers stay right.</summary>
     private static string StripCommentsAndStrings(string source) =>
         CommentOrStringPattern().Replace(source, m => new string(m.Value.Select(c => c == '\n' ? '\n' : ' ').ToArray()));
+
+    /// <summary>Where the statement starting at <paramref name="start"/> ends: the first ';' or block '{' outside brackets.</summary>
+    private static int StatementEnd(string text, int start)
+    {
+        var depth = 0;
+        for (var i = start; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '(' or '[':
+                    depth++;
+                    break;
+                case ')' or ']':
+                    depth--;
+                    break;
+                case '{' when depth == 0 && (i == 0 || text[..i].TrimEnd().EndsWith(')')):
+                    return i;
+                case '{':
+                    depth++;
+                    break;
+                case '}':
+                    depth--;
+                    break;
+                case ';' when depth == 0:
+                    return i;
+            }
+        }
+
+        return text.Length;
+    }
 
     private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
 

@@ -1,0 +1,37 @@
+using System.Reflection;
+
+namespace StockGuard.Testing;
+
+/// <summary>Finds which concurrency strategies a test assembly closes the contract suite for.</summary>
+public static class ContractCoverage
+{
+    /// <summary>
+    /// The strategies of the providers of every closed <see cref="StockStoreContractTests{TProvider}"/> in
+    /// <paramref name="testAssembly"/>, read from the provider's public <c>Strategy</c> property.
+    /// </summary>
+    /// <param name="testAssembly">A provider's test assembly.</param>
+    public static IReadOnlySet<ConcurrencyStrategy> ClosedStrategies(Assembly testAssembly)
+    {
+        ArgumentNullException.ThrowIfNull(testAssembly);
+        var strategies = new HashSet<ConcurrencyStrategy>();
+        foreach (var type in testAssembly.GetTypes().Where(t => !t.IsAbstract))
+        {
+            for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                if (baseType.IsGenericType && baseType.GetGenericTypeDefinition() == typeof(StockStoreContractTests<>))
+                {
+                    var provider = baseType.GetGenericArguments()[0];
+                    if (provider.GetProperty("Strategy", BindingFlags.Public | BindingFlags.Instance) is { } property
+                        && property.GetValue(Activator.CreateInstance(provider)) is ConcurrencyStrategy strategy)
+                    {
+                        strategies.Add(strategy);
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return strategies;
+    }
+}
