@@ -1,4 +1,5 @@
 using StockGuard.InMemory;
+using StockGuard.PostgreSql;
 
 namespace StockGuard.Benchmarks.Load;
 
@@ -43,6 +44,16 @@ internal static class LoadTargets
             ["inmemory"],
             AlwaysAvailable,
             spec => new StockStoreTarget(spec, _ => Task.FromResult<IStockStore>(new InMemoryStockStore()))),
+        ["postgres"] = new(
+            "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource, schema stockguard",
+            ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/atomic+idem"],
+            ServerSettings.ProbePostgresAsync,
+            spec => new StockStoreTarget(spec, async cancellationToken =>
+            {
+                var store = new PostgreSqlStockStore(ServerSettings.PostgresDataSource);
+                await store.EnsureSchemaAsync(cancellationToken);
+                return store;
+            }, "PostgreSQL")),
         ["raw-postgres"] = new(
             "baseline, no library: one conditional UPDATE ... RETURNING through plain Npgsql",
             ["raw-postgres"],

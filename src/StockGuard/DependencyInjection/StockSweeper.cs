@@ -9,31 +9,53 @@ namespace StockGuard.DependencyInjection;
 internal sealed partial class StockSweeper(IServiceProvider services, IOptions<StockGuardOptions> options, TimeProvider time, ILogger<StockSweeper> logger)
     : BackgroundService
 {
+    private PeriodicTimer? _timer;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The timer starts with the host, not when ExecuteAsync first runs on the thread pool, so the first
+        // sweep comes one interval after start whatever the scheduling.
+        if (options.Value.EnableSweeper)
+        {
+            _timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.EnableSweeper)
+        if (_timer is null)
         {
             return;
         }
 
         var store = services.GetService<IStockStore>()
             ?? throw new InvalidOperationException("AddStockGuard() registered no stock store: chain a store, e.g. .UseInMemory() or .UseSqlite(…).");
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (await _timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await Task.Delay(options.Value.SweepInterval, time, stoppingToken).ConfigureAwait(false);
-                await store.SweepAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await store.SweepAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is StockGuardException or InvalidOperationException or TimeoutException or System.Data.Common.DbException)
+                {
+                    // A failed sweep is retried at the next interval; expired holds never block buyers meanwhile.
+                    LogSweepFailed(logger, ex);
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is StockGuardException or InvalidOperationException or TimeoutException or System.Data.Common.DbException)
-            {
-                // A failed sweep is retried at the next interval; expired holds never block buyers meanwhile.
-                LogSweepFailed(logger, ex);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping.
         }
     }
 

@@ -1,0 +1,62 @@
+using System.Net.Sockets;
+using Npgsql;
+using StockGuard.Sql;
+
+namespace StockGuard.PostgreSql;
+
+/// <summary>PostgreSQL's SQL text and error codes. Under READ COMMITTED an <c>UPDATE</c> re-checks its <c>WHERE</c> on the newest row version after a lock wait, which makes the atomic strategy safe.</summary>
+internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
+{
+    private static readonly Lazy<string> Script = new(() =>
+    {
+        using var stream = typeof(PostgreSqlDialect).Assembly.GetManifestResourceStream("StockGuard.PostgreSql.Schema.sql")
+            ?? throw new InvalidOperationException("The embedded PostgreSQL schema script is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    public override string StoreName => "postgresql";
+
+    public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public override string SchemaScript => Script.Value.Replace("\"stockguard\"", Quote(Schema), StringComparison.Ordinal);
+
+    public override string UpsertReceipt => ReturningItem(
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
+        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +
+        "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + EXCLUDED.on_hand, version = i.version + 1");
+
+    public override string UpsertPolicy => ReturningItem(
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
+        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
+        "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, " +
+        "low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1");
+
+    /// <summary>One statement (so it batches): the lines are released, their movements written and the item's count lowered together.</summary>
+    public override string ReleaseExpiredLines =>
+        $"WITH freed AS (UPDATE {HoldLines} l SET released = TRUE FROM {Holds} h " +
+        "WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now " +
+        "RETURNING l.hold_id, l.sku, l.location, l.quantity, h.reference), " +
+        $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+        "SELECT @now, sku, location, 'hold_expired', 0, -quantity, hold_id, reference, NULL FROM freed) " +
+        $"UPDATE {Items} SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + 1 " +
+        "WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed)";
+
+    public override string TryInsertIdempotencyKey =>
+        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
+        "ON CONFLICT (idempotency_key) DO NOTHING";
+
+    public override string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
+
+    public override SqlFailure Classify(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } => SqlFailure.Timeout,
+        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => SqlFailure.Retryable,
+        PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) => SqlFailure.ConnectionBroken,
+        PostgresException => SqlFailure.Other,
+        TimeoutException or { InnerException: TimeoutException } => SqlFailure.Timeout,
+        IOException or SocketException or { InnerException: IOException or SocketException } => SqlFailure.ConnectionBroken,
+        NpgsqlException { IsTransient: true } => SqlFailure.ConnectionBroken,
+        _ => SqlFailure.Other,
+    };
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using StockGuard.Sql;
+
+namespace StockGuard.PostgreSql;
+
+/// <summary>
+/// A stock store in PostgreSQL: safe for any number of app servers sharing one database. Each operation is one
+/// short transaction under READ COMMITTED; see <see cref="SqlStockStoreOptions.Strategy"/> for how concurrent
+/// buyers are kept from overselling. Works without dependency injection:
+/// <c>await using var store = new PostgreSqlStockStore(connectionString);</c>.
+/// </summary>
+public sealed class PostgreSqlStockStore : SqlStockStore
+{
+    /// <summary>Creates a store over <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
+    /// <param name="dataSource">The Npgsql data source (connection pool).</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>. The database's clock is never used.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none. Connection strings are never logged.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the schema name is not a plain identifier.</exception>
+    public PostgreSqlStockStore(NpgsqlDataSource dataSource, PostgreSqlStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<PostgreSqlStockStore>? logger = null)
+        : this(dataSource, false, options ?? new PostgreSqlStockStoreOptions(), timeProvider, logger)
+    {
+    }
+
+    /// <summary>Creates a store with its own connection pool for <paramref name="connectionString"/>, released when the store is disposed.</summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the schema name is not a plain identifier.</exception>
+    public PostgreSqlStockStore(string connectionString, PostgreSqlStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<PostgreSqlStockStore>? logger = null)
+        : this(CreateDataSource(connectionString, options ??= new PostgreSqlStockStoreOptions()), true, options, timeProvider, logger)
+    {
+    }
+
+    private PostgreSqlStockStore(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
+        : base(dataSource, ownsDataSource, new PostgreSqlDialect(Validated(options).Schema), options, timeProvider, logger)
+    {
+    }
+
+    private static PostgreSqlStockStoreOptions Validated(PostgreSqlStockStoreOptions options)
+    {
+        options.ThrowIfInvalid();
+        return options;
+    }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString, PostgreSqlStockStoreOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        options.ThrowIfInvalid();
+        return NpgsqlDataSource.Create(connectionString);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace StockGuard.Sql;
+
+/// <summary>The JSON form of stored first results, for the idempotency ledger. Field names are short and stable: stored rows outlive versions.</summary>
+internal static class ResultJson
+{
+    public static string Write(StockChangeResult result) =>
+        JsonSerializer.Serialize(new ChangeDto(result.Succeeded, Levels(result.Levels), Shorts(result.ShortLines)), ResultJsonContext.Default.ChangeDto);
+
+    public static string Write(ReserveResult result) =>
+        JsonSerializer.Serialize(
+            new ReserveDto(
+                result.Hold is { } h ? new HoldDto(h.Id, [.. h.Lines.Select(l => new LineDto(l.Key.Sku, l.Key.Location, l.Quantity))], h.CreatedAt, h.ExpiresAt, h.State, h.Reference) : null,
+                Levels(result.Levels),
+                Shorts(result.ShortLines)),
+            ResultJsonContext.Default.ReserveDto);
+
+    public static StockChangeResult ReadChange(string json)
+    {
+        var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.ChangeDto) ?? throw Corrupt();
+        return new StockChangeResult(dto.Ok, Levels(dto.Levels), Shorts(dto.Short)) { IsReplay = true };
+    }
+
+    public static ReserveResult ReadReserve(string json)
+    {
+        var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.ReserveDto) ?? throw Corrupt();
+        var hold = dto.Hold is { } h
+            ? new StockHold(h.Id, [.. h.Lines.Select(l => new StockLine(new StockKey(l.Sku, l.Loc), l.Qty))], h.Created, h.Expires, h.State, h.Ref)
+            : null;
+        return new ReserveResult(hold, Levels(dto.Levels), Shorts(dto.Short)) { IsReplay = true };
+    }
+
+    private static InvalidOperationException Corrupt() => new("A stored idempotency result is empty or not the JSON this library writes.");
+
+    private static List<LevelDto> Levels(IReadOnlyList<StockLevel> levels) =>
+        [.. levels.Select(l => new LevelDto(l.Key.Sku, l.Key.Location, l.OnHand, l.Reserved, l.SafetyStock, l.BackorderLimit, l.LowStockThreshold, l.Version))];
+
+    private static List<ShortDto> Shorts(IReadOnlyList<ShortLine> lines) =>
+        [.. lines.Select(s => new ShortDto(s.Key.Sku, s.Key.Location, s.Requested, s.Sellable))];
+
+    private static StockLevel[] Levels(List<LevelDto> levels) =>
+        [.. levels.Select(l => new StockLevel(new StockKey(l.Sku, l.Loc), l.OnHand, l.Reserved, l.Safety, l.Backorder, l.Low, l.Version))];
+
+    private static ShortLine[] Shorts(List<ShortDto> lines) =>
+        [.. lines.Select(s => new ShortLine(new StockKey(s.Sku, s.Loc), s.Requested, s.Sellable))];
+
+    internal sealed record LevelDto(string Sku, string Loc, long OnHand, long Reserved, long Safety, long Backorder, long Low, long Version);
+
+    internal sealed record ShortDto(string Sku, string Loc, int Requested, long Sellable);
+
+    internal sealed record LineDto(string Sku, string Loc, int Qty);
+
+    internal sealed record HoldDto(Guid Id, List<LineDto> Lines, DateTimeOffset Created, DateTimeOffset Expires, HoldState State, string? Ref);
+
+    internal sealed record ChangeDto(bool Ok, List<LevelDto> Levels, List<ShortDto> Short);
+
+    internal sealed record ReserveDto(HoldDto? Hold, List<LevelDto> Levels, List<ShortDto> Short);
+}
+
+[JsonSerializable(typeof(ResultJson.ChangeDto))]
+[JsonSerializable(typeof(ResultJson.ReserveDto))]
+[JsonSourceGenerationOptions(UseStringEnumConverter = true)]
+internal sealed partial class ResultJsonContext : JsonSerializerContext;

@@ -1,0 +1,84 @@
+namespace StockGuard.Sql;
+
+/// <summary>One stock item row as the dialect's commands return it.</summary>
+internal sealed class LevelRow
+{
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public long OnHand { get; set; }
+
+    /// <summary>The stored reserved units: every unreleased hold line, expired or not.</summary>
+    public long Reserved { get; set; }
+
+    public long SafetyStock { get; set; }
+
+    public long BackorderLimit { get; set; }
+
+    public long LowStockThreshold { get; set; }
+
+    public long Version { get; set; }
+
+    /// <summary>Units of unreleased lines of holds already expired; set only by reads that compute it.</summary>
+    public long ExpiredReserved { get; set; }
+
+    public StockKey Key => new(Sku, Location);
+
+    /// <summary>What can be sold by the stored counts, expired holds still counted.</summary>
+    public long StoredSellable => OnHand - Reserved - SafetyStock + BackorderLimit;
+
+    /// <summary>What can be sold once expired holds are given back.</summary>
+    public long Sellable => StoredSellable + ExpiredReserved;
+
+    /// <summary>The level a caller sees: expired holds are not reserved any more, released or not.</summary>
+    public StockLevel ToLevel() => new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, Version);
+}
+
+/// <summary>One hold row.</summary>
+internal sealed class HoldRow
+{
+    public Guid Id { get; set; }
+
+    public string State { get; set; } = "";
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    public string? Reference { get; set; }
+}
+
+/// <summary>One hold line row.</summary>
+internal sealed class HoldLineRow
+{
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public int Quantity { get; set; }
+
+    public bool Released { get; set; }
+
+    public StockKey Key => new(Sku, Location);
+}
+
+/// <summary>One idempotency key row.</summary>
+internal sealed class IdempotencyRow
+{
+    public string Fingerprint { get; set; } = "";
+
+    public string? Result { get; set; }
+}
+
+/// <summary>One unreleased line of a hold the sweep claimed.</summary>
+internal sealed class ClaimedLineRow
+{
+    public Guid HoldId { get; set; }
+
+    public string? Sku { get; set; }
+
+    public string? Location { get; set; }
+}

@@ -1,0 +1,250 @@
+using System.Data;
+using System.Data.Common;
+
+namespace StockGuard.Sql;
+
+/// <summary>
+/// Everything one database does differently: SQL text, how a row is locked, how errors are classified and the
+/// schema script. The strategies in this assembly are written once against this class; a provider package
+/// derives from it and adds nothing else but its <c>Use…</c> extension. When a strategy needs a per-database
+/// difference, this class grows a member; strategies never branch on the database.
+/// </summary>
+/// <remarks>
+/// <para>Every command binds parameters by name with an <c>@</c> prefix. Item rows are read through
+/// <see cref="ItemColumns"/> into <see cref="LevelRow"/>; hold rows into <see cref="HoldRow"/>; hold lines into
+/// <see cref="HoldLineRow"/>. Hold states are stored as the lower-case words <c>active</c>, <c>confirmed</c>,
+/// <c>released</c> and <c>expired</c>. Times are UTC, bound through <see cref="TimeParameter"/>, never the
+/// database's clock.</para>
+/// <para>Lock order, which every statement here must keep so that no two transactions deadlock: a hold row, then
+/// stock items in <see cref="StockKey.CompareTo"/> order, then the hold lines of an item already locked.</para>
+/// </remarks>
+internal abstract class SqlDialect
+{
+    /// <summary>Creates a dialect whose tables live in <paramref name="schema"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="schema"/> is not a plain identifier.</exception>
+    protected SqlDialect(string schema)
+    {
+        if (!SqlStockStoreOptions.IsPlainIdentifier(schema))
+        {
+            throw new ArgumentException($"The schema name '{schema}' is not a plain identifier (letters, digits, underscores; not starting with a digit; up to 63 characters).", nameof(schema));
+        }
+
+        Schema = schema;
+    }
+
+    /// <summary>The version of the schema this library writes and reads. Bump it with every change to the tables.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The schema name, unquoted.</summary>
+    public string Schema { get; }
+
+    /// <summary>The store's name in telemetry, e.g. <c>postgresql</c>.</summary>
+    public abstract string StoreName { get; }
+
+    /// <summary>Quotes an identifier, e.g. <c>"name"</c> or <c>`name`</c>.</summary>
+    public abstract string Quote(string identifier);
+
+    /// <summary>A table's qualified, quoted name.</summary>
+    protected string Table(string name) => $"{Quote(Schema)}.{Quote(name)}";
+
+    /// <summary>Stock items: one row per SKU and location.</summary>
+    public string Items => Table("stock_items");
+
+    /// <summary>Holds: one row per hold.</summary>
+    public string Holds => Table("stock_holds");
+
+    /// <summary>Hold lines: one row per held item, with a <c>released</c> flag once its units went back or were sold.</summary>
+    public string HoldLines => Table("stock_hold_lines");
+
+    /// <summary>Idempotency keys and their first results.</summary>
+    public string IdempotencyKeys => Table("stock_idempotency_keys");
+
+    /// <summary>The movement ledger: one row per line of every change.</summary>
+    public string Movements => Table("stock_movements");
+
+    /// <summary>The applied schema versions.</summary>
+    public string SchemaVersions => Table("stock_schema_version");
+
+    /// <summary>The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties.</summary>
+    protected virtual string ItemColumns =>
+        "sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, " +
+        "backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
+
+    /// <summary>The clause that locks the rows a <c>SELECT</c> reads until the transaction ends: <c> FOR UPDATE</c>, or empty where the transaction itself is the lock (SQLite).</summary>
+    protected virtual string ForUpdate => " FOR UPDATE";
+
+    /// <summary>The clause that locks the rows a <c>SELECT</c> reads and skips rows other transactions locked, for the sweep.</summary>
+    protected virtual string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    /// <summary>The units of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read leaves out of <c>Reserved</c>.</summary>
+    protected virtual string ExpiredReservedOfItem =>
+        $"COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0)";
+
+    /// <summary>
+    /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
+    /// returns the item's new row through <see cref="ItemColumns"/> and its <c>ExpiredReserved</c> at <c>@now</c> when the update applied, and no row when it did
+    /// not. Databases with <c>UPDATE … RETURNING</c> append it; others (MySQL) read the row back in the same
+    /// transaction, e.g. <c>…; SELECT … WHERE ROW_COUNT() &gt; 0 AND …</c>.
+    /// </summary>
+    protected virtual string ReturningItem(string update) => $"{update} RETURNING {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved";
+
+    // ---- Reads -------------------------------------------------------------------------------------------------
+
+    /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> set; no lock.</summary>
+    public virtual string SelectLevel =>
+        $"SELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
+
+    /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> set, locking the item row until the transaction ends.</summary>
+    public virtual string LockLevel => SelectLevel + ForUpdate;
+
+    // ---- Item changes ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The atomic conditional change (<c>@sku, @location, @onHandDelta, @reservedDelta, @quantity</c>): adds the deltas
+    /// and bumps the version only when <c>on_hand − reserved − safety_stock + backorder_limit ≥ @quantity</c>,
+    /// re-checked by the database after any lock wait. Returns the new row, or no row when short or unknown.
+    /// </summary>
+    public virtual string ChangeIfSellable => ReturningItem(
+        $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity");
+
+    /// <summary>(<c>@sku, @location, @onHandDelta, @reservedDelta, @version</c>): the optimistic change, applied only when the row still has <c>@version</c>. Returns the new row or none.</summary>
+    public virtual string ChangeIfVersion => ReturningItem(
+        $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location AND version = @version");
+
+    /// <summary>(<c>@sku, @location, @onHandDelta, @reservedDelta</c>): an unconditional change of a row the caller locked or need not check. Returns the new row, or none when unknown.</summary>
+    public virtual string Change => ReturningItem(
+        $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location");
+
+    /// <summary>(<c>@sku, @location, @quantity</c>): a receipt that creates the item (version 1) or adds to it (version + 1). Returns the new row.</summary>
+    public abstract string UpsertReceipt { get; }
+
+    /// <summary>(<c>@sku, @location, @safetyStock, @backorderLimit, @lowStockThreshold</c>): sets the policy, creating the item (version 1) or bumping its version. Returns the new row.</summary>
+    public abstract string UpsertPolicy { get; }
+
+    /// <summary>
+    /// (<c>@sku, @location, @now</c>): gives back the units of every unreleased line on the item whose hold expired at
+    /// <c>@now</c>: lowers <c>reserved</c> and bumps the version once, marks those lines released and writes one
+    /// <c>hold_expired</c> movement per line. The caller has locked the item row first (lock order). The default is
+    /// three plain statements in one command.
+    /// </summary>
+    public virtual string ReleaseExpiredLines
+    {
+        get
+        {
+            var expired = $"FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now";
+            return
+                $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+                $"SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL {expired};\n" +
+                $"UPDATE {Items} SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) {expired}), version = version + 1 " +
+                $"WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 {expired});\n" +
+                $"UPDATE {HoldLines} SET released = TRUE WHERE sku = @sku AND location = @location AND released = FALSE " +
+                $"AND hold_id IN (SELECT id FROM {Holds} WHERE expires_at <= @now)";
+        }
+    }
+
+    /// <summary>(<c>@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note</c>): one movement row.</summary>
+    public virtual string InsertMovement =>
+        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+        "VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note)";
+
+    // ---- Holds -------------------------------------------------------------------------------------------------
+
+    /// <summary>(<c>@id, @createdAt, @expiresAt, @reference</c>): a new active hold.</summary>
+    public virtual string InsertHold =>
+        $"INSERT INTO {Holds} (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference)";
+
+    /// <summary>(<c>@holdId, @lineNo, @sku, @location, @quantity</c>): one unreleased hold line.</summary>
+    public virtual string InsertHoldLine =>
+        $"INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE)";
+
+    private string HoldColumns => "id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
+
+    /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>; no lock.</summary>
+    public virtual string SelectHold => $"SELECT {HoldColumns} FROM {Holds} WHERE id = @id";
+
+    /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>, locking the hold row until the transaction ends.</summary>
+    public virtual string LockHold => SelectHold + ForUpdate;
+
+    /// <summary>(<c>@holdId</c>) → the hold's <see cref="HoldLineRow"/>s in line order.</summary>
+    public virtual string SelectHoldLines =>
+        $"SELECT sku AS Sku, location AS Location, quantity AS Quantity, released AS Released FROM {HoldLines} WHERE hold_id = @holdId ORDER BY line_no";
+
+    /// <summary>(<c>@holdId, @sku, @location</c>): marks one line released; affects one row, or none if it already was.</summary>
+    public virtual string ReleaseHoldLine =>
+        $"UPDATE {HoldLines} SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE";
+
+    /// <summary>(<c>@id, @state, @finishedAt</c>): ends an active hold in <c>@state</c> (<c>confirmed</c>, <c>released</c> or <c>expired</c>).</summary>
+    public virtual string FinishHold =>
+        $"UPDATE {Holds} SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active'";
+
+    /// <summary>(<c>@id, @expiresAt</c>): moves an active hold's expiry.</summary>
+    public virtual string SetHoldExpiry => $"UPDATE {Holds} SET expires_at = @expiresAt WHERE id = @id AND state = 'active'";
+
+    /// <summary>
+    /// (<c>@now, @limit</c>): claims up to <c>@limit</c> active holds expired at <c>@now</c>, locking them and skipping
+    /// holds another transaction has locked, and returns one <see cref="ClaimedLineRow"/> per unreleased line
+    /// (with null <c>Sku</c> for a claimed hold that has none left).
+    /// </summary>
+    public virtual string ClaimExpiredHolds =>
+        $"SELECT h.id AS HoldId, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
+        $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit{ForUpdateSkipLocked})";
+
+    /// <summary>(<c>@before, @limit</c>): deletes up to <c>@limit</c> finished holds (and their lines) finished at or before <c>@before</c>; returns the count.</summary>
+    public virtual string PurgeFinishedHolds =>
+        $"DELETE FROM {Holds} WHERE id IN (SELECT id FROM {Holds} WHERE state <> 'active' AND finished_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
+
+    // ---- Idempotency ledger ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// (<c>@key, @fingerprint, @createdAt</c>): inserts the key with no result yet; affects one row, or none when the
+    /// key exists. A concurrent insert of the same key must wait for the first transaction to end (a unique index does).
+    /// </summary>
+    public abstract string TryInsertIdempotencyKey { get; }
+
+    /// <summary>(<c>@key</c>) → zero or one <see cref="IdempotencyRow"/>.</summary>
+    public virtual string SelectIdempotencyKey =>
+        $"SELECT fingerprint AS Fingerprint, result AS Result FROM {IdempotencyKeys} WHERE idempotency_key = @key";
+
+    /// <summary>(<c>@key, @result</c>): stores the first result (JSON text) of a key.</summary>
+    public virtual string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = @result WHERE idempotency_key = @key";
+
+    /// <summary>(<c>@before, @limit</c>): deletes up to <c>@limit</c> keys created at or before <c>@before</c>; returns the count.</summary>
+    public virtual string PurgeIdempotencyKeys =>
+        $"DELETE FROM {IdempotencyKeys} WHERE idempotency_key IN (SELECT idempotency_key FROM {IdempotencyKeys} WHERE created_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
+
+    // ---- Schema ------------------------------------------------------------------------------------------------
+
+    /// <summary>The script that creates every table and index if missing and records <see cref="SchemaVersion"/>; safe to run again and from several processes at once.</summary>
+    public abstract string SchemaScript { get; }
+
+    /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
+    public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";
+
+    // ---- Behaviour ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether several commands go to the server as one ADO.NET batch (one round trip) when the driver can batch.
+    /// Default: <see langword="true"/>. A dialect whose commands hold several statements the driver cannot batch turns it off.
+    /// </summary>
+    public virtual bool UseBatches => true;
+
+    /// <summary>Begins the transaction every operation runs in. Default: READ COMMITTED. SQLite begins IMMEDIATE, taking the write lock at once.</summary>
+    public virtual async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
+    public abstract SqlFailure Classify(Exception exception);
+
+    /// <summary>Cuts a time to what the database stores exactly (default: whole microseconds, rounded down), so that comparisons in SQL and in memory agree.</summary>
+    public virtual DateTimeOffset Truncate(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % 10), TimeSpan.Zero);
+
+    /// <summary>The parameter value for a time. Default: a UTC <see cref="DateTime"/>.</summary>
+    public virtual object TimeParameter(DateTimeOffset time) => time.UtcDateTime;
+
+    /// <summary>The parameter value for a hold id. Default: the <see cref="Guid"/> itself.</summary>
+    public virtual object HoldIdParameter(Guid id) => id;
+}

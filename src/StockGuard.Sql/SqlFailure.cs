@@ -1,0 +1,17 @@
+namespace StockGuard.Sql;
+
+/// <summary>What a driver exception means to the store, as a dialect classifies it.</summary>
+internal enum SqlFailure
+{
+    /// <summary>Not a failure the store knows: rethrown as a non-transient <see cref="StockStoreException"/>.</summary>
+    Other,
+
+    /// <summary>A lock wait or statement exceeded its limit: <see cref="StockStoreTimeoutException"/>.</summary>
+    Timeout,
+
+    /// <summary>A deadlock or serialization failure: nothing was applied, and the whole operation may be run again.</summary>
+    Retryable,
+
+    /// <summary>The connection broke or the server went away: transient.</summary>
+    ConnectionBroken,
+}

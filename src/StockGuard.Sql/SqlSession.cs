@@ -1,0 +1,205 @@
+using System.Data.Common;
+using System.Reflection;
+using Dapper;
+
+namespace StockGuard.Sql;
+
+/// <summary>
+/// One connection and its open transaction, for one store operation. Commands run on the transaction with the
+/// store's command timeout and the caller's cancellation token. Several commands run as one batch (one round trip)
+/// where the driver supports ADO.NET batches, else one after another.
+/// </summary>
+internal sealed class SqlSession : IAsyncDisposable
+{
+    private const string AttemptSavepoint = "stockguard_attempt";
+
+    private readonly DbConnection _connection;
+    private readonly int _commandTimeout;
+    private readonly List<SqlCall> _deferred = [];
+    private DbTransaction _transaction;
+    private bool _hasSavepoint;
+
+    private SqlSession(DbConnection connection, DbTransaction transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        Dialect = dialect;
+        _commandTimeout = commandTimeout;
+        CancellationToken = cancellationToken;
+    }
+
+    public SqlDialect Dialect { get; }
+
+    private bool CanBatch => Dialect.UseBatches && _connection.CanCreateBatch;
+
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Whether the commit was sent: a failure from here on leaves the outcome unknown.</summary>
+    public bool CommitStarted { get; private set; }
+
+    public static async Task<SqlSession> OpenAsync(DbDataSource source, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
+    {
+        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await dialect.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            return new SqlSession(connection, transaction, dialect, commandTimeout, cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<T?> QueryRowAsync<T>(string sql, object parameters) =>
+        await _connection.QueryFirstOrDefaultAsync<T>(Command(sql, parameters)).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<T>> QueryRowsAsync<T>(string sql, object parameters) =>
+        [.. await _connection.QueryAsync<T>(Command(sql, parameters)).ConfigureAwait(false)];
+
+    public async Task<int> ExecuteAsync(string sql, object parameters) =>
+        await _connection.ExecuteAsync(Command(sql, parameters)).ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs <paramref name="queries"/> (each returning at most one row) and then <paramref name="trailing"/> (returning
+    /// none), in order, in one round trip where the driver batches. Returns each query's row or <see langword="null"/>.
+    /// </summary>
+    public async Task<T?[]> QueryEachAsync<T>(IReadOnlyList<SqlCall> queries, IReadOnlyList<SqlCall>? trailing = null)
+        where T : class
+    {
+        var rows = new T?[queries.Count];
+        if (!CanBatch)
+        {
+            for (var i = 0; i < queries.Count; i++)
+            {
+                rows[i] = await QueryRowAsync<T>(queries[i].Sql, queries[i].Parameters).ConfigureAwait(false);
+            }
+
+            foreach (var call in trailing ?? [])
+            {
+                await ExecuteAsync(call.Sql, call.Parameters).ConfigureAwait(false);
+            }
+
+            return rows;
+        }
+
+        var batch = CreateBatch(queries.Concat(trailing ?? []));
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(CancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            for (var i = 0; i < queries.Count; i++)
+            {
+                if (i > 0 && !await reader.NextResultAsync(CancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"The batch returned {i} result sets for {queries.Count} queries.");
+                }
+
+                var parse = reader.GetRowParser<T>();
+                if (await reader.ReadAsync(CancellationToken).ConfigureAwait(false))
+                {
+                    rows[i] = parse(reader);
+                }
+            }
+
+            // Drain the trailing commands here so that their errors surface now, not on dispose.
+            while (await reader.NextResultAsync(CancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs <paramref name="calls"/> in order, in one round trip where the driver batches.</summary>
+    public async Task ExecuteAllAsync(IReadOnlyList<SqlCall> calls)
+    {
+        if (calls.Count == 0)
+        {
+            return;
+        }
+
+        if (!CanBatch || calls.Count == 1)
+        {
+            foreach (var call in calls)
+            {
+                await ExecuteAsync(call.Sql, call.Parameters).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var batch = CreateBatch(calls);
+        await using var batchScope = batch.ConfigureAwait(false);
+        await batch.ExecuteNonQueryAsync(CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues a write that runs just before the commit (in the commit's batch), unless an undo drops it first.</summary>
+    public void Defer(SqlCall call) => _deferred.Add(call);
+
+    /// <summary>Marks the point <see cref="UndoAsync"/> returns to: after the idempotency key row, before the change.</summary>
+    public async Task SavepointAsync()
+    {
+        await _transaction.SaveAsync(AttemptSavepoint, CancellationToken).ConfigureAwait(false);
+        _hasSavepoint = true;
+    }
+
+    /// <summary>Undoes every change since the savepoint, or since the transaction began when there is none.</summary>
+    public async Task UndoAsync()
+    {
+        _deferred.Clear();
+        if (_hasSavepoint)
+        {
+            await _transaction.RollbackAsync(AttemptSavepoint, CancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _transaction.RollbackAsync(CancellationToken).ConfigureAwait(false);
+        await _transaction.DisposeAsync().ConfigureAwait(false);
+        _transaction = await Dialect.BeginTransactionAsync(_connection, CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the deferred writes, then commits.</summary>
+    public async Task CommitAsync()
+    {
+        await ExecuteAllAsync(_deferred).ConfigureAwait(false);
+        _deferred.Clear();
+
+        // Not cancellable: once the commit is on its way, abandoning it would only hide its outcome.
+        CommitStarted = true;
+        await _transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync().ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private CommandDefinition Command(string sql, object parameters) =>
+        new(sql, parameters, _transaction, _commandTimeout, cancellationToken: CancellationToken);
+
+    private DbBatch CreateBatch(IEnumerable<SqlCall> calls)
+    {
+        var batch = _connection.CreateBatch();
+        batch.Transaction = _transaction;
+        batch.Timeout = _commandTimeout;
+        foreach (var call in calls)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = call.Sql;
+            foreach (var property in call.Parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = property.Name;
+                parameter.Value = property.GetValue(call.Parameters) ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        return batch;
+    }
+}

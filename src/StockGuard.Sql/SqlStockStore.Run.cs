@@ -1,0 +1,168 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using StockGuard.Diagnostics;
+
+namespace StockGuard.Sql;
+
+public abstract partial class SqlStockStore
+{
+    private Task<StockChangeResult> RunChangeAsync(StockRequest request, Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply, CancellationToken cancellationToken) =>
+        RunAsync(
+            request.Operation,
+            (s, now) => IdempotencyLedger.RunOnceAsync(s, request, now, () => apply(s, now), ResultJson.Write, ResultJson.ReadChange),
+            static r => r.IsReplay ? "replayed" : r.Succeeded ? "applied" : "refused",
+            cancellationToken);
+
+    private Task<T> RunReadAsync<T>(Func<SqlSession, DateTimeOffset, Task<T>> read, CancellationToken cancellationToken) =>
+        RunCoreAsync(s => read(s, Now()), cancellationToken, ensureSchema: true);
+
+    /// <summary>Runs one operation in its own transaction, timed and traced, with its failures translated.</summary>
+    private async Task<T> RunAsync<T>(StockOperation operation, Func<SqlSession, DateTimeOffset, Task<T>> body, Func<T, string> outcome, CancellationToken cancellationToken)
+    {
+        var scope = StockGuardTelemetry.Start(Dialect.StoreName, operation);
+        try
+        {
+            var result = await RunCoreAsync(s => body(s, Now()), cancellationToken, ensureSchema: true).ConfigureAwait(false);
+            scope.Complete(outcome(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a connection and transaction, runs <paramref name="body"/>, commits. A deadlock or serialization failure
+    /// before the commit runs the whole body again (it changed nothing), up to <see cref="SqlStockStoreOptions.MaxTransientRetries"/>.
+    /// Driver failures become <see cref="StockStoreException"/>s; cancellation stays an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> RunCoreAsync<T>(Func<SqlSession, Task<T>> body, CancellationToken cancellationToken, bool ensureSchema = false)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (ensureSchema && !_schemaReady)
+        {
+            await PrepareSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            SqlSession? session = null;
+            try
+            {
+                session = await SqlSession.OpenAsync(_dataSource, Dialect, _options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                var result = await body(session).ConfigureAwait(false);
+                await session.CommitAsync().ConfigureAwait(false);
+                return result;
+            }
+            catch (Exception ex) when (IsDriverFailure(ex))
+            {
+                var commitStarted = session?.CommitStarted == true;
+                if (cancellationToken.IsCancellationRequested && !commitStarted)
+                {
+                    throw new OperationCanceledException("The operation was cancelled; nothing was changed.", ex, cancellationToken);
+                }
+
+                var failure = Dialect.Classify(ex);
+                if (failure == SqlFailure.Retryable && !commitStarted && attempt < _options.MaxTransientRetries)
+                {
+                    StockGuardTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("stockguard.store", Dialect.StoreName));
+                    LogRetry(_logger, attempt + 1, ex);
+                    continue;
+                }
+
+                throw Translate(ex, failure, commitStarted);
+            }
+            finally
+            {
+                if (session is not null)
+                {
+                    await DisposeQuietlyAsync(session).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(SqlSession session)
+    {
+        try
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // A broken connection cannot roll back; the server rolls the transaction back when the session dies.
+        }
+    }
+
+    private static bool IsDriverFailure(Exception ex) =>
+        ex is DbException or TimeoutException or IOException or SocketException;
+
+    private StockStoreException Translate(Exception ex, SqlFailure failure, bool commitStarted)
+    {
+        var what = commitStarted
+            ? "The database failed while committing; the change may or may not have been applied. Retry with the same idempotency key to learn which."
+            : "Nothing was changed.";
+        return failure switch
+        {
+            SqlFailure.Timeout when !commitStarted => new StockStoreTimeoutException($"A lock wait or statement on the {Dialect.StoreName} store timed out. {what}", ex),
+            SqlFailure.Timeout or SqlFailure.Retryable or SqlFailure.ConnectionBroken =>
+                new StockStoreException($"The {Dialect.StoreName} store failed ({Describe(failure)}). {what}", ex, isTransient: true, outcomeUnknown: commitStarted),
+            _ => new StockStoreException($"The {Dialect.StoreName} store failed. {what}", ex, isTransient: ex is DbException { IsTransient: true }, outcomeUnknown: commitStarted),
+        };
+    }
+
+    private static string Describe(SqlFailure failure) => failure switch
+    {
+        SqlFailure.Timeout => "a time limit expired",
+        SqlFailure.Retryable => "a deadlock or serialization failure persisted through the retries",
+        _ => "the connection broke",
+    };
+
+    private async Task PrepareSchemaAsync(CancellationToken cancellationToken)
+    {
+        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_schemaReady)
+            {
+                return;
+            }
+
+            if (_options.AutoCreateSchema)
+            {
+                await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await RunCoreAsync(async s => await CheckSchemaVersionAsync(s).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+
+    private async Task<bool> CheckSchemaVersionAsync(SqlSession s)
+    {
+        var version = await s.QueryRowAsync<int?>(Dialect.SelectSchemaVersion, new { }).ConfigureAwait(false);
+        if (version != SqlDialect.SchemaVersion)
+        {
+            throw new StockStoreException(
+                $"The {Dialect.StoreName} schema '{Dialect.Schema}' is at version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library needs version {SqlDialect.SchemaVersion}. Apply the shipped script or enable AutoCreateSchema.",
+                null,
+                isTransient: false);
+        }
+
+        return true;
+    }
+
+    private DateTimeOffset Now() => Dialect.Truncate(_time.GetUtcNow());
+
+    [LoggerMessage(1, LogLevel.Debug, "A deadlock or serialization failure aborted attempt {Attempt}; running the operation again.")]
+    private static partial void LogRetry(ILogger logger, int attempt, Exception exception);
+}

@@ -1,0 +1,55 @@
+namespace StockGuard.Sql.Strategies;
+
+/// <summary>The item commands strategies share, with their parameters bound the same way everywhere.</summary>
+internal static class ItemCalls
+{
+    public static SqlCall Key(string sql, StockKey key, DateTimeOffset now, SqlDialect dialect) =>
+        new(sql, new { sku = key.Sku, location = key.Location, now = dialect.TimeParameter(now) });
+
+    public static SqlCall ChangeIfSellable(SqlDialect dialect, TakeLine line, DateTimeOffset now) =>
+        new(dialect.ChangeIfSellable, new { sku = line.Key.Sku, location = line.Key.Location, onHandDelta = line.OnHandDelta, reservedDelta = line.ReservedDelta, quantity = (long)line.Quantity, now = dialect.TimeParameter(now) });
+
+    public static SqlCall ChangeIfVersion(SqlDialect dialect, TakeLine line, long version, DateTimeOffset now) =>
+        new(dialect.ChangeIfVersion, new { sku = line.Key.Sku, location = line.Key.Location, onHandDelta = line.OnHandDelta, reservedDelta = line.ReservedDelta, version, now = dialect.TimeParameter(now) });
+
+    public static SqlCall Change(SqlDialect dialect, StockKey key, long onHandDelta, long reservedDelta, DateTimeOffset now) =>
+        new(dialect.Change, new { sku = key.Sku, location = key.Location, onHandDelta, reservedDelta, now = dialect.TimeParameter(now) });
+
+    /// <summary>Reads the rows of <paramref name="lines"/> (locking them when <paramref name="lockRows"/>), one round trip.</summary>
+    public static Task<LevelRow?[]> ReadAsync(SqlSession session, IReadOnlyList<TakeLine> lines, DateTimeOffset now, bool lockRows)
+    {
+        var sql = lockRows ? session.Dialect.LockLevel : session.Dialect.SelectLevel;
+        return session.QueryEachAsync<LevelRow>([.. lines.Select(l => Key(sql, l.Key, now, session.Dialect))]);
+    }
+
+    /// <summary>The keys of the lines whose row is missing or cannot give the line's units by its stored counts.</summary>
+    public static List<StockKey> ShortKeys(IReadOnlyList<TakeLine> lines, IReadOnlyList<LevelRow?> rows)
+    {
+        var keys = new List<StockKey>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (rows[i] is not { } row || row.StoredSellable < lines[i].Quantity)
+            {
+                keys.Add(lines[i].Key);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>Applies <paramref name="changes"/> then <paramref name="trailing"/> in one round trip; short keys are the lines whose change matched no row.</summary>
+    public static async Task<TakeOutcome> ApplyAsync(SqlSession session, IReadOnlyList<TakeLine> lines, IReadOnlyList<SqlCall> changes, IReadOnlyList<SqlCall> trailing)
+    {
+        var rows = await session.QueryEachAsync<LevelRow>(changes, trailing).ConfigureAwait(false);
+        var missed = new List<StockKey>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (rows[i] is null)
+            {
+                missed.Add(lines[i].Key);
+            }
+        }
+
+        return missed.Count == 0 ? TakeOutcome.Done(rows!) : TakeOutcome.Short(missed);
+    }
+}

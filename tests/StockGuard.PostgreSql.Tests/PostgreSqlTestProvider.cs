@@ -1,0 +1,72 @@
+using Npgsql;
+using StockGuard.Sql;
+using StockGuard.Testing;
+
+namespace StockGuard.PostgreSql.Tests;
+
+/// <summary>Makes PostgreSQL stores of one strategy, in a schema of their own that is dropped afterwards.</summary>
+public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
+{
+    private readonly string _schema;
+    private NpgsqlDataSource? _dataSource;
+
+    protected PostgreSqlTestProvider(ConcurrencyStrategy strategy)
+    {
+        Strategy = strategy;
+        _schema = PostgreSqlServer.NewSchemaName(strategy.ToString().ToLowerInvariant());
+    }
+
+    public ConcurrencyStrategy Strategy { get; }
+
+    public string Name => $"PostgreSQL ({Strategy})";
+
+    public string Schema => _schema;
+
+    public NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("Not initialised.");
+
+    public async Task InitializeAsync()
+    {
+        await (await PostgreSqlServer.OpenOrSkipAsync()).DisposeAsync();
+        _dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString);
+        await using var store = new PostgreSqlStockStore(_dataSource, Options());
+        await store.EnsureSchemaAsync();
+    }
+
+    public IStockStore CreateStore(TimeProvider time, Action<StockStoreOptions>? configure = null)
+    {
+        var options = Options();
+        configure?.Invoke(options);
+        return new PostgreSqlStockStore(DataSource, options, time);
+    }
+
+    /// <summary>
+    /// The suite's clock is a FakeTimeProvider that only moves when a test advances it, so the optimistic back-off
+    /// (timed by that clock) is zero here, and the attempts are raised so that heavy races finish; the back-off
+    /// itself is tested in <see cref="PostgreSqlStrategyTests"/>.
+    /// </summary>
+    public PostgreSqlStockStoreOptions Options() => new()
+    {
+        Schema = _schema,
+        Strategy = Strategy,
+        AutoCreateSchema = false,
+        OptimisticBackoff = TimeSpan.Zero,
+        MaxOptimisticAttempts = 100,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+            await PostgreSqlServer.DropSchemaAsync(_schema);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class AtomicPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Atomic);
+
+public sealed class PessimisticPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Pessimistic);
+
+public sealed class OptimisticPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Optimistic);
