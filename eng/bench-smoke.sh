@@ -4,7 +4,7 @@
 #   2. The load harness's --smoke: every reachable target, hot and sell-out cells, 4 clients, ~1 s each.
 #      It exits non-zero when a target other than the naive baseline oversells.
 # Unreachable database servers skip their targets unless STOCKGUARD_REQUIRE_SERVERS=1 (start them with
-# eng/servers.sh). Takes about a minute and a half on 2 cores.
+# eng/servers.sh). Takes about a minute and a half on 2 cores (86 s with every target reachable).
 #
 #   eng/bench-smoke.sh [artifacts-dir]     # default: artifacts/bench-smoke
 set -euo pipefail
