@@ -1,0 +1,59 @@
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>What one cell (target × workload × clients) measured.</summary>
+internal sealed record CellResult
+{
+    public required string Target { get; init; }
+
+    public required string Workload { get; init; }
+
+    public required int Clients { get; init; }
+
+    public required bool ExpectedToOversell { get; init; }
+
+    /// <summary>Wall time from releasing the clients to the last one stopping.</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>Deducts granted: committed decrements.</summary>
+    public required long Granted { get; init; }
+
+    /// <summary>Deducts refused for lack of stock.</summary>
+    public required long Refused { get; init; }
+
+    /// <summary>Deducts that threw (timeouts, conflicts after the retry bound, lost connections).</summary>
+    public required long Errors { get; init; }
+
+    public string? FirstError { get; init; }
+
+    /// <summary>Retries reported by the store, or null when the target has no way to report them.</summary>
+    public long? Retries { get; init; }
+
+    public required double P50Milliseconds { get; init; }
+
+    public required double P99Milliseconds { get; init; }
+
+    public required long UnitsReceived { get; init; }
+
+    public required long UnitsGranted { get; init; }
+
+    public required long UnitsLeft { get; init; }
+
+    /// <summary>Units promised beyond what the stock covered: Σ max(0, granted − (received − max(left, 0))) per item.</summary>
+    public required long Oversold { get; init; }
+
+    /// <summary>Refused requests that the final level of their item could still have served.</summary>
+    public required long Undersold { get; init; }
+
+    /// <summary>Units that left stock with no grant seen by a client (an error after commit): Σ max(0, received − left − granted).</summary>
+    public required long Unaccounted { get; init; }
+
+    /// <summary>Whether the cell stopped at its time cap before its request budget was spent.</summary>
+    public bool HitTimeCap { get; init; }
+
+    public double GrantedPerSecond => Seconds > 0 ? Granted / Seconds : 0;
+
+    public double? RetriesPerGrant => Retries is { } retries ? (double)retries / Math.Max(1, Granted) : null;
+
+    /// <summary>An oversell by a target that must never oversell.</summary>
+    public bool Failed => Oversold > 0 && !ExpectedToOversell;
+}

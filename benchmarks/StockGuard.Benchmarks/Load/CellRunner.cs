@@ -1,0 +1,190 @@
+using System.Diagnostics;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>
+/// Runs one cell as a closed loop: every client sends its next order as soon as the previous one is answered,
+/// until the duration ends or the request budget is spent. Each client keeps its own counters, so clients share
+/// nothing but the target (and the budget counter, when there is one).
+/// </summary>
+internal sealed class CellRunner(RetryCounter retries)
+{
+    /// <summary>How long in-flight requests may take to finish after the time is up before they are cancelled.</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+
+    public async Task<CellResult> RunAsync(ILoadTarget target, Workload workload, int clients, TimeSpan duration, long? requestBudget, int seed, string cellId)
+    {
+        using var setupTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await target.PrepareAsync(cellId, workload.SkuCount, workload.StockPerSku, setupTimeout.Token);
+
+        var sessions = new ILoadClient[clients];
+        for (var i = 0; i < clients; i++)
+        {
+            sessions[i] = await target.ConnectAsync(setupTimeout.Token);
+        }
+
+        // Clients of a store that completes synchronously never yield their thread: give each one a thread at once
+        // rather than waiting for the pool to grow, or "64 clients" would be a handful for the first seconds.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, clients + 4), io);
+
+        var states = new ClientState[clients];
+        var control = new CellControl(requestBudget ?? long.MaxValue);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var hardStop = new CancellationTokenSource(duration + Grace);
+        var tasks = new Task[clients];
+        _ = retries.TakeCount();
+        for (var i = 0; i < clients; i++)
+        {
+            var session = sessions[i];
+            var state = states[i] = new ClientState(workload.SkuCount);
+            var random = new Random(HashCode.Combine(seed, cellId, i));
+            tasks[i] = Task.Run(async () =>
+            {
+                await start.Task;
+                await RunClientAsync(session, state, workload, random, control, hardStop.Token);
+            });
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        Volatile.Write(ref control.Deadline, started + (long)(duration.TotalSeconds * Stopwatch.Frequency));
+        start.SetResult();
+        await Task.WhenAll(tasks);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var retryCount = retries.TakeCount();
+
+        foreach (var session in sessions)
+        {
+            await session.DisposeAsync();
+        }
+
+        using var readTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var left = await target.ReadLevelsAsync(readTimeout.Token);
+        var hitTimeCap = requestBudget is not null && Volatile.Read(ref control.Remaining) > 0;
+        return Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap);
+    }
+
+    private static async Task RunClientAsync(ILoadClient session, ClientState state, Workload workload, Random random, CellControl control, CancellationToken hardStop)
+    {
+        while (Stopwatch.GetTimestamp() < Volatile.Read(ref control.Deadline) && Interlocked.Decrement(ref control.Remaining) >= 0)
+        {
+            var sku = workload.NextSku(random);
+            var quantity = Workload.NextQuantity(random);
+            var sent = Stopwatch.GetTimestamp();
+            try
+            {
+                var granted = await session.DeductAsync(sku, quantity, hardStop);
+                state.Latency.Record((long)(Stopwatch.GetElapsedTime(sent).TotalMicroseconds * 1000));
+                if (granted)
+                {
+                    state.Grants++;
+                    state.UnitsGranted[sku] += quantity;
+                }
+                else
+                {
+                    state.Refusals++;
+                    state.Refused.Add((sku, quantity));
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A failed request is counted, not fatal: optimistic conflicts past the retry bound are a legitimate
+                // answer under contention. Past the hard stop the client gives up.
+                state.Errors++;
+                state.FirstError ??= $"{ex.GetType().Name}: {ex.Message}";
+                if (hardStop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static CellResult Summarize(ILoadTarget target, Workload workload, int clients, double seconds, ClientState[] states, long[] left, long? retryCount, bool hitTimeCap)
+    {
+        var latency = new LatencyHistogram();
+        var granted = new long[workload.SkuCount];
+        long grants = 0, refusals = 0, errors = 0, undersold = 0;
+        string? firstError = null;
+        foreach (var state in states)
+        {
+            latency.Add(state.Latency);
+            grants += state.Grants;
+            refusals += state.Refusals;
+            errors += state.Errors;
+            firstError ??= state.FirstError;
+            for (var sku = 0; sku < granted.Length; sku++)
+            {
+                granted[sku] += state.UnitsGranted[sku];
+            }
+
+            foreach (var (sku, quantity) in state.Refused)
+            {
+                // Stock only falls during a cell, so a final level that covers the request covered it when refused.
+                if (left[sku] >= quantity)
+                {
+                    undersold++;
+                }
+            }
+        }
+
+        long oversold = 0, unaccounted = 0;
+        for (var sku = 0; sku < granted.Length; sku++)
+        {
+            var taken = workload.StockPerSku - left[sku];
+            oversold += Math.Max(0, granted[sku] - (workload.StockPerSku - Math.Max(left[sku], 0)));
+            unaccounted += Math.Max(0, taken - granted[sku]);
+        }
+
+        return new CellResult
+        {
+            Target = target.Name,
+            Workload = workload.Name,
+            Clients = clients,
+            ExpectedToOversell = target.ExpectedToOversell,
+            Seconds = seconds,
+            Granted = grants,
+            Refused = refusals,
+            Errors = errors,
+            FirstError = firstError,
+            Retries = retryCount,
+            P50Milliseconds = latency.QuantileMilliseconds(0.50),
+            P99Milliseconds = latency.QuantileMilliseconds(0.99),
+            UnitsReceived = (long)workload.StockPerSku * workload.SkuCount,
+            UnitsGranted = granted.Sum(),
+            UnitsLeft = left.Sum(),
+            Oversold = oversold,
+            Undersold = undersold,
+            Unaccounted = unaccounted,
+            HitTimeCap = hitTimeCap,
+        };
+    }
+
+    /// <summary>What every client of a cell reads to know when to stop.</summary>
+    private sealed class CellControl(long budget)
+    {
+        /// <summary>Stopwatch timestamp after which no client sends another request; 0 until the start.</summary>
+        public long Deadline = long.MaxValue;
+
+        /// <summary>Requests left in the budget; each client claims one before sending it.</summary>
+        public long Remaining = budget;
+    }
+
+    /// <summary>One client's counters, touched by that client only until the cell ends.</summary>
+    private sealed class ClientState(int skuCount)
+    {
+        public LatencyHistogram Latency { get; } = new();
+
+        public long[] UnitsGranted { get; } = new long[skuCount];
+
+        public List<(int Sku, int Quantity)> Refused { get; } = [];
+
+        public long Grants { get; set; }
+
+        public long Refusals { get; set; }
+
+        public long Errors { get; set; }
+
+        public string? FirstError { get; set; }
+    }
+}

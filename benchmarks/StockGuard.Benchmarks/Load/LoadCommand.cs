@@ -1,0 +1,132 @@
+using System.Globalization;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>The <c>load</c> command: runs a grid of cells and reports throughput, latency and correctness.</summary>
+internal static class LoadCommand
+{
+    private static readonly int[] MatrixClients = [1, 16, 64];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        LoadOptions options;
+        try
+        {
+            options = LoadOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"load: {ex.Message}\n\n{LoadOptions.Usage}");
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(LoadOptions.Usage);
+            return 0;
+        }
+
+        var grid = options.Smoke || options.Matrix;
+        var specs = options.Targets.Count > 0 ? options.Targets : grid ? [.. LoadTargets.MatrixTargets()] : [new TargetSpec("inmemory", null, false)];
+        var workloads = options.Workloads.Count > 0 ? options.Workloads
+            : options.Smoke ? [WorkloadKind.Hot, WorkloadKind.Sellout]
+            : options.Matrix ? [.. Enum.GetValues<WorkloadKind>()]
+            : [WorkloadKind.Hot];
+        var clients = options.Clients.Count > 0 ? options.Clients : options.Smoke ? [4] : options.Matrix ? [.. MatrixClients] : [16];
+        var duration = options.Duration ?? (options.Smoke ? TimeSpan.FromSeconds(1) : options.Matrix ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(10));
+        var selloutStock = options.SelloutStock ?? (options.Smoke ? 200 : 1_000);
+
+        var targets = new List<ILoadTarget>();
+        var skipped = new List<string>();
+        try
+        {
+            foreach (var spec in specs)
+            {
+                var factory = LoadTargets.Find(spec);
+                using var probeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                if (await factory.ProbeAsync(probeTimeout.Token) is { } reason)
+                {
+                    // A target named on its own must run; in a grid an absent server skips its targets.
+                    if (ServerSettings.ServersRequired || !grid)
+                    {
+                        await Console.Error.WriteLineAsync($"load: {spec.Name}: {reason}");
+                        return 2;
+                    }
+
+                    skipped.Add($"{spec.Name}: {reason}");
+                    await Console.Error.WriteLineAsync($"[load] skipped {spec.Name}: {reason}");
+                    continue;
+                }
+
+                targets.Add(factory.Create(spec));
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"load: {ex.Message}");
+            return 2;
+        }
+
+        var results = new List<CellResult>();
+        var setupFailures = new List<string>();
+        var runId = Random.Shared.Next(0x1000, 0xFFFF).ToString("x4", CultureInfo.InvariantCulture);
+        using var retries = new RetryCounter();
+        var runner = new CellRunner(retries);
+        var cell = 0;
+        try
+        {
+            foreach (var kind in workloads)
+            {
+                var workload = new Workload(kind, options.CatalogSize, selloutStock);
+                var budget = workload.RequestBudget ?? options.Operations;
+                foreach (var target in targets)
+                {
+                    foreach (var count in clients)
+                    {
+                        var cellId = $"lt{runId}c{cell++:D3}";
+                        try
+                        {
+                            var result = await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId);
+                            results.Add(result);
+                            await Console.Error.WriteLineAsync(Report.ProgressLine(result));
+                        }
+                        catch (Exception ex) when (ex is not OutOfMemoryException)
+                        {
+                            var message = $"{target.Name} {workload.Name} x{count}: {ex.GetType().Name}: {ex.Message}";
+                            setupFailures.Add(message);
+                            await Console.Error.WriteLineAsync($"[load] cell failed: {message}");
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach (var target in targets)
+            {
+                await target.DisposeAsync();
+            }
+        }
+
+        var report = new Report(args, results, targets, skipped, setupFailures, duration, options.Operations, selloutStock, options.CatalogSize);
+        var markdown = report.ToMarkdown();
+        Console.WriteLine(markdown);
+        if (options.MarkdownPath is { } markdownPath)
+        {
+            await File.WriteAllTextAsync(markdownPath, markdown);
+        }
+
+        if (options.CsvPath is { } csvPath)
+        {
+            await File.WriteAllTextAsync(csvPath, report.ToCsv());
+        }
+
+        var oversold = results.Where(r => r.Failed).ToList();
+        foreach (var result in oversold)
+        {
+            await Console.Error.WriteLineAsync($"load: OVERSOLD: {result.Target} {result.Workload} x{result.Clients} promised {result.Oversold} units beyond stock.");
+        }
+
+        return oversold.Count > 0 ? 1 : setupFailures.Count > 0 ? 2 : 0;
+    }
+}

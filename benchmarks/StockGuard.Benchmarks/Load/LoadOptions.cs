@@ -1,0 +1,133 @@
+using System.Globalization;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>The <c>load</c> command's options.</summary>
+internal sealed class LoadOptions
+{
+    public const string Usage = """
+        dotnet run -c Release --project benchmarks/StockGuard.Benchmarks -- load [options]
+
+        Targets (default: --store inmemory)
+          --store NAME              one store: inmemory, raw-postgres, naive-postgres, raw-mysql, naive-mysql
+                                    (and the library's SQL stores once registered in Load/LoadTargets.cs)
+          --strategy NAME           atomic | pessimistic | optimistic (sent on each request; in-memory ignores it)
+          --idempotency             give every request a fresh idempotency key
+          --targets A,B,...         several targets, each store[/strategy][+idem], e.g. raw-postgres,inmemory
+        Grid
+          --workload W,...          hot | sellout | zipf | uniform (default: hot)
+          --clients N,...           concurrent clients (default: 16)
+          --duration TIME           per cell, e.g. 10s, 500ms (default: 10s; 5s with --matrix)
+          --ops N                   stop each cell after N requests instead (capped by --max-duration)
+          --max-duration TIME       cap of a budgeted cell (sell-out, --ops) (default: 60s)
+          --matrix                  every registered target x every workload x clients 1,16,64
+                                    (unless --targets/--workload/--clients narrow it)
+          --smoke                   every reachable target, hot and sell-out, 4 clients, about 2 s each: for CI
+        Workload shape
+          --skus N                  items in the zipf and uniform catalogues (default: 10000)
+          --sellout-stock N         units of the sell-out item; demand is 10x (default: 1000)
+          --seed N                  random seed (default: 1)
+        Output
+          --out FILE.md             also write the Markdown report (and FILE.csv beside it)
+          --csv FILE.csv            write the CSV here instead
+
+        Exit code: 0, or 1 when a target other than a naive baseline oversold, or 2 on a usage or setup error.
+        An unreachable server skips its targets, unless STOCKGUARD_REQUIRE_SERVERS=1.
+        """;
+
+    public List<TargetSpec> Targets { get; } = [];
+
+    public List<WorkloadKind> Workloads { get; } = [];
+
+    public List<int> Clients { get; } = [];
+
+    public TimeSpan? Duration { get; set; }
+
+    public long? Operations { get; set; }
+
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    public bool Matrix { get; set; }
+
+    public bool Smoke { get; set; }
+
+    public int CatalogSize { get; set; } = 10_000;
+
+    public int? SelloutStock { get; set; }
+
+    public int Seed { get; set; } = 1;
+
+    public string? MarkdownPath { get; set; }
+
+    public string? CsvPath { get; set; }
+
+    public bool Help { get; set; }
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        string? store = null, strategy = null;
+        var idempotency = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+            switch (arg)
+            {
+                case "--store": store = Value(); break;
+                case "--strategy": strategy = Value(); break;
+                case "--idempotency": idempotency = true; break;
+                case "--targets": options.Targets.AddRange(List(Value()).Select(TargetSpec.Parse)); break;
+                case "--workload" or "--workloads": options.Workloads.AddRange(List(Value()).Select(ParseWorkload)); break;
+                case "--clients": options.Clients.AddRange(List(Value()).Select(v => Positive(arg, v))); break;
+                case "--duration": options.Duration = ParseTime(arg, Value()); break;
+                case "--ops": options.Operations = Positive(arg, Value()); break;
+                case "--max-duration": options.MaxDuration = ParseTime(arg, Value()); break;
+                case "--matrix": options.Matrix = true; break;
+                case "--smoke": options.Smoke = true; break;
+                case "--skus": options.CatalogSize = Positive(arg, Value()); break;
+                case "--sellout-stock": options.SelloutStock = Positive(arg, Value()); break;
+                case "--seed": options.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--out": options.MarkdownPath = Value(); break;
+                case "--csv": options.CsvPath = Value(); break;
+                case "-h" or "--help": options.Help = true; break;
+                default: throw new ArgumentException($"Unknown option '{arg}'.");
+            }
+        }
+
+        if (store is not null || strategy is not null || idempotency)
+        {
+            options.Targets.Insert(0, new TargetSpec((store ?? "inmemory").ToLowerInvariant(), strategy is null ? null : TargetSpec.ParseStrategy(strategy), idempotency));
+        }
+
+        if (options.Smoke && options.Matrix)
+        {
+            throw new ArgumentException("--smoke and --matrix are different runs: pick one.");
+        }
+
+        options.CsvPath ??= options.MarkdownPath is null ? null : Path.ChangeExtension(options.MarkdownPath, ".csv");
+        return options;
+    }
+
+    private static IEnumerable<string> List(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static WorkloadKind ParseWorkload(string text) =>
+        Workload.TryParse(text, out var kind) ? kind : throw new ArgumentException($"Unknown workload '{text}': use hot, sellout, zipf or uniform.");
+
+    private static int Positive(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{option} needs a positive whole number, not '{text}'.");
+
+    private static TimeSpan ParseTime(string option, string text)
+    {
+        var (number, scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : (text, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? TimeSpan.FromSeconds(value * scale)
+            : throw new ArgumentException($"{option} needs a time such as 10s or 500ms, not '{text}'.");
+    }
+}

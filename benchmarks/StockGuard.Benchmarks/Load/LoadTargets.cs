@@ -1,0 +1,87 @@
+using StockGuard.InMemory;
+using StockGuard.PostgreSql;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>How to build one kind of target and whether it can run here.</summary>
+/// <param name="Description">What the target is, for <c>--help</c> and the report.</param>
+/// <param name="MatrixTargets">The target names <c>--matrix</c> and <c>--smoke</c> run for this store.</param>
+/// <param name="ProbeAsync">Null when the target can run here, else why not.</param>
+/// <param name="Create">Builds the target for a spec (the strategy and idempotency flag are on the spec).</param>
+internal sealed record TargetFactory(
+    string Description,
+    IReadOnlyList<string> MatrixTargets,
+    Func<CancellationToken, Task<string?>> ProbeAsync,
+    Func<TargetSpec, ILoadTarget> Create);
+
+/// <summary>
+/// Every target the harness knows, keyed by store name. This is the plug-in point for the library's SQL stores:
+/// when a store lands, add one entry whose <see cref="TargetFactory.Create"/> wraps it in a
+/// <see cref="StockStoreTarget"/>, e.g.
+/// <code>
+/// ["postgres"] = new(
+///     "StockGuard.PostgreSql",
+///     ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/atomic+idem"],
+///     ServerSettings.ProbePostgresAsync,
+///     spec => new StockStoreTarget(spec, async ct =>
+///     {
+///         var store = new PostgreSqlStockStore(ServerSettings.PostgresDataSource, new PostgreSqlStockStoreOptions());
+///         await store.EnsureSchemaAsync(ct);   // whatever the store offers to create its tables
+///         return store;
+///     }, "PostgreSQL")),
+/// </code>
+/// The strategy and the idempotency key travel on each request (<see cref="StockRequest.Strategy"/>), so the
+/// factory does not need them; a store that takes its default strategy from options may read <c>spec.Strategy</c>.
+/// </summary>
+internal static class LoadTargets
+{
+    private static readonly Func<CancellationToken, Task<string?>> AlwaysAvailable = _ => Task.FromResult<string?>(null);
+
+    public static IReadOnlyDictionary<string, TargetFactory> Factories { get; } = new Dictionary<string, TargetFactory>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["inmemory"] = new(
+            "StockGuard InMemoryStockStore (the in-process ceiling; ignores the strategy)",
+            ["inmemory"],
+            AlwaysAvailable,
+            spec => new StockStoreTarget(spec, _ => Task.FromResult<IStockStore>(new InMemoryStockStore()))),
+        ["postgres"] = new(
+            "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource, schema stockguard",
+            ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/atomic+idem"],
+            ServerSettings.ProbePostgresAsync,
+            spec => new StockStoreTarget(spec, async cancellationToken =>
+            {
+                var store = new PostgreSqlStockStore(ServerSettings.PostgresDataSource);
+                await store.EnsureSchemaAsync(cancellationToken);
+                return store;
+            }, "PostgreSQL")),
+        ["raw-postgres"] = new(
+            "baseline, no library: one conditional UPDATE ... RETURNING through plain Npgsql",
+            ["raw-postgres"],
+            ServerSettings.ProbePostgresAsync,
+            spec => new PostgresBaselineTarget(spec.Name, naive: false, ServerSettings.PostgresDataSource)),
+        ["naive-postgres"] = new(
+            "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
+            ["naive-postgres"],
+            ServerSettings.ProbePostgresAsync,
+            spec => new PostgresBaselineTarget(spec.Name, naive: true, ServerSettings.PostgresDataSource)),
+        ["raw-mysql"] = new(
+            "baseline, no library: one conditional UPDATE through plain MySqlConnector, granted when 1 row is affected",
+            ["raw-mysql"],
+            ServerSettings.ProbeMySqlAsync,
+            spec => new MySqlBaselineTarget(spec.Name, naive: false, ServerSettings.MySqlConnectionString)),
+        ["naive-mysql"] = new(
+            "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
+            ["naive-mysql"],
+            ServerSettings.ProbeMySqlAsync,
+            spec => new MySqlBaselineTarget(spec.Name, naive: true, ServerSettings.MySqlConnectionString)),
+    };
+
+    public static TargetFactory Find(TargetSpec spec) =>
+        Factories.TryGetValue(spec.Store, out var factory)
+            ? factory
+            : throw new ArgumentException($"Unknown store '{spec.Store}'. Known: {string.Join(", ", Factories.Keys)}.");
+
+    /// <summary>Every target of <c>--matrix</c> and <c>--smoke</c>, in report order.</summary>
+    public static IEnumerable<TargetSpec> MatrixTargets() =>
+        Factories.Values.SelectMany(f => f.MatrixTargets).Select(TargetSpec.Parse);
+}

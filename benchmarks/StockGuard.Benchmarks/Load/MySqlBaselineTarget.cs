@@ -1,0 +1,202 @@
+using System.Text;
+using MySqlConnector;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>
+/// MySQL/MariaDB without the library, on its own table in database <c>stockguard_bench</c> so that it never touches
+/// the library's tables. Each client holds one connection and its prepared statements for the whole cell.
+/// <list type="bullet">
+/// <item><c>raw</c>: the conditional decrement in one autocommitted statement; without <c>RETURNING</c>, one
+/// affected row means granted.</item>
+/// <item><c>naive</c>: read the level, and if enough write the new one: the check-then-write that oversells.</item>
+/// </list>
+/// </summary>
+internal sealed class MySqlBaselineTarget(string name, bool naive, string connectionString) : ILoadTarget
+{
+    private const string Table = "stockguard_bench.stock";
+    private const int RowsPerInsert = 1_000;
+
+    private string[] _skus = [];
+
+    public string Name => name;
+
+    public bool ExpectedToOversell => naive;
+
+    public bool ReportsRetries => false;
+
+    public string? Server { get; private set; }
+
+    public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
+    {
+        _skus = new string[skuCount];
+        for (var i = 0; i < skuCount; i++)
+        {
+            _skus[i] = $"{cellId}-{i:D5}";
+        }
+
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Server = $"MySQL-compatible {connection.ServerVersion}";
+        await ExecuteAsync(
+            connection,
+            $"""
+            CREATE DATABASE IF NOT EXISTS stockguard_bench;
+            CREATE TABLE IF NOT EXISTS {Table} (sku VARCHAR(64) NOT NULL PRIMARY KEY, on_hand BIGINT NOT NULL) ENGINE=InnoDB;
+            TRUNCATE TABLE {Table};
+            """,
+            cancellationToken);
+
+        // The SKUs are the harness's own "<cell>-<digits>" names, so literal values are safe here.
+        foreach (var chunk in _skus.Chunk(RowsPerInsert))
+        {
+            var sql = new StringBuilder($"INSERT INTO {Table} (sku, on_hand) VALUES ");
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                sql.Append(i == 0 ? "" : ",").Append("('").Append(chunk[i]).Append("',").Append(stockPerSku).Append(')');
+            }
+
+            await ExecuteAsync(connection, sql.ToString(), cancellationToken);
+        }
+    }
+
+    public async Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connection = new MySqlConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return naive ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken) : await RawClient.CreateAsync(connection, _skus, cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
+    {
+        var index = new Dictionary<string, int>(_skus.Length, StringComparer.Ordinal);
+        for (var i = 0; i < _skus.Length; i++)
+        {
+            index[_skus[i]] = i;
+        }
+
+        var levels = new long[_skus.Length];
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand($"SELECT sku, on_hand FROM {Table}", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (index.TryGetValue(reader.GetString(0), out var at))
+            {
+                levels[at] = reader.GetInt64(1);
+            }
+        }
+
+        return levels;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private sealed class RawClient : ILoadClient
+    {
+        private readonly MySqlConnection _connection;
+        private readonly string[] _skus;
+        private readonly MySqlCommand _decrement;
+        private readonly MySqlParameter _sku = new("@s", MySqlDbType.VarChar);
+        private readonly MySqlParameter _quantity = new("@q", MySqlDbType.Int64);
+
+        private RawClient(MySqlConnection connection, string[] skus)
+        {
+            _connection = connection;
+            _skus = skus;
+            _decrement = new MySqlCommand($"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q", connection);
+            _decrement.Parameters.Add(_quantity);
+            _decrement.Parameters.Add(_sku);
+        }
+
+        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        {
+            var client = new RawClient(connection, skus);
+            await client._decrement.PrepareAsync(cancellationToken);
+            return client;
+        }
+
+        public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
+        {
+            _sku.Value = _skus[sku];
+            _quantity.Value = (long)quantity;
+
+            // InnoDB re-reads the locked row's latest version for the UPDATE's WHERE: one affected row means granted.
+            return await _decrement.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _decrement.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private sealed class NaiveClient : ILoadClient
+    {
+        private readonly MySqlConnection _connection;
+        private readonly string[] _skus;
+        private readonly MySqlCommand _read;
+        private readonly MySqlCommand _write;
+        private readonly MySqlParameter _readSku = new("@s", MySqlDbType.VarChar);
+        private readonly MySqlParameter _writeSku = new("@s", MySqlDbType.VarChar);
+        private readonly MySqlParameter _newLevel = new("@n", MySqlDbType.Int64);
+
+        private NaiveClient(MySqlConnection connection, string[] skus)
+        {
+            _connection = connection;
+            _skus = skus;
+            _read = new MySqlCommand($"SELECT on_hand FROM {Table} WHERE sku = @s", connection);
+            _read.Parameters.Add(_readSku);
+            _write = new MySqlCommand($"UPDATE {Table} SET on_hand = @n WHERE sku = @s", connection);
+            _write.Parameters.Add(_newLevel);
+            _write.Parameters.Add(_writeSku);
+        }
+
+        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        {
+            var client = new NaiveClient(connection, skus);
+            await client._read.PrepareAsync(cancellationToken);
+            await client._write.PrepareAsync(cancellationToken);
+            return client;
+        }
+
+        public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
+        {
+            _readSku.Value = _skus[sku];
+            var onHand = Convert.ToInt64(await _read.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            if (onHand < quantity)
+            {
+                return false;
+            }
+
+            // The race on purpose: another client may have written between the read and this write.
+            _writeSku.Value = _skus[sku];
+            _newLevel.Value = onHand - quantity;
+            await _write.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _read.DisposeAsync();
+            await _write.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>
+/// PostgreSQL without the library, on its own table in schema <c>stockguard_bench</c> so that it never touches the
+/// library's tables. Each client holds one connection and its prepared statements for the whole cell, as a
+/// hand-written service with a connection per worker would.
+/// <list type="bullet">
+/// <item><c>raw</c>: the conditional decrement in one autocommitted statement, the ceiling for the library's overhead.</item>
+/// <item><c>naive</c>: read the level, and if enough write the new one: the check-then-write that oversells.</item>
+/// </list>
+/// </summary>
+internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlDataSource dataSource) : ILoadTarget
+{
+    private const string Table = "stockguard_bench.stock";
+
+    private string[] _skus = [];
+
+    public string Name => name;
+
+    public bool ExpectedToOversell => naive;
+
+    public bool ReportsRetries => false;
+
+    public string? Server { get; private set; }
+
+    public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
+    {
+        _skus = new string[skuCount];
+        for (var i = 0; i < skuCount; i++)
+        {
+            _skus[i] = $"{cellId}-{i:D5}";
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        Server = $"PostgreSQL {connection.PostgreSqlVersion}";
+        await using var command = new NpgsqlCommand(
+            $"""
+            CREATE SCHEMA IF NOT EXISTS stockguard_bench;
+            CREATE TABLE IF NOT EXISTS {Table} (sku text PRIMARY KEY, on_hand bigint NOT NULL);
+            TRUNCATE {Table};
+            INSERT INTO {Table} (sku, on_hand) SELECT unnest(@skus), @stock;
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("skus", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = _skus });
+        command.Parameters.Add(new NpgsqlParameter<long>("stock", NpgsqlDbType.Bigint) { TypedValue = stockPerSku });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return naive ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken) : await RawClient.CreateAsync(connection, _skus, cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
+    {
+        var index = new Dictionary<string, int>(_skus.Length, StringComparer.Ordinal);
+        for (var i = 0; i < _skus.Length; i++)
+        {
+            index[_skus[i]] = i;
+        }
+
+        var levels = new long[_skus.Length];
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT sku, on_hand FROM {Table}", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (index.TryGetValue(reader.GetString(0), out var at))
+            {
+                levels[at] = reader.GetInt64(1);
+            }
+        }
+
+        return levels;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private sealed class RawClient : ILoadClient
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly string[] _skus;
+        private readonly NpgsqlCommand _decrement;
+        private readonly NpgsqlParameter<string> _sku = new("s", NpgsqlDbType.Text);
+        private readonly NpgsqlParameter<long> _quantity = new("q", NpgsqlDbType.Bigint);
+
+        private RawClient(NpgsqlConnection connection, string[] skus)
+        {
+            _connection = connection;
+            _skus = skus;
+            _decrement = new NpgsqlCommand($"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q RETURNING on_hand", connection);
+            _decrement.Parameters.Add(_quantity);
+            _decrement.Parameters.Add(_sku);
+        }
+
+        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        {
+            var client = new RawClient(connection, skus);
+            await client._decrement.PrepareAsync(cancellationToken);
+            return client;
+        }
+
+        public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
+        {
+            _sku.TypedValue = _skus[sku];
+            _quantity.TypedValue = quantity;
+
+            // PostgreSQL re-checks the WHERE on the newest row version after waiting for the row lock: no oversell.
+            return await _decrement.ExecuteScalarAsync(cancellationToken) is not null;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _decrement.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private sealed class NaiveClient : ILoadClient
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly string[] _skus;
+        private readonly NpgsqlCommand _read;
+        private readonly NpgsqlCommand _write;
+        private readonly NpgsqlParameter<string> _readSku = new("s", NpgsqlDbType.Text);
+        private readonly NpgsqlParameter<string> _writeSku = new("s", NpgsqlDbType.Text);
+        private readonly NpgsqlParameter<long> _newLevel = new("n", NpgsqlDbType.Bigint);
+
+        private NaiveClient(NpgsqlConnection connection, string[] skus)
+        {
+            _connection = connection;
+            _skus = skus;
+            _read = new NpgsqlCommand($"SELECT on_hand FROM {Table} WHERE sku = @s", connection);
+            _read.Parameters.Add(_readSku);
+            _write = new NpgsqlCommand($"UPDATE {Table} SET on_hand = @n WHERE sku = @s", connection);
+            _write.Parameters.Add(_newLevel);
+            _write.Parameters.Add(_writeSku);
+        }
+
+        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        {
+            var client = new NaiveClient(connection, skus);
+            await client._read.PrepareAsync(cancellationToken);
+            await client._write.PrepareAsync(cancellationToken);
+            return client;
+        }
+
+        public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
+        {
+            _readSku.TypedValue = _skus[sku];
+            var onHand = (long)(await _read.ExecuteScalarAsync(cancellationToken))!;
+            if (onHand < quantity)
+            {
+                return false;
+            }
+
+            // The race on purpose: another client may have written between the read and this write.
+            _writeSku.TypedValue = _skus[sku];
+            _newLevel.TypedValue = onHand - quantity;
+            await _write.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _read.DisposeAsync();
+            await _write.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+    }
+}

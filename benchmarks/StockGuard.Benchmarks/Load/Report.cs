@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>The run's results as a Markdown table (with the command and the machine) and as CSV.</summary>
+internal sealed class Report(
+    string[] args,
+    IReadOnlyList<CellResult> results,
+    IReadOnlyList<ILoadTarget> targets,
+    IReadOnlyList<string> skipped,
+    IReadOnlyList<string> failures,
+    TimeSpan duration,
+    long? operations,
+    int selloutStock,
+    int catalogSize)
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static string ProgressLine(CellResult r) =>
+        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {r.Undersold}  errors {r.Errors}");
+
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("### Load harness results").AppendLine();
+        text.Append("Command: `dotnet run -c Release --project benchmarks/StockGuard.Benchmarks -- load ").Append(string.Join(' ', args)).AppendLine("`  ");
+        text.Append(Invariant, $"Run: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Machine()}").AppendLine("  ");
+        var servers = targets.Select(t => t.Server).OfType<string>().Distinct().ToList();
+        if (servers.Count > 0)
+        {
+            text.Append("Servers (loopback): ").AppendJoin(", ", servers).AppendLine("  ");
+        }
+
+        text.Append(Invariant, $"Cells: {(operations is { } ops ? $"{ops:N0} requests" : $"{duration.TotalSeconds:0.###} s")} each; sell-out: {selloutStock:N0} units, demand 10x ({Math.Ceiling(10.0 * selloutStock / Workload.MeanQuantity):N0} requests); ")
+            .Append(Invariant, $"zipf (s = 1.0) and uniform over {catalogSize:N0} items; orders of 1 unit (80 %) or 1–5 units (20 %), one line each.").AppendLine()
+            .AppendLine();
+        text.AppendLine("| target | workload | clients | ok/s | p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors |");
+        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+        {
+            text.Append(Invariant, $"| {r.Target}{(r.ExpectedToOversell ? " †" : "")} | {r.Workload}{(r.HitTimeCap ? " (time cap)" : "")} | {r.Clients} | {r.GrantedPerSecond:N0} | {Ms(r.P50Milliseconds)} | {Ms(r.P99Milliseconds)} | ")
+                .Append(r.RetriesPerGrant is { } retries ? retries.ToString("0.00", Invariant) : "n/a")
+                .Append(Invariant, $" | {r.Refused:N0} | {(r.Oversold > 0 ? $"**{r.Oversold:N0}**" : "0")} | {r.Undersold:N0} | {r.Errors:N0} |")
+                .AppendLine();
+        }
+
+        text.AppendLine();
+        if (results.Any(r => r.ExpectedToOversell))
+        {
+            text.AppendLine("† naive read-then-write baseline (no library): expected to oversell; its oversell is reported, not failed.  ");
+        }
+
+        text.AppendLine("ok/s: granted deducts (committed decrements) per second. Latency over all answered requests. oversold: units granted beyond received − final level, summed per item. undersold: refused requests the item's final level could still have served.");
+        foreach (var r in results.Where(r => r.Errors > 0))
+        {
+            text.AppendLine().Append(Invariant, $"- {r.Target} {r.Workload} x{r.Clients}: {r.Errors:N0} errors, first: {r.FirstError}");
+        }
+
+        foreach (var r in results.Where(r => r.Unaccounted > 0))
+        {
+            text.AppendLine().Append(Invariant, $"- {r.Target} {r.Workload} x{r.Clients}: {r.Unaccounted:N0} units left stock with no grant seen by a client (errors after commit)");
+        }
+
+        foreach (var line in skipped)
+        {
+            text.AppendLine().Append("- skipped ").Append(line);
+        }
+
+        foreach (var line in failures)
+        {
+            text.AppendLine().Append("- cell failed: ").Append(line);
+        }
+
+        return text.ToString().TrimEnd() + Environment.NewLine;
+    }
+
+    public string ToCsv()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,first_error");
+        foreach (var r in results)
+        {
+            text.AppendJoin(',',
+                    r.Target, r.Workload, r.Clients.ToString(Invariant), r.Seconds.ToString("0.###", Invariant), r.Granted.ToString(Invariant),
+                    r.GrantedPerSecond.ToString("0.#", Invariant), r.P50Milliseconds.ToString("0.####", Invariant), r.P99Milliseconds.ToString("0.####", Invariant),
+                    r.Retries?.ToString(Invariant) ?? "", r.RetriesPerGrant?.ToString("0.####", Invariant) ?? "", r.Refused.ToString(Invariant), r.Errors.ToString(Invariant),
+                    r.UnitsReceived.ToString(Invariant), r.UnitsGranted.ToString(Invariant), r.UnitsLeft.ToString(Invariant), r.Oversold.ToString(Invariant),
+                    r.Undersold.ToString(Invariant), r.Unaccounted.ToString(Invariant), r.ExpectedToOversell ? "true" : "false", r.HitTimeCap ? "true" : "false",
+                    Quote(r.FirstError))
+                .AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Three significant digits: in-memory latencies are fractions of a microsecond, database ones milliseconds.</summary>
+    private static string Ms(double value) =>
+        double.IsNaN(value) ? "n/a"
+        : value <= 0 || value >= 100 ? value.ToString("0", Invariant)
+        : Math.Round(value, 2 - (int)Math.Floor(Math.Log10(value))).ToString("0.#########", Invariant);
+
+    private static string Quote(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
+
+    private static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{Environment.ProcessorCount} logical cores{(cpu is null ? "" : $" ({cpu})")}; {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}";
+    }
+}

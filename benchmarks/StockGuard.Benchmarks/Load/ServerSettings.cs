@@ -1,0 +1,95 @@
+using System.Net;
+using MySqlConnector;
+using Npgsql;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>
+/// Where the database servers are: the same environment variables and loopback defaults as the test suites.
+/// The harness refuses any other host: it is a load generator, and it only ever loads this machine.
+/// </summary>
+internal static class ServerSettings
+{
+    public const string PostgresVariable = "STOCKGUARD_POSTGRES";
+    public const string MySqlVariable = "STOCKGUARD_MYSQL";
+    public const string RequireServersVariable = "STOCKGUARD_REQUIRE_SERVERS";
+
+    private const string PostgresDefault = "Host=127.0.0.1;Port=5432;Username=stockguard;Password=stockguard;Database=stockguard";
+    private const string MySqlDefault = "Server=127.0.0.1;Port=3306;User ID=stockguard;Password=stockguard;Database=stockguard";
+
+    private static readonly Lazy<NpgsqlDataSource> PostgresDataSourceInstance = new(() => NpgsqlDataSource.Create(PostgresConnectionString));
+
+    /// <summary>Whether an unreachable server fails the run instead of skipping its targets (CI sets it to 1).</summary>
+    public static bool ServersRequired => Environment.GetEnvironmentVariable(RequireServersVariable) is "1" or "true";
+
+    public static string PostgresConnectionString
+    {
+        get
+        {
+            var builder = new NpgsqlConnectionStringBuilder(Read(PostgresVariable, PostgresDefault));
+            RequireLoopback(builder.Host, PostgresVariable);
+
+            // One connection per baseline client plus the library's pool: 64 clients must never wait for the pool.
+            builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, 200);
+            return builder.ConnectionString;
+        }
+    }
+
+    public static string MySqlConnectionString
+    {
+        get
+        {
+            var builder = new MySqlConnectionStringBuilder(Read(MySqlVariable, MySqlDefault));
+            RequireLoopback(builder.Server, MySqlVariable);
+            builder.MaximumPoolSize = Math.Max(builder.MaximumPoolSize, 200);
+            return builder.ConnectionString;
+        }
+    }
+
+    /// <summary>One data source for every PostgreSQL target of the run, as an application would have.</summary>
+    public static NpgsqlDataSource PostgresDataSource => PostgresDataSourceInstance.Value;
+
+    /// <summary>Null when PostgreSQL answers, else why not.</summary>
+    public static async Task<string?> ProbePostgresAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Timeout = 3, Pooling = false };
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or ArgumentException)
+        {
+            return $"PostgreSQL is not reachable ({ex.GetType().Name}: {ex.Message}); set {PostgresVariable} or run eng/servers.sh";
+        }
+    }
+
+    /// <summary>Null when MySQL/MariaDB answers, else why not.</summary>
+    public static async Task<string?> ProbeMySqlAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var builder = new MySqlConnectionStringBuilder(MySqlConnectionString) { ConnectionTimeout = 3, Pooling = false };
+            await using var connection = new MySqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is MySqlException or TimeoutException or InvalidOperationException or ArgumentException)
+        {
+            return $"MySQL/MariaDB is not reachable ({ex.GetType().Name}: {ex.Message}); set {MySqlVariable} or run eng/servers.sh";
+        }
+    }
+
+    private static string Read(string variable, string fallback) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : fallback;
+
+    private static void RequireLoopback(string? host, string variable)
+    {
+        var loopback = host is "localhost" || (host?.StartsWith('/') ?? false) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+        if (!loopback)
+        {
+            throw new ArgumentException($"{variable} names host '{host}': the load harness only runs against loopback servers (127.0.0.1, ::1, localhost or a Unix socket).");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using StockGuard;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>
+/// Any <see cref="IStockStore"/> under load. Every cell gets a new store from the factory and items named after
+/// the cell, so a database store never sees another cell's rows. The strategy travels on each request
+/// (<see cref="StockRequest.Strategy"/>); with <c>+idem</c> every request carries a fresh idempotency key.
+/// </summary>
+internal sealed class StockStoreTarget(
+    TargetSpec spec,
+    Func<CancellationToken, Task<IStockStore>> createStore,
+    string? server = null) : ILoadTarget
+{
+    private const int LinesPerReceipt = 500;
+
+    private IStockStore? _store;
+    private StockKey[] _keys = [];
+
+    public string Name => spec.Name;
+
+    public bool ExpectedToOversell => false;
+
+    public bool ReportsRetries => true;
+
+    public string? Server => server;
+
+    public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
+    {
+        await DisposeStoreAsync();
+        _store = await createStore(cancellationToken);
+        _keys = new StockKey[skuCount];
+        for (var i = 0; i < skuCount; i++)
+        {
+            _keys[i] = new StockKey($"{cellId}-{i:D5}");
+        }
+
+        foreach (var chunk in _keys.Chunk(LinesPerReceipt))
+        {
+            var lines = Array.ConvertAll(chunk, key => new StockLine(key, stockPerSku));
+            var result = await _store.ReceiveAsync(new ReceiveRequest(lines) { Reference = "load harness" }, cancellationToken);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"{Name}: the initial receipt was refused.");
+            }
+        }
+    }
+
+    public Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<ILoadClient>(new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec));
+
+    public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
+    {
+        var levels = new long[_keys.Length];
+        var index = new Dictionary<StockKey, int>(_keys.Length);
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            index[_keys[i]] = i;
+        }
+
+        foreach (var chunk in _keys.Chunk(LinesPerReceipt))
+        {
+            foreach (var level in await _store!.GetLevelsAsync(chunk, cancellationToken))
+            {
+                levels[index[level.Key]] = level.OnHand;
+            }
+        }
+
+        return levels;
+    }
+
+    public ValueTask DisposeAsync() => DisposeStoreAsync();
+
+    private async ValueTask DisposeStoreAsync()
+    {
+        switch (_store)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
+        _store = null;
+    }
+
+    private sealed class Client(IStockStore store, StockKey[] keys, TargetSpec spec) : ILoadClient
+    {
+        public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
+        {
+            var request = new DeductRequest(new StockLine(keys[sku], quantity))
+            {
+                Strategy = spec.Strategy,
+                IdempotencyKey = spec.Idempotency ? Guid.NewGuid().ToString("N") : null,
+            };
+            var result = await store.DeductAsync(request, cancellationToken);
+            return result.Succeeded;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

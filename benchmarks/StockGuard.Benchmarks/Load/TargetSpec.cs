@@ -1,0 +1,31 @@
+using StockGuard;
+
+namespace StockGuard.Benchmarks.Load;
+
+/// <summary>A target as named on the command line: <c>store[/strategy][+idem]</c>, e.g. <c>postgres/atomic+idem</c>.</summary>
+internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency)
+{
+    public string Name =>
+        Store + (Strategy is { } strategy ? "/" + strategy.ToString().ToLowerInvariant() : string.Empty) + (Idempotency ? "+idem" : string.Empty);
+
+    public static TargetSpec Parse(string text)
+    {
+        var idempotency = text.EndsWith("+idem", StringComparison.OrdinalIgnoreCase);
+        if (idempotency)
+        {
+            text = text[..^"+idem".Length];
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0
+            ? new TargetSpec(text.ToLowerInvariant(), null, idempotency)
+            : new TargetSpec(text[..slash].ToLowerInvariant(), ParseStrategy(text[(slash + 1)..]), idempotency);
+    }
+
+    public static ConcurrencyStrategy ParseStrategy(string text) =>
+        Enum.TryParse<ConcurrencyStrategy>(text, ignoreCase: true, out var strategy) && Enum.IsDefined(strategy)
+            ? strategy
+            : throw new ArgumentException($"Unknown strategy '{text}': use atomic, pessimistic or optimistic.");
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CI smoke test of the benchmarks. Checks that they run, never how fast: no speed thresholds.
+#   1. BenchmarkDotNet in Dry mode (one cold invocation per case) on a few benchmarks.
+#   2. The load harness's --smoke: every reachable target, hot and sell-out cells, 4 clients, ~1 s each.
+#      It exits non-zero when a target other than the naive baseline oversells.
+# Unreachable database servers skip their targets unless STOCKGUARD_REQUIRE_SERVERS=1 (start them with
+# eng/servers.sh). Takes about a minute and a half on 2 cores (86 s with every target reachable).
+#
+#   eng/bench-smoke.sh [artifacts-dir]     # default: artifacts/bench-smoke
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+project=benchmarks/StockGuard.Benchmarks
+artifacts=${1:-artifacts/bench-smoke}
+mkdir -p "$artifacts"
+
+log() { printf '[bench-smoke] %s\n' "$*"; }
+
+log "build"
+dotnet build -c Release "$project" -nologo -v quiet
+
+log "BenchmarkDotNet, --job Dry"
+dotnet run -c Release --no-build --project "$project" -- \
+  --job Dry --filter '*DeductOneUnit*' '*ReserveThenConfirm*' \
+  --artifacts "$artifacts/bdn" --exporters markdown
+
+log "load harness, --smoke"
+dotnet run -c Release --no-build --project "$project" -- \
+  load --smoke --out "$artifacts/load-smoke.md"
+
+log "done: $artifacts"
