@@ -33,7 +33,7 @@ internal static class PostgreSqlServer
         }
     }
 
-    public static string NewSchemaName(string hint) => $"sg_{hint}_{Guid.NewGuid():N}"[..40];
+    public static string NewSchemaName(string hint) => $"sg_{hint}_{Guid.NewGuid():N}"[..Math.Min(40, 36 + hint.Length)];
 
     public static async Task DropSchemaAsync(string schema)
     {

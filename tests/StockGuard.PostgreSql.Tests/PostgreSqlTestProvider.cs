@@ -39,7 +39,19 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
         return new PostgreSqlStockStore(DataSource, options, time);
     }
 
-    public PostgreSqlStockStoreOptions Options() => new() { Schema = _schema, Strategy = Strategy, AutoCreateSchema = false };
+    /// <summary>
+    /// The suite's clock is a FakeTimeProvider that only moves when a test advances it, so the optimistic back-off
+    /// (timed by that clock) is zero here, and the attempts are raised so that heavy races finish; the back-off
+    /// itself is tested in <see cref="PostgreSqlStrategyTests"/>.
+    /// </summary>
+    public PostgreSqlStockStoreOptions Options() => new()
+    {
+        Schema = _schema,
+        Strategy = Strategy,
+        AutoCreateSchema = false,
+        OptimisticBackoff = TimeSpan.Zero,
+        MaxOptimisticAttempts = 100,
+    };
 
     public async ValueTask DisposeAsync()
     {
