@@ -11,13 +11,6 @@ namespace StockGuard.PostgreSql.Tests;
 [TestFixture]
 public sealed class PostgreSqlFaultTests : PostgreSqlFixture
 {
-    private async Task<StockKey> StockedAsync(PostgreSqlStockStore store, int units)
-    {
-        var key = new StockKey(NewSku());
-        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
-        return key;
-    }
-
     [TestCase(ConcurrencyStrategy.Atomic)]
     [TestCase(ConcurrencyStrategy.Pessimistic)]
     [TestCase(ConcurrencyStrategy.Optimistic)]

@@ -42,6 +42,14 @@ public abstract class PostgreSqlFixture
 
     protected static string NewSku(string hint = "sku") => $"{hint}-{Guid.NewGuid():N}";
 
+    /// <summary>Creates an item with <paramref name="units"/> received and returns its key.</summary>
+    protected static async Task<StockKey> StockedAsync(IStockStore store, int units)
+    {
+        var key = new StockKey(NewSku());
+        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
+        return key;
+    }
+
     protected static async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(PostgreSqlServer.ConnectionString);

@@ -12,13 +12,6 @@ namespace StockGuard.PostgreSql.Tests;
 [TestFixture]
 public sealed class PostgreSqlStrategyTests : PostgreSqlFixture
 {
-    private async Task<StockKey> StockedAsync(PostgreSqlStockStore store, int units)
-    {
-        var key = new StockKey(NewSku());
-        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
-        return key;
-    }
-
     /// <summary>Makes the optimistic update lose its race: it read version v, then a second connection commits v + 1.</summary>
     private async Task<Task<StockChangeResult>> LoseOneRaceAsync(PostgreSqlStockStore store, StockKey key)
     {
