@@ -33,7 +33,11 @@ internal static class MySqlServer
         }
     }
 
-    public static string NewDatabaseName(string hint) => $"sg_{hint}_{Guid.NewGuid():N}"[..40];
+    public static string NewDatabaseName(string hint)
+    {
+        var name = $"sg_{hint}_{Guid.NewGuid():N}";
+        return name[..Math.Min(name.Length, 40)];
+    }
 
     public static async Task DropDatabaseAsync(string database)
     {
