@@ -2,7 +2,7 @@
 // reserve → pay → confirm path, with some carts abandoned so that their holds expire. It prints what was
 // received, sold, refused and left, and exits with 1 if any invariant broke.
 //
-//   dotnet run -c Release --project samples/FlashSale -- [--store inmemory] [--buyers 5000] [--stock 1000]
+//   dotnet run -c Release --project samples/FlashSale -- [--store inmemory|sqlite|mysql] [--connection "…"] [--buyers 5000] [--stock 1000]
 using System.Diagnostics;
 using FlashSale;
 using Microsoft.Extensions.DependencyInjection;
