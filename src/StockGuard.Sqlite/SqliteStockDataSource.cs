@@ -34,7 +34,8 @@ internal sealed class SqliteStockDataSource : DbDataSource
             throw new ArgumentException("The SQLite store writes: the connection string must not say Mode=ReadOnly.", nameof(connectionString));
         }
 
-        if (builder.DataSource is "" or ":memory:")
+        var isPrivate = builder.DataSource is "" or ":memory:";
+        if (isPrivate)
         {
             // Each connection to ":memory:" would be a database of its own: give the store one private, named database instead.
             builder.DataSource = $"stockguard-{Guid.NewGuid():N}";
@@ -52,7 +53,7 @@ internal sealed class SqliteStockDataSource : DbDataSource
         _connectionString = builder.ToString();
         _busyTimeout = busyTimeout;
         var database = _inMemory ? "memory:" + builder.DataSource : "file:" + Path.GetFullPath(builder.DataSource);
-        _gate = Gates.GetOrAdd(database, static _ => new SemaphoreSlim(1, 1));
+        _gate = isPrivate ? new SemaphoreSlim(1, 1) : Gates.GetOrAdd(database, static _ => new SemaphoreSlim(1, 1));
     }
 
     public override string ConnectionString => _connectionString;
