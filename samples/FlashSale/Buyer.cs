@@ -5,9 +5,9 @@ namespace FlashSale;
 /// <summary>One buyer's visit: buy now, or hold then pay then confirm, or hold and walk away.</summary>
 internal static class Buyer
 {
-    public static async Task ShopAsync(IStockStore store, StockKey[] skus, int buyer, TimeSpan holdTimeToLive, SaleTally tally, CancellationToken ct)
+    public static async Task ShopAsync(IStockStore store, StockKey[] skus, string buyer, TimeSpan holdTimeToLive, SaleTally tally, CancellationToken ct)
     {
-        var random = new Random(buyer);
+        var random = new Random(buyer.GetHashCode(StringComparison.Ordinal));
         var hot = skus[0];
         var lines = random.Next(4) == 0
             ? new[] { new StockLine(hot, 1), new StockLine(skus[1 + random.Next(skus.Length - 1)], 1 + random.Next(2)) }

@@ -2,7 +2,7 @@
 // reserve → pay → confirm path, with some carts abandoned so that their holds expire. It prints what was
 // received, sold, refused and left, and exits with 1 if any invariant broke.
 //
-//   dotnet run -c Release --project samples/FlashSale -- [--store inmemory] [--buyers 5000] [--stock 1000]
+//   dotnet run -c Release --project samples/FlashSale -- [--store inmemory|sqlite|mysql] [--connection "…"] [--buyers 5000] [--stock 1000]
 using System.Diagnostics;
 using FlashSale;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,12 +16,14 @@ if (settings is null)
 
 var services = new ServiceCollection();
 var stockGuard = services.AddStockGuard(o => o.EnableSweeper = false);
-Stores.Configure(stockGuard, settings);
+using var database = Stores.Configure(stockGuard, settings);
 await using var provider = services.BuildServiceProvider();
 var store = provider.GetRequiredService<IStockStore>();
 
 // The sale's items: one hot SKU everybody wants, and a few others bought in bundles with it.
-var skus = Enumerable.Range(0, settings.Skus).Select(i => new StockKey($"FLASH-{i:D2}")).ToArray();
+// Each run has its own SKUs and order numbers, so runs against a server database never see each other's.
+var run = Guid.NewGuid().ToString("N")[..8];
+var skus = Enumerable.Range(0, settings.Skus).Select(i => new StockKey($"FLASH-{run}-{i:D2}")).ToArray();
 await store.ReceiveAsync(new ReceiveRequest(skus.Select(k => new StockLine(k, settings.Stock))) { Reference = "opening stock" });
 var received = (long)settings.Stock * skus.Length;
 
@@ -33,7 +35,7 @@ using var progress = new ProgressLine(tally, settings.Buyers);
 await Parallel.ForEachAsync(
     Enumerable.Range(0, settings.Buyers),
     new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency },
-    async (buyer, ct) => await Buyer.ShopAsync(store, skus, buyer, settings.HoldTimeToLive, tally, ct));
+    async (buyer, ct) => await Buyer.ShopAsync(store, skus, $"{run}-{buyer}", settings.HoldTimeToLive, tally, ct));
 
 stopwatch.Stop();
 progress.Finish();

@@ -40,6 +40,13 @@ internal sealed class HoldRow
 {
     public Guid Id { get; set; }
 
+    /// <summary>The id stored as text, for databases without a uuid type whose driver reads it as a string (SQLite): their dialect selects <c>id AS IdText</c>.</summary>
+    public string IdText
+    {
+        get => Id.ToString();
+        set => Id = Guid.Parse(value);
+    }
+
     public string State { get; set; } = "";
 
     public DateTime CreatedAt { get; set; }
@@ -77,6 +84,13 @@ internal sealed class IdempotencyRow
 internal sealed class ClaimedLineRow
 {
     public Guid HoldId { get; set; }
+
+    /// <summary>The hold id stored as text (SQLite): the dialect selects <c>h.id AS HoldIdText</c>.</summary>
+    public string HoldIdText
+    {
+        get => HoldId.ToString();
+        set => HoldId = Guid.Parse(value);
+    }
 
     public string? Sku { get; set; }
 

@@ -161,7 +161,8 @@ internal abstract class SqlDialect
     public virtual string InsertHoldLine =>
         $"INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE)";
 
-    private string HoldColumns => "id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
+    /// <summary>The hold columns <see cref="SelectHold"/> and <see cref="LockHold"/> select, aliased to <see cref="HoldRow"/>'s properties. A database whose driver reads the id as text selects it <c>AS IdText</c>.</summary>
+    protected virtual string HoldColumns => "id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
 
     /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>; no lock.</summary>
     public virtual string SelectHold => $"SELECT {HoldColumns} FROM {Holds} WHERE id = @id";

@@ -1,0 +1,127 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Net.Sockets;
+using MySqlConnector;
+using StockGuard.Sql;
+
+namespace StockGuard.MySql;
+
+/// <summary>
+/// MySQL's and MariaDB's SQL text and error codes, for InnoDB under READ COMMITTED. An InnoDB <c>UPDATE</c> reads the
+/// newest committed row after waiting for its lock and re-checks its <c>WHERE</c> there, which makes the atomic
+/// strategy safe. There is no <c>UPDATE … RETURNING</c>: a change is followed, in the same command and transaction,
+/// by <c>SELECT … WHERE ROW_COUNT() &gt; 0</c>, which reads the row this transaction just locked and changed.
+/// SKUs, locations and keys are VARBINARY (exact bytes), read back as utf8mb4 text.
+/// </summary>
+internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : SqlDialect(schema)
+{
+    // Server error numbers without a MySqlErrorCode name in MySqlConnector 2.4.
+    private const int ConnectionKilled = 1927;     // MariaDB ER_CONNECTION_KILLED
+    private const int ServerGone = 2006;           // CR_SERVER_GONE_ERROR
+    private const int ServerLost = 2013;           // CR_SERVER_LOST
+    private const int StatementTimeout = 1969;     // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
+
+    private static readonly Lazy<string> Script = new(() =>
+    {
+        using var stream = typeof(MySqlDialect).Assembly.GetManifestResourceStream("StockGuard.MySql.Schema.sql")
+            ?? throw new InvalidOperationException("The embedded MySQL schema script is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    private readonly string? _setLockWaitTimeout = lockWaitTimeout is { } timeout
+        ? $"SET SESSION innodb_lock_wait_timeout = {Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}"
+        : null;
+
+    public override string StoreName => "mysql";
+
+    public override string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
+
+    public override string SchemaScript => Script.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
+
+    /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
+    protected override string ItemColumns =>
+        "CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, " +
+        "safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
+
+    /// <summary>
+    /// No <c>UPDATE … RETURNING</c>: the row is read back by the same command, in the same transaction, after the change.
+    /// <c>ROW_COUNT()</c> is the number of rows the change matched (MySqlConnector asks for found rows, and every change
+    /// bumps the version anyway), so a change that matched nothing returns no row. The change holds the row's lock, so
+    /// the read sees exactly what it wrote.
+    /// </summary>
+    protected override string ReturningItem(string update) =>
+        $"{update};\nSELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM {Items} i " +
+        "WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location";
+
+    public override string UpsertReceipt => ReturningItem(
+        $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
+        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +
+        "ON DUPLICATE KEY UPDATE on_hand = on_hand + @quantity, version = version + 1");
+
+    public override string UpsertPolicy => ReturningItem(
+        $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
+        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
+        "ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1");
+
+    public override string SelectHoldLines =>
+        $"SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, quantity AS Quantity, released AS Released " +
+        $"FROM {HoldLines} WHERE hold_id = @holdId ORDER BY line_no";
+
+    /// <summary>
+    /// Neither server takes <c>LIMIT</c> in an <c>IN (…)</c> subquery, so the batch is picked in a derived table; the
+    /// outer read locks the holds still active and expired, skipping those another transaction holds.
+    /// </summary>
+    public override string ClaimExpiredHolds =>
+        $"SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location " +
+        $"FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
+        $"WHERE h.state = 'active' AND h.expires_at <= @now AND h.id IN " +
+        $"(SELECT id FROM (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch)" +
+        ForUpdateSkipLocked;
+
+    /// <summary>A single-table <c>DELETE … LIMIT</c>: MySQL refuses a subquery on the table being deleted from. Lines go by <c>ON DELETE CASCADE</c>.</summary>
+    public override string PurgeFinishedHolds =>
+        $"DELETE FROM {Holds} WHERE state <> 'active' AND finished_at <= @before ORDER BY finished_at LIMIT @limit";
+
+    public override string PurgeIdempotencyKeys =>
+        $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";
+
+    /// <summary>
+    /// <c>INSERT IGNORE</c> affects no row when the key exists, and a concurrent insert of the same key waits on the
+    /// primary key's lock until the first transaction ends. (The key is at most 384 bytes, so IGNORE never truncates.)
+    /// </summary>
+    public override string TryInsertIdempotencyKey =>
+        $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt)";
+
+    /// <summary>READ COMMITTED, after bounding lock waits when <c>LockWaitTimeout</c> is set (the session setting is reset when a pooled connection is reused).</summary>
+    public override async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (_setLockWaitTimeout is not null)
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = _setLockWaitTimeout;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override SqlFailure Classify(Exception exception) => exception switch
+    {
+        MySqlException { ErrorCode: MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.QueryTimeout or MySqlErrorCode.CommandTimeoutExpired } => SqlFailure.Timeout,
+        MySqlException { Number: StatementTimeout } => SqlFailure.Timeout,
+        MySqlException { ErrorCode: MySqlErrorCode.LockDeadlock } => SqlFailure.Retryable,
+        MySqlException { Number: ConnectionKilled or ServerGone or ServerLost } => SqlFailure.ConnectionBroken,
+        MySqlException { ErrorCode: MySqlErrorCode.ServerShutdown or MySqlErrorCode.QueryInterrupted or MySqlErrorCode.AbortingConnection or MySqlErrorCode.ClientInteractionTimeout or MySqlErrorCode.UnableToConnectToHost } => SqlFailure.ConnectionBroken,
+        MySqlException { InnerException: IOException or SocketException } => SqlFailure.ConnectionBroken,
+        MySqlException { IsTransient: true } => SqlFailure.ConnectionBroken,
+        MySqlException => SqlFailure.Other,
+        TimeoutException or { InnerException: TimeoutException } => SqlFailure.Timeout,
+        IOException or SocketException or { InnerException: IOException or SocketException } => SqlFailure.ConnectionBroken,
+        _ => SqlFailure.Other,
+    };
+}

@@ -1,0 +1,29 @@
+using StockGuard.Sql;
+
+namespace StockGuard.MySql;
+
+/// <summary>
+/// Settings of the <see cref="MySqlStockStore"/>. Defaults: the atomic strategy, tables created on first use in the
+/// database <c>stockguard</c> (<see cref="SqlStockStoreOptions.Schema"/>: a plain identifier, always quoted with
+/// backticks), the server's own lock wait timeout, 30-second command timeout.
+/// </summary>
+public sealed class MySqlStockStoreOptions : SqlStockStoreOptions
+{
+    /// <summary>
+    /// How long a statement waits for a row lock before it fails with <see cref="StockStoreTimeoutException"/>,
+    /// changing nothing: sets <c>innodb_lock_wait_timeout</c> (whole seconds, rounded up) for each operation's
+    /// session, at the cost of one more round trip per operation. <see langword="null"/> keeps the server's setting
+    /// (50 seconds by default). Default: <see langword="null"/>. Range: 1 second to 1 hour.
+    /// </summary>
+    public TimeSpan? LockWaitTimeout { get; set; }
+
+    /// <inheritdoc/>
+    protected override void Validate(ICollection<string> failures)
+    {
+        base.Validate(failures);
+        if (LockWaitTimeout is { } timeout)
+        {
+            CheckRange(failures, nameof(MySqlStockStoreOptions), nameof(LockWaitTimeout), timeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        }
+    }
+}

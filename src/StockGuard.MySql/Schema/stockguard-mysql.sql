@@ -1,0 +1,87 @@
+-- StockGuard schema, version 1, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again.
+-- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
+-- database by hand, replace every `stockguard` below (in backticks, as it appears) with your database name.
+-- By hand: mysql --protocol=tcp -u admin -p < stockguard-mysql.sql
+--
+-- SKUs, locations and idempotency keys are VARBINARY (their UTF-8 bytes): compared byte for byte, so case and
+-- trailing spaces matter. (utf8mb4_bin is a PAD SPACE collation on both servers: 'a' = 'a ' there.) The store
+-- reads them back with CONVERT(... USING utf8mb4). Sizes: 128 UTF-16 code units take at most 384 UTF-8 bytes.
+-- Times are UTC DATETIME(6) written by the store's clock, never the server's. Hold ids are CHAR(36) ascii,
+-- which MySqlConnector reads as Guid (GuidFormat=Char36, its default).
+
+CREATE DATABASE IF NOT EXISTS `stockguard` CHARACTER SET utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_schema_version` (
+    version    INT         NOT NULL PRIMARY KEY,
+    applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+) ENGINE = InnoDB;
+
+-- One row per SKU and location. Available = on_hand - reserved - safety_stock; a sale needs
+-- on_hand - reserved - safety_stock + backorder_limit >= quantity. reserved counts every unreleased hold line.
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_items` (
+    sku                 VARBINARY(512) NOT NULL,
+    location            VARBINARY(256) NOT NULL,
+    on_hand             BIGINT         NOT NULL DEFAULT 0,
+    reserved            BIGINT         NOT NULL DEFAULT 0,
+    safety_stock        BIGINT         NOT NULL DEFAULT 0,
+    backorder_limit     BIGINT         NOT NULL DEFAULT 0,
+    low_stock_threshold BIGINT         NOT NULL DEFAULT 0,
+    version             BIGINT         NOT NULL DEFAULT 1,
+    PRIMARY KEY (sku, location),
+    CONSTRAINT stock_items_reserved_not_negative CHECK (reserved >= 0),
+    CONSTRAINT stock_items_policy_not_negative CHECK (safety_stock >= 0 AND backorder_limit >= 0 AND low_stock_threshold >= 0)
+) ENGINE = InnoDB;
+
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_holds` (
+    id          CHAR(36)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    state       VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    created_at  DATETIME(6) NOT NULL,
+    expires_at  DATETIME(6) NOT NULL,
+    finished_at DATETIME(6) NULL,
+    reference   VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    KEY stock_holds_by_state_and_expiry (state, expires_at),
+    KEY stock_holds_by_state_and_finish (state, finished_at),
+    CONSTRAINT stock_holds_state CHECK (state IN ('active', 'confirmed', 'released', 'expired'))
+) ENGINE = InnoDB;
+
+-- released: the line's units no longer count in its item's reserved (sold, given back or expired).
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_hold_lines` (
+    hold_id  CHAR(36)       CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    line_no  INT            NOT NULL,
+    sku      VARBINARY(512) NOT NULL,
+    location VARBINARY(256) NOT NULL,
+    quantity INT            NOT NULL,
+    released BOOLEAN        NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (hold_id, line_no),
+    KEY stock_hold_lines_by_item (sku, location, released),
+    CONSTRAINT stock_hold_lines_hold FOREIGN KEY (hold_id) REFERENCES `stockguard`.`stock_holds` (id) ON DELETE CASCADE,
+    CONSTRAINT stock_hold_lines_quantity CHECK (quantity > 0)
+) ENGINE = InnoDB;
+
+-- result is the first result of the keyed request (JSON text), written in the same transaction as its change.
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_idempotency_keys` (
+    idempotency_key VARBINARY(512) NOT NULL PRIMARY KEY,
+    fingerprint     CHAR(64)       CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    result          LONGTEXT       CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    created_at      DATETIME(6)    NOT NULL,
+    KEY stock_idempotency_keys_by_time (created_at)
+) ENGINE = InnoDB;
+
+-- The movement ledger: one row per line of every change, in the change's transaction. Summing the deltas of an
+-- item rebuilds its on_hand and reserved. kind: receipt, return, sale, adjustment, hold_placed, hold_confirmed,
+-- hold_released, hold_expired.
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_movements` (
+    id             BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    occurred_at    DATETIME(6)    NOT NULL,
+    sku            VARBINARY(512) NOT NULL,
+    location       VARBINARY(256) NOT NULL,
+    kind           VARCHAR(32)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    on_hand_delta  BIGINT         NOT NULL,
+    reserved_delta BIGINT         NOT NULL,
+    hold_id        CHAR(36)       CHARACTER SET ascii COLLATE ascii_bin NULL,
+    reference      VARCHAR(200)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    note           VARCHAR(200)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    KEY stock_movements_by_item (sku, location, id)
+) ENGINE = InnoDB;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (1);

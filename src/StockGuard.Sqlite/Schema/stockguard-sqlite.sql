@@ -1,0 +1,80 @@
+-- StockGuard schema, version 1, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- e_sqlite3 qualifies. Safe to run again. EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
+-- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
+-- Times are UTC text 'yyyy-MM-dd HH:mm:ss.ffffff' (fixed width, so text order is time order); hold ids are
+-- lower-case text uuids; booleans are 0/1. Text columns use SQLite's default BINARY collation: SKUs compare
+-- exactly, case and trailing spaces included. The store turns on foreign keys (Foreign Keys=True) and WAL itself.
+
+CREATE TABLE IF NOT EXISTS "main".stock_schema_version (
+    version    INTEGER NOT NULL PRIMARY KEY,
+    applied_at TEXT    NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- One row per SKU and location. Available = on_hand - reserved - safety_stock; a sale needs
+-- on_hand - reserved - safety_stock + backorder_limit >= quantity. reserved counts every unreleased hold line.
+CREATE TABLE IF NOT EXISTS "main".stock_items (
+    sku                 TEXT    NOT NULL,
+    location            TEXT    NOT NULL,
+    on_hand             INTEGER NOT NULL DEFAULT 0,
+    reserved            INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+    safety_stock        INTEGER NOT NULL DEFAULT 0 CHECK (safety_stock >= 0),
+    backorder_limit     INTEGER NOT NULL DEFAULT 0 CHECK (backorder_limit >= 0),
+    low_stock_threshold INTEGER NOT NULL DEFAULT 0 CHECK (low_stock_threshold >= 0),
+    version             INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (sku, location)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS "main".stock_holds (
+    id          TEXT NOT NULL PRIMARY KEY,
+    state       TEXT NOT NULL CHECK (state IN ('active', 'confirmed', 'released', 'expired')),
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    finished_at TEXT NULL,
+    reference   TEXT NULL
+);
+
+CREATE INDEX IF NOT EXISTS "main".stock_holds_active_by_expiry ON stock_holds (expires_at) WHERE state = 'active';
+CREATE INDEX IF NOT EXISTS "main".stock_holds_finished_by_time ON stock_holds (finished_at) WHERE state <> 'active';
+
+-- released: the line's units no longer count in its item's reserved (sold, given back or expired).
+CREATE TABLE IF NOT EXISTS "main".stock_hold_lines (
+    hold_id  TEXT    NOT NULL REFERENCES stock_holds (id) ON DELETE CASCADE,
+    line_no  INTEGER NOT NULL,
+    sku      TEXT    NOT NULL,
+    location TEXT    NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    released INTEGER NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (hold_id, line_no)
+);
+
+CREATE INDEX IF NOT EXISTS "main".stock_hold_lines_open_by_item ON stock_hold_lines (sku, location) WHERE released = FALSE;
+
+-- result is the first result of the keyed request (JSON), written in the same transaction as its change.
+CREATE TABLE IF NOT EXISTS "main".stock_idempotency_keys (
+    idempotency_key TEXT NOT NULL PRIMARY KEY,
+    fingerprint     TEXT NOT NULL,
+    result          TEXT NULL,
+    created_at      TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS "main".stock_idempotency_keys_by_time ON stock_idempotency_keys (created_at);
+
+-- The movement ledger: one row per line of every change, in the change's transaction. Summing the deltas of an
+-- item rebuilds its on_hand and reserved. kind: receipt, return, sale, adjustment, hold_placed, hold_confirmed,
+-- hold_released, hold_expired.
+CREATE TABLE IF NOT EXISTS "main".stock_movements (
+    id             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    occurred_at    TEXT    NOT NULL,
+    sku            TEXT    NOT NULL,
+    location       TEXT    NOT NULL,
+    kind           TEXT    NOT NULL,
+    on_hand_delta  INTEGER NOT NULL,
+    reserved_delta INTEGER NOT NULL,
+    hold_id        TEXT    NULL,
+    reference      TEXT    NULL,
+    note           TEXT    NULL
+);
+
+CREATE INDEX IF NOT EXISTS "main".stock_movements_by_item ON stock_movements (sku, location, id);
+
+INSERT INTO "main".stock_schema_version (version) VALUES (1) ON CONFLICT (version) DO NOTHING;

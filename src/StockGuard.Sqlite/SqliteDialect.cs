@@ -1,0 +1,100 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using StockGuard.Sql;
+
+namespace StockGuard.Sqlite;
+
+/// <summary>
+/// SQLite's SQL text and error codes. SQLite has one writer at a time: every operation begins with
+/// <c>BEGIN IMMEDIATE</c>, which takes the database's write lock at once, so the transaction itself is the
+/// pessimistic lock (no <c>FOR UPDATE</c>) and the atomic and optimistic strategies run serialised too; their
+/// conditions still guard every write. Times are fixed-width UTC text, so text comparison is time comparison.
+/// </summary>
+internal sealed class SqliteDialect() : SqlDialect(MainSchema)
+{
+    /// <summary>The only schema a SQLite store uses: the database file itself.</summary>
+    public const string MainSchema = "main";
+
+    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss.ffffff";
+
+    // SQLite result codes (https://sqlite.org/rescode.html); extended codes keep the primary code in the low byte.
+    private const int Busy = 5;
+    private const int Locked = 6;
+    private const int IoError = 10;
+    private const int CannotOpen = 14;
+
+    private static readonly Lazy<string> Script = new(() =>
+    {
+        using var stream = typeof(SqliteDialect).Assembly.GetManifestResourceStream("StockGuard.Sqlite.Schema.sql")
+            ?? throw new InvalidOperationException("The embedded SQLite schema script is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    public override string StoreName => "sqlite";
+
+    public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public override string SchemaScript => Script.Value;
+
+    /// <summary>Empty: <c>BEGIN IMMEDIATE</c> already holds the only write lock until the commit.</summary>
+    protected override string ForUpdate => "";
+
+    /// <summary>Empty: with one writer at a time there is nothing to skip.</summary>
+    protected override string ForUpdateSkipLocked => "";
+
+    /// <summary>
+    /// <c>RETURNING</c> as on PostgreSQL, except that SQLite's <c>RETURNING</c> does not see the table's alias: the
+    /// expired units are correlated on the table's own name.
+    /// </summary>
+    protected override string ReturningItem(string update) =>
+        $"{update} RETURNING {ItemColumns}, " +
+        $"COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE l.sku = \"stock_items\".sku AND l.location = \"stock_items\".location AND l.released = FALSE AND h.expires_at <= @now), 0) AS ExpiredReserved";
+
+    protected override string HoldColumns =>
+        "id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
+
+    public override string UpsertReceipt => ReturningItem(
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
+        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +
+        "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + excluded.on_hand, version = i.version + 1");
+
+    public override string UpsertPolicy => ReturningItem(
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
+        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
+        "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = excluded.safety_stock, backorder_limit = excluded.backorder_limit, " +
+        "low_stock_threshold = excluded.low_stock_threshold, version = i.version + 1");
+
+    public override string ClaimExpiredHolds =>
+        $"SELECT h.id AS HoldIdText, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
+        $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)";
+
+    public override string TryInsertIdempotencyKey =>
+        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
+        "ON CONFLICT (idempotency_key) DO NOTHING";
+
+    /// <summary><c>BEGIN IMMEDIATE</c>: the write lock at once, waited for up to the busy timeout, so no transaction ever fails to upgrade a read lock later.</summary>
+    public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
+    }
+
+    public override SqlFailure Classify(Exception exception) => exception switch
+    {
+        // Busy or locked past the busy timeout (another process, or another connection of this one, kept the write lock).
+        SqliteException { SqliteErrorCode: Busy or Locked } => SqlFailure.Timeout,
+        SqliteException { SqliteErrorCode: IoError or CannotOpen } => SqlFailure.ConnectionBroken,
+        TimeoutException or { InnerException: TimeoutException } => SqlFailure.Timeout,
+        _ => SqlFailure.Other,
+    };
+
+    /// <summary>Fixed-width UTC text with microseconds: ordered as text exactly as in time.</summary>
+    public override object TimeParameter(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>Lower-case text, as <see cref="HoldColumns"/> reads it back.</summary>
+    public override object HoldIdParameter(Guid id) => id.ToString("D");
+}

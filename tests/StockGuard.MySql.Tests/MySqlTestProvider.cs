@@ -1,0 +1,82 @@
+using MySqlConnector;
+using StockGuard.Testing;
+
+namespace StockGuard.MySql.Tests;
+
+/// <summary>Makes MySQL stores of one strategy, in a database of their own that is dropped afterwards.</summary>
+public abstract class MySqlTestProvider : IStockStoreTestProvider
+{
+    private MySqlDataSource? _dataSource;
+
+    protected MySqlTestProvider(ConcurrencyStrategy strategy)
+    {
+        Strategy = strategy;
+        Database = MySqlServer.NewDatabaseName(strategy.ToString().ToLowerInvariant());
+    }
+
+    public ConcurrencyStrategy Strategy { get; }
+
+    public string Name => $"MySQL ({Strategy})";
+
+    /// <summary>The store's database (its <c>Schema</c>).</summary>
+    public string Database { get; }
+
+    public MySqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("Not initialised.");
+
+    public async Task InitializeAsync()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        _dataSource = new MySqlDataSource(MySqlServer.ConnectionString);
+        await using var store = new MySqlStockStore(_dataSource, Options());
+        await store.EnsureSchemaAsync();
+    }
+
+    public IStockStore CreateStore(TimeProvider time, Action<StockStoreOptions>? configure = null)
+    {
+        var options = Options();
+        configure?.Invoke(options);
+        return new MySqlStockStore(DataSource, options, new RealTimersClock(time));
+    }
+
+    /// <summary>
+    /// Attempts are raised so that the suite's 64-buyer races finish: with one winner per round, a buyer may lose
+    /// dozens of rounds in a row. The back-off is real (see <see cref="RealTimersClock"/>).
+    /// </summary>
+    public MySqlStockStoreOptions Options() => new()
+    {
+        Schema = Database,
+        Strategy = Strategy,
+        AutoCreateSchema = false,
+        MaxOptimisticAttempts = 100,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+            await MySqlServer.DropDatabaseAsync(Database);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class AtomicMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Atomic);
+
+public sealed class PessimisticMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Pessimistic);
+
+public sealed class OptimisticMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Optimistic);
+
+/// <summary>
+/// Reads the time from the suite's FakeTimeProvider (holds, expiry, retention) but runs timers in real time, so the
+/// optimistic strategy's jittered back-off really spreads the retries. With zero back-off, InnoDB's FIFO row-lock queue
+/// lets one buyer in 64 win each round and a buyer can lose 100 rounds in a row.
+/// </summary>
+internal sealed class RealTimersClock(TimeProvider now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now.GetUtcNow();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        System.CreateTimer(callback, state, dueTime, period);
+}

@@ -1,0 +1,13 @@
+using FluentAssertions;
+using NUnit.Framework;
+using StockGuard.Testing;
+
+namespace StockGuard.Sqlite.Tests;
+
+public sealed class SqliteCoverageTests
+{
+    [Test]
+    public void The_contract_suite_is_closed_for_every_strategy() =>
+        ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly)
+            .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "a strategy without its closed contract class is untested");
+}
