@@ -1,5 +1,7 @@
 using StockGuard.InMemory;
+using StockGuard.MySql;
 using StockGuard.PostgreSql;
+using StockGuard.Sqlite;
 
 namespace StockGuard.Benchmarks.Load;
 
@@ -54,6 +56,27 @@ internal static class LoadTargets
                 await store.EnsureSchemaAsync(cancellationToken);
                 return store;
             }, "PostgreSQL")),
+        ["mysql"] = new(
+            "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard",
+            ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/atomic+idem"],
+            ServerSettings.ProbeMySqlAsync,
+            spec => new StockStoreTarget(spec, async cancellationToken =>
+            {
+                var store = new MySqlStockStore(ServerSettings.MySqlConnectionString);
+                await store.EnsureSchemaAsync(cancellationToken);
+                return store;
+            }, "MySQL")),
+        ["sqlite"] = new(
+            "StockGuard.Sqlite: SqliteStockStore on a new WAL file in the temp folder (one writer at a time)",
+            ["sqlite/atomic", "sqlite/pessimistic", "sqlite/atomic+idem"],
+            AlwaysAvailable,
+            spec => new StockStoreTarget(spec, async cancellationToken =>
+            {
+                var file = Path.Combine(Path.GetTempPath(), $"stockguard-load-{Guid.NewGuid():N}.db");
+                var store = new SqliteStockStore($"Data Source={file}");
+                await store.EnsureSchemaAsync(cancellationToken);
+                return store;
+            })),
         ["raw-postgres"] = new(
             "baseline, no library: one conditional UPDATE ... RETURNING through plain Npgsql",
             ["raw-postgres"],
