@@ -22,13 +22,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
     private const int ServerLost = 2013;           // CR_SERVER_LOST
     private const int StatementTimeout = 1969;     // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
 
-    private static readonly Lazy<string> Script = new(() =>
-    {
-        using var stream = typeof(MySqlDialect).Assembly.GetManifestResourceStream("StockGuard.MySql.Schema.sql")
-            ?? throw new InvalidOperationException("The embedded MySQL schema script is missing.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(MySqlDialect), "StockGuard.MySql.Schema.sql"));
 
     private readonly string? _setLockWaitTimeout = lockWaitTimeout is { } timeout
         ? $"SET SESSION innodb_lock_wait_timeout = {Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}"

@@ -7,17 +7,9 @@ namespace StockGuard.PostgreSql;
 /// <summary>PostgreSQL's SQL text and error codes. Under READ COMMITTED an <c>UPDATE</c> re-checks its <c>WHERE</c> on the newest row version after a lock wait, which makes the atomic strategy safe.</summary>
 internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
 {
-    private static readonly Lazy<string> Script = new(() =>
-    {
-        using var stream = typeof(PostgreSqlDialect).Assembly.GetManifestResourceStream("StockGuard.PostgreSql.Schema.sql")
-            ?? throw new InvalidOperationException("The embedded PostgreSQL schema script is missing.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(PostgreSqlDialect), "StockGuard.PostgreSql.Schema.sql"));
 
     public override string StoreName => "postgresql";
-
-    public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     public override string SchemaScript => Script.Value.Replace("\"stockguard\"", Quote(Schema), StringComparison.Ordinal);
 

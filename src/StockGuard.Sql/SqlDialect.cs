@@ -41,8 +41,19 @@ internal abstract class SqlDialect
     /// <summary>The store's name in telemetry, e.g. <c>postgresql</c>.</summary>
     public abstract string StoreName { get; }
 
-    /// <summary>Quotes an identifier, e.g. <c>"name"</c> or <c>`name`</c>.</summary>
-    public abstract string Quote(string identifier);
+    /// <summary>Quotes an identifier. Default: the SQL standard's <c>"name"</c>, doubling any quote inside; MySQL uses backticks.</summary>
+    public virtual string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Reads a schema script embedded in a provider's assembly as <paramref name="resource"/>.</summary>
+    /// <exception cref="InvalidOperationException">The resource is missing: the package was built wrong.</exception>
+    protected static string EmbeddedScript(Type dialect, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(dialect);
+        using var stream = dialect.Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded schema script '{resource}' is missing from {dialect.Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     /// <summary>A table's qualified, quoted name.</summary>
     protected string Table(string name) => $"{Quote(Schema)}.{Quote(name)}";

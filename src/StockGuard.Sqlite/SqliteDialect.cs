@@ -25,17 +25,9 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     private const int IoError = 10;
     private const int CannotOpen = 14;
 
-    private static readonly Lazy<string> Script = new(() =>
-    {
-        using var stream = typeof(SqliteDialect).Assembly.GetManifestResourceStream("StockGuard.Sqlite.Schema.sql")
-            ?? throw new InvalidOperationException("The embedded SQLite schema script is missing.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Schema.sql"));
 
     public override string StoreName => "sqlite";
-
-    public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     public override string SchemaScript => Script.Value;
 
