@@ -2,35 +2,16 @@ using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using MySqlConnector;
 using NUnit.Framework;
+using StockGuard.Testing;
 
 namespace StockGuard.MySql.Tests;
 
 /// <summary>A fixture with its own database (dropped afterwards) and helpers to hold row locks from a second connection.</summary>
-public abstract class MySqlFixture
+public abstract class MySqlFixture : ProviderFixture<AtomicMySqlTestProvider>
 {
-    private AtomicMySqlTestProvider? _provider;
-
-    protected AtomicMySqlTestProvider Provider => _provider ?? throw new InvalidOperationException("Not initialised.");
-
     protected string Database => Provider.Database;
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-
-    [OneTimeSetUp]
-    public async Task CreateDatabaseAsync()
-    {
-        _provider = new AtomicMySqlTestProvider();
-        await _provider.InitializeAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task DropDatabaseAsync()
-    {
-        if (_provider is not null)
-        {
-            await _provider.DisposeAsync();
-        }
-    }
 
     protected MySqlStockStore CreateStore(ConcurrencyStrategy strategy = ConcurrencyStrategy.Atomic, MySqlDataSource? dataSource = null, Action<MySqlStockStoreOptions>? configure = null)
     {
@@ -38,15 +19,6 @@ public abstract class MySqlFixture
         options.Strategy = strategy;
         configure?.Invoke(options);
         return new MySqlStockStore(dataSource ?? Provider.DataSource, options, new RealTimersClock(Time));
-    }
-
-    protected static string NewSku(string hint = "sku") => $"{hint}-{Guid.NewGuid():N}";
-
-    protected static async Task<StockKey> StockedAsync(IStockStore store, int units, string? sku = null)
-    {
-        var key = new StockKey(sku ?? NewSku());
-        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
-        return key;
     }
 
     protected static async Task<MySqlConnection> OpenAsync()

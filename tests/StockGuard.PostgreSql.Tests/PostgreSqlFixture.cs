@@ -2,35 +2,16 @@ using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using NUnit.Framework;
+using StockGuard.Testing;
 
 namespace StockGuard.PostgreSql.Tests;
 
 /// <summary>A fixture with its own schema (dropped afterwards) and helpers to hold locks from a second connection.</summary>
-public abstract class PostgreSqlFixture
+public abstract class PostgreSqlFixture : ProviderFixture<AtomicPostgreSqlTestProvider>
 {
-    private AtomicPostgreSqlTestProvider? _provider;
-
-    protected AtomicPostgreSqlTestProvider Provider => _provider ?? throw new InvalidOperationException("Not initialised.");
-
     protected string Schema => Provider.Schema;
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-
-    [OneTimeSetUp]
-    public async Task CreateSchemaAsync()
-    {
-        _provider = new AtomicPostgreSqlTestProvider();
-        await _provider.InitializeAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task DropSchemaAsync()
-    {
-        if (_provider is not null)
-        {
-            await _provider.DisposeAsync();
-        }
-    }
 
     protected PostgreSqlStockStore CreateStore(ConcurrencyStrategy strategy = ConcurrencyStrategy.Atomic, NpgsqlDataSource? dataSource = null, Action<PostgreSqlStockStoreOptions>? configure = null)
     {
@@ -38,16 +19,6 @@ public abstract class PostgreSqlFixture
         options.Strategy = strategy;
         configure?.Invoke(options);
         return new PostgreSqlStockStore(dataSource ?? Provider.DataSource, options, Time);
-    }
-
-    protected static string NewSku(string hint = "sku") => $"{hint}-{Guid.NewGuid():N}";
-
-    /// <summary>Creates an item with <paramref name="units"/> received and returns its key.</summary>
-    protected static async Task<StockKey> StockedAsync(IStockStore store, int units)
-    {
-        var key = new StockKey(NewSku());
-        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
-        return key;
     }
 
     protected static async Task<NpgsqlConnection> OpenAsync()

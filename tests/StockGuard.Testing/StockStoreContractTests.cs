@@ -12,38 +12,17 @@ namespace StockGuard.Testing;
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
 [TestFixture]
-public abstract partial class StockStoreContractTests<TProvider>
+public abstract partial class StockStoreContractTests<TProvider> : ProviderFixture<TProvider>
     where TProvider : IStockStoreTestProvider, new()
 {
     /// <summary>The moment every test's fake clock starts at.</summary>
     protected static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-
-    private TProvider? _provider;
 
     /// <summary>The test's store.</summary>
     protected IStockStore Store { get; private set; } = null!;
 
     /// <summary>The test's clock.</summary>
     protected FakeTimeProvider Time { get; private set; } = null!;
-
-    /// <summary>The provider, initialised once per fixture.</summary>
-    protected TProvider Provider => _provider ?? throw new InvalidOperationException("The fixture is not initialised.");
-
-    [OneTimeSetUp]
-    public async Task InitializeProviderAsync()
-    {
-        _provider = new TProvider();
-        await _provider.InitializeAsync();
-    }
-
-    [OneTimeTearDown]
-    public async Task DisposeProviderAsync()
-    {
-        if (_provider is not null)
-        {
-            await _provider.DisposeAsync();
-        }
-    }
 
     [SetUp]
     public void CreateStore()
@@ -65,9 +44,6 @@ public abstract partial class StockStoreContractTests<TProvider>
                 break;
         }
     }
-
-    /// <summary>A SKU no other test uses, with awkward characters so every store proves it stores them exactly.</summary>
-    protected static string NewSku(string hint = "sku") => $"{hint}-{Guid.NewGuid():N}";
 
     /// <summary>Creates an item with <paramref name="units"/> on hand and returns its key.</summary>
     protected async Task<StockKey> StockedAsync(int units, StockPolicy? policy = null, string? location = null)

@@ -1,0 +1,45 @@
+using NUnit.Framework;
+
+namespace StockGuard.Testing;
+
+/// <summary>
+/// A fixture over one <typeparamref name="TProvider"/>, initialised once and disposed after the fixture: the base of
+/// the contract suite and of each store's own tests, with the helpers they share.
+/// </summary>
+/// <typeparam name="TProvider">Makes the stores under test.</typeparam>
+public abstract class ProviderFixture<TProvider>
+    where TProvider : IStockStoreTestProvider, new()
+{
+    private TProvider? _provider;
+
+    /// <summary>The provider, initialised once per fixture.</summary>
+    protected TProvider Provider => _provider ?? throw new InvalidOperationException("The fixture is not initialised.");
+
+    [OneTimeSetUp]
+    public async Task InitializeProviderAsync()
+    {
+        _provider = new TProvider();
+        await _provider.InitializeAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task DisposeProviderAsync()
+    {
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
+
+    /// <summary>A SKU no other test uses.</summary>
+    protected static string NewSku(string hint = "sku") => $"{hint}-{Guid.NewGuid():N}";
+
+    /// <summary>Receives <paramref name="units"/> of a new item (or of <paramref name="sku"/>) and returns its key.</summary>
+    protected static async Task<StockKey> StockedAsync(IStockStore store, int units, string? sku = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var key = new StockKey(sku ?? NewSku());
+        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
+        return key;
+    }
+}
