@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace StockGuard.InMemory;
 
 public sealed partial class InMemoryStockStore
@@ -120,26 +122,58 @@ public sealed partial class InMemoryStockStore
             reference);
     }
 
+    /// <summary>
+    /// The items of a request's lines, in line order. A single line, the common "buy now" case, keeps its item in a
+    /// field, so resolving and locking it allocates nothing; several lines keep an array.
+    /// </summary>
+    private readonly struct ItemSet
+    {
+        private readonly Item? _single;
+        private readonly Item[]? _many;
+
+        public ItemSet(Item single) => _single = single;
+
+        public ItemSet(Item[] many) => _many = many;
+
+        public int Count => _many?.Length ?? 1;
+
+        public Item this[int index]
+        {
+            get
+            {
+                Debug.Assert(_many is not null || index == 0, "A single-item set has index 0 only.");
+                return _many is null ? _single! : _many[index];
+            }
+        }
+    }
+
     /// <summary>Locks the items of an order in key order, so that two orders over the same items never deadlock.</summary>
     private readonly struct LockSet : IDisposable
     {
-        private readonly Item[] _ordered;
+        private readonly Item? _single;
+        private readonly Item[]? _ordered;
 
-        private LockSet(Item[] ordered) => _ordered = ordered;
-
-        public static LockSet Enter(Item[] items)
+        private LockSet(Item? single, Item[]? ordered)
         {
-            Item[] ordered;
-            if (items.Length == 1)
+            _single = single;
+            _ordered = ordered;
+        }
+
+        public static LockSet Enter(ItemSet items)
+        {
+            if (items.Count == 1)
             {
-                ordered = items;
-            }
-            else
-            {
-                ordered = (Item[])items.Clone();
-                Array.Sort(ordered, static (a, b) => a.Key.CompareTo(b.Key));
+                Monitor.Enter(items[0]);
+                return new LockSet(items[0], null);
             }
 
+            var ordered = new Item[items.Count];
+            for (var i = 0; i < ordered.Length; i++)
+            {
+                ordered[i] = items[i];
+            }
+
+            Array.Sort(ordered, static (a, b) => a.Key.CompareTo(b.Key));
             var taken = 0;
             try
             {
@@ -154,10 +188,20 @@ public sealed partial class InMemoryStockStore
                 throw;
             }
 
-            return new LockSet(ordered);
+            return new LockSet(null, ordered);
         }
 
-        public void Dispose() => Exit(_ordered, _ordered.Length);
+        public void Dispose()
+        {
+            if (_ordered is null)
+            {
+                Monitor.Exit(_single!);
+            }
+            else
+            {
+                Exit(_ordered, _ordered.Length);
+            }
+        }
 
         private static void Exit(Item[] ordered, int count)
         {

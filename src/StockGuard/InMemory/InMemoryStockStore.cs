@@ -244,19 +244,25 @@ public sealed partial class InMemoryStockStore : IStockStore
         _ => "applied",
     };
 
-    private Item[] Resolve(IReadOnlyList<StockLine> lines, bool create)
+    private ItemSet Resolve(IReadOnlyList<StockLine> lines, bool create)
     {
+        if (lines.Count == 1)
+        {
+            return new ItemSet(Find(lines[0].Key, create));
+        }
+
         var items = new Item[lines.Count];
         for (var i = 0; i < items.Length; i++)
         {
-            var key = lines[i].Key;
-            items[i] = create
-                ? _items.GetOrAdd(key, static k => new Item(k))
-                : _items.TryGetValue(key, out var item) ? item : throw new StockItemNotFoundException(key);
+            items[i] = Find(lines[i].Key, create);
         }
 
-        return items;
+        return new ItemSet(items);
     }
+
+    private Item Find(StockKey key, bool create) => create
+        ? _items.GetOrAdd(key, static k => new Item(k))
+        : _items.TryGetValue(key, out var item) ? item : throw new StockItemNotFoundException(key);
 
     private StockChangeResult Take(DeductRequest request)
     {
@@ -271,9 +277,9 @@ public sealed partial class InMemoryStockStore : IStockStore
             return refused;
         }
 
-        var levels = new StockLevel[items.Length];
+        var levels = new StockLevel[items.Count];
         long units = 0;
-        for (var i = 0; i < items.Length; i++)
+        for (var i = 0; i < items.Count; i++)
         {
             items[i].OnHand -= lines[i].Quantity;
             items[i].Version++;
@@ -291,7 +297,7 @@ public sealed partial class InMemoryStockStore : IStockStore
         var items = Resolve(lines, create: request.Kind == StockMovementKind.Receipt);
         using var locks = LockSet.Enter(items);
         var now = _time.GetUtcNow();
-        for (var i = 0; i < items.Length; i++)
+        for (var i = 0; i < items.Count; i++)
         {
             items[i].Prune(now);
             if (items[i].OnHand + lines[i].Quantity > Guard.MaxStock)
@@ -300,8 +306,8 @@ public sealed partial class InMemoryStockStore : IStockStore
             }
         }
 
-        var levels = new StockLevel[items.Length];
-        for (var i = 0; i < items.Length; i++)
+        var levels = new StockLevel[items.Count];
+        for (var i = 0; i < items.Count; i++)
         {
             items[i].OnHand += lines[i].Quantity;
             items[i].Version++;
@@ -351,8 +357,8 @@ public sealed partial class InMemoryStockStore : IStockStore
         }
 
         var hold = new Hold(Guid.CreateVersion7(now), [.. lines], now, now + request.TimeToLive, request.Reference);
-        var levels = new StockLevel[items.Length];
-        for (var i = 0; i < items.Length; i++)
+        var levels = new StockLevel[items.Count];
+        for (var i = 0; i < items.Count; i++)
         {
             items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt);
             levels[i] = items[i].Snapshot();
@@ -363,10 +369,10 @@ public sealed partial class InMemoryStockStore : IStockStore
     }
 
     /// <summary>Checks every line under the items' locks; returns the refusal, or null when all lines can be served.</summary>
-    private static StockChangeResult? CheckSellable(IReadOnlyList<StockLine> lines, Item[] items, DateTimeOffset now)
+    private static StockChangeResult? CheckSellable(IReadOnlyList<StockLine> lines, ItemSet items, DateTimeOffset now)
     {
         List<ShortLine>? shortLines = null;
-        for (var i = 0; i < items.Length; i++)
+        for (var i = 0; i < items.Count; i++)
         {
             items[i].Prune(now);
             if (items[i].Sellable < lines[i].Quantity)
@@ -380,8 +386,8 @@ public sealed partial class InMemoryStockStore : IStockStore
             return null;
         }
 
-        var levels = new StockLevel[items.Length];
-        for (var i = 0; i < items.Length; i++)
+        var levels = new StockLevel[items.Count];
+        for (var i = 0; i < items.Count; i++)
         {
             levels[i] = items[i].Snapshot();
         }
@@ -450,9 +456,9 @@ public sealed partial class InMemoryStockStore : IStockStore
             using var locks = LockSet.Enter(items);
 
             // An item may have dropped the hold's entry already if its own clock reading passed the expiry.
-            foreach (var item in items)
+            for (var i = 0; i < items.Count; i++)
             {
-                if (!item.HasHold(hold.Id))
+                if (!items[i].HasHold(hold.Id))
                 {
                     Expire(hold, now);
                     StockGuardTelemetry.RecordExpired(StoreName, 1);
@@ -461,7 +467,7 @@ public sealed partial class InMemoryStockStore : IStockStore
             }
 
             long units = 0;
-            for (var i = 0; i < items.Length; i++)
+            for (var i = 0; i < items.Count; i++)
             {
                 var quantity = hold.Lines[i].Quantity;
                 switch (operation)
