@@ -61,6 +61,12 @@ public sealed partial class InMemoryStockStore
         }
 
         /// <summary>
+        /// Whether <see cref="Prune"/> could find anything to drop: false while the item has no live holds, so that a
+        /// caller can skip reading the clock.
+        /// </summary>
+        public bool MayHaveExpiredHolds => _nextExpiry != DateTimeOffset.MaxValue;
+
+        /// <summary>
         /// Drops the entries of holds past their expiry, so an expired hold never blocks a buyer even before
         /// the sweep reaches it. Costs one comparison unless a hold has expired.
         /// </summary>
