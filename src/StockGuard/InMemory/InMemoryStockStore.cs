@@ -107,7 +107,7 @@ public sealed partial class InMemoryStockStore : IStockStore
         policy.Validate();
         cancellationToken.ThrowIfCancellationRequested();
         var scope = StockGuardTelemetry.Start(StoreName, StockOperation.SetPolicy);
-        var item = _items.GetOrAdd(key, static k => new Item(k));
+        var item = _items.GetOrAdd(key, static k => Item.Create(k));
         var now = _time.GetUtcNow();
         lock (item)
         {
@@ -261,7 +261,7 @@ public sealed partial class InMemoryStockStore : IStockStore
     }
 
     private Item Find(StockKey key, bool create) => create
-        ? _items.GetOrAdd(key, static k => new Item(k))
+        ? _items.GetOrAdd(key, static k => Item.Create(k))
         : _items.TryGetValue(key, out var item) ? item : throw new StockItemNotFoundException(key);
 
     private StockChangeResult Take(DeductRequest request)
