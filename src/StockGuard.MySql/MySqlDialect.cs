@@ -88,6 +88,13 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
     public override string TryInsertIdempotencyKey =>
         $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt)";
 
+    /// <summary>The batch form of <see cref="TryInsertIdempotencyKey"/>.</summary>
+    public override string TryInsertIdempotencyKeys(int count) =>
+        $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES " +
+        string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@k{i}, @f{i}, NULL, @createdAt)"));
+
+    protected override string TextColumn(string column) => $"CONVERT({column} USING utf8mb4)";
+
     /// <summary>READ COMMITTED, after bounding lock waits when <c>LockWaitTimeout</c> is set (the session setting is reset when a pooled connection is reused).</summary>
     public override async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
     {

@@ -40,6 +40,8 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
 
     public override string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
 
+    protected override string JsonValue(string expression) => $"CAST({expression} AS jsonb)";
+
     public override SqlFailure Classify(Exception exception) => exception switch
     {
         PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } => SqlFailure.Timeout,

@@ -228,6 +228,55 @@ internal abstract class SqlDialect
     public virtual string PurgeIdempotencyKeys =>
         $"DELETE FROM {IdempotencyKeys} WHERE idempotency_key IN (SELECT idempotency_key FROM {IdempotencyKeys} WHERE created_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
 
+    // ---- Coalesced batches ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// (<c>@sku, @location, @onHandDelta, @versions</c>): applies a whole batch of sales to an item row the caller has
+    /// locked and checked: adds <c>@onHandDelta</c> to the on-hand units and <c>@versions</c> (one per sale) to the version.
+    /// </summary>
+    public virtual string ChangeLockedBatch =>
+        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location";
+
+    /// <summary>
+    /// (<c>@at, @sku, @location, @kind</c>, then <c>@d0, @r0, …</c> up to <paramref name="count"/>): one movement row per
+    /// <c>(@dN, @rN)</c> (on-hand delta, reference), with no reserved delta, hold or note.
+    /// </summary>
+    public virtual string InsertMovements(int count) =>
+        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES " +
+        string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@at, @sku, @location, @kind, @d{i}, 0, NULL, @r{i}, NULL)"));
+
+    /// <summary>
+    /// (<c>@createdAt</c>, then <c>@k0, @f0, …</c> up to <paramref name="count"/>): inserts each key (with its fingerprint
+    /// and no result) that is not stored yet, skipping the others, in the order given. As with
+    /// <see cref="TryInsertIdempotencyKey"/>, a key another transaction is inserting waits for that transaction to end.
+    /// </summary>
+    public virtual string TryInsertIdempotencyKeys(int count) =>
+        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES " +
+        string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@k{i}, @f{i}, NULL, @createdAt)")) +
+        " ON CONFLICT (idempotency_key) DO NOTHING";
+
+    /// <summary>
+    /// (<c>@k0, …</c> up to <paramref name="count"/>) → one <see cref="IdempotencyKeyRow"/> per stored key. A key this
+    /// transaction inserted has no result yet; a key stored by a committed transaction always has one.
+    /// </summary>
+    public virtual string SelectIdempotencyKeys(int count) =>
+        $"SELECT {TextColumn("idempotency_key")} AS IdempotencyKey, fingerprint AS Fingerprint, result AS Result FROM {IdempotencyKeys} " +
+        $"WHERE idempotency_key IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@k{i}"))})";
+
+    /// <summary>(<c>@k0, @r0, …</c> up to <paramref name="count"/>): stores the first result (JSON text) of each key.</summary>
+    public virtual string SetIdempotencyResults(int count)
+    {
+        var keys = Enumerable.Range(0, count).ToArray();
+        return $"UPDATE {IdempotencyKeys} SET result = {JsonValue($"CASE idempotency_key {string.Join(" ", keys.Select(i => $"WHEN @k{i} THEN @r{i}"))} END")} " +
+            $"WHERE idempotency_key IN ({string.Join(", ", keys.Select(i => $"@k{i}"))})";
+    }
+
+    /// <summary>How a text column is selected so that the driver reads it as a string. Default: the column itself; MySQL converts its VARBINARY keys.</summary>
+    protected virtual string TextColumn(string column) => column;
+
+    /// <summary>How JSON text is stored in the result column. Default: as it is; PostgreSQL casts it to <c>jsonb</c>.</summary>
+    protected virtual string JsonValue(string expression) => expression;
+
     // ---- Schema ------------------------------------------------------------------------------------------------
 
     /// <summary>The script that creates every table and index if missing and records <see cref="SchemaVersion"/>; safe to run again and from several processes at once.</summary>

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using StockGuard.Diagnostics;
+using StockGuard.Sql.Coalescing;
+
+namespace StockGuard.Sql;
+
+/// <summary>
+/// The coalescing strategy. A single-item deduct of an idle item runs alone on the atomic path. While it (or a batch)
+/// is in flight, further deducts of that item wait in its queue; when the flight lands, the waiting requests form the
+/// next batch, applied in one transaction: their idempotency keys are inserted (in key order), the item row is locked
+/// and its expired holds given back, the requests are granted in arrival order while stock lasts, then one update
+/// of the row, one movement row per sale and one stored result per key are written and committed. Only then does
+/// each caller get its own result, with the level just after its own sale. If the batch fails, every caller in it
+/// gets the same error and nothing of the batch was applied (or, when the commit itself failed, the error says
+/// the outcome is unknown).
+/// </summary>
+public abstract partial class SqlStockStore
+{
+    private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _queues = new();
+
+    private async Task<StockChangeResult> DeductCoalescedAsync(DeductRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var scope = StockGuardTelemetry.Start(Dialect.StoreName, StockOperation.Deduct);
+        try
+        {
+            var result = await CoalesceAsync(new PendingDeduct(request), cancellationToken).ConfigureAwait(false);
+            scope.Complete(ChangeOutcome(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
+    {
+        CoalescingQueue queue;
+        while (true)
+        {
+            queue = _queues.GetOrAdd(pending.Line.Key, static (key, owner) => new CoalescingQueue(key, owner), _queues);
+            var admission = queue.Enter(pending, _options.Coalescing.MaxQueueLength);
+            if (admission == CoalescingQueue.Admission.RunAlone)
+            {
+                try
+                {
+                    return await DeductAloneAsync(pending.Request, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ServeWaiting(queue);
+                }
+            }
+
+            if (admission == CoalescingQueue.Admission.Queued)
+            {
+                break;
+            }
+        }
+
+        // Cancelled while waiting: leave the queue, nothing changed. Once a batch took the request, it completes truthfully.
+        pending.Cancellation = cancellationToken.Register(
+            static state =>
+            {
+                var (queue, pending, token) = ((CoalescingQueue, PendingDeduct, CancellationToken))state!;
+                if (queue.TryRemove(pending))
+                {
+                    pending.Fail(new OperationCanceledException("The deduct was cancelled while it waited for its batch; nothing was changed.", token));
+                }
+            },
+            (queue, pending, cancellationToken));
+        try
+        {
+            var result = await pending.Result.ConfigureAwait(false);
+            if (!result.Succeeded && !result.IsReplay)
+            {
+                StockGuardTelemetry.RecordRefused(Dialect.StoreName, StockOperation.Deduct);
+            }
+
+            return result;
+        }
+        finally
+        {
+            await pending.Cancellation.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The ordinary atomic deduct, without its own telemetry scope (the caller has one).</summary>
+    private Task<StockChangeResult> DeductAloneAsync(DeductRequest request, CancellationToken cancellationToken) =>
+        RunCoreAsync(s => Once(request, Deduction(request))(s, Now()), cancellationToken, ensureSchema: true);
+
+    /// <summary>When requests wait for the item whose flight just landed, serves them on the thread pool, batch after batch.</summary>
+    private void ServeWaiting(CoalescingQueue queue)
+    {
+        if (!queue.ContinueOrRetire())
+        {
+            return;
+        }
+
+        // The batches belong to no caller: they must not run in the finishing caller's context (its activity, its locals).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => DrainAsync(queue));
+        }
+    }
+
+    private async Task DrainAsync(CoalescingQueue queue)
+    {
+        var limits = _options.Coalescing;
+        do
+        {
+            if (limits.MaxWait > TimeSpan.Zero && queue.Count < limits.MaxBatchSize)
+            {
+                await Task.Delay(limits.MaxWait, _time).ConfigureAwait(false);
+            }
+
+            var batch = queue.Take(limits.MaxBatchSize);
+            if (batch.Count > 0)
+            {
+                await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
+            }
+        }
+        while (queue.ContinueOrRetire());
+    }
+
+    /// <summary>Applies one batch and completes every request in it; never throws.</summary>
+    private async Task ApplyBatchAsync(StockKey key, List<PendingDeduct> batch)
+    {
+        // The first request of each idempotency key joins the batch. A repeat of a key, and a key stored before,
+        // go through the ordinary path after the batch has committed, where they replay the first result or conflict.
+        var joined = new List<PendingDeduct>(batch.Count);
+        var later = new List<PendingDeduct>();
+        HashSet<string>? keys = null;
+        foreach (var pending in batch)
+        {
+            if (pending.Request.IdempotencyKey is { } idempotencyKey && !(keys ??= new(StringComparer.Ordinal)).Add(idempotencyKey))
+            {
+                later.Add(pending);
+            }
+            else
+            {
+                joined.Add(pending);
+            }
+        }
+
+        if (joined.Count == 1)
+        {
+            later.Insert(0, joined[0]);
+        }
+        else
+        {
+            try
+            {
+                var results = await RunCoreAsync(s => ApplyBatchAsync(s, key, joined), CancellationToken.None, ensureSchema: true).ConfigureAwait(false);
+                for (var i = 0; i < joined.Count; i++)
+                {
+                    if (results[i] is { } result)
+                    {
+                        joined[i].Complete(result);
+                    }
+                    else
+                    {
+                        later.Add(joined[i]);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in joined)
+                {
+                    pending.Fail(ex);
+                }
+            }
+        }
+
+        foreach (var pending in later)
+        {
+            try
+            {
+                pending.Complete(await DeductAloneAsync(pending.Request, CancellationToken.None).ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                pending.Fail(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The batch's transaction. Returns each request's result in batch order, or <see langword="null"/> for a request
+    /// whose idempotency key was already stored (it is not applied here).
+    /// </summary>
+    private async Task<StockChangeResult?[]> ApplyBatchAsync(SqlSession s, StockKey key, List<PendingDeduct> batch)
+    {
+        var now = Now();
+        var results = new StockChangeResult?[batch.Count];
+        var owned = await ClaimKeysAsync(s, batch, now).ConfigureAwait(false);
+        var row = (await LockAndReleaseExpiredAsync(s, [key], now).ConfigureAwait(false))[0] ?? throw new StockItemNotFoundException(key);
+
+        var onHand = row.OnHand;
+        var version = row.Version;
+        long taken = 0;
+        var sales = 0;
+        var movements = new Dictionary<string, object?> { ["at"] = Dialect.TimeParameter(now), ["sku"] = key.Sku, ["location"] = key.Location, ["kind"] = "sale" };
+        var stored = new Dictionary<string, object?>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (!owned[i])
+            {
+                continue;
+            }
+
+            var quantity = batch[i].Line.Quantity;
+            var sellable = onHand - row.Reserved - row.SafetyStock + row.BackorderLimit;
+            StockChangeResult result;
+            if (sellable >= quantity)
+            {
+                onHand -= quantity;
+                version++;
+                taken += quantity;
+                movements[$"d{sales}"] = -(long)quantity;
+                movements[$"r{sales}"] = batch[i].Request.Reference;
+                sales++;
+                result = StockChangeResult.Applied([Level()]);
+            }
+            else
+            {
+                result = StockChangeResult.Refused([Level()], [new ShortLine(key, quantity, sellable)]);
+            }
+
+            results[i] = result;
+            if (batch[i].Request.IdempotencyKey is { } idempotencyKey)
+            {
+                var n = stored.Count / 2;
+                stored[$"k{n}"] = idempotencyKey;
+                stored[$"r{n}"] = ResultJson.Write(result);
+            }
+        }
+
+        var writes = new List<SqlCall>(3);
+        if (sales > 0)
+        {
+            writes.Add(new SqlCall(Dialect.ChangeLockedBatch, new { sku = key.Sku, location = key.Location, onHandDelta = -taken, versions = (long)sales }));
+            writes.Add(new SqlCall(Dialect.InsertMovements(sales), movements));
+        }
+
+        if (stored.Count > 0)
+        {
+            writes.Add(new SqlCall(Dialect.SetIdempotencyResults(stored.Count / 2), stored));
+        }
+
+        await s.ExecuteAllAsync(writes).ConfigureAwait(false);
+        return results;
+
+        StockLevel Level() => new(key, onHand, row.Reserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version);
+    }
+
+    /// <summary>
+    /// Inserts the batch's idempotency keys in key order and tells, per request, whether the batch owns it: it has no
+    /// key, or its key was stored just now. A key stored before has a result; one this transaction inserted has none yet.
+    /// </summary>
+    private async Task<bool[]> ClaimKeysAsync(SqlSession s, List<PendingDeduct> batch, DateTimeOffset now)
+    {
+        var owned = new bool[batch.Count];
+        var keyed = new List<PendingDeduct>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Request.IdempotencyKey is null)
+            {
+                owned[i] = true;
+            }
+            else
+            {
+                keyed.Add(batch[i]);
+            }
+        }
+
+        if (keyed.Count == 0)
+        {
+            return owned;
+        }
+
+        keyed.Sort((a, b) => string.CompareOrdinal(a.Request.IdempotencyKey, b.Request.IdempotencyKey));
+        var insert = new Dictionary<string, object?> { ["createdAt"] = Dialect.TimeParameter(now) };
+        var select = new Dictionary<string, object?>();
+        for (var j = 0; j < keyed.Count; j++)
+        {
+            insert[$"k{j}"] = select[$"k{j}"] = keyed[j].Request.IdempotencyKey;
+            insert[$"f{j}"] = keyed[j].Fingerprint;
+        }
+
+        await s.ExecuteAsync(Dialect.TryInsertIdempotencyKeys(keyed.Count), insert).ConfigureAwait(false);
+        var rows = await s.QueryRowsAsync<IdempotencyKeyRow>(Dialect.SelectIdempotencyKeys(keyed.Count), select).ConfigureAwait(false);
+        var fresh = rows.Where(r => r.Result is null).Select(r => r.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Request.IdempotencyKey is { } key && fresh.Contains(key))
+            {
+                owned[i] = true;
+            }
+        }
+
+        return owned;
+    }
+}
