@@ -80,16 +80,6 @@ internal sealed class IdempotencyRow
     public string? Result { get; set; }
 }
 
-/// <summary>One idempotency key row with its key, read by a coalesced batch.</summary>
-internal sealed class IdempotencyKeyRow
-{
-    public string IdempotencyKey { get; set; } = "";
-
-    public string Fingerprint { get; set; } = "";
-
-    public string? Result { get; set; }
-}
-
 /// <summary>One unreleased line of a hold the sweep claimed.</summary>
 internal sealed class ClaimedLineRow
 {

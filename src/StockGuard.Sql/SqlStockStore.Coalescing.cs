@@ -190,76 +190,113 @@ public abstract partial class SqlStockStore
 
     /// <summary>
     /// The batch's transaction. Returns each request's result in batch order, or <see langword="null"/> for a request
-    /// whose idempotency key was already stored (it is not applied here).
+    /// whose idempotency key was already stored (it is not applied here). While the item can serve the whole batch
+    /// (the flash sale's usual case) one conditional update serves it; otherwise the row is locked, its expired holds
+    /// are given back, and the requests are granted one by one in arrival order while stock lasts.
     /// </summary>
     private async Task<StockChangeResult?[]> ApplyBatchAsync(SqlSession s, StockKey key, List<PendingDeduct> batch)
     {
         var now = Now();
-        var results = new StockChangeResult?[batch.Count];
         var owned = await ClaimKeysAsync(s, batch, now).ConfigureAwait(false);
-        var row = (await LockAndReleaseExpiredAsync(s, [key], now).ConfigureAwait(false))[0] ?? throw new StockItemNotFoundException(key);
-
-        var onHand = row.OnHand;
-        var version = row.Version;
-        long taken = 0;
-        var sales = 0;
-        var movements = new Dictionary<string, object?> { ["at"] = Dialect.TimeParameter(now), ["sku"] = key.Sku, ["location"] = key.Location, ["kind"] = "sale" };
-        var stored = new Dictionary<string, object?>();
+        long total = 0, count = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            if (!owned[i])
+            if (owned[i])
             {
-                continue;
-            }
-
-            var quantity = batch[i].Line.Quantity;
-            var sellable = onHand - row.Reserved - row.SafetyStock + row.BackorderLimit;
-            StockChangeResult result;
-            if (sellable >= quantity)
-            {
-                onHand -= quantity;
-                version++;
-                taken += quantity;
-                movements[$"d{sales}"] = -(long)quantity;
-                movements[$"r{sales}"] = batch[i].Request.Reference;
-                sales++;
-                result = StockChangeResult.Applied([Level()]);
-            }
-            else
-            {
-                result = StockChangeResult.Refused([Level()], [new ShortLine(key, quantity, sellable)]);
-            }
-
-            results[i] = result;
-            if (batch[i].Request.IdempotencyKey is { } idempotencyKey)
-            {
-                var n = stored.Count / 2;
-                stored[$"k{n}"] = idempotencyKey;
-                stored[$"r{n}"] = ResultJson.Write(result);
+                total += batch[i].Line.Quantity;
+                count++;
             }
         }
 
+        var results = new StockChangeResult?[batch.Count];
+        var deltas = new List<long>(batch.Count);
+        var references = new List<string?>(batch.Count);
         var writes = new List<SqlCall>(3);
-        if (sales > 0)
+        var whole = count == 0 ? null : await s.QueryRowAsync<LevelRow>(
+            Dialect.ChangeBatchIfSellable,
+            new { sku = key.Sku, location = key.Location, onHandDelta = -total, versions = count, quantity = total, now = Dialect.TimeParameter(now) }).ConfigureAwait(false);
+        if (whole is not null)
         {
-            writes.Add(new SqlCall(Dialect.ChangeLockedBatch, new { sku = key.Sku, location = key.Location, onHandDelta = -taken, versions = (long)sales }));
-            writes.Add(new SqlCall(Dialect.InsertMovements(sales), movements));
+            // Walk the batch forward from the row as it was before the update.
+            var onHand = whole.OnHand + total;
+            var version = whole.Version - count;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (owned[i])
+                {
+                    onHand -= batch[i].Line.Quantity;
+                    version++;
+                    results[i] = StockChangeResult.Applied([Level(whole, onHand, version)]);
+                    deltas.Add(-batch[i].Line.Quantity);
+                    references.Add(batch[i].Request.Reference);
+                }
+            }
+        }
+        else if (count > 0)
+        {
+            var row = (await LockAndReleaseExpiredAsync(s, [key], now).ConfigureAwait(false))[0] ?? throw new StockItemNotFoundException(key);
+            var onHand = row.OnHand;
+            var version = row.Version;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (!owned[i])
+                {
+                    continue;
+                }
+
+                var quantity = batch[i].Line.Quantity;
+                var sellable = onHand - row.Reserved + row.ExpiredReserved - row.SafetyStock + row.BackorderLimit;
+                if (sellable >= quantity)
+                {
+                    onHand -= quantity;
+                    version++;
+                    results[i] = StockChangeResult.Applied([Level(row, onHand, version)]);
+                    deltas.Add(-quantity);
+                    references.Add(batch[i].Request.Reference);
+                }
+                else
+                {
+                    results[i] = StockChangeResult.Refused([Level(row, onHand, version)], [new ShortLine(key, quantity, sellable)]);
+                }
+            }
+
+            if (deltas.Count > 0)
+            {
+                writes.Add(new SqlCall(Dialect.ChangeLockedBatch, new { sku = key.Sku, location = key.Location, onHandDelta = deltas.Sum(), versions = (long)deltas.Count }));
+            }
         }
 
-        if (stored.Count > 0)
+        if (deltas.Count > 0)
         {
-            writes.Add(new SqlCall(Dialect.SetIdempotencyResults(stored.Count / 2), stored));
+            writes.Add(Dialect.InsertSaleMovements(now, key, deltas, references));
+        }
+
+        var keys = new List<string>();
+        var stored = new List<string>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is { } result && batch[i].Request.IdempotencyKey is { } idempotencyKey)
+            {
+                keys.Add(idempotencyKey);
+                stored.Add(ResultJson.Write(result));
+            }
+        }
+
+        if (keys.Count > 0)
+        {
+            writes.Add(Dialect.SetIdempotencyResults(keys, stored));
         }
 
         await s.ExecuteAllAsync(writes).ConfigureAwait(false);
         return results;
 
-        StockLevel Level() => new(key, onHand, row.Reserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version);
+        StockLevel Level(LevelRow row, long onHand, long version) =>
+            new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version);
     }
 
     /// <summary>
     /// Inserts the batch's idempotency keys in key order and tells, per request, whether the batch owns it: it has no
-    /// key, or its key was stored just now. A key stored before has a result; one this transaction inserted has none yet.
+    /// key, or its key was stored just now (a key stored before is replayed after the batch).
     /// </summary>
     private async Task<bool[]> ClaimKeysAsync(SqlSession s, List<PendingDeduct> batch, DateTimeOffset now)
     {
@@ -283,17 +320,8 @@ public abstract partial class SqlStockStore
         }
 
         keyed.Sort((a, b) => string.CompareOrdinal(a.Request.IdempotencyKey, b.Request.IdempotencyKey));
-        var insert = new Dictionary<string, object?> { ["createdAt"] = Dialect.TimeParameter(now) };
-        var select = new Dictionary<string, object?>();
-        for (var j = 0; j < keyed.Count; j++)
-        {
-            insert[$"k{j}"] = select[$"k{j}"] = keyed[j].Request.IdempotencyKey;
-            insert[$"f{j}"] = keyed[j].Fingerprint;
-        }
-
-        await s.ExecuteAsync(Dialect.TryInsertIdempotencyKeys(keyed.Count), insert).ConfigureAwait(false);
-        var rows = await s.QueryRowsAsync<IdempotencyKeyRow>(Dialect.SelectIdempotencyKeys(keyed.Count), select).ConfigureAwait(false);
-        var fresh = rows.Where(r => r.Result is null).Select(r => r.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
+        var claim = Dialect.ClaimIdempotencyKeys(now, [.. keyed.Select(p => p.Request.IdempotencyKey!)], [.. keyed.Select(p => p.Fingerprint!)]);
+        var fresh = (await s.QueryRowsAsync<string>(claim.Sql, claim.Parameters).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i].Request.IdempotencyKey is { } key && fresh.Contains(key))
