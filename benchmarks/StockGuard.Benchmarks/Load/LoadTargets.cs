@@ -82,6 +82,11 @@ internal static class LoadTargets
             ["raw-postgres"],
             ServerSettings.ProbePostgresAsync,
             spec => new PostgresBaselineTarget(spec.Name, naive: false, ServerSettings.PostgresDataSource)),
+        ["pgbench"] = new(
+            "baseline, no library: pgbench -M prepared running benchmarks/pgbench/hot-deduct.sql on the hot row (hot workload only)",
+            ["pgbench"],
+            PgbenchTarget.ProbeAsync,
+            _ => new PgbenchTarget()),
         ["naive-postgres"] = new(
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-postgres"],
