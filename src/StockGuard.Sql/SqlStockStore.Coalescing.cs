@@ -119,6 +119,7 @@ public abstract partial class SqlStockStore
             var batch = queue.Take(limits.MaxBatchSize);
             if (batch.Count > 0)
             {
+                StockGuardTelemetry.RecordBatch(Dialect.StoreName, batch.Count);
                 await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
             }
         }

@@ -17,7 +17,7 @@ public sealed class PostgreSqlCoalescingTests : PostgreSqlFixture
     {
         await using var store = CreateStore(ConcurrencyStrategy.Coalescing);
         var key = await StockedAsync(store, 10);
-        var (first, queued) = await QueueBehindLockAsync(store, key, [2, 2, 2, 2, 2, 1], (i, line) => new DeductRequest(line) { Reference = $"order-{i}" });
+        var (first, queued) = await QueueBehindLockAsync(store, key, [2, 2, 2, 2, 2, 1], (i, line) => new DeductRequest(line) { Reference = $"order-{i}", IdempotencyKey = i % 2 == 0 ? NewSku("order") : null });
 
         (await first).Levels[0].OnHand.Should().Be(9);
         var results = await Task.WhenAll(queued);
