@@ -12,7 +12,7 @@ namespace StockGuard.Benchmarks.Load;
 /// </summary>
 internal sealed class PgbenchTarget : ILoadTarget, IExternalCell
 {
-    private const string Table = "stockguard_bench.stock";
+    private readonly PostgresBaselineTarget _table = new("pgbench", naive: false, ServerSettings.PostgresDataSource);
 
     public string Name => "pgbench";
 
@@ -55,23 +55,10 @@ internal sealed class PgbenchTarget : ILoadTarget, IExternalCell
             return null;
         }
 
-        var sku = $"{cellId}-pgbench";
-        await using (var connection = await ServerSettings.PostgresDataSource.OpenConnectionAsync(cancellationToken))
-        {
-            Server = $"PostgreSQL {connection.PostgreSqlVersion}";
-            await using var command = new NpgsqlCommand(
-                $"""
-                CREATE SCHEMA IF NOT EXISTS stockguard_bench;
-                CREATE TABLE IF NOT EXISTS {Table} (sku text PRIMARY KEY, on_hand bigint NOT NULL);
-                TRUNCATE {Table};
-                INSERT INTO {Table} (sku, on_hand) VALUES (@sku, @stock);
-                """,
-                connection);
-            command.Parameters.AddWithValue("sku", sku);
-            command.Parameters.AddWithValue("stock", (long)workload.StockPerSku);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        // The row is the raw baseline's: same table, same shape, one item.
+        await _table.PrepareAsync(cellId, 1, workload.StockPerSku, cancellationToken);
+        Server = _table.Server;
+        var sku = _table.Skus[0];
         var logs = Directory.CreateTempSubdirectory("stockguard-pgbench-");
         try
         {
@@ -108,14 +95,7 @@ internal sealed class PgbenchTarget : ILoadTarget, IExternalCell
                 }
             }
 
-            long left;
-            await using (var connection = await ServerSettings.PostgresDataSource.OpenConnectionAsync(cancellationToken))
-            {
-                await using var command = new NpgsqlCommand($"SELECT on_hand FROM {Table} WHERE sku = @sku", connection);
-                command.Parameters.AddWithValue("sku", sku);
-                left = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-            }
-
+            var left = (await _table.ReadLevelsAsync(cancellationToken))[0];
             var granted = workload.StockPerSku - left;
             return new CellResult
             {
@@ -153,7 +133,7 @@ internal sealed class PgbenchTarget : ILoadTarget, IExternalCell
     public Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken) =>
         throw new NotSupportedException("pgbench runs whole cells (IExternalCell).");
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _table.DisposeAsync();
 
     private static async Task<(int Exit, string Output, string Errors)> RunAsync(IEnumerable<string> arguments, string? password, CancellationToken cancellationToken)
     {
