@@ -2,7 +2,11 @@
 // reserve → pay → confirm path, with some carts abandoned so that their holds expire. It prints what was
 // received, sold, refused and left, and exits with 1 if any invariant broke.
 //
-//   dotnet run -c Release --project samples/FlashSale -- [--store inmemory|sqlite|mysql] [--connection "…"] [--buyers 5000] [--stock 1000]
+//   dotnet run -c Release --project samples/FlashSale -- [--store inmemory|sqlite|postgres|mysql] [--strategy coalescing|atomic|…]
+//       [--connection "…"] [--buyers 5000] [--stock 1000]
+//
+// The database stores run the Coalescing strategy by default: the buy-now orders for the hot item that arrive
+// together are sold by one transaction each, which is what a flash sale needs.
 using System.Diagnostics;
 using FlashSale;
 using Microsoft.Extensions.DependencyInjection;

@@ -18,21 +18,21 @@ internal static class Stores
             case "sqlite":
                 if (settings.ConnectionString is { } sqlite)
                 {
-                    builder.UseSqlite(sqlite);
+                    builder.UseSqlite(sqlite, o => o.Strategy = settings.Strategy);
                     return Nothing.Instance;
                 }
 
                 var file = Path.Combine(Path.GetTempPath(), $"stockguard-flashsale-{Guid.NewGuid():N}.db");
-                builder.UseSqlite($"Data Source={file}");
+                builder.UseSqlite($"Data Source={file}", o => o.Strategy = settings.Strategy);
                 return new TemporaryDatabase(file);
             case "inmemory":
                 builder.UseInMemory();
                 return Nothing.Instance;
             case "postgres":
-                builder.UsePostgreSql(settings.ConnectionString ?? "Host=127.0.0.1;Port=5432;Username=stockguard;Password=stockguard;Database=stockguard", o => o.Schema = "flashsale");
+                builder.UsePostgreSql(settings.ConnectionString ?? "Host=127.0.0.1;Port=5432;Username=stockguard;Password=stockguard;Database=stockguard", o => { o.Schema = "flashsale"; o.Strategy = settings.Strategy; });
                 return Nothing.Instance;
             case "mysql":
-                builder.UseMySql(settings.ConnectionString ?? "Server=127.0.0.1;Port=3306;User ID=stockguard;Password=stockguard;Database=stockguard", o => o.Schema = "flashsale");
+                builder.UseMySql(settings.ConnectionString ?? "Server=127.0.0.1;Port=3306;User ID=stockguard;Password=stockguard;Database=stockguard", o => { o.Schema = "flashsale"; o.Strategy = settings.Strategy; });
                 return Nothing.Instance;
             default:
                 throw new ArgumentException($"Unknown store '{settings.Store}'. Known: {string.Join(", ", Names)}.");
@@ -41,12 +41,14 @@ internal static class Stores
 
     public static string Describe(SaleSettings settings) => settings.Store switch
     {
-        "sqlite" => settings.ConnectionString is null ? "SQLite store (a temporary file)" : "SQLite store",
+        "sqlite" => (settings.ConnectionString is null ? "SQLite store (a temporary file)" : "SQLite store") + With(settings),
         "inmemory" => "in-memory store",
-        "postgres" => "PostgreSQL store",
-        "mysql" => "MySQL store",
+        "postgres" => "PostgreSQL store" + With(settings),
+        "mysql" => "MySQL store" + With(settings),
         _ => settings.Store,
     };
+
+    private static string With(SaleSettings settings) => $", {settings.Strategy} strategy";
 
     private sealed class Nothing : IDisposable
     {

@@ -88,6 +88,16 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
     public override string TryInsertIdempotencyKey =>
         $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt)";
 
+    /// <summary>
+    /// <c>INSERT IGNORE</c>, then, in the same command, the keys without a result: a key a committed transaction
+    /// stored always has its result, so those are the keys this transaction inserted.
+    /// </summary>
+    public override SqlCall ClaimIdempotencyKeys(DateTimeOffset createdAt, IReadOnlyList<string> keys, IReadOnlyList<string> fingerprints) =>
+        new(
+            $"{InsertIdempotencyKeys(keys.Count).Replace("INSERT INTO", "INSERT IGNORE INTO", StringComparison.Ordinal)};\n" +
+            $"SELECT CONVERT(idempotency_key USING utf8mb4) FROM {IdempotencyKeys} WHERE result IS NULL AND idempotency_key IN ({string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => $"@k{i}"))})",
+            KeyParameters(createdAt, keys, fingerprints));
+
     /// <summary>READ COMMITTED, after bounding lock waits when <c>LockWaitTimeout</c> is set (the session setting is reset when a pooled connection is reused).</summary>
     public override async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
     {

@@ -40,6 +40,24 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
 
     public override string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
 
+    protected override string JsonValue(string expression) => $"CAST({expression} AS jsonb)";
+
+    /// <summary>Arrays and <c>unnest</c>: one statement text whatever the batch size, so that it can be prepared.</summary>
+    public override SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<long> onHandDeltas, IReadOnlyList<string?> references) => new(
+        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+        "SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL FROM unnest(@deltas, @references) WITH ORDINALITY AS t(d, r, n) ORDER BY t.n",
+        new { at = TimeParameter(at), sku = key.Sku, location = key.Location, deltas = onHandDeltas.ToArray(), references = references.ToArray() });
+
+    public override SqlCall ClaimIdempotencyKeys(DateTimeOffset createdAt, IReadOnlyList<string> keys, IReadOnlyList<string> fingerprints) => new(
+        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
+        "SELECT t.k, t.f, NULL, @createdAt FROM unnest(@keys, @fingerprints) WITH ORDINALITY AS t(k, f, n) ORDER BY t.n " +
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+        new { createdAt = TimeParameter(createdAt), keys = keys.ToArray(), fingerprints = fingerprints.ToArray() });
+
+    public override SqlCall SetIdempotencyResults(IReadOnlyList<string> keys, IReadOnlyList<string> results) => new(
+        $"UPDATE {IdempotencyKeys} k SET result = CAST(t.r AS jsonb) FROM unnest(@keys, @results) AS t(k, r) WHERE k.idempotency_key = t.k",
+        new { keys = keys.ToArray(), results = results.ToArray() });
+
     public override SqlFailure Classify(Exception exception) => exception switch
     {
         PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } => SqlFailure.Timeout,

@@ -228,6 +228,86 @@ internal abstract class SqlDialect
     public virtual string PurgeIdempotencyKeys =>
         $"DELETE FROM {IdempotencyKeys} WHERE idempotency_key IN (SELECT idempotency_key FROM {IdempotencyKeys} WHERE created_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
 
+    // ---- Coalesced batches ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// (<c>@sku, @location, @onHandDelta, @versions, @quantity, @now</c>): a whole batch of sales in one conditional
+    /// change: adds <c>@onHandDelta</c> to the on-hand units and <c>@versions</c> (one per sale) to the version only when
+    /// the item can sell <c>@quantity</c> units, re-checked after any lock wait. Returns the new row, or none when short or unknown.
+    /// </summary>
+    public virtual string ChangeBatchIfSellable => ReturningItem(
+        $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions " +
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity");
+
+    /// <summary>
+    /// (<c>@sku, @location, @onHandDelta, @versions</c>): a batch of sales on an item row the caller has locked and
+    /// checked: adds <c>@onHandDelta</c> to the on-hand units and <c>@versions</c> (one per sale) to the version.
+    /// </summary>
+    public virtual string ChangeLockedBatch =>
+        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location";
+
+    /// <summary>One <c>sale</c> movement row per entry of <paramref name="onHandDeltas"/> (with the reference at the same index), in that order, as one command.</summary>
+    public virtual SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<long> onHandDeltas, IReadOnlyList<string?> references)
+    {
+        var parameters = new Dictionary<string, object?> { ["at"] = TimeParameter(at), ["sku"] = key.Sku, ["location"] = key.Location };
+        for (var i = 0; i < onHandDeltas.Count; i++)
+        {
+            parameters[$"d{i}"] = onHandDeltas[i];
+            parameters[$"r{i}"] = references[i];
+        }
+
+        return new SqlCall(
+            $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES " +
+            string.Join(", ", Enumerable.Range(0, onHandDeltas.Count).Select(i => $"(@at, @sku, @location, 'sale', @d{i}, 0, NULL, @r{i}, NULL)")),
+            parameters);
+    }
+
+    /// <summary>
+    /// Inserts each key (with the fingerprint at the same index and no result) that is not stored yet, in the order
+    /// given, and returns the keys it inserted, one row each. As with <see cref="TryInsertIdempotencyKey"/>, a key
+    /// another transaction is inserting waits for that transaction to end. Default: <c>INSERT … ON CONFLICT DO NOTHING RETURNING</c>.
+    /// </summary>
+    public virtual SqlCall ClaimIdempotencyKeys(DateTimeOffset createdAt, IReadOnlyList<string> keys, IReadOnlyList<string> fingerprints) =>
+        new(InsertIdempotencyKeys(keys.Count) + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key", KeyParameters(createdAt, keys, fingerprints));
+
+    /// <summary>Stores the first result (JSON text) of each key, the result at the same index.</summary>
+    public virtual SqlCall SetIdempotencyResults(IReadOnlyList<string> keys, IReadOnlyList<string> results)
+    {
+        var parameters = new Dictionary<string, object?>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            parameters[$"k{i}"] = keys[i];
+            parameters[$"r{i}"] = results[i];
+        }
+
+        var indexes = Enumerable.Range(0, keys.Count).ToArray();
+        return new SqlCall(
+            $"UPDATE {IdempotencyKeys} SET result = {JsonValue($"CASE idempotency_key {string.Join(" ", indexes.Select(i => $"WHEN @k{i} THEN @r{i}"))} END")} " +
+            $"WHERE idempotency_key IN ({string.Join(", ", indexes.Select(i => $"@k{i}"))})",
+            parameters);
+    }
+
+    /// <summary>The <c>INSERT … VALUES</c> of <paramref name="count"/> keys, without a conflict clause, for <see cref="KeyParameters"/>.</summary>
+    protected string InsertIdempotencyKeys(int count) =>
+        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES " +
+        string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@k{i}, @f{i}, NULL, @createdAt)"));
+
+    /// <summary>The parameters of <see cref="InsertIdempotencyKeys"/>: <c>@createdAt</c>, then <c>@k0, @f0, …</c>.</summary>
+    protected Dictionary<string, object?> KeyParameters(DateTimeOffset createdAt, IReadOnlyList<string> keys, IReadOnlyList<string> fingerprints)
+    {
+        var parameters = new Dictionary<string, object?> { ["createdAt"] = TimeParameter(createdAt) };
+        for (var i = 0; i < keys.Count; i++)
+        {
+            parameters[$"k{i}"] = keys[i];
+            parameters[$"f{i}"] = fingerprints[i];
+        }
+
+        return parameters;
+    }
+
+    /// <summary>How JSON text is stored in the result column. Default: as it is; PostgreSQL casts it to <c>jsonb</c>.</summary>
+    protected virtual string JsonValue(string expression) => expression;
+
     // ---- Schema ------------------------------------------------------------------------------------------------
 
     /// <summary>The script that creates every table and index if missing and records <see cref="SchemaVersion"/>; safe to run again and from several processes at once.</summary>

@@ -189,17 +189,32 @@ internal sealed class SqlSession : IAsyncDisposable
         {
             var command = batch.CreateBatchCommand();
             command.CommandText = call.Sql;
-            foreach (var property in call.Parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            if (call.Parameters is IEnumerable<KeyValuePair<string, object?>> named)
             {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = property.Name;
-                parameter.Value = property.GetValue(call.Parameters) ?? DBNull.Value;
-                command.Parameters.Add(parameter);
+                foreach (var (name, value) in named)
+                {
+                    AddParameter(command, name, value);
+                }
+            }
+            else
+            {
+                foreach (var property in call.Parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    AddParameter(command, property.Name, property.GetValue(call.Parameters));
+                }
             }
 
             batch.BatchCommands.Add(command);
         }
 
         return batch;
+    }
+
+    private static void AddParameter(DbBatchCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
     }
 }

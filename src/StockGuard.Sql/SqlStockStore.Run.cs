@@ -8,11 +8,13 @@ namespace StockGuard.Sql;
 public abstract partial class SqlStockStore
 {
     private Task<StockChangeResult> RunChangeAsync(StockRequest request, Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply, CancellationToken cancellationToken) =>
-        RunAsync(
-            request.Operation,
-            (s, now) => IdempotencyLedger.RunOnceAsync(s, request, now, () => apply(s, now), ResultJson.Write, ResultJson.ReadChange),
-            static r => r.IsReplay ? "replayed" : r.Succeeded ? "applied" : "refused",
-            cancellationToken);
+        RunAsync(request.Operation, Once(request, apply), ChangeOutcome, cancellationToken);
+
+    /// <summary>Wraps a change so that a keyed request takes effect once (see <see cref="IdempotencyLedger"/>).</summary>
+    private static Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> Once(StockRequest request, Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply) =>
+        (s, now) => IdempotencyLedger.RunOnceAsync(s, request, now, () => apply(s, now), ResultJson.Write, ResultJson.ReadChange);
+
+    private static string ChangeOutcome(StockChangeResult result) => result.IsReplay ? "replayed" : result.Succeeded ? "applied" : "refused";
 
     private Task<T> RunReadAsync<T>(Func<SqlSession, DateTimeOffset, Task<T>> read, CancellationToken cancellationToken) =>
         RunCoreAsync(s => read(s, Now()), cancellationToken, ensureSchema: true);

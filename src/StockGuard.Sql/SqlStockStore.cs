@@ -94,10 +94,9 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
     public async Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = await RunChangeAsync(
-            request,
-            (s, now) => TakeAsync(s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, -l.Quantity, 0), Movements(request.Lines, "sale", l => (-l.Quantity, 0), request.Reference, null, null, now), now),
-            cancellationToken).ConfigureAwait(false);
+        var result = (request.Strategy ?? _options.Strategy) == ConcurrencyStrategy.Coalescing && request.Lines.Count == 1
+            ? await DeductCoalescedAsync(request, cancellationToken).ConfigureAwait(false)
+            : await RunChangeAsync(request, Deduction(request), cancellationToken).ConfigureAwait(false);
         if (!result.IsReplay && result.Succeeded)
         {
             StockGuardTelemetry.RecordSold(Dialect.StoreName, request.Lines.Sum(l => (long)l.Quantity));
@@ -105,6 +104,10 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
 
         return result;
     }
+
+    /// <summary>The body of a deduct: take every line or none, and write a sale movement per line.</summary>
+    private Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> Deduction(DeductRequest request) =>
+        (s, now) => TakeAsync(s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, -l.Quantity, 0), Movements(request.Lines, "sale", l => (-l.Quantity, 0), request.Reference, null, null, now), now);
 
     /// <inheritdoc/>
     public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
@@ -251,7 +254,7 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
 
     private ITakeStrategy Strategy(ConcurrencyStrategy strategy) => strategy switch
     {
-        ConcurrencyStrategy.Atomic => AtomicStrategy.Instance,
+        ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing => AtomicStrategy.Instance,
         ConcurrencyStrategy.Pessimistic => PessimisticLockStrategy.Instance,
         ConcurrencyStrategy.Optimistic => _optimistic,
         _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Unknown concurrency strategy."),

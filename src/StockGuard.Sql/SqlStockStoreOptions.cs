@@ -14,6 +14,9 @@ public abstract partial class SqlStockStoreOptions : StockStoreOptions
     /// </summary>
     public ConcurrencyStrategy Strategy { get; set; } = ConcurrencyStrategy.Atomic;
 
+    /// <summary>The limits of the <see cref="ConcurrencyStrategy.Coalescing"/> strategy: batch size, wait and queue length.</summary>
+    public CoalescingOptions Coalescing { get; } = new();
+
     /// <summary>
     /// How many times the optimistic strategy tries before it throws <see cref="ConcurrencyConflictException"/>.
     /// Default: 5. Range: 1 to 100.
@@ -62,12 +65,15 @@ public abstract partial class SqlStockStoreOptions : StockStoreOptions
         var name = GetType().Name;
         if (!Enum.IsDefined(Strategy))
         {
-            failures.Add($"{name}.{nameof(Strategy)} is {Strategy}; it must be Atomic, Pessimistic or Optimistic.");
+            failures.Add($"{name}.{nameof(Strategy)} is {Strategy}; it must be Atomic, Pessimistic, Optimistic or Coalescing.");
         }
 
         CheckRange(failures, name, nameof(MaxOptimisticAttempts), MaxOptimisticAttempts, 1, 100);
         CheckRange(failures, name, nameof(OptimisticBackoff), OptimisticBackoff, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         CheckRange(failures, name, nameof(MaxTransientRetries), MaxTransientRetries, 0, 10);
+        CheckRange(failures, name, $"{nameof(Coalescing)}.{nameof(CoalescingOptions.MaxBatchSize)}", Coalescing.MaxBatchSize, 1, 1_000);
+        CheckRange(failures, name, $"{nameof(Coalescing)}.{nameof(CoalescingOptions.MaxWait)}", Coalescing.MaxWait, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        CheckRange(failures, name, $"{nameof(Coalescing)}.{nameof(CoalescingOptions.MaxQueueLength)}", Coalescing.MaxQueueLength, 1, 1_000_000);
         CheckRange(failures, name, nameof(CommandTimeout), CommandTimeout, 0, 3600);
         if (!IsPlainIdentifier(Schema))
         {

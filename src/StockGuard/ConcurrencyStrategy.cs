@@ -23,4 +23,13 @@ public enum ConcurrencyStrategy
     /// with bounded, jittered back-off, then fail with <see cref="ConcurrencyConflictException"/>.
     /// </summary>
     Optimistic,
+
+    /// <summary>
+    /// For flash sales on a few hot items: concurrent single-item deducts of the same item are gathered while the
+    /// previous batch commits and applied in one transaction (lock the row, grant in arrival order while stock
+    /// lasts, one update, one movement row and one idempotency row per request, one commit), then each caller gets
+    /// its own result. An item with nothing queued is served by <see cref="Atomic"/>, so coalescing costs nothing
+    /// on spread-out load; multi-item orders and holds always use <see cref="Atomic"/>.
+    /// </summary>
+    Coalescing,
 }

@@ -121,3 +121,26 @@ public sealed class StockStoreTimeoutException : StockStoreException
     {
     }
 }
+
+/// <summary>
+/// Too many requests were already queued for one stock item (see the coalescing strategy's queue limit). Nothing
+/// was changed; the request may be retried after a short pause, or refused to the buyer as "busy, try again".
+/// </summary>
+public sealed class StockStoreBusyException : StockStoreException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The item whose queue was full.</param>
+    /// <param name="queueLength">The queue limit that was reached.</param>
+    public StockStoreBusyException(StockKey key, int queueLength)
+        : base($"{queueLength} requests are already waiting for {key}; this one was turned away. Nothing was changed; retry shortly.", null, isTransient: true)
+    {
+        Key = key;
+        QueueLength = queueLength;
+    }
+
+    /// <summary>The item whose queue was full.</summary>
+    public StockKey Key { get; }
+
+    /// <summary>The queue limit that was reached.</summary>
+    public int QueueLength { get; }
+}

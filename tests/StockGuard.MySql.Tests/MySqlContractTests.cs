@@ -7,3 +7,5 @@ public sealed class AtomicMySqlContractTests : StockStoreContractTests<AtomicMyS
 public sealed class PessimisticMySqlContractTests : StockStoreContractTests<PessimisticMySqlTestProvider>;
 
 public sealed class OptimisticMySqlContractTests : StockStoreContractTests<OptimisticMySqlTestProvider>;
+
+public sealed class CoalescingMySqlContractTests : StockStoreContractTests<CoalescingMySqlTestProvider>;

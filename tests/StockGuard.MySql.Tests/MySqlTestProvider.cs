@@ -68,6 +68,8 @@ public sealed class PessimisticMySqlTestProvider() : MySqlTestProvider(Concurren
 
 public sealed class OptimisticMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Optimistic);
 
+public sealed class CoalescingMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Coalescing);
+
 /// <summary>
 /// Reads the time from the suite's FakeTimeProvider (holds, expiry, retention) but runs timers in real time, so the
 /// optimistic strategy's jittered back-off really spreads the retries. With zero back-off, InnoDB's FIFO row-lock queue

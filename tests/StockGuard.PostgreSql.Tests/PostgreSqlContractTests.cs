@@ -7,3 +7,5 @@ public sealed class AtomicPostgreSqlContractTests : StockStoreContractTests<Atom
 public sealed class PessimisticPostgreSqlContractTests : StockStoreContractTests<PessimisticPostgreSqlTestProvider>;
 
 public sealed class OptimisticPostgreSqlContractTests : StockStoreContractTests<OptimisticPostgreSqlTestProvider>;
+
+public sealed class CoalescingPostgreSqlContractTests : StockStoreContractTests<CoalescingPostgreSqlTestProvider>;

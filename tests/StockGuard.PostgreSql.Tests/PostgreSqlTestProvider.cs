@@ -70,3 +70,5 @@ public sealed class AtomicPostgreSqlTestProvider() : PostgreSqlTestProvider(Conc
 public sealed class PessimisticPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Pessimistic);
 
 public sealed class OptimisticPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Optimistic);
+
+public sealed class CoalescingPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Coalescing);

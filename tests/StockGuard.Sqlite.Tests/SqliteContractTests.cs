@@ -9,3 +9,5 @@ public sealed class PessimisticSqliteContractTests : StockStoreContractTests<Pes
 public sealed class OptimisticSqliteContractTests : StockStoreContractTests<OptimisticSqliteTestProvider>;
 
 public sealed class InMemorySqliteContractTests : StockStoreContractTests<InMemorySqliteTestProvider>;
+
+public sealed class CoalescingSqliteContractTests : StockStoreContractTests<CoalescingSqliteTestProvider>;

@@ -55,6 +55,8 @@ public sealed class PessimisticSqliteTestProvider() : SqliteTestProvider(Concurr
 
 public sealed class OptimisticSqliteTestProvider() : SqliteTestProvider(ConcurrencyStrategy.Optimistic);
 
+public sealed class CoalescingSqliteTestProvider() : SqliteTestProvider(ConcurrencyStrategy.Coalescing);
+
 /// <summary>A named, shared-cache in-memory database (atomic strategy), kept alive by the provider's own connection between the tests' stores.</summary>
 public sealed class InMemorySqliteTestProvider : SqliteTestProvider
 {

@@ -28,6 +28,9 @@ internal sealed record CellResult
     /// <summary>Retries reported by the store, or null when the target has no way to report them.</summary>
     public long? Retries { get; init; }
 
+    /// <summary>Requests per coalesced batch, on average; null when the target coalesced nothing.</summary>
+    public double? MeanBatch { get; init; }
+
     public required double P50Milliseconds { get; init; }
 
     public required double P99Milliseconds { get; init; }

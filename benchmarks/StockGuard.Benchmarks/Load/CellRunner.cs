@@ -34,6 +34,7 @@ internal sealed class CellRunner(RetryCounter retries)
         using var hardStop = new CancellationTokenSource(duration + Grace);
         var tasks = new Task[clients];
         _ = retries.TakeCount();
+        _ = retries.TakeMeanBatch();
         for (var i = 0; i < clients; i++)
         {
             var session = sessions[i];
@@ -52,6 +53,7 @@ internal sealed class CellRunner(RetryCounter retries)
         await Task.WhenAll(tasks);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var retryCount = retries.TakeCount();
+        var meanBatch = retries.TakeMeanBatch();
 
         foreach (var session in sessions)
         {
@@ -61,7 +63,7 @@ internal sealed class CellRunner(RetryCounter retries)
         using var readTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var left = await target.ReadLevelsAsync(readTimeout.Token);
         var hitTimeCap = requestBudget is not null && Volatile.Read(ref control.Remaining) > 0;
-        return Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap);
+        return Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap) with { MeanBatch = meanBatch };
     }
 
     private static async Task RunClientAsync(ILoadClient session, ClientState state, Workload workload, Random random, CellControl control, CancellationToken hardStop)

@@ -86,7 +86,14 @@ internal static class LoadCommand
                         var cellId = $"lt{runId}c{cell++:D3}";
                         try
                         {
-                            var result = await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId);
+                            var result = target is IExternalCell external
+                                ? await external.RunCellAsync(workload, count, duration, cellId, CancellationToken.None)
+                                : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId);
+                            if (result is null)
+                            {
+                                continue;
+                            }
+
                             results.Add(result);
                             await Console.Error.WriteLineAsync(Report.ProgressLine(result));
                         }

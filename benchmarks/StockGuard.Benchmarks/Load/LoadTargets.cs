@@ -23,7 +23,7 @@ internal sealed record TargetFactory(
 /// <code>
 /// ["postgres"] = new(
 ///     "StockGuard.PostgreSql",
-///     ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/atomic+idem"],
+///     ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem"],
 ///     ServerSettings.ProbePostgresAsync,
 ///     spec => new StockStoreTarget(spec, async ct =>
 ///     {
@@ -48,7 +48,7 @@ internal static class LoadTargets
             spec => new StockStoreTarget(spec, _ => Task.FromResult<IStockStore>(new InMemoryStockStore()))),
         ["postgres"] = new(
             "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource, schema stockguard",
-            ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/atomic+idem"],
+            ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem"],
             ServerSettings.ProbePostgresAsync,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
@@ -58,7 +58,7 @@ internal static class LoadTargets
             }, "PostgreSQL")),
         ["mysql"] = new(
             "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard",
-            ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/atomic+idem"],
+            ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem"],
             ServerSettings.ProbeMySqlAsync,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
@@ -68,7 +68,7 @@ internal static class LoadTargets
             }, "MySQL")),
         ["sqlite"] = new(
             "StockGuard.Sqlite: SqliteStockStore on a new WAL file in the temp folder (one writer at a time)",
-            ["sqlite/atomic", "sqlite/pessimistic", "sqlite/atomic+idem"],
+            ["sqlite/atomic", "sqlite/pessimistic", "sqlite/coalescing", "sqlite/atomic+idem"],
             AlwaysAvailable,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
@@ -82,6 +82,11 @@ internal static class LoadTargets
             ["raw-postgres"],
             ServerSettings.ProbePostgresAsync,
             spec => new PostgresBaselineTarget(spec.Name, naive: false, ServerSettings.PostgresDataSource)),
+        ["pgbench"] = new(
+            "baseline, no library: pgbench -M prepared running benchmarks/pgbench/hot-deduct.sql on the hot row (hot workload only)",
+            ["pgbench"],
+            PgbenchTarget.ProbeAsync,
+            _ => new PgbenchTarget()),
         ["naive-postgres"] = new(
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-postgres"],

@@ -26,6 +26,9 @@ internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlData
 
     public string? Server { get; private set; }
 
+    /// <summary>The SKUs of the cell's items, by item index.</summary>
+    public IReadOnlyList<string> Skus => _skus;
+
     public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
     {
         _skus = new string[skuCount];

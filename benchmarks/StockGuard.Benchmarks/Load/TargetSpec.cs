@@ -25,7 +25,7 @@ internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, b
     public static ConcurrencyStrategy ParseStrategy(string text) =>
         Enum.TryParse<ConcurrencyStrategy>(text, ignoreCase: true, out var strategy) && Enum.IsDefined(strategy)
             ? strategy
-            : throw new ArgumentException($"Unknown strategy '{text}': use atomic, pessimistic or optimistic.");
+            : throw new ArgumentException($"Unknown strategy '{text}': use atomic, pessimistic, optimistic or coalescing.");
 
     public override string ToString() => Name;
 }

@@ -22,6 +22,12 @@ internal static class StockGuardTelemetry
 
     public static readonly Counter<long> HoldsExpired = Meter.CreateCounter<long>("stockguard.holds.expired", "{hold}", "Holds released because they outlived their time-to-live.");
 
+    public static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
+        "stockguard.batch.size",
+        "{request}",
+        "Requests applied together by one coalesced batch.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000] });
+
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
         "stockguard.operation.duration",
         "s",
@@ -99,6 +105,14 @@ internal static class StockGuardTelemetry
         if (Refused.Enabled)
         {
             Refused.Add(1, new KeyValuePair<string, object?>("stockguard.store", store), new KeyValuePair<string, object?>("stockguard.operation", OperationName(operation)));
+        }
+    }
+
+    public static void RecordBatch(string store, int requests)
+    {
+        if (BatchSize.Enabled)
+        {
+            BatchSize.Record(requests, new KeyValuePair<string, object?>("stockguard.store", store));
         }
     }
 
