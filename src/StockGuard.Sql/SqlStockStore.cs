@@ -97,7 +97,8 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
         var result = await RunChangeAsync(
             request,
             (s, now) => TakeAsync(s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, -l.Quantity, 0), Movements(request.Lines, "sale", l => (-l.Quantity, 0), request.Reference, null, null, now), now),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            IsDeductOne(request) ? ct => TryDeductOneAsync(request, ct) : null).ConfigureAwait(false);
         if (!result.IsReplay && result.Succeeded)
         {
             StockGuardTelemetry.RecordSold(Dialect.StoreName, request.Lines.Sum(l => (long)l.Quantity));
