@@ -87,10 +87,14 @@ internal abstract class SqlDialect
     /// <summary>The clause that locks the rows a <c>SELECT</c> reads and skips rows other transactions locked, for the sweep.</summary>
     protected virtual string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
 
-    /// <summary>The units of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read leaves out of <c>Reserved</c>.</summary>
+    /// <summary>
+    /// The units of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read leaves out
+    /// of <c>Reserved</c>. The stored <c>reserved</c> counts every unreleased line, so an item with none reserved (most
+    /// items, most of the time) skips the look-up.
+    /// </summary>
     protected virtual string ExpiredReservedOfItem =>
-        $"COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
-        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0)";
+        $"CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END";
 
     /// <summary>
     /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
