@@ -67,6 +67,12 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         options.ThrowIfInvalid();
+        return NpgsqlDataSource.Create(OwnPoolConnectionString(connectionString));
+    }
+
+    /// <summary>The connection string of the pool the store creates: <paramref name="connectionString"/> with the store's defaults where it sets none.</summary>
+    internal static string OwnPoolConnectionString(string connectionString)
+    {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
@@ -79,6 +85,6 @@ public sealed class PostgreSqlStockStore : SqlStockStore
             builder.MaxAutoPrepare = AutoPreparedStatements;
         }
 
-        return NpgsqlDataSource.Create(builder.ConnectionString);
+        return builder.ConnectionString;
     }
 }

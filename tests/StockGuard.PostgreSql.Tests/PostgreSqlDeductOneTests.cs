@@ -171,6 +171,18 @@ public sealed class PostgreSqlDeductOneTests : PostgreSqlFixture
         (await LedgerAsync(key)).OnHand.Should().Be(stored.OnHand);
     }
 
+    [Test]
+    public void A_pool_the_store_creates_skips_the_reset_and_auto_prepares_unless_the_connection_string_says_otherwise()
+    {
+        var defaults = new NpgsqlConnectionStringBuilder(PostgreSqlStockStore.OwnPoolConnectionString("Host=db;Username=u"));
+        defaults.NoResetOnClose.Should().BeTrue();
+        defaults.MaxAutoPrepare.Should().Be(64);
+
+        var given = new NpgsqlConnectionStringBuilder(PostgreSqlStockStore.OwnPoolConnectionString("Host=db;Username=u;No Reset On Close=false;maxautoprepare=0"));
+        given.NoResetOnClose.Should().BeFalse();
+        given.MaxAutoPrepare.Should().Be(0);
+    }
+
     /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
     private async Task<List<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key)
     {
