@@ -82,6 +82,38 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
         $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";
 
     /// <summary>
+    /// One multi-statement command: the transaction, the row lock, the movement, the change, the new row and the commit,
+    /// in one round trip. The movement's <c>INSERT … SELECT</c> and the <c>UPDATE</c> test the same condition on the same
+    /// row, which the command locked first, so they apply together or not at all whatever happens to the client; nothing
+    /// is carried from statement to statement (<c>ROW_COUNT()</c> is not reliable once the client has gone, and user
+    /// variables would be taken for parameters by the driver). The version read under the lock tells the store whether
+    /// the change applied. The server stops a multi-statement command at its first error, so an error reported before
+    /// the row's result set has ended means the <c>COMMIT</c> never ran; the store then rolls the open transaction back.
+    /// </summary>
+    public override string DeductOne =>
+        (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
+        $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
+        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+        $"SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL FROM {Items} " +
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;\n" +
+        $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;\n" +
+        $"SELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM {Items} i WHERE i.sku = @sku AND i.location = @location;\n" +
+        "COMMIT";
+
+    /// <summary>A failure part-way leaves the command's transaction open: it must not reach the next user of the connection.</summary>
+    public override string DeductOneRollback => "ROLLBACK";
+
+    public override bool IsReportedByServer(Exception exception) => exception switch
+    {
+        // The driver's own errors (a broken connection, a timeout it noticed) carry no SQLSTATE; the server's do.
+        MySqlException { SqlState: not null } => true,
+        { InnerException: { } inner } => IsReportedByServer(inner),
+        _ => false,
+    };
+
+    /// <summary>
     /// <c>INSERT IGNORE</c> affects no row when the key exists, and a concurrent insert of the same key waits on the
     /// primary key's lock until the first transaction ends. (The key is at most 384 bytes, so IGNORE never truncates.)
     /// </summary>

@@ -34,6 +34,27 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
         $"UPDATE {Items} SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + 1 " +
         "WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed)";
 
+    /// <summary>
+    /// One autocommitted statement: the change, the movement in a data-modifying CTE (run to completion with the
+    /// statement, so both or neither), and the new row. PostgreSQL commits only after the statement completed, so an
+    /// error reported before its <c>CommandComplete</c> means nothing was committed.
+    /// </summary>
+    public override string DeductOne =>
+        $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - @quantity, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity RETURNING i.*), " +
+        $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
+        "SELECT @now, sku, location, 'sale', -@quantity, 0, NULL, @reference, NULL FROM changed) " +
+        $"SELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM changed i";
+
+    public override bool PrepareDeductOne => true;
+
+    public override bool IsReportedByServer(Exception exception) => exception switch
+    {
+        PostgresException => true,
+        { InnerException: { } inner } => IsReportedByServer(inner),
+        _ => false,
+    };
+
     public override string TryInsertIdempotencyKey =>
         $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
         "ON CONFLICT (idempotency_key) DO NOTHING";

@@ -87,10 +87,14 @@ internal abstract class SqlDialect
     /// <summary>The clause that locks the rows a <c>SELECT</c> reads and skips rows other transactions locked, for the sweep.</summary>
     protected virtual string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
 
-    /// <summary>The units of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read leaves out of <c>Reserved</c>.</summary>
+    /// <summary>
+    /// The units of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read leaves out
+    /// of <c>Reserved</c>. The stored <c>reserved</c> counts every unreleased line, so an item with none reserved (most
+    /// items, most of the time) skips the look-up.
+    /// </summary>
     protected virtual string ExpiredReservedOfItem =>
-        $"COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
-        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0)";
+        $"CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END";
 
     /// <summary>
     /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
@@ -161,6 +165,37 @@ internal abstract class SqlDialect
     public virtual string InsertMovement =>
         $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
         "VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note)";
+
+    // ---- One-line deduct in one command -------------------------------------------------------------------------
+
+    /// <summary>
+    /// (<c>@sku, @location, @quantity, @now, @reference</c>) → zero or one <see cref="LevelRow"/> with <c>ExpiredReserved</c>:
+    /// a one-line sale as one command that commits on its own, the conditional change of <see cref="ChangeIfSellable"/>
+    /// (on-hand down by <c>@quantity</c>) and its <c>sale</c> movement (at <c>@now</c>, with <c>@reference</c>), both or
+    /// neither. No row means nothing was changed: the item is short, unknown, or has expired holds to give back first,
+    /// and the store runs its transactional path. A command that returns the row whether or not it changed (MySQL) first
+    /// returns the item's version under its lock in a one-column row set named <c>VersionBefore</c>: the change applied
+    /// when the version moved. The row's result set is the command's last but for the commit: a failure the server
+    /// reports before that result set has ended means nothing was committed. <see langword="null"/> (the default) when
+    /// the database has no such command.
+    /// </summary>
+    public virtual string? DeductOne => null;
+
+    /// <summary>Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps it). Default: <see langword="false"/>.</summary>
+    public virtual bool PrepareDeductOne => false;
+
+    /// <summary>
+    /// A command that ends a transaction <see cref="DeductOne"/> may have left open when it failed part-way, sent before
+    /// the connection goes back to the pool; <see langword="null"/> (the default) when the command is one statement
+    /// that leaves none.
+    /// </summary>
+    public virtual string? DeductOneRollback => null;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is, or wraps, an error the server reported for a statement, as opposed to a
+    /// failure of the client or the connection (after which the server may have gone on). Default: <see langword="false"/>.
+    /// </summary>
+    public virtual bool IsReportedByServer(Exception exception) => false;
 
     // ---- Holds -------------------------------------------------------------------------------------------------
 

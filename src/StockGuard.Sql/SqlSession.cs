@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Linq.Expressions;
 using System.Reflection;
 using Dapper;
 
@@ -12,6 +14,9 @@ namespace StockGuard.Sql;
 internal sealed class SqlSession : IAsyncDisposable
 {
     private const string AttemptSavepoint = "stockguard_attempt";
+
+    /// <summary>Compiled property readers per parameter type (the anonymous types of the calls), built once each.</summary>
+    private static readonly ConcurrentDictionary<Type, (string Name, Func<object, object?> Read)[]> ParameterReaders = new();
 
     private readonly DbConnection _connection;
     private readonly int _commandTimeout;
@@ -177,6 +182,13 @@ internal sealed class SqlSession : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
+    private static (string Name, Func<object, object?> Read)[] ReadersOf(Type type)
+    {
+        var instance = Expression.Parameter(typeof(object));
+        return [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => (p.Name, Expression.Lambda<Func<object, object?>>(
+            Expression.Convert(Expression.Property(Expression.Convert(instance, type), p), typeof(object)), instance).Compile()))];
+    }
+
     private CommandDefinition Command(string sql, object parameters) =>
         new(sql, parameters, _transaction, _commandTimeout, cancellationToken: CancellationToken);
 
@@ -198,9 +210,9 @@ internal sealed class SqlSession : IAsyncDisposable
             }
             else
             {
-                foreach (var property in call.Parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                foreach (var (name, read) in ParameterReaders.GetOrAdd(call.Parameters.GetType(), ReadersOf))
                 {
-                    AddParameter(command, property.Name, property.GetValue(call.Parameters));
+                    AddParameter(command, name, read(call.Parameters));
                 }
             }
 

@@ -18,21 +18,10 @@ public abstract partial class SqlStockStore
 {
     private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _queues = new();
 
-    private async Task<StockChangeResult> DeductCoalescedAsync(DeductRequest request, CancellationToken cancellationToken)
+    private Task<StockChangeResult> DeductCoalescedAsync(DeductRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var scope = StockGuardTelemetry.Start(Dialect.StoreName, StockOperation.Deduct);
-        try
-        {
-            var result = await CoalesceAsync(new PendingDeduct(request), cancellationToken).ConfigureAwait(false);
-            scope.Complete(ChangeOutcome(result));
-            return result;
-        }
-        catch (Exception ex)
-        {
-            scope.Fail(ex);
-            throw;
-        }
+        return RunTimedAsync(StockOperation.Deduct, ct => CoalesceAsync(new PendingDeduct(request), ct), ChangeOutcome, cancellationToken);
     }
 
     private async Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
@@ -87,9 +76,9 @@ public abstract partial class SqlStockStore
         }
     }
 
-    /// <summary>The ordinary atomic deduct, without its own telemetry scope (the caller has one).</summary>
+    /// <summary>The ordinary atomic deduct (one command when it can be), without its own telemetry scope (the caller has one).</summary>
     private Task<StockChangeResult> DeductAloneAsync(DeductRequest request, CancellationToken cancellationToken) =>
-        RunCoreAsync(s => Once(request, Deduction(request))(s, Now()), cancellationToken, ensureSchema: true);
+        RunChangeUntimedAsync(request, Deduction(request), cancellationToken, DeductOne(request));
 
     /// <summary>When requests wait for the item whose flight just landed, serves them on the thread pool, batch after batch.</summary>
     private void ServeWaiting(CoalescingQueue queue)

@@ -7,12 +7,33 @@ namespace StockGuard.Sql;
 
 public abstract partial class SqlStockStore
 {
-    private Task<StockChangeResult> RunChangeAsync(StockRequest request, Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply, CancellationToken cancellationToken) =>
-        RunAsync(request.Operation, Once(request, apply), ChangeOutcome, cancellationToken);
+    /// <summary>
+    /// Runs a change in its own transaction, with its idempotency key, timed and traced. When <paramref name="first"/> is
+    /// given it is tried before, outside any transaction; when it returns <see langword="null"/> it changed nothing and
+    /// the transaction runs.
+    /// </summary>
+    private Task<StockChangeResult> RunChangeAsync(
+        StockRequest request,
+        Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply,
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<StockChangeResult?>>? first = null) =>
+        RunTimedAsync(request.Operation, ct => RunChangeUntimedAsync(request, apply, ct, first), ChangeOutcome, cancellationToken);
 
-    /// <summary>Wraps a change so that a keyed request takes effect once (see <see cref="IdempotencyLedger"/>).</summary>
-    private static Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> Once(StockRequest request, Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply) =>
-        (s, now) => IdempotencyLedger.RunOnceAsync(s, request, now, () => apply(s, now), ResultJson.Write, ResultJson.ReadChange);
+    /// <summary>The change of <see cref="RunChangeAsync"/>, for a caller that times and traces it itself.</summary>
+    private async Task<StockChangeResult> RunChangeUntimedAsync(
+        StockRequest request,
+        Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply,
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<StockChangeResult?>>? first) =>
+        (first is null ? null : await first(cancellationToken).ConfigureAwait(false))
+            ?? await RunCoreAsync(
+                s =>
+                {
+                    var now = Now();
+                    return IdempotencyLedger.RunOnceAsync(s, request, now, () => apply(s, now), ResultJson.Write, ResultJson.ReadChange);
+                },
+                cancellationToken,
+                ensureSchema: true).ConfigureAwait(false);
 
     private static string ChangeOutcome(StockChangeResult result) => result.IsReplay ? "replayed" : result.Succeeded ? "applied" : "refused";
 
@@ -20,12 +41,16 @@ public abstract partial class SqlStockStore
         RunCoreAsync(s => read(s, Now()), cancellationToken, ensureSchema: true);
 
     /// <summary>Runs one operation in its own transaction, timed and traced, with its failures translated.</summary>
-    private async Task<T> RunAsync<T>(StockOperation operation, Func<SqlSession, DateTimeOffset, Task<T>> body, Func<T, string> outcome, CancellationToken cancellationToken)
+    private Task<T> RunAsync<T>(StockOperation operation, Func<SqlSession, DateTimeOffset, Task<T>> body, Func<T, string> outcome, CancellationToken cancellationToken) =>
+        RunTimedAsync(operation, ct => RunCoreAsync(s => body(s, Now()), ct, ensureSchema: true), outcome, cancellationToken);
+
+    /// <summary>Runs one operation, timed and traced.</summary>
+    private async Task<T> RunTimedAsync<T>(StockOperation operation, Func<CancellationToken, Task<T>> run, Func<T, string> outcome, CancellationToken cancellationToken)
     {
         var scope = StockGuardTelemetry.Start(Dialect.StoreName, operation);
         try
         {
-            var result = await RunCoreAsync(s => body(s, Now()), cancellationToken, ensureSchema: true).ConfigureAwait(false);
+            var result = await run(cancellationToken).ConfigureAwait(false);
             scope.Complete(outcome(result));
             return result;
         }
@@ -44,9 +69,9 @@ public abstract partial class SqlStockStore
     private async Task<T> RunCoreAsync<T>(Func<SqlSession, Task<T>> body, CancellationToken cancellationToken, bool ensureSchema = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (ensureSchema && !_schemaReady)
+        if (ensureSchema)
         {
-            await PrepareSchemaAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureSchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         }
 
         for (var attempt = 0; ; attempt++)
@@ -102,10 +127,10 @@ public abstract partial class SqlStockStore
     private static bool IsDriverFailure(Exception ex) =>
         ex is DbException or TimeoutException or IOException or SocketException;
 
-    private StockStoreException Translate(Exception ex, SqlFailure failure, bool commitStarted)
+    private StockStoreException Translate(Exception ex, SqlFailure failure, bool commitStarted, string? unknownOutcome = null)
     {
         var what = commitStarted
-            ? "The database failed while committing; the change may or may not have been applied. Retry with the same idempotency key to learn which."
+            ? unknownOutcome ?? "The database failed while committing; the change may or may not have been applied. Retry with the same idempotency key to learn which."
             : "Nothing was changed.";
         return failure switch
         {
@@ -122,6 +147,8 @@ public abstract partial class SqlStockStore
         SqlFailure.Retryable => "a deadlock or serialization failure persisted through the retries",
         _ => "the connection broke",
     };
+
+    private Task EnsureSchemaReadyAsync(CancellationToken cancellationToken) => _schemaReady ? Task.CompletedTask : PrepareSchemaAsync(cancellationToken);
 
     private async Task PrepareSchemaAsync(CancellationToken cancellationToken)
     {

@@ -106,7 +106,10 @@ public class StockStoreException : StockGuardException
     /// <summary>Whether a retry may succeed.</summary>
     public bool IsTransient { get; }
 
-    /// <summary>Whether the commit was sent before the failure, so the change may have been applied.</summary>
+    /// <summary>
+    /// Whether the commit was sent before the failure (for a command that carries its own commit, the command), so the
+    /// change may have been applied.
+    /// </summary>
     public bool OutcomeUnknown { get; }
 }
 

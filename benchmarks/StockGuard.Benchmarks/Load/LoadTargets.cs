@@ -56,6 +56,16 @@ internal static class LoadTargets
                 await store.EnsureSchemaAsync(cancellationToken);
                 return store;
             }, "PostgreSQL")),
+        ["postgres-own"] = new(
+            "StockGuard.PostgreSql: PostgreSqlStockStore with its own pool from the connection string (its defaults: no reset on close, auto-prepare), schema stockguard",
+            [],
+            ServerSettings.ProbePostgresAsync,
+            spec => new StockStoreTarget(spec, async cancellationToken =>
+            {
+                var store = new PostgreSqlStockStore(ServerSettings.PostgresConnectionString);
+                await store.EnsureSchemaAsync(cancellationToken);
+                return store;
+            }, "PostgreSQL")),
         ["mysql"] = new(
             "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard",
             ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem"],

@@ -1,0 +1,224 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using StockGuard.Diagnostics;
+
+namespace StockGuard.Sql;
+
+public abstract partial class SqlStockStore
+{
+    private const string DeductOneUnknownOutcome =
+        "The database failed after the one-line deduct was sent; it may or may not have been applied (it carries no idempotency key). " +
+        "Read the item's level or its movements to learn which, or send such deducts with an idempotency key.";
+
+    /// <summary>
+    /// Whether <paramref name="request"/> takes the one-command path: one line, no idempotency key, the atomic
+    /// strategy, and a dialect that has the command.
+    /// </summary>
+    private bool IsDeductOne(DeductRequest request) =>
+        request.Lines.Count == 1
+        && request.IdempotencyKey is null
+        && (request.Strategy ?? _options.Strategy) is ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing
+        && Dialect.DeductOne is not null;
+
+    /// <summary>The one-command attempt for <paramref name="request"/> when it is such a sale, else <see langword="null"/>.</summary>
+    private Func<CancellationToken, Task<StockChangeResult?>>? DeductOne(DeductRequest request) =>
+        IsDeductOne(request) ? ct => TryDeductOneAsync(request, ct) : null;
+
+    /// <summary>
+    /// The commonest sale, one line without a key, as one autocommitted command (<see cref="SqlDialect.DeductOne"/>):
+    /// the conditional change and its movement, in one round trip. Returns <see langword="null"/> when it changed
+    /// nothing (short, unknown item, expired holds to give back, or a deadlock before the commit): the caller then
+    /// runs the transactional path, which gives the exact answer.
+    /// </summary>
+    /// <remarks>
+    /// With one command there is no separate commit to watch, so the outcome of a failure depends on where it came:
+    /// before the command was sent, or reported by the server before the row's result set ended (which the command
+    /// only commits after), nothing was changed; a broken connection, a driver timeout or a cancellation the server did
+    /// not report after the command was sent, or anything after the row's result set ended, leaves the outcome unknown.
+    /// Cancellation asks the server to cancel the command rather than abandoning the connection, so that a
+    /// cancelled wait for a row lock is still reported by the server (nothing changed).
+    /// </remarks>
+    private async Task<StockChangeResult?> TryDeductOneAsync(DeductRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await EnsureSchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+        var line = request.Lines[0];
+        var now = Now();
+        var sent = false;
+        var rowSetEnded = false;
+        DbConnection? connection = null;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = Dialect.DeductOne;
+                command.CommandTimeout = _options.CommandTimeout;
+                AddParameter(command, "sku", line.Key.Sku, DbType.String);
+                AddParameter(command, "location", line.Key.Location, DbType.String);
+                AddParameter(command, "quantity", (long)line.Quantity, DbType.Int64);
+                AddParameter(command, "now", Dialect.TimeParameter(now), null);
+                AddParameter(command, "reference", request.Reference, DbType.String);
+                if (Dialect.PrepareDeductOne)
+                {
+                    await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                LevelRow? row = null;
+                var cancellation = cancellationToken.Register(static c => CancelQuietly((DbCommand)c!), command);
+                try
+                {
+                    sent = true;
+                    var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        long? versionBefore = null;
+                        while (reader.FieldCount == 0 || (reader.FieldCount == 1 && reader.GetName(0) == "VersionBefore"))
+                        {
+                            if (reader.FieldCount == 1 && await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                            {
+                                versionBefore = Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture);
+                            }
+
+                            if (!await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                            {
+                                throw new InvalidOperationException("The one-line deduct returned no row set.");
+                            }
+                        }
+
+                        var parse = reader.GetRowParser<LevelRow>();
+                        while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                            row = parse(reader);
+                        }
+
+                        if (row is not null && versionBefore is { } before && row.Version == before)
+                        {
+                            row = null;
+                        }
+
+                        // From here on only the commit is left: a late cancellation must not reach it.
+                        rowSetEnded = true;
+                        await cancellation.DisposeAsync().ConfigureAwait(false);
+                        while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                        }
+                    }
+                }
+                finally
+                {
+                    await cancellation.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (row is null)
+                {
+                    return null;
+                }
+
+                return StockChangeResult.Applied([row.ToLevel()]);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || IsDriverFailure(ex))
+        {
+            await RollBackQuietlyAsync(connection).ConfigureAwait(false);
+            var nothingChanged = !sent || (!rowSetEnded && Dialect.IsReportedByServer(ex));
+            if (nothingChanged && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The operation was cancelled; nothing was changed.", ex, cancellationToken);
+            }
+
+            if (ex is OperationCanceledException && !nothingChanged)
+            {
+                throw new StockStoreException($"The operation on the {Dialect.StoreName} store was cancelled after the command was sent. {DeductOneUnknownOutcome}", ex, isTransient: true, outcomeUnknown: true);
+            }
+
+            if (ex is OperationCanceledException)
+            {
+                // Opening the connection timed out, or the server cancelled the command for its own reasons.
+                throw new StockStoreException($"The {Dialect.StoreName} store cancelled the operation. Nothing was changed.", ex, isTransient: true);
+            }
+
+            var failure = Dialect.Classify(ex);
+            if (failure == SqlFailure.Retryable && nothingChanged)
+            {
+                // A deadlock or serialization failure changed nothing: the transactional path runs the deduct again.
+                StockGuardTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("stockguard.store", Dialect.StoreName));
+                LogRetry(_logger, 1, ex);
+                return null;
+            }
+
+            throw Translate(ex, failure, commitStarted: !nothingChanged, DeductOneUnknownOutcome);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await DisposeQuietlyAsync(connection).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void CancelQuietly(DbCommand command)
+    {
+        try
+        {
+            command.Cancel();
+        }
+        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // The cancel request could not be sent: the command runs to its end, and its outcome is reported as usual.
+        }
+    }
+
+    private static void AddParameter(DbCommand command, string name, object? value, DbType? type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        if (type is { } dbType)
+        {
+            parameter.DbType = dbType;
+        }
+
+        command.Parameters.Add(parameter);
+    }
+
+    /// <summary>Ends a transaction a failed command may have left open on a connection that still works (see <see cref="SqlDialect.DeductOneRollback"/>).</summary>
+    private async Task RollBackQuietlyAsync(DbConnection? connection)
+    {
+        if (connection is not { State: ConnectionState.Open } || Dialect.DeductOneRollback is not { } rollback)
+        {
+            return;
+        }
+
+        try
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = rollback;
+                command.CommandTimeout = _options.CommandTimeout;
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // A connection that cannot roll back is broken: the server rolls the transaction back when the session dies.
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(DbConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // Returning a broken connection to the pool can fail; the pool drops it.
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using FluentAssertions;
+using MySqlConnector;
+using NUnit.Framework;
+using StockGuard.Testing;
+
+namespace StockGuard.MySql.Tests;
+
+/// <summary>
+/// The one-command path of a one-line deduct without an idempotency key (atomic strategy): what it records, when it
+/// hands over to the transactional path, and how its failures are reported when the command carries its own commit.
+/// </summary>
+[TestFixture]
+public sealed class MySqlDeductOneTests : MySqlFixture
+{
+    [Test]
+    public async Task A_one_line_sale_writes_its_movement_and_returns_the_new_level()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "order-7" });
+
+        result.Succeeded.Should().BeTrue();
+        result.Levels.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Key = key, OnHand = 7L, Reserved = 0L, Version = 2L });
+        (await store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+        (await LedgerAsync(key)).Should().Be((7L, 0L));
+        (await SalesAsync(key)).Should().Equal((-3L, 0L, "order-7"));
+    }
+
+    [Test]
+    public async Task The_level_it_returns_leaves_out_expired_holds_not_yet_given_back()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+        (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+        Time.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+
+        result.Succeeded.Should().BeTrue();
+        result.Levels[0].Should().BeEquivalentTo(new { OnHand = 9L, Reserved = 0L, Available = 9L });
+        (await LedgerAsync(key)).Should().Be((9L, 3L), "the expired hold is still stored until a sweep or a buyer needs its units");
+    }
+
+    [Test]
+    public async Task An_item_whose_expired_holds_must_be_given_back_first_still_sells()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 5);
+        var hold = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 5)))).Hold!;
+        Time.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 4)));
+
+        result.Succeeded.Should().BeTrue("the transactional path gives the expired hold back and sells");
+        result.Levels[0].Should().BeEquivalentTo(new { OnHand = 1L, Reserved = 0L });
+        (await LedgerAsync(key)).Should().Be((1L, 0L));
+        (await store.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Expired);
+    }
+
+    [Test]
+    public async Task A_short_deduct_is_refused_with_what_was_available_and_writes_nothing()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 2);
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)));
+
+        result.Succeeded.Should().BeFalse();
+        result.ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 3, 2));
+        (await LedgerAsync(key)).Should().Be((2L, 0L));
+        (await SalesAsync(key)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task An_unknown_item_is_a_typed_error()
+    {
+        await using var store = CreateStore();
+
+        await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(new StockKey(NewSku()), 1))))
+            .Should().ThrowAsync<StockItemNotFoundException>();
+    }
+
+    [Test]
+    public async Task A_connection_killed_while_the_command_waits_for_the_row_lock_reports_that_nothing_changed()
+    {
+        await using var store = CreateStore(configure: o => o.MaxTransientRetries = 0);
+        var key = await StockedAsync(store, 10);
+        await using var blocker = await LockRowAsync(key);
+
+        var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+        var waiter = await WaitForLockWaiterAsync(blocker);
+        await using (var killer = await OpenAsync())
+        {
+            await Exec(killer, $"KILL {waiter}");
+        }
+
+        // MariaDB closes a killed connection without an error packet: the client cannot tell a kill from a network
+        // failure after the command was sent, so the outcome is reported unknown (MySQL may report the kill: known).
+        var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
+        error.IsTransient.Should().BeTrue();
+        if (error.InnerException is MySqlException { SqlState: not null })
+        {
+            error.OutcomeUnknown.Should().BeFalse("the server reported the kill before the command's commit");
+        }
+        else
+        {
+            error.OutcomeUnknown.Should().BeTrue("the connection closed after the command was sent, with no word from the server");
+        }
+
+        await Exec(blocker, "ROLLBACK");
+        (await LedgerAsync(key)).Should().Be((10L, 0L));
+        (await store.GetLevelAsync(key))!.OnHand.Should().Be(10, "the server never ran the COMMIT of a killed command");
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue("the pool recovers from the dead connection");
+    }
+
+    [Test]
+    public async Task Cancelling_while_the_command_waits_for_the_row_lock_throws_OperationCanceled_and_changes_nothing()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 5);
+        await using var blocker = await LockRowAsync(key);
+        using var cts = new CancellationTokenSource();
+
+        var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 2)), cts.Token);
+        await WaitForLockWaiterAsync(blocker);
+        await cts.CancelAsync();
+
+        await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<OperationCanceledException>();
+        await Exec(blocker, "ROLLBACK");
+        (await LedgerAsync(key)).Should().Be((5L, 0L));
+        (await store.GetLevelAsync(key))!.OnHand.Should().Be(5);
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 2)))).Succeeded.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task A_lock_wait_timeout_is_a_typed_timeout_and_leaves_no_transaction_open_on_a_pooled_connection_kept_without_reset()
+    {
+        // One pooled connection, never reset: the next user of it would inherit an open transaction.
+        await using var dataSource = new MySqlDataSource(new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { MaximumPoolSize = 1, ConnectionReset = false }.ConnectionString);
+        await using var store = CreateStore(ConcurrencyStrategy.Atomic, dataSource, o => o.LockWaitTimeout = TimeSpan.FromSeconds(1));
+        var key = await StockedAsync(store, 5);
+        await using var blocker = await LockRowAsync(key);
+
+        var error = await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
+            .Should().ThrowAsync<StockStoreTimeoutException>();
+
+        error.Which.InnerException.Should().BeOfType<MySqlException>().Which.ErrorCode.Should().Be(MySqlErrorCode.LockWaitTimeout);
+        await using (var pooled = await dataSource.OpenConnectionAsync())
+        {
+            (await Exec(pooled, "SELECT @@in_transaction")).Should().Be(0, "the failed command's transaction was rolled back before the connection went back");
+        }
+
+        await Exec(blocker, "ROLLBACK");
+        (await LedgerAsync(key)).Should().Be((5L, 0L));
+    }
+
+    [Test]
+    public async Task A_connection_cut_after_the_command_was_sent_leaves_the_outcome_unknown_and_the_ledger_whole()
+    {
+        var direct = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString);
+        await using var proxy = new SeveringProxy(direct.Server, (int)direct.Port);
+        await using var dataSource = new MySqlDataSource(new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { Server = "127.0.0.1", Port = (uint)proxy.Port }.ConnectionString);
+        await using var store = CreateStore(ConcurrencyStrategy.Atomic, dataSource, o => o.MaxTransientRetries = 0);
+        var key = await StockedAsync(store, 10);
+        await using var blocker = await LockRowAsync(key);
+
+        var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+        await WaitForLockWaiterAsync(blocker);
+        proxy.Sever();
+
+        var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
+        error.OutcomeUnknown.Should().BeTrue("the command reached the server, which may go on with it after the lock is freed");
+        error.IsTransient.Should().BeTrue();
+
+        // Whatever the server did with the orphaned command, the change and its movement went together.
+        await Exec(blocker, "ROLLBACK");
+        await WaitUntilNoCommandOfThisDatabaseRunsAsync();
+        var onHand = (await store.GetLevelAsync(key))!.OnHand;
+        onHand.Should().BeOneOf(9L, 10L);
+        (await LedgerAsync(key)).OnHand.Should().Be(onHand);
+    }
+
+    /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
+    private async Task<List<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new MySqlCommand(
+            $"SELECT on_hand_delta, reserved_delta, reference FROM `{Database}`.stock_movements WHERE sku = @s AND location = @l AND kind = 'sale' ORDER BY id",
+            connection);
+        command.Parameters.AddWithValue("s", key.Sku);
+        command.Parameters.AddWithValue("l", key.Location);
+        await using var reader = await command.ExecuteReaderAsync();
+        var sales = new List<(long, long, string?)>();
+        while (await reader.ReadAsync())
+        {
+            sales.Add((reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        return sales;
+    }
+
+    private async Task WaitUntilNoCommandOfThisDatabaseRunsAsync()
+    {
+        await using var watcher = await OpenAsync();
+        for (var i = 0; i < 500; i++)
+        {
+            var running = await Exec(
+                watcher,
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND ID <> CONNECTION_ID() AND INFO LIKE CONCAT('%', @db, '%')",
+                ("db", Database));
+            if (Convert.ToInt64(running, System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new AssertionException("A command of this database was still running after 10 seconds.");
+    }
+}
