@@ -4,7 +4,7 @@ one line per target, one panel per workload (the sell-out cells measure correctn
 
     python3 eng/plot-benchmarks.py docs/benchmarks-results.csv docs/images/throughput.png
 
-Needs matplotlib (Debian: apt-get install -y python3-matplotlib)."""
+Needs matplotlib (Debian: apt-get install -y python3-matplotlib, then run it with /usr/bin/python3)."""
 import csv
 import sys
 from collections import defaultdict
@@ -29,15 +29,29 @@ with open(source, newline="") as f:
 
 workloads = [w for w in ("hot", "zipf", "uniform") if any(k[0] == w for k in series)]
 targets = sorted({k[1] for k in series}, key=lambda t: (t in naive, t))
-fig, axes = plt.subplots(1, len(workloads), figsize=(5 * len(workloads), 4.2), sharey=True, squeeze=False)
+# One colour per target (20 distinct ones), one marker per store, dashed for the baselines without the library.
+colours = plt.cm.tab20.colors
+markers = {"postgres": "o", "mysql": "s", "sqlite": "^", "inmemory": "*"}
+fig, axes = plt.subplots(1, len(workloads), figsize=(5.2 * len(workloads), 5.2), sharey=True, squeeze=False)
 for ax, workload in zip(axes[0], workloads):
-    for target in targets:
+    for index, target in enumerate(targets):
         points = series.get((workload, target))
         if not points:
             continue
         clients = sorted(points)
+        store = target.split("/")[0]
+        baseline = "/" not in target and store != "inmemory"
         label = target + (" (oversells)" if target in naive else "")
-        ax.plot(clients, [points[c] for c in clients], marker="o", linestyle="--" if target in naive else "-", label=label)
+        ax.plot(
+            clients,
+            [points[c] for c in clients],
+            marker=markers.get(store, "x"),
+            markersize=4,
+            linewidth=1.2,
+            color=colours[index % len(colours)],
+            linestyle="--" if baseline else "-",
+            label=label,
+        )
     ax.set_title(f"workload: {workload}")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -46,8 +60,9 @@ for ax, workload in zip(axes[0], workloads):
     ax.set_xticks(sorted({c for k, v in series.items() if k[0] == workload for c in v}))
     ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
 axes[0][0].set_ylabel("granted deducts per second (log)")
-axes[0][-1].legend(fontsize=8, loc="best")
-fig.suptitle("StockGuard load harness: throughput vs clients (2 shared cores, loopback servers; indicative)", fontsize=10)
-fig.tight_layout()
+handles, labels = axes[0][0].get_legend_handles_labels()
+fig.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(0.85, 0.5), ncol=1, frameon=False)
+fig.suptitle("StockGuard load harness, one run: granted deducts/s vs clients (2 cores shared with the servers; dashed: no library)", fontsize=10)
+fig.tight_layout(rect=(0, 0, 0.84, 1))
 fig.savefig(target_png, dpi=110)
 print(f"wrote {target_png}")

@@ -55,7 +55,7 @@ start_postgres() {
     as_root tee "$(pg_conf_dir)/stockguard.conf" >/dev/null <<'CONF'
 listen_addresses = '127.0.0.1'
 port = 5432
-max_connections = 300
+max_connections = 500
 CONF
     as_root pg_ctlcluster 15 main start || true
     wait_for PostgreSQL 60 pg_isready -q -h 127.0.0.1 -p 5432
@@ -86,7 +86,7 @@ start_mariadb() {
 [mysqld]
 bind-address = 127.0.0.1
 port = 3306
-max_connections = 300
+max_connections = 1000
 innodb_lock_wait_timeout = 50
 CNF
   if ! as_root mysqladmin --protocol=socket ping >/dev/null 2>&1; then

@@ -3,8 +3,8 @@ using StockGuard;
 namespace StockGuard.Benchmarks.Load;
 
 /// <summary>
-/// Any <see cref="IStockStore"/> under load. Every cell gets a new store from the factory and items named after
-/// the cell, so a database store never sees another cell's rows. The strategy travels on each request
+/// Any <see cref="IStockStore"/> under load. Every cell gets a new store from the factory (disposed when the cell's
+/// levels have been read) and items named after the cell, so a database store never sees another cell's rows. The strategy travels on each request
 /// (<see cref="StockRequest.Strategy"/>); with <c>+idem</c> every request carries a fresh idempotency key.
 /// </summary>
 internal sealed class StockStoreTarget(
@@ -66,6 +66,9 @@ internal sealed class StockStoreTarget(
             }
         }
 
+        // The cell is over: release the store and its pool now, so that the idle connections of one target's
+        // 64-client cell never crowd the server's connection limit while the other targets run theirs.
+        await DisposeStoreAsync();
         return levels;
     }
 
