@@ -6,81 +6,12 @@ using StockGuard.Testing;
 namespace StockGuard.MySql.Tests;
 
 /// <summary>
-/// The one-command path of a one-line deduct without an idempotency key (atomic strategy): what it records, when it
-/// hands over to the transactional path, and how its failures are reported when the command carries its own commit.
+/// How the failures of the one-command path of a one-line deduct without an idempotency key (atomic strategy) are
+/// reported when the command carries its own commit. What it records is in <see cref="MySqlOneLineDeductTests"/>.
 /// </summary>
 [TestFixture]
 public sealed class MySqlDeductOneTests : MySqlFixture
 {
-    [Test]
-    public async Task A_one_line_sale_writes_its_movement_and_returns_the_new_level()
-    {
-        await using var store = CreateStore();
-        var key = await StockedAsync(store, 10);
-
-        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "order-7" });
-
-        result.Succeeded.Should().BeTrue();
-        result.Levels.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Key = key, OnHand = 7L, Reserved = 0L, Version = 2L });
-        (await store.GetLevelAsync(key))!.OnHand.Should().Be(7);
-        (await LedgerAsync(key)).Should().Be((7L, 0L));
-        (await SalesAsync(key)).Should().Equal((-3L, 0L, "order-7"));
-    }
-
-    [Test]
-    public async Task The_level_it_returns_leaves_out_expired_holds_not_yet_given_back()
-    {
-        await using var store = CreateStore();
-        var key = await StockedAsync(store, 10);
-        (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
-        Time.Advance(TimeSpan.FromMinutes(2));
-
-        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
-
-        result.Succeeded.Should().BeTrue();
-        result.Levels[0].Should().BeEquivalentTo(new { OnHand = 9L, Reserved = 0L, Available = 9L });
-        (await LedgerAsync(key)).Should().Be((9L, 3L), "the expired hold is still stored until a sweep or a buyer needs its units");
-    }
-
-    [Test]
-    public async Task An_item_whose_expired_holds_must_be_given_back_first_still_sells()
-    {
-        await using var store = CreateStore();
-        var key = await StockedAsync(store, 5);
-        var hold = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 5)))).Hold!;
-        Time.Advance(TimeSpan.FromMinutes(2));
-
-        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 4)));
-
-        result.Succeeded.Should().BeTrue("the transactional path gives the expired hold back and sells");
-        result.Levels[0].Should().BeEquivalentTo(new { OnHand = 1L, Reserved = 0L });
-        (await LedgerAsync(key)).Should().Be((1L, 0L));
-        (await store.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Expired);
-    }
-
-    [Test]
-    public async Task A_short_deduct_is_refused_with_what_was_available_and_writes_nothing()
-    {
-        await using var store = CreateStore();
-        var key = await StockedAsync(store, 2);
-
-        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)));
-
-        result.Succeeded.Should().BeFalse();
-        result.ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 3, 2));
-        (await LedgerAsync(key)).Should().Be((2L, 0L));
-        (await SalesAsync(key)).Should().BeEmpty();
-    }
-
-    [Test]
-    public async Task An_unknown_item_is_a_typed_error()
-    {
-        await using var store = CreateStore();
-
-        await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(new StockKey(NewSku()), 1))))
-            .Should().ThrowAsync<StockItemNotFoundException>();
-    }
-
     [Test]
     public async Task A_connection_killed_while_the_command_waits_for_the_row_lock_reports_that_nothing_changed()
     {
@@ -179,25 +110,6 @@ public sealed class MySqlDeductOneTests : MySqlFixture
         var onHand = (await store.GetLevelAsync(key))!.OnHand;
         onHand.Should().BeOneOf(9L, 10L);
         (await LedgerAsync(key)).OnHand.Should().Be(onHand);
-    }
-
-    /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
-    private async Task<List<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new MySqlCommand(
-            $"SELECT on_hand_delta, reserved_delta, reference FROM `{Database}`.stock_movements WHERE sku = @s AND location = @l AND kind = 'sale' ORDER BY id",
-            connection);
-        command.Parameters.AddWithValue("s", key.Sku);
-        command.Parameters.AddWithValue("l", key.Location);
-        await using var reader = await command.ExecuteReaderAsync();
-        var sales = new List<(long, long, string?)>();
-        while (await reader.ReadAsync())
-        {
-            sales.Add((reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
-        }
-
-        return sales;
     }
 
     private async Task WaitUntilNoCommandOfThisDatabaseRunsAsync()

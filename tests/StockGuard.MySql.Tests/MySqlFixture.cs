@@ -35,4 +35,7 @@ public abstract class MySqlFixture : ProviderFixture<AtomicMySqlTestProvider>
 
     /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
     protected Task<(long OnHand, long Reserved)> LedgerAsync(StockKey key) => MySqlServer.LedgerAsync(Database, key);
+
+    /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
+    protected Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key) => MySqlServer.SalesAsync(Database, key);
 }

@@ -34,6 +34,9 @@ public abstract class PostgreSqlFixture : ProviderFixture<AtomicPostgreSqlTestPr
     /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
     protected Task<(long OnHand, long Reserved)> LedgerAsync(StockKey key) => PostgreSqlServer.LedgerAsync(Schema, key);
 
+    /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
+    protected Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key) => PostgreSqlServer.SalesAsync(Schema, key);
+
     /// <summary>The stored row, expired holds included.</summary>
     protected Task<(long OnHand, long Reserved, long Version)> StoredAsync(StockKey key) => PostgreSqlServer.StoredAsync(Schema, key);
 }

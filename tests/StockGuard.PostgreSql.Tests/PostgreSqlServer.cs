@@ -117,4 +117,23 @@ internal static class PostgreSqlServer
         (await reader.ReadAsync()).Should().BeTrue();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
+
+    /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
+    public static async Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string schema, StockKey key)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT on_hand_delta, reserved_delta, reference FROM \"{schema}\".stock_movements WHERE sku = @s AND location = @l AND kind = 'sale' ORDER BY id",
+            connection);
+        command.Parameters.AddWithValue("s", key.Sku);
+        command.Parameters.AddWithValue("l", key.Location);
+        await using var reader = await command.ExecuteReaderAsync();
+        var sales = new List<(long, long, string?)>();
+        while (await reader.ReadAsync())
+        {
+            sales.Add((reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+
+        return sales;
+    }
 }

@@ -23,8 +23,6 @@ public interface ILockHolder : IAsyncDisposable
 public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     where TProvider : IStockStoreTestProvider, new()
 {
-    private readonly List<IStockStore> _stores = [];
-
     /// <summary>Creates a store whose default strategy is coalescing.</summary>
     protected abstract IStockStore CreateCoalescingStore(int maxTransientRetries, int maxQueueLength);
 
@@ -205,26 +203,8 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     }
 
     /// <summary>Creates a coalescing store that is disposed after the test.</summary>
-    protected IStockStore CreateStore(int maxTransientRetries = 3, int maxQueueLength = 10_000)
-    {
-        var store = CreateCoalescingStore(maxTransientRetries, maxQueueLength);
-        _stores.Add(store);
-        return store;
-    }
-
-    [TearDown]
-    public async Task DisposeStoresAsync()
-    {
-        foreach (var store in _stores)
-        {
-            if (store is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-        }
-
-        _stores.Clear();
-    }
+    protected IStockStore CreateStore(int maxTransientRetries = 3, int maxQueueLength = 10_000) =>
+        DisposedAfterTest(CreateCoalescingStore(maxTransientRetries, maxQueueLength));
 
     /// <summary>Queues one buyer per quantity behind a buyer of 1 unit who waits for a row lock, then releases the lock.</summary>
     protected async Task<(Task<StockChangeResult> First, Task<StockChangeResult>[] Queued)> QueueBehindLockAsync(

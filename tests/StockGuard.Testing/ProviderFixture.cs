@@ -10,6 +10,7 @@ namespace StockGuard.Testing;
 public abstract class ProviderFixture<TProvider>
     where TProvider : IStockStoreTestProvider, new()
 {
+    private readonly List<IStockStore> _stores = [];
     private TProvider? _provider;
 
     /// <summary>The provider, initialised once per fixture.</summary>
@@ -29,6 +30,31 @@ public abstract class ProviderFixture<TProvider>
         {
             await _provider.DisposeAsync();
         }
+    }
+
+    /// <summary>Disposes the stores <see cref="DisposedAfterTest{TStore}"/> was given.</summary>
+    [TearDown]
+    public async Task DisposeStoresAsync()
+    {
+        foreach (var store in _stores)
+        {
+            if (store is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+
+        _stores.Clear();
+    }
+
+    /// <summary>Returns <paramref name="store"/>, to be disposed when the test ends.</summary>
+    /// <typeparam name="TStore">The store's type.</typeparam>
+    /// <param name="store">A store the test created.</param>
+    protected TStore DisposedAfterTest<TStore>(TStore store)
+        where TStore : IStockStore
+    {
+        _stores.Add(store);
+        return store;
     }
 
     /// <summary>A SKU no other test uses.</summary>

@@ -1,0 +1,95 @@
+using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
+
+namespace StockGuard.Testing;
+
+/// <summary>
+/// The commonest sale, one line without an idempotency key under the atomic strategy, which a server store sends as
+/// one command with its own commit: what it records, and when it hands over to the transactional path. A provider
+/// closes this class with a provider whose strategy is atomic and the two ledger reads below.
+/// </summary>
+/// <typeparam name="TProvider">Makes the stores under test.</typeparam>
+public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
+    where TProvider : IStockStoreTestProvider, new()
+{
+    /// <summary>The stores' clock.</summary>
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The sums of the item's movements: on-hand and reserved.</summary>
+    protected abstract Task<(long OnHand, long Reserved)> LedgerAsync(StockKey key);
+
+    /// <summary>The item's sale movements in ledger order: on-hand delta, reserved delta, reference.</summary>
+    protected abstract Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key);
+
+    [Test]
+    public async Task A_one_line_sale_writes_its_movement_and_returns_the_new_level()
+    {
+        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var key = await StockedAsync(store, 10);
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "order-7" });
+
+        result.Succeeded.Should().BeTrue();
+        result.Levels.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Key = key, OnHand = 7L, Reserved = 0L, Version = 2L });
+        (await store.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 7L, Reserved = 0L, Version = 2L });
+        (await LedgerAsync(key)).Should().Be((7L, 0L));
+        (await SalesAsync(key)).Should().Equal((-3L, 0L, "order-7"));
+    }
+
+    [Test]
+    public async Task The_level_it_returns_leaves_out_expired_holds_not_yet_given_back()
+    {
+        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var key = await StockedAsync(store, 10);
+        (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+        Time.Advance(TimeSpan.FromMinutes(2));
+
+        // The stored counts still cover the sale (7 sellable), so the one command applies it without releasing the hold.
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+
+        result.Succeeded.Should().BeTrue();
+        result.Levels[0].Should().BeEquivalentTo(new { OnHand = 9L, Reserved = 0L, Available = 9L });
+        (await LedgerAsync(key)).Should().Be((9L, 3L), "the expired hold is still stored until a sweep or a buyer needs its units");
+    }
+
+    [Test]
+    public async Task An_item_whose_expired_holds_must_be_given_back_first_still_sells()
+    {
+        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var key = await StockedAsync(store, 5);
+        var hold = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 5)))).Hold!;
+        Time.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 4)));
+
+        result.Succeeded.Should().BeTrue("the transactional path gives the expired hold back and sells");
+        result.Levels[0].Should().BeEquivalentTo(new { OnHand = 1L, Reserved = 0L });
+        (await LedgerAsync(key)).Should().Be((1L, 0L));
+        (await store.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Expired);
+    }
+
+    [Test]
+    public async Task A_short_deduct_is_refused_with_what_was_available_and_writes_nothing()
+    {
+        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var key = await StockedAsync(store, 2);
+
+        var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)));
+
+        result.Succeeded.Should().BeFalse();
+        result.ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 3, 2));
+        (await store.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 2L, Version = 1L });
+        (await LedgerAsync(key)).Should().Be((2L, 0L));
+        (await SalesAsync(key)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task An_unknown_item_is_a_typed_error()
+    {
+        var store = DisposedAfterTest(Provider.CreateStore(Time));
+
+        await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(new StockKey(NewSku()), 1))))
+            .Should().ThrowAsync<StockItemNotFoundException>();
+    }
+}
