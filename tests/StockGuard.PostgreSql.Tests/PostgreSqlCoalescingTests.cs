@@ -28,6 +28,32 @@ public sealed class PostgreSqlCoalescingTests : CoalescingTests<CoalescingPostgr
     }
 
     [Test]
+    public async Task With_a_max_wait_the_batch_waits_for_buyers_who_arrive_meanwhile_and_takes_them_along()
+    {
+        var clock = new TimerWatchingClock(_time);
+        var store = DisposedAfterTest(Provider.CreateStore(clock, o => ((PostgreSqlStockStoreOptions)o).Coalescing.MaxWait = TimeSpan.FromMilliseconds(50)));
+        var key = await StockedAsync(store, 100);
+        Task<StockChangeResult> first, early;
+        await using (var blocker = await PostgreSqlServer.LockRowAsync(Provider.Schema, key))
+        {
+            first = store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { Reference = "order-first" });
+            early = store.DeductAsync(new DeductRequest(new StockLine(key, 2)) { Reference = "order-early" });
+            await PostgreSqlServer.WaitForLockWaiterAsync(Provider.Schema, blocker);
+            await PostgreSqlServer.Exec(blocker, "ROLLBACK");
+        }
+
+        await first;
+        await clock.FirstTimer.WaitAsync(TimeSpan.FromSeconds(30));
+        early.IsCompleted.Should().BeFalse("its batch waits for the max wait, which the fake clock has not reached");
+        var late = store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "order-late" });
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        await Task.WhenAll(early, late);
+
+        (await SaleColumnAsync(key, "count(DISTINCT xmin::text)")).Should().Equal(["2"], "the buyer who came during the wait joined the batch");
+        (await SaleColumnAsync(key, "reference")).Should().Equal("order-first", "order-early", "order-late");
+    }
+
+    [Test]
     public void Coalescing_limits_out_of_range_are_refused_with_the_setting_named()
     {
         var options = Provider.Options();
@@ -99,5 +125,26 @@ public sealed class PostgreSqlCoalescingTests : CoalescingTests<CoalescingPostgr
         public async Task ReleaseAsync() => await PostgreSqlServer.Exec(connection, "ROLLBACK");
 
         public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
+
+    /// <summary>The fake clock, telling when the store first starts a timer (the batch's max wait).</summary>
+    private sealed class TimerWatchingClock(FakeTimeProvider time) : TimeProvider
+    {
+        private readonly TaskCompletionSource _firstTimer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task FirstTimer => _firstTimer.Task;
+
+        public override DateTimeOffset GetUtcNow() => time.GetUtcNow();
+
+        public override long GetTimestamp() => time.GetTimestamp();
+
+        public override long TimestampFrequency => time.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = time.CreateTimer(callback, state, dueTime, period);
+            _firstTimer.TrySetResult();
+            return timer;
+        }
     }
 }
