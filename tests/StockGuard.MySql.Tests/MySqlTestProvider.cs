@@ -69,16 +69,3 @@ public sealed class PessimisticMySqlTestProvider() : MySqlTestProvider(Concurren
 public sealed class OptimisticMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Optimistic);
 
 public sealed class CoalescingMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Coalescing);
-
-/// <summary>
-/// Reads the time from the suite's FakeTimeProvider (holds, expiry, retention) but runs timers in real time, so the
-/// optimistic strategy's jittered back-off really spreads the retries. With zero back-off, InnoDB's FIFO row-lock queue
-/// lets one buyer in 64 win each round and a buyer can lose 100 rounds in a row.
-/// </summary>
-internal sealed class RealTimersClock(TimeProvider now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now.GetUtcNow();
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        System.CreateTimer(callback, state, dueTime, period);
-}

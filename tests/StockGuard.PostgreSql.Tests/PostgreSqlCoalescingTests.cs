@@ -31,7 +31,9 @@ public sealed class PostgreSqlCoalescingTests : CoalescingTests<CoalescingPostgr
     public async Task With_a_max_wait_the_batch_waits_for_buyers_who_arrive_meanwhile_and_takes_them_along()
     {
         var clock = new TimerWatchingClock(_time);
-        var store = DisposedAfterTest(Provider.CreateStore(clock, o => ((PostgreSqlStockStoreOptions)o).Coalescing.MaxWait = TimeSpan.FromMilliseconds(50)));
+        var options = Provider.Options();
+        options.Coalescing.MaxWait = TimeSpan.FromMilliseconds(50);
+        var store = DisposedAfterTest(new PostgreSqlStockStore(Provider.DataSource, options, clock));
         var key = await StockedAsync(store, 100);
         Task<StockChangeResult> first, early;
         await using (var blocker = await PostgreSqlServer.LockRowAsync(Provider.Schema, key))
