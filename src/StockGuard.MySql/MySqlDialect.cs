@@ -126,7 +126,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
     /// </summary>
     public override SqlCall ClaimIdempotencyKeys(DateTimeOffset createdAt, IReadOnlyList<string> keys, IReadOnlyList<string> fingerprints) =>
         new(
-            $"{InsertIdempotencyKeys(keys.Count).Replace("INSERT INTO", "INSERT IGNORE INTO", StringComparison.Ordinal)};\n" +
+            $"{InsertIdempotencyKeys(keys.Count, "INSERT IGNORE INTO")};\n" +
             $"SELECT CONVERT(idempotency_key USING utf8mb4) FROM {IdempotencyKeys} WHERE result IS NULL AND idempotency_key IN ({string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => $"@k{i}"))})",
             KeyParameters(createdAt, keys, fingerprints));
 

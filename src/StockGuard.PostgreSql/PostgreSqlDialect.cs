@@ -61,8 +61,6 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
 
     public override string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
 
-    protected override string JsonValue(string expression) => $"CAST({expression} AS jsonb)";
-
     /// <summary>Arrays and <c>unnest</c>: one statement text whatever the batch size, so that it can be prepared.</summary>
     public override SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<long> onHandDeltas, IReadOnlyList<string?> references) => new(
         $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +

@@ -317,14 +317,17 @@ internal abstract class SqlDialect
 
         var indexes = Enumerable.Range(0, keys.Count).ToArray();
         return new SqlCall(
-            $"UPDATE {IdempotencyKeys} SET result = {JsonValue($"CASE idempotency_key {string.Join(" ", indexes.Select(i => $"WHEN @k{i} THEN @r{i}"))} END")} " +
+            $"UPDATE {IdempotencyKeys} SET result = CASE idempotency_key {string.Join(" ", indexes.Select(i => $"WHEN @k{i} THEN @r{i}"))} END " +
             $"WHERE idempotency_key IN ({string.Join(", ", indexes.Select(i => $"@k{i}"))})",
             parameters);
     }
 
-    /// <summary>The <c>INSERT … VALUES</c> of <paramref name="count"/> keys, without a conflict clause, for <see cref="KeyParameters"/>.</summary>
-    protected string InsertIdempotencyKeys(int count) =>
-        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES " +
+    /// <summary>
+    /// The <c>INSERT … VALUES</c> of <paramref name="count"/> keys, without a conflict clause, for <see cref="KeyParameters"/>;
+    /// <paramref name="insert"/> is the statement's verb (MySQL: <c>INSERT IGNORE INTO</c>).
+    /// </summary>
+    protected string InsertIdempotencyKeys(int count, string insert = "INSERT INTO") =>
+        $"{insert} {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES " +
         string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@k{i}, @f{i}, NULL, @createdAt)"));
 
     /// <summary>The parameters of <see cref="InsertIdempotencyKeys"/>: <c>@createdAt</c>, then <c>@k0, @f0, …</c>.</summary>
@@ -339,9 +342,6 @@ internal abstract class SqlDialect
 
         return parameters;
     }
-
-    /// <summary>How JSON text is stored in the result column. Default: as it is; PostgreSQL casts it to <c>jsonb</c>.</summary>
-    protected virtual string JsonValue(string expression) => expression;
 
     // ---- Schema ------------------------------------------------------------------------------------------------
 

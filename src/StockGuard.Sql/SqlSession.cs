@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
 using System.Linq.Expressions;
 using System.Reflection;
@@ -222,11 +223,19 @@ internal sealed class SqlSession : IAsyncDisposable
         return batch;
     }
 
-    private static void AddParameter(DbBatchCommand command, string name, object? value)
+    private static void AddParameter(DbBatchCommand command, string name, object? value) =>
+        command.Parameters.Add(Bind(command.CreateParameter(), name, value));
+
+    /// <summary>Names <paramref name="parameter"/> and sets its value (<see cref="DBNull"/> for null) and, when given, its type.</summary>
+    internal static DbParameter Bind(DbParameter parameter, string name, object? value, DbType? type = null)
     {
-        var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        if (type is { } dbType)
+        {
+            parameter.DbType = dbType;
+        }
+
+        return parameter;
     }
 }

@@ -173,18 +173,8 @@ public abstract partial class SqlStockStore
         }
     }
 
-    private static void AddParameter(DbCommand command, string name, object? value, DbType? type)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        if (type is { } dbType)
-        {
-            parameter.DbType = dbType;
-        }
-
-        command.Parameters.Add(parameter);
-    }
+    private static void AddParameter(DbCommand command, string name, object? value, DbType? type) =>
+        command.Parameters.Add(SqlSession.Bind(command.CreateParameter(), name, value, type));
 
     /// <summary>Ends a transaction a failed command may have left open on a connection that still works (see <see cref="SqlDialect.DeductOneRollback"/>).</summary>
     private async Task RollBackQuietlyAsync(DbConnection? connection)
@@ -207,18 +197,6 @@ public abstract partial class SqlStockStore
         catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
         {
             // A connection that cannot roll back is broken: the server rolls the transaction back when the session dies.
-        }
-    }
-
-    private static async Task DisposeQuietlyAsync(DbConnection connection)
-    {
-        try
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
-        {
-            // Returning a broken connection to the pool can fail; the pool drops it.
         }
     }
 }

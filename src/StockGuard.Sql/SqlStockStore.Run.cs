@@ -112,15 +112,17 @@ public abstract partial class SqlStockStore
         }
     }
 
-    private static async Task DisposeQuietlyAsync(SqlSession session)
+    /// <summary>Disposes a session or connection whose connection may be broken.</summary>
+    private static async Task DisposeQuietlyAsync(IAsyncDisposable sessionOrConnection)
     {
         try
         {
-            await session.DisposeAsync().ConfigureAwait(false);
+            await sessionOrConnection.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
         {
-            // A broken connection cannot roll back; the server rolls the transaction back when the session dies.
+            // A broken connection can neither roll back nor go back to the pool: the pool drops it, and the server
+            // rolls back whatever transaction it had when the session dies.
         }
     }
 
