@@ -11,13 +11,13 @@ internal sealed record CellResult
 
     public required bool ExpectedToOversell { get; init; }
 
-    /// <summary>Wall time from releasing the clients to the last one stopping.</summary>
+    /// <summary>Wall time from the end of the warm-up to the last client stopping.</summary>
     public required double Seconds { get; init; }
 
-    /// <summary>Deducts granted: committed decrements.</summary>
+    /// <summary>Deducts granted (committed decrements) in the measured window, after the warm-up.</summary>
     public required long Granted { get; init; }
 
-    /// <summary>Deducts refused for lack of stock.</summary>
+    /// <summary>Deducts refused for lack of stock in the measured window.</summary>
     public required long Refused { get; init; }
 
     /// <summary>Deducts that threw (timeouts, conflicts after the retry bound, lost connections).</summary>
@@ -52,6 +52,18 @@ internal sealed record CellResult
 
     /// <summary>Whether the cell stopped at its time cap before its request budget was spent.</summary>
     public bool HitTimeCap { get; init; }
+
+    /// <summary>CPU time this process (clients and library) spent during the cell.</summary>
+    public TimeSpan ClientCpu { get; init; }
+
+    /// <summary>CPU time the whole machine spent during the cell (with loopback servers, client plus server); null where unknown.</summary>
+    public TimeSpan? MachineCpu { get; init; }
+
+    /// <summary>Client CPU microseconds per answered request.</summary>
+    public double ClientCpuPerRequest => ClientCpu.TotalMicroseconds / Math.Max(1, Granted + Refused);
+
+    /// <summary>Machine CPU microseconds per answered request; null where unknown.</summary>
+    public double? MachineCpuPerRequest => MachineCpu?.TotalMicroseconds / Math.Max(1, Granted + Refused);
 
     public double GrantedPerSecond => Seconds > 0 ? Granted / Seconds : 0;
 

@@ -7,13 +7,25 @@ namespace StockGuard.Benchmarks.Load;
 /// until the duration ends or the request budget is spent. Each client keeps its own counters, so clients share
 /// nothing but the target (and the budget counter, when there is one).
 /// </summary>
+/// <remarks>
+/// A timed cell first runs its clients for a warm-up that is not measured: the runtime compiles the hot paths to
+/// their final tier, and a store's pool opens its connections (and prepares its statements on them), as the
+/// baselines' clients have done before the cell starts. Throughput, latency, retries and CPU count from the end of
+/// the warm-up; the correctness columns count every request, warm-up included. A cell with a request budget (the
+/// sell-out) has no warm-up: its budget is the stock.
+/// </remarks>
 internal sealed class CellRunner(RetryCounter retries)
 {
     /// <summary>How long in-flight requests may take to finish after the time is up before they are cancelled.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
-    public async Task<CellResult> RunAsync(ILoadTarget target, Workload workload, int clients, TimeSpan duration, long? requestBudget, int seed, string cellId)
+    public async Task<CellResult> RunAsync(ILoadTarget target, Workload workload, int clients, TimeSpan duration, long? requestBudget, int seed, string cellId, TimeSpan warmup)
     {
+        if (requestBudget is not null)
+        {
+            warmup = TimeSpan.Zero;
+        }
+
         using var setupTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await target.PrepareAsync(cellId, workload.SkuCount, workload.StockPerSku, setupTimeout.Token);
 
@@ -31,10 +43,8 @@ internal sealed class CellRunner(RetryCounter retries)
         var states = new ClientState[clients];
         var control = new CellControl(requestBudget ?? long.MaxValue);
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var hardStop = new CancellationTokenSource(duration + Grace);
+        using var hardStop = new CancellationTokenSource(warmup + duration + Grace);
         var tasks = new Task[clients];
-        _ = retries.TakeCount();
-        _ = retries.TakeMeanBatch();
         for (var i = 0; i < clients; i++)
         {
             var session = sessions[i];
@@ -47,11 +57,22 @@ internal sealed class CellRunner(RetryCounter retries)
             });
         }
 
-        var started = Stopwatch.GetTimestamp();
-        Volatile.Write(ref control.Deadline, started + (long)(duration.TotalSeconds * Stopwatch.Frequency));
+        var warmupEnds = Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        Volatile.Write(ref control.MeasuredFrom, warmupEnds);
+        Volatile.Write(ref control.Deadline, warmupEnds + (long)(duration.TotalSeconds * Stopwatch.Frequency));
         start.SetResult();
+        if (warmup > TimeSpan.Zero)
+        {
+            await Task.Delay(warmup);
+        }
+
+        _ = retries.TakeCount();
+        _ = retries.TakeMeanBatch();
+        var cpu = CpuMeter.Start();
+        var started = Math.Max(warmupEnds, Stopwatch.GetTimestamp());
         await Task.WhenAll(tasks);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var (clientCpu, machineCpu) = cpu.Elapsed();
         var retryCount = retries.TakeCount();
         var meanBatch = retries.TakeMeanBatch();
 
@@ -63,7 +84,12 @@ internal sealed class CellRunner(RetryCounter retries)
         using var readTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var left = await target.ReadLevelsAsync(readTimeout.Token);
         var hitTimeCap = requestBudget is not null && Volatile.Read(ref control.Remaining) > 0;
-        return Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap) with { MeanBatch = meanBatch };
+        return Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap) with
+        {
+            MeanBatch = meanBatch,
+            ClientCpu = clientCpu,
+            MachineCpu = machineCpu,
+        };
     }
 
     private static async Task RunClientAsync(ILoadClient session, ClientState state, Workload workload, Random random, CellControl control, CancellationToken hardStop)
@@ -76,15 +102,20 @@ internal sealed class CellRunner(RetryCounter retries)
             try
             {
                 var granted = await session.DeductAsync(sku, quantity, hardStop);
-                state.Latency.Record((long)(Stopwatch.GetElapsedTime(sent).TotalMicroseconds * 1000));
+                var measured = sent >= control.MeasuredFrom;
+                if (measured)
+                {
+                    state.Latency.Record((long)(Stopwatch.GetElapsedTime(sent).TotalMicroseconds * 1000));
+                }
+
                 if (granted)
                 {
-                    state.Grants++;
+                    state.Grants += measured ? 1 : 0;
                     state.UnitsGranted[sku] += quantity;
                 }
                 else
                 {
-                    state.Refusals++;
+                    state.Refusals += measured ? 1 : 0;
                     state.Refused.Add((sku, quantity));
                 }
             }
@@ -167,6 +198,9 @@ internal sealed class CellRunner(RetryCounter retries)
     {
         /// <summary>Stopwatch timestamp after which no client sends another request; 0 until the start.</summary>
         public long Deadline = long.MaxValue;
+
+        /// <summary>Stopwatch timestamp from which requests are measured (the end of the warm-up).</summary>
+        public long MeasuredFrom;
 
         /// <summary>Requests left in the budget; each client claims one before sending it.</summary>
         public long Remaining = budget;

@@ -35,6 +35,7 @@ internal static class LoadCommand
         var clients = options.Clients.Count > 0 ? options.Clients : options.Smoke ? [4] : options.Matrix ? [.. MatrixClients] : [16];
         var duration = options.Duration ?? (options.Smoke ? TimeSpan.FromSeconds(1) : options.Matrix ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(10));
         var selloutStock = options.SelloutStock ?? (options.Smoke ? 200 : 1_000);
+        var warmup = options.Warmup ?? (options.Smoke ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1));
 
         var targets = new List<ILoadTarget>();
         var skipped = new List<string>();
@@ -88,7 +89,7 @@ internal static class LoadCommand
                         {
                             var result = target is IExternalCell external
                                 ? await external.RunCellAsync(workload, count, duration, cellId, CancellationToken.None)
-                                : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId);
+                                : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId, warmup);
                             if (result is null)
                             {
                                 continue;
@@ -115,7 +116,7 @@ internal static class LoadCommand
             }
         }
 
-        var report = new Report(args, results, targets, skipped, setupFailures, duration, options.Operations, selloutStock, options.CatalogSize);
+        var report = new Report(args, results, targets, skipped, setupFailures, duration, warmup, options.Operations, selloutStock, options.CatalogSize);
         var markdown = report.ToMarkdown();
         Console.WriteLine(markdown);
         if (options.MarkdownPath is { } markdownPath)

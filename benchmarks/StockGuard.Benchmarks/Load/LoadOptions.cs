@@ -18,6 +18,8 @@ internal sealed class LoadOptions
           --workload W,...          hot | sellout | zipf | uniform (default: hot)
           --clients N,...           concurrent clients (default: 16)
           --duration TIME           per cell, e.g. 10s, 500ms (default: 10s; 5s with --matrix)
+          --warmup TIME             unmeasured run before each timed cell (default: 1s; 0 for none; none for
+                                    sell-out and --ops cells, whose budget is the stock)
           --ops N                   stop each cell after N requests instead (capped by --max-duration)
           --max-duration TIME       cap of a budgeted cell (sell-out, --ops) (default: 60s)
           --matrix                  every registered target x every workload x clients 1,16,64
@@ -44,6 +46,8 @@ internal sealed class LoadOptions
     public TimeSpan? Duration { get; set; }
 
     public long? Operations { get; set; }
+
+    public TimeSpan? Warmup { get; set; }
 
     public TimeSpan MaxDuration { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -81,6 +85,7 @@ internal sealed class LoadOptions
                 case "--workload" or "--workloads": options.Workloads.AddRange(List(Value()).Select(ParseWorkload)); break;
                 case "--clients": options.Clients.AddRange(List(Value()).Select(v => Positive(arg, v))); break;
                 case "--duration": options.Duration = ParseTime(arg, Value()); break;
+                case "--warmup": options.Warmup = Value() is var warmup && warmup is "0" ? TimeSpan.Zero : ParseTime(arg, warmup); break;
                 case "--ops": options.Operations = Positive(arg, Value()); break;
                 case "--max-duration": options.MaxDuration = ParseTime(arg, Value()); break;
                 case "--matrix": options.Matrix = true; break;

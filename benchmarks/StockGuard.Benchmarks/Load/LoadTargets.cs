@@ -47,33 +47,36 @@ internal static class LoadTargets
             AlwaysAvailable,
             spec => new StockStoreTarget(spec, _ => Task.FromResult<IStockStore>(new InMemoryStockStore()))),
         ["postgres"] = new(
-            "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource, schema stockguard",
+            "StockGuard.PostgreSql: PostgreSqlStockStore built from the connection string, as UsePostgreSql(connectionString) builds it (its own pool: no reset on close, auto-prepare), schema stockguard_load (emptied before each cell)",
             ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem"],
             ServerSettings.ProbePostgresAsync,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
-                var store = new PostgreSqlStockStore(ServerSettings.PostgresDataSource);
+                var store = new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
                 await store.EnsureSchemaAsync(cancellationToken);
+                await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
                 return store;
             }, "PostgreSQL")),
-        ["postgres-own"] = new(
-            "StockGuard.PostgreSql: PostgreSqlStockStore with its own pool from the connection string (its defaults: no reset on close, auto-prepare), schema stockguard",
+        ["postgres-shared"] = new(
+            "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource with Npgsql's defaults (reset on close, no auto-prepare), schema stockguard_load (emptied before each cell)",
             [],
             ServerSettings.ProbePostgresAsync,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
-                var store = new PostgreSqlStockStore(ServerSettings.PostgresConnectionString);
+                var store = new PostgreSqlStockStore(ServerSettings.PostgresDataSource, new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
                 await store.EnsureSchemaAsync(cancellationToken);
+                await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
                 return store;
             }, "PostgreSQL")),
         ["mysql"] = new(
-            "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard",
+            "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard_load (emptied before each cell)",
             ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem"],
             ServerSettings.ProbeMySqlAsync,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
-                var store = new MySqlStockStore(ServerSettings.MySqlConnectionString);
+                var store = new MySqlStockStore(ServerSettings.MySqlConnectionString, new MySqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
                 await store.EnsureSchemaAsync(cancellationToken);
+                await ServerSettings.EmptyMySqlLoadSchemaAsync(cancellationToken);
                 return store;
             }, "MySQL")),
         ["sqlite"] = new(
@@ -91,7 +94,12 @@ internal static class LoadTargets
             "baseline, no library: one conditional UPDATE ... RETURNING through plain Npgsql",
             ["raw-postgres"],
             ServerSettings.ProbePostgresAsync,
-            spec => new PostgresBaselineTarget(spec.Name, naive: false, ServerSettings.PostgresDataSource)),
+            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Raw, ServerSettings.PostgresDataSource)),
+        ["ledger-postgres"] = new(
+            "baseline, no library: the same UPDATE and a movement-ledger row in one prepared statement (a data-modifying CTE): raw SQL doing the library's work",
+            ["ledger-postgres"],
+            ServerSettings.ProbePostgresAsync,
+            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.PostgresDataSource)),
         ["pgbench"] = new(
             "baseline, no library: pgbench -M prepared running benchmarks/pgbench/hot-deduct.sql on the hot row (hot workload only)",
             ["pgbench"],
@@ -101,17 +109,22 @@ internal static class LoadTargets
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-postgres"],
             ServerSettings.ProbePostgresAsync,
-            spec => new PostgresBaselineTarget(spec.Name, naive: true, ServerSettings.PostgresDataSource)),
+            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.PostgresDataSource)),
         ["raw-mysql"] = new(
             "baseline, no library: one conditional UPDATE through plain MySqlConnector, granted when 1 row is affected",
             ["raw-mysql"],
             ServerSettings.ProbeMySqlAsync,
-            spec => new MySqlBaselineTarget(spec.Name, naive: false, ServerSettings.MySqlConnectionString)),
+            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Raw, ServerSettings.MySqlConnectionString)),
+        ["ledger-mysql"] = new(
+            "baseline, no library: in one transaction the same UPDATE and, when granted, a movement-ledger INSERT, as prepared statements: raw SQL doing the library's work",
+            ["ledger-mysql"],
+            ServerSettings.ProbeMySqlAsync,
+            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.MySqlConnectionString)),
         ["naive-mysql"] = new(
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-mysql"],
             ServerSettings.ProbeMySqlAsync,
-            spec => new MySqlBaselineTarget(spec.Name, naive: true, ServerSettings.MySqlConnectionString)),
+            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.MySqlConnectionString)),
     };
 
     public static TargetFactory Find(TargetSpec spec) =>

@@ -9,19 +9,22 @@ namespace StockGuard.Benchmarks.Load;
 /// <list type="bullet">
 /// <item><c>raw</c>: the conditional decrement in one autocommitted statement; without <c>RETURNING</c>, one
 /// affected row means granted.</item>
+/// <item><c>ledger</c>: in one transaction, the same decrement and, when it was granted, a row in a movement ledger:
+/// prepared statements, the least a hand-written shop that records its sales sends.</item>
 /// <item><c>naive</c>: read the level, and if enough write the new one: the check-then-write that oversells.</item>
 /// </list>
 /// </summary>
-internal sealed class MySqlBaselineTarget(string name, bool naive, string connectionString) : ILoadTarget
+internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string connectionString) : ILoadTarget
 {
     private const string Table = "stockguard_bench.stock";
+    private const string Ledger = "stockguard_bench.movements";
     private const int RowsPerInsert = 1_000;
 
     private string[] _skus = [];
 
     public string Name => name;
 
-    public bool ExpectedToOversell => naive;
+    public bool ExpectedToOversell => kind == BaselineKind.Naive;
 
     public bool ReportsRetries => false;
 
@@ -43,7 +46,11 @@ internal sealed class MySqlBaselineTarget(string name, bool naive, string connec
             $"""
             CREATE DATABASE IF NOT EXISTS stockguard_bench;
             CREATE TABLE IF NOT EXISTS {Table} (sku VARCHAR(64) NOT NULL PRIMARY KEY, on_hand BIGINT NOT NULL) ENGINE=InnoDB;
+            CREATE TABLE IF NOT EXISTS {Ledger} (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, occurred_at DATETIME(6) NOT NULL, sku VARCHAR(64) NOT NULL, delta BIGINT NOT NULL,
+                KEY movements_by_sku (sku, id)) ENGINE=InnoDB;
             TRUNCATE TABLE {Table};
+            TRUNCATE TABLE {Ledger};
             """,
             cancellationToken);
 
@@ -66,7 +73,9 @@ internal sealed class MySqlBaselineTarget(string name, bool naive, string connec
         try
         {
             await connection.OpenAsync(cancellationToken);
-            return naive ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken) : await RawClient.CreateAsync(connection, _skus, cancellationToken);
+            return kind == BaselineKind.Naive
+                ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken)
+                : await RawClient.CreateAsync(connection, _skus, kind == BaselineKind.Ledger, cancellationToken);
         }
         catch
         {
@@ -112,22 +121,36 @@ internal sealed class MySqlBaselineTarget(string name, bool naive, string connec
         private readonly MySqlConnection _connection;
         private readonly string[] _skus;
         private readonly MySqlCommand _decrement;
+        private readonly MySqlCommand? _record;
         private readonly MySqlParameter _sku = new("@s", MySqlDbType.VarChar);
         private readonly MySqlParameter _quantity = new("@q", MySqlDbType.Int64);
+        private readonly MySqlParameter _recordSku = new("@s", MySqlDbType.VarChar);
+        private readonly MySqlParameter _recordQuantity = new("@q", MySqlDbType.Int64);
 
-        private RawClient(MySqlConnection connection, string[] skus)
+        private RawClient(MySqlConnection connection, string[] skus, bool ledger)
         {
             _connection = connection;
             _skus = skus;
             _decrement = new MySqlCommand($"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q", connection);
             _decrement.Parameters.Add(_quantity);
             _decrement.Parameters.Add(_sku);
+            if (ledger)
+            {
+                _record = new MySqlCommand($"INSERT INTO {Ledger} (occurred_at, sku, delta) VALUES (NOW(6), @s, 0 - @q)", connection);
+                _record.Parameters.Add(_recordSku);
+                _record.Parameters.Add(_recordQuantity);
+            }
         }
 
-        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, bool ledger, CancellationToken cancellationToken)
         {
-            var client = new RawClient(connection, skus);
+            var client = new RawClient(connection, skus, ledger);
             await client._decrement.PrepareAsync(cancellationToken);
+            if (client._record is not null)
+            {
+                await client._record.PrepareAsync(cancellationToken);
+            }
+
             return client;
         }
 
@@ -135,14 +158,35 @@ internal sealed class MySqlBaselineTarget(string name, bool naive, string connec
         {
             _sku.Value = _skus[sku];
             _quantity.Value = (long)quantity;
+            if (_record is null)
+            {
+                // InnoDB re-reads the locked row's latest version for the UPDATE's WHERE: one affected row means granted.
+                return await _decrement.ExecuteNonQueryAsync(cancellationToken) == 1;
+            }
 
-            // InnoDB re-reads the locked row's latest version for the UPDATE's WHERE: one affected row means granted.
-            return await _decrement.ExecuteNonQueryAsync(cancellationToken) == 1;
+            await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+            _decrement.Transaction = transaction;
+            if (await _decrement.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return false; // nothing written: the transaction is rolled back when disposed
+            }
+
+            _recordSku.Value = _sku.Value;
+            _recordQuantity.Value = _quantity.Value;
+            _record.Transaction = transaction;
+            await _record.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
         }
 
         public async ValueTask DisposeAsync()
         {
             await _decrement.DisposeAsync();
+            if (_record is not null)
+            {
+                await _record.DisposeAsync();
+            }
+
             await _connection.DisposeAsync();
         }
     }

@@ -12,7 +12,7 @@ namespace StockGuard.Benchmarks.Load;
 /// </summary>
 internal sealed class PgbenchTarget : ILoadTarget, IExternalCell
 {
-    private readonly PostgresBaselineTarget _table = new("pgbench", naive: false, ServerSettings.PostgresDataSource);
+    private readonly PostgresBaselineTarget _table = new("pgbench", BaselineKind.Raw, ServerSettings.PostgresDataSource);
 
     public string Name => "pgbench";
 

@@ -9,18 +9,21 @@ namespace StockGuard.Benchmarks.Load;
 /// hand-written service with a connection per worker would.
 /// <list type="bullet">
 /// <item><c>raw</c>: the conditional decrement in one autocommitted statement, the ceiling for the library's overhead.</item>
+/// <item><c>ledger</c>: the same decrement and, in the same transaction, a row in a movement ledger: one prepared
+/// statement (a data-modifying CTE), the least a hand-written shop that records its sales can send.</item>
 /// <item><c>naive</c>: read the level, and if enough write the new one: the check-then-write that oversells.</item>
 /// </list>
 /// </summary>
-internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlDataSource dataSource) : ILoadTarget
+internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, NpgsqlDataSource dataSource) : ILoadTarget
 {
     private const string Table = "stockguard_bench.stock";
+    private const string Ledger = "stockguard_bench.movements";
 
     private string[] _skus = [];
 
     public string Name => name;
 
-    public bool ExpectedToOversell => naive;
+    public bool ExpectedToOversell => kind == BaselineKind.Naive;
 
     public bool ReportsRetries => false;
 
@@ -43,7 +46,10 @@ internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlData
             $"""
             CREATE SCHEMA IF NOT EXISTS stockguard_bench;
             CREATE TABLE IF NOT EXISTS {Table} (sku text PRIMARY KEY, on_hand bigint NOT NULL);
-            TRUNCATE {Table};
+            CREATE TABLE IF NOT EXISTS {Ledger} (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, occurred_at timestamptz NOT NULL, sku text NOT NULL, delta bigint NOT NULL);
+            CREATE INDEX IF NOT EXISTS movements_by_sku ON {Ledger} (sku, id);
+            TRUNCATE {Table}, {Ledger};
             INSERT INTO {Table} (sku, on_hand) SELECT unnest(@skus), @stock;
             """,
             connection);
@@ -57,7 +63,9 @@ internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlData
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            return naive ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken) : await RawClient.CreateAsync(connection, _skus, cancellationToken);
+            return kind == BaselineKind.Naive
+                ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken)
+                : await RawClient.CreateAsync(connection, _skus, kind == BaselineKind.Ledger, cancellationToken);
         }
         catch
         {
@@ -99,18 +107,23 @@ internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlData
         private readonly NpgsqlParameter<string> _sku = new("s", NpgsqlDbType.Text);
         private readonly NpgsqlParameter<long> _quantity = new("q", NpgsqlDbType.Bigint);
 
-        private RawClient(NpgsqlConnection connection, string[] skus)
+        private RawClient(NpgsqlConnection connection, string[] skus, bool ledger)
         {
             _connection = connection;
             _skus = skus;
-            _decrement = new NpgsqlCommand($"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q RETURNING on_hand", connection);
+            var decrement = $"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q RETURNING on_hand";
+            _decrement = new NpgsqlCommand(
+                ledger
+                    ? $"WITH changed AS ({decrement}), moved AS (INSERT INTO {Ledger} (occurred_at, sku, delta) SELECT now(), @s, -@q FROM changed) SELECT on_hand FROM changed"
+                    : decrement,
+                connection);
             _decrement.Parameters.Add(_quantity);
             _decrement.Parameters.Add(_sku);
         }
 
-        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, bool ledger, CancellationToken cancellationToken)
         {
-            var client = new RawClient(connection, skus);
+            var client = new RawClient(connection, skus, ledger);
             await client._decrement.PrepareAsync(cancellationToken);
             return client;
         }
@@ -121,6 +134,7 @@ internal sealed class PostgresBaselineTarget(string name, bool naive, NpgsqlData
             _quantity.TypedValue = quantity;
 
             // PostgreSQL re-checks the WHERE on the newest row version after waiting for the row lock: no oversell.
+            // With the ledger, the movement is written by the same statement, so in the same transaction.
             return await _decrement.ExecuteScalarAsync(cancellationToken) is not null;
         }
 

@@ -12,6 +12,7 @@ internal sealed class Report(
     IReadOnlyList<string> skipped,
     IReadOnlyList<string> failures,
     TimeSpan duration,
+    TimeSpan warmup,
     long? operations,
     int selloutStock,
     int catalogSize)
@@ -19,7 +20,7 @@ internal sealed class Report(
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string ProgressLine(CellResult r) =>
-        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {r.Undersold}  errors {r.Errors}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}");
+        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {r.Undersold}  errors {r.Errors}  cpu µs/req {r.ClientCpuPerRequest:0} / {r.MachineCpuPerRequest:0}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}");
 
     public string ToMarkdown()
     {
@@ -33,16 +34,16 @@ internal sealed class Report(
             text.Append("Servers (loopback): ").AppendJoin(", ", servers).AppendLine("  ");
         }
 
-        text.Append(Invariant, $"Cells: {(operations is { } ops ? $"{ops:N0} requests" : $"{duration.TotalSeconds:0.###} s")} each; sell-out: {selloutStock:N0} units, demand 10x ({Math.Ceiling(10.0 * selloutStock / Workload.MeanQuantity):N0} requests); ")
+        text.Append(Invariant, $"Cells: {(operations is { } ops ? $"{ops:N0} requests" : $"{duration.TotalSeconds:0.###} s measured after a {warmup.TotalSeconds:0.###} s warm-up")} each; sell-out: {selloutStock:N0} units, demand 10x ({Math.Ceiling(10.0 * selloutStock / Workload.MeanQuantity):N0} requests); ")
             .Append(Invariant, $"zipf (s = 1.0) and uniform over {catalogSize:N0} items; orders of 1 unit (80 %) or 1–5 units (20 %), one line each.").AppendLine()
             .AppendLine();
-        text.AppendLine("| target | workload | clients | ok/s | p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors | batch |");
-        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine("| target | workload | clients | ok/s | p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors | batch | cpu µs/req |");
+        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in results)
         {
             text.Append(Invariant, $"| {r.Target}{(r.ExpectedToOversell ? " †" : "")} | {r.Workload}{(r.HitTimeCap ? " (time cap)" : "")} | {r.Clients} | {r.GrantedPerSecond:N0} | {Ms(r.P50Milliseconds)} | {Ms(r.P99Milliseconds)} | ")
                 .Append(r.RetriesPerGrant is { } retries ? retries.ToString("0.00", Invariant) : "n/a")
-                .Append(Invariant, $" | {r.Refused:N0} | {(r.Oversold > 0 ? $"**{r.Oversold:N0}**" : "0")} | {r.Undersold:N0} | {r.Errors:N0} | {(r.MeanBatch is { } batch ? batch.ToString("0.#", Invariant) : "")} |")
+                .Append(Invariant, $" | {r.Refused:N0} | {(r.Oversold > 0 ? $"**{r.Oversold:N0}**" : "0")} | {r.Undersold:N0} | {r.Errors:N0} | {(r.MeanBatch is { } batch ? batch.ToString("0.#", Invariant) : "")} | {Cpu(r)} |")
                 .AppendLine();
         }
 
@@ -52,7 +53,7 @@ internal sealed class Report(
             text.AppendLine("† naive read-then-write baseline (no library): expected to oversell; its oversell is reported, not failed.  ");
         }
 
-        text.AppendLine("ok/s: granted deducts (committed decrements) per second. Latency over all answered requests. oversold: units granted beyond received − final level, summed per item. undersold: refused requests the item's final level could still have served. batch: requests per coalesced batch, on average.");
+        text.AppendLine("ok/s: granted deducts (committed decrements) per second. Latency over all answered requests. oversold: units granted beyond received − final level, summed per item. undersold: refused requests the item's final level could still have served. batch: requests per coalesced batch, on average. cpu µs/req: CPU time per answered request, of the harness process (clients and library) / of the whole machine (adding the loopback servers).");
         foreach (var r in results.Where(r => r.Errors > 0))
         {
             text.AppendLine().Append(Invariant, $"- {r.Target} {r.Workload} x{r.Clients}: {r.Errors:N0} errors, first: {r.FirstError}");
@@ -79,7 +80,7 @@ internal sealed class Report(
     public string ToCsv()
     {
         var text = new StringBuilder();
-        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,mean_batch,first_error");
+        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,mean_batch,client_cpu_us_per_request,machine_cpu_us_per_request,first_error");
         foreach (var r in results)
         {
             text.AppendJoin(',',
@@ -88,7 +89,8 @@ internal sealed class Report(
                     r.Retries?.ToString(Invariant) ?? "", r.RetriesPerGrant?.ToString("0.####", Invariant) ?? "", r.Refused.ToString(Invariant), r.Errors.ToString(Invariant),
                     r.UnitsReceived.ToString(Invariant), r.UnitsGranted.ToString(Invariant), r.UnitsLeft.ToString(Invariant), r.Oversold.ToString(Invariant),
                     r.Undersold.ToString(Invariant), r.Unaccounted.ToString(Invariant), r.ExpectedToOversell ? "true" : "false", r.HitTimeCap ? "true" : "false",
-                    r.MeanBatch?.ToString("0.##", Invariant) ?? "", Quote(r.FirstError))
+                    r.MeanBatch?.ToString("0.##", Invariant) ?? "", r.ClientCpuPerRequest.ToString("0.#", Invariant),
+                    r.MachineCpuPerRequest?.ToString("0.#", Invariant) ?? "", Quote(r.FirstError))
                 .AppendLine();
         }
 
@@ -100,6 +102,9 @@ internal sealed class Report(
         double.IsNaN(value) ? "n/a"
         : value <= 0 || value >= 100 ? value.ToString("0", Invariant)
         : Math.Round(value, 2 - (int)Math.Floor(Math.Log10(value))).ToString("0.#########", Invariant);
+
+    private static string Cpu(CellResult r) =>
+        string.Create(Invariant, $"{r.ClientCpuPerRequest:0} / {(r.MachineCpuPerRequest is { } machine ? machine.ToString("0", Invariant) : "n/a")}");
 
     private static string Quote(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
 

@@ -19,6 +19,15 @@ internal static class ServerSettings
 
     private static readonly Lazy<NpgsqlDataSource> PostgresDataSourceInstance = new(() => NpgsqlDataSource.Create(PostgresConnectionString));
 
+    /// <summary>
+    /// The schema (PostgreSQL) or database (MySQL) that the library's stores use in the harness. It is emptied before
+    /// every cell, as the baselines' table is, so that no cell pays for the rows and ledger of the cells before it.
+    /// </summary>
+    public const string LoadSchema = "stockguard_load";
+
+    /// <summary>The library's tables that hold data (all but the schema version), children before parents.</summary>
+    private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items"];
+
     /// <summary>Whether an unreachable server fails the run instead of skipping its targets (CI sets it to 1).</summary>
     public static bool ServersRequired => Environment.GetEnvironmentVariable(RequireServersVariable) is "1" or "true";
 
@@ -79,6 +88,26 @@ internal static class ServerSettings
         {
             return $"MySQL/MariaDB is not reachable ({ex.GetType().Name}: {ex.Message}); set {MySqlVariable} or run eng/servers.sh";
         }
+    }
+
+    /// <summary>Empties the library's tables in <see cref="LoadSchema"/> on PostgreSQL (the store has created them).</summary>
+    public static async Task EmptyPostgresLoadSchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresDataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"TRUNCATE {string.Join(", ", LibraryTables.Select(t => $"{LoadSchema}.{t}"))}", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Empties the library's tables in <see cref="LoadSchema"/> on MySQL/MariaDB (the store has created them).</summary>
+    public static async Task EmptyMySqlLoadSchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new MySqlConnection(MySqlConnectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        // TRUNCATE refuses a parent table while foreign keys are checked, even with its children already empty.
+        var statements = LibraryTables.Select(t => $"TRUNCATE TABLE {LoadSchema}.{t};");
+        await using var command = new MySqlCommand($"SET foreign_key_checks = 0; {string.Join(" ", statements)} SET foreign_key_checks = 1;", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static string Read(string variable, string fallback) =>

@@ -4,8 +4,10 @@ namespace StockGuard.Benchmarks.Load;
 
 /// <summary>
 /// Any <see cref="IStockStore"/> under load. Every cell gets a new store from the factory (disposed when the cell's
-/// levels have been read) and items named after the cell, so a database store never sees another cell's rows. The strategy travels on each request
-/// (<see cref="StockRequest.Strategy"/>); with <c>+idem</c> every request carries a fresh idempotency key.
+/// levels have been read) and items named after the cell; the factories of the database stores also empty the
+/// store's tables, so that a cell starts from its own items and an empty ledger, as the baselines start from their
+/// emptied table. The strategy travels on each request (<see cref="StockRequest.Strategy"/>); with <c>+idem</c> every
+/// request carries a fresh idempotency key.
 /// </summary>
 internal sealed class StockStoreTarget(
     TargetSpec spec,

@@ -29,3 +29,16 @@ internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, b
 
     public override string ToString() => Name;
 }
+
+/// <summary>What a no-library baseline sends per order.</summary>
+internal enum BaselineKind
+{
+    /// <summary>The conditional decrement alone, autocommitted.</summary>
+    Raw,
+
+    /// <summary>The conditional decrement and a movement-ledger row, in one transaction.</summary>
+    Ledger,
+
+    /// <summary>Read, then write the new level: the check-then-write that oversells.</summary>
+    Naive,
+}
