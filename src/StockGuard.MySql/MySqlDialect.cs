@@ -96,10 +96,10 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
         $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
         $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
         $"SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;\n" +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
         $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;\n" +
-        $"SELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM {Items} i WHERE i.sku = @sku AND i.location = @location;\n" +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
+        $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
         "COMMIT";
 
     /// <summary>A failure part-way leaves the command's transaction open: it must not reach the next user of the connection.</summary>

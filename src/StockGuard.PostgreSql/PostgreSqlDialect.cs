@@ -37,14 +37,18 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
     /// <summary>
     /// One autocommitted statement: the change, the movement in a data-modifying CTE (run to completion with the
     /// statement, so both or neither), and the new row. PostgreSQL commits only after the statement completed, so an
-    /// error reported before its <c>CommandComplete</c> means nothing was committed.
+    /// error reported before its <c>CommandComplete</c> means nothing was committed. The statement never names the hold
+    /// tables (see <see cref="SqlDialect.DeductOne"/>), so that each execution opens and locks only the two tables it writes.
     /// </summary>
     public override string DeductOne =>
-        $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - @quantity, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity RETURNING i.*), " +
+        $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
+        "WHERE sku = $1 AND location = $2 AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), " +
         $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-        "SELECT @now, sku, location, 'sale', -@quantity, 0, NULL, @reference, NULL FROM changed) " +
-        $"SELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM changed i";
+        "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL FROM changed) " +
+        $"SELECT {ItemColumns} FROM changed";
+
+    /// <summary>Positional: Npgsql then sends the text as it is, without parsing it for named parameters on every call.</summary>
+    public override bool DeductOnePositional => true;
 
     public override bool PrepareDeductOne => true;
 

@@ -76,7 +76,11 @@ internal abstract class SqlDialect
     /// <summary>The applied schema versions.</summary>
     public string SchemaVersions => Table("stock_schema_version");
 
-    /// <summary>The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties.</summary>
+    /// <summary>
+    /// The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties, in this
+    /// order: sku, location, on-hand, reserved, safety stock, backorder limit, low-stock threshold, version (the
+    /// one-command sale reads them by position).
+    /// </summary>
     protected virtual string ItemColumns =>
         "sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, " +
         "backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
@@ -169,17 +173,26 @@ internal abstract class SqlDialect
     // ---- One-line deduct in one command -------------------------------------------------------------------------
 
     /// <summary>
-    /// (<c>@sku, @location, @quantity, @now, @reference</c>) → zero or one <see cref="LevelRow"/> with <c>ExpiredReserved</c>:
-    /// a one-line sale as one command that commits on its own, the conditional change of <see cref="ChangeIfSellable"/>
-    /// (on-hand down by <c>@quantity</c>) and its <c>sale</c> movement (at <c>@now</c>, with <c>@reference</c>), both or
-    /// neither. No row means nothing was changed: the item is short, unknown, or has expired holds to give back first,
-    /// and the store runs its transactional path. A command that returns the row whether or not it changed (MySQL) first
+    /// (<c>@sku, @location, @quantity, @now, @reference</c>) → zero or one <see cref="LevelRow"/>: a one-line sale as one
+    /// command that commits on its own, the conditional change of <see cref="ChangeIfSellable"/> (on-hand down by
+    /// <c>@quantity</c>) and its <c>sale</c> movement (at <c>@now</c>, with <c>@reference</c>), both or neither. It
+    /// serves only an item with no units on hold (<c>reserved = 0</c>), so that it never reads the hold tables: with
+    /// nothing on hold, no hold has expired, and the row alone is the level. No row means nothing was changed: the item
+    /// is short, unknown, or has units on hold, and the store runs its transactional path, which also gives back
+    /// expired holds. A command that returns the row whether or not it changed (MySQL) first
     /// returns the item's version under its lock in a one-column row set named <c>VersionBefore</c>: the change applied
     /// when the version moved. The row's result set is the command's last but for the commit: a failure the server
     /// reports before that result set has ended means nothing was committed. <see langword="null"/> (the default) when
     /// the database has no such command.
     /// </summary>
     public virtual string? DeductOne => null;
+
+    /// <summary>
+    /// Whether <see cref="DeductOne"/> names its parameters by position (<c>$1</c> … <c>$5</c> for <c>sku</c>,
+    /// <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order), in which case the store binds them
+    /// unnamed, in that order. Default: <see langword="false"/> (named).
+    /// </summary>
+    public virtual bool DeductOnePositional => false;
 
     /// <summary>Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps it). Default: <see langword="false"/>.</summary>
     public virtual bool PrepareDeductOne => false;

@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using Dapper;
 using StockGuard.Diagnostics;
 
 namespace StockGuard.Sql;
@@ -56,11 +55,12 @@ public abstract partial class SqlStockStore
             {
                 command.CommandText = Dialect.DeductOne;
                 command.CommandTimeout = _options.CommandTimeout;
-                AddParameter(command, "sku", line.Key.Sku, DbType.String);
-                AddParameter(command, "location", line.Key.Location, DbType.String);
-                AddParameter(command, "quantity", (long)line.Quantity, DbType.Int64);
-                AddParameter(command, "now", Dialect.TimeParameter(now), null);
-                AddParameter(command, "reference", request.Reference, DbType.String);
+                var positional = Dialect.DeductOnePositional;
+                AddParameter(command, positional ? "" : "sku", line.Key.Sku, DbType.String);
+                AddParameter(command, positional ? "" : "location", line.Key.Location, DbType.String);
+                AddParameter(command, positional ? "" : "quantity", (long)line.Quantity, DbType.Int64);
+                AddParameter(command, positional ? "" : "now", Dialect.TimeParameter(now), null);
+                AddParameter(command, positional ? "" : "reference", request.Reference, DbType.String);
                 if (Dialect.PrepareDeductOne)
                 {
                     await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
@@ -89,10 +89,9 @@ public abstract partial class SqlStockStore
                             }
                         }
 
-                        var parse = reader.GetRowParser<LevelRow>();
                         while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                         {
-                            row = parse(reader);
+                            row = ReadLevelRow(reader);
                         }
 
                         if (row is not null && versionBefore is { } before && row.Version == before)
@@ -160,6 +159,23 @@ public abstract partial class SqlStockStore
             }
         }
     }
+
+    /// <summary>
+    /// The row of <see cref="SqlDialect.DeductOne"/>, read by position (the columns of
+    /// <see cref="SqlDialect.ItemColumns"/>, in their order): this runs once per sale, where a mapper's per-call
+    /// column matching would be most of the client's work.
+    /// </summary>
+    private static LevelRow ReadLevelRow(DbDataReader reader) => new()
+    {
+        Sku = reader.GetString(0),
+        Location = reader.GetString(1),
+        OnHand = reader.GetInt64(2),
+        Reserved = reader.GetInt64(3),
+        SafetyStock = reader.GetInt64(4),
+        BackorderLimit = reader.GetInt64(5),
+        LowStockThreshold = reader.GetInt64(6),
+        Version = reader.GetInt64(7),
+    };
 
     private static void CancelQuietly(DbCommand command)
     {

@@ -6,8 +6,9 @@ namespace StockGuard.Testing;
 
 /// <summary>
 /// The commonest sale, one line without an idempotency key under the atomic strategy, which a server store sends as
-/// one command with its own commit: what it records, and when it hands over to the transactional path. A provider
-/// closes this class with a provider whose strategy is atomic and the two ledger reads below.
+/// one command with its own commit: what it records, and when it hands over to the transactional path (an item with
+/// units on hold, short or unknown). A provider closes this class with a provider whose strategy is atomic and the
+/// two ledger reads below.
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
 public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
@@ -45,12 +46,30 @@ public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
         (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
         Time.Advance(TimeSpan.FromMinutes(2));
 
-        // The stored counts still cover the sale (7 sellable), so the one command applies it without releasing the hold.
+        // The item has units on hold, so the transactional path sells; the stored counts still cover the sale
+        // (7 sellable), so it sells without releasing the hold.
         var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
 
         result.Succeeded.Should().BeTrue();
         result.Levels[0].Should().BeEquivalentTo(new { OnHand = 9L, Reserved = 0L, Available = 9L });
         (await LedgerAsync(key)).Should().Be((9L, 3L), "the expired hold is still stored until a sweep or a buyer needs its units");
+    }
+
+    [Test]
+    public async Task An_item_with_units_on_hold_sells_with_its_hold_still_counted()
+    {
+        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var key = await StockedAsync(store, 10);
+        (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+
+        var sold = await store.DeductAsync(new DeductRequest(new StockLine(key, 7)) { Reference = "order-8" });
+        var refused = await store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+
+        sold.Succeeded.Should().BeTrue();
+        sold.Levels[0].Should().BeEquivalentTo(new { OnHand = 3L, Reserved = 3L, Available = 0L, Version = 3L });
+        refused.ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 1, 0));
+        (await LedgerAsync(key)).Should().Be((3L, 3L));
+        (await SalesAsync(key)).Should().Equal((-7L, 0L, "order-8"));
     }
 
     [Test]
