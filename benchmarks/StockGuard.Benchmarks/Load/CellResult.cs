@@ -53,14 +53,14 @@ internal sealed record CellResult
     /// <summary>Whether the cell stopped at its time cap before its request budget was spent.</summary>
     public bool HitTimeCap { get; init; }
 
-    /// <summary>CPU time this process (clients and library) spent during the cell.</summary>
-    public TimeSpan ClientCpu { get; init; }
+    /// <summary>CPU time this process (clients and library) spent during the cell; null when another process ran the clients.</summary>
+    public TimeSpan? ClientCpu { get; init; }
 
     /// <summary>CPU time the whole machine spent during the cell (with loopback servers, client plus server); null where unknown.</summary>
     public TimeSpan? MachineCpu { get; init; }
 
-    /// <summary>Client CPU microseconds per answered request.</summary>
-    public double ClientCpuPerRequest => ClientCpu.TotalMicroseconds / Math.Max(1, Granted + Refused);
+    /// <summary>Client CPU microseconds per answered request; null when unknown.</summary>
+    public double? ClientCpuPerRequest => ClientCpu?.TotalMicroseconds / Math.Max(1, Granted + Refused);
 
     /// <summary>Machine CPU microseconds per answered request; null where unknown.</summary>
     public double? MachineCpuPerRequest => MachineCpu?.TotalMicroseconds / Math.Max(1, Granted + Refused);

@@ -20,7 +20,7 @@ internal sealed class Report(
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string ProgressLine(CellResult r) =>
-        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {r.Undersold}  errors {r.Errors}  cpu µs/req {r.ClientCpuPerRequest:0} / {r.MachineCpuPerRequest:0}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}");
+        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {r.Undersold}  errors {r.Errors}  cpu µs/req {Cpu(r)}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}");
 
     public string ToMarkdown()
     {
@@ -89,7 +89,7 @@ internal sealed class Report(
                     r.Retries?.ToString(Invariant) ?? "", r.RetriesPerGrant?.ToString("0.####", Invariant) ?? "", r.Refused.ToString(Invariant), r.Errors.ToString(Invariant),
                     r.UnitsReceived.ToString(Invariant), r.UnitsGranted.ToString(Invariant), r.UnitsLeft.ToString(Invariant), r.Oversold.ToString(Invariant),
                     r.Undersold.ToString(Invariant), r.Unaccounted.ToString(Invariant), r.ExpectedToOversell ? "true" : "false", r.HitTimeCap ? "true" : "false",
-                    r.MeanBatch?.ToString("0.##", Invariant) ?? "", r.ClientCpuPerRequest.ToString("0.#", Invariant),
+                    r.MeanBatch?.ToString("0.##", Invariant) ?? "", r.ClientCpuPerRequest?.ToString("0.#", Invariant) ?? "",
                     r.MachineCpuPerRequest?.ToString("0.#", Invariant) ?? "", Quote(r.FirstError))
                 .AppendLine();
         }
@@ -104,7 +104,8 @@ internal sealed class Report(
         : Math.Round(value, 2 - (int)Math.Floor(Math.Log10(value))).ToString("0.#########", Invariant);
 
     private static string Cpu(CellResult r) =>
-        string.Create(Invariant, $"{r.ClientCpuPerRequest:0} / {(r.MachineCpuPerRequest is { } machine ? machine.ToString("0", Invariant) : "n/a")}");
+        r.ClientCpuPerRequest is not { } client ? "n/a"
+        : string.Create(Invariant, $"{client:0} / {(r.MachineCpuPerRequest is { } machine ? machine.ToString("0", Invariant) : "n/a")}");
 
     private static string Quote(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
 
