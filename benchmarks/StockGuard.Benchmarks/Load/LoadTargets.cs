@@ -50,24 +50,12 @@ internal static class LoadTargets
             "StockGuard.PostgreSql: PostgreSqlStockStore built from the connection string, as UsePostgreSql(connectionString) builds it (its own pool: no reset on close, auto-prepare), schema stockguard_load (emptied before each cell)",
             ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem"],
             ServerSettings.ProbePostgresAsync,
-            spec => new StockStoreTarget(spec, async cancellationToken =>
-            {
-                var store = new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
-                await store.EnsureSchemaAsync(cancellationToken);
-                await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
-                return store;
-            }, "PostgreSQL")),
+            spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, options))),
         ["postgres-shared"] = new(
             "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource with Npgsql's defaults (reset on close, no auto-prepare), schema stockguard_load (emptied before each cell)",
             [],
             ServerSettings.ProbePostgresAsync,
-            spec => new StockStoreTarget(spec, async cancellationToken =>
-            {
-                var store = new PostgreSqlStockStore(ServerSettings.PostgresDataSource, new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
-                await store.EnsureSchemaAsync(cancellationToken);
-                await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
-                return store;
-            }, "PostgreSQL")),
+            spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PostgresDataSource, options))),
         ["mysql"] = new(
             "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard_load (emptied before each cell)",
             ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem"],
@@ -126,6 +114,16 @@ internal static class LoadTargets
             ServerSettings.ProbeMySqlAsync,
             spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.MySqlConnectionString)),
     };
+
+    /// <summary>A PostgreSQL store on <see cref="ServerSettings.LoadSchema"/>, its tables created and emptied for the cell.</summary>
+    private static StockStoreTarget PostgresStoreTarget(TargetSpec spec, Func<PostgreSqlStockStoreOptions, PostgreSqlStockStore> create) =>
+        new(spec, async cancellationToken =>
+        {
+            var store = create(new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
+            await store.EnsureSchemaAsync(cancellationToken);
+            await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
+            return store;
+        }, "PostgreSQL");
 
     public static TargetFactory Find(TargetSpec spec) =>
         Factories.TryGetValue(spec.Store, out var factory)
