@@ -85,7 +85,12 @@ internal sealed class LoadOptions
                 case "--workload" or "--workloads": options.Workloads.AddRange(List(Value()).Select(ParseWorkload)); break;
                 case "--clients": options.Clients.AddRange(List(Value()).Select(v => Positive(arg, v))); break;
                 case "--duration": options.Duration = ParseTime(arg, Value()); break;
-                case "--warmup": options.Warmup = Value() is var warmup && warmup is "0" ? TimeSpan.Zero : ParseTime(arg, warmup); break;
+                case "--warmup":
+                {
+                    var warmup = Value();
+                    options.Warmup = warmup is "0" ? TimeSpan.Zero : ParseTime(arg, warmup);
+                    break;
+                }
                 case "--ops": options.Operations = Positive(arg, Value()); break;
                 case "--max-duration": options.MaxDuration = ParseTime(arg, Value()); break;
                 case "--matrix": options.Matrix = true; break;
