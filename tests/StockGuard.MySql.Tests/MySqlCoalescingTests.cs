@@ -33,11 +33,7 @@ public sealed class MySqlCoalescingTests : CoalescingTests<CoalescingMySqlTestPr
 
     protected override Task<long> WaitForLockWaiterAsync(ILockHolder holder) => MySqlServer.WaitForLockWaiterAsync(Provider.Database, ((Holder)holder).Connection);
 
-    protected override async Task KillAsync(long connectionId)
-    {
-        await using var killer = await MySqlServer.OpenAsync();
-        await MySqlServer.Exec(killer, $"KILL {connectionId}");
-    }
+    protected override Task KillAsync(long connectionId) => MySqlServer.KillAsync(connectionId);
 
     protected override async Task<long> LedgerOnHandAsync(StockKey key) => (await MySqlServer.LedgerAsync(Provider.Database, key)).OnHand;
 

@@ -21,10 +21,7 @@ public sealed class MySqlDeductOneTests : MySqlFixture
 
         var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
         var waiter = await WaitForLockWaiterAsync(blocker);
-        await using (var killer = await OpenAsync())
-        {
-            await Exec(killer, $"KILL {waiter}");
-        }
+        await MySqlServer.KillAsync(waiter);
 
         // MariaDB closes a killed connection without an error packet: the client cannot tell a kill from a network
         // failure after the command was sent, so the outcome is reported unknown (MySQL may report the kill: known).

@@ -25,10 +25,7 @@ public sealed class MySqlFaultTests : MySqlFixture
         // Two lines: the store has changed 'other' (it sorts first) when it waits for 'key'.
         var deduct = store.DeductAsync(new DeductRequest(new StockLine(other, 1), new StockLine(key, 1)));
         var waiter = await WaitForLockWaiterAsync(blocker);
-        await using (var killer = await OpenAsync())
-        {
-            await Exec(killer, $"KILL {waiter}");
-        }
+        await MySqlServer.KillAsync(waiter);
 
         var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
         error.Should().NotBeOfType<StockStoreTimeoutException>();

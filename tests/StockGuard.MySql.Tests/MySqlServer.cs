@@ -105,36 +105,26 @@ internal static class MySqlServer
         return result is DBNull ? null : result;
     }
 
-    /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
-    public static async Task<(long OnHand, long Reserved)> LedgerAsync(string database, StockKey key)
+    /// <summary>Kills the connection <paramref name="connectionId"/> from a connection of its own, as an operator or a crash would.</summary>
+    public static async Task KillAsync(long connectionId)
     {
-        await using var connection = await OpenAsync();
-        await using var command = new MySqlCommand(
-            $"SELECT CAST(COALESCE(SUM(on_hand_delta), 0) AS SIGNED), CAST(COALESCE(SUM(reserved_delta), 0) AS SIGNED) FROM `{database}`.stock_movements WHERE sku = @s AND location = @l",
-            connection);
-        command.Parameters.AddWithValue("s", key.Sku);
-        command.Parameters.AddWithValue("l", key.Location);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        await using var killer = await OpenAsync();
+        await Exec(killer, $"KILL {connectionId}");
     }
+
+    /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
+    public static async Task<(long OnHand, long Reserved)> LedgerAsync(string database, StockKey key) =>
+        (await ItemRows.ReadAsync(
+            OpenAsync,
+            $"SELECT CAST(COALESCE(SUM(on_hand_delta), 0) AS SIGNED), CAST(COALESCE(SUM(reserved_delta), 0) AS SIGNED) FROM `{database}`.stock_movements WHERE sku = @s AND location = @l",
+            key,
+            r => (r.GetInt64(0), r.GetInt64(1)))).Single();
 
     /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
-    public static async Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string database, StockKey key)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new MySqlCommand(
+    public static Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string database, StockKey key) =>
+        ItemRows.ReadAsync(
+            OpenAsync,
             $"SELECT on_hand_delta, reserved_delta, reference FROM `{database}`.stock_movements WHERE sku = @s AND location = @l AND kind = 'sale' ORDER BY id",
-            connection);
-        command.Parameters.AddWithValue("s", key.Sku);
-        command.Parameters.AddWithValue("l", key.Location);
-        await using var reader = await command.ExecuteReaderAsync();
-        var sales = new List<(long, long, string?)>();
-        while (await reader.ReadAsync())
-        {
-            sales.Add((reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
-        }
-
-        return sales;
-    }
+            key,
+            r => (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2)));
 }

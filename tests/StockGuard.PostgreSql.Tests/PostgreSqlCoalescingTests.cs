@@ -93,11 +93,7 @@ public sealed class PostgreSqlCoalescingTests : CoalescingTests<CoalescingPostgr
     protected override async Task<long> WaitForLockWaiterAsync(ILockHolder holder) =>
         await PostgreSqlServer.WaitForLockWaiterAsync(Provider.Schema, ((Holder)holder).Connection);
 
-    protected override async Task KillAsync(long connectionId)
-    {
-        await using var killer = await PostgreSqlServer.OpenAsync();
-        (await PostgreSqlServer.Exec(killer, $"SELECT pg_terminate_backend({connectionId})")).Should().Be(true);
-    }
+    protected override Task KillAsync(long connectionId) => PostgreSqlServer.TerminateBackendAsync(connectionId);
 
     protected override async Task<long> LedgerOnHandAsync(StockKey key) => (await PostgreSqlServer.LedgerAsync(Provider.Schema, key)).OnHand;
 

@@ -21,12 +21,7 @@ public sealed class PostgreSqlDeductOneTests : PostgreSqlFixture
 
         var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
         var pid = await WaitForLockWaiterAsync(blocker);
-        await using (var killer = await OpenAsync())
-        {
-            await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", killer);
-            kill.Parameters.AddWithValue("pid", pid);
-            (await kill.ExecuteScalarAsync()).Should().Be(true);
-        }
+        await PostgreSqlServer.TerminateBackendAsync(pid);
 
         var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
         error.IsTransient.Should().BeTrue();

@@ -25,12 +25,7 @@ public sealed class PostgreSqlFaultTests : PostgreSqlFixture
         // Two lines: the store has taken 'other' (or is about to) when it waits for 'key'.
         var deduct = store.DeductAsync(new DeductRequest(new StockLine(other, 1), new StockLine(key, 1)));
         var pid = await WaitForLockWaiterAsync(blocker);
-        await using (var killer = await OpenAsync())
-        {
-            await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", killer);
-            kill.Parameters.AddWithValue("pid", pid);
-            (await kill.ExecuteScalarAsync()).Should().Be(true);
-        }
+        await PostgreSqlServer.TerminateBackendAsync(pid);
 
         var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
         error.IsTransient.Should().BeTrue();

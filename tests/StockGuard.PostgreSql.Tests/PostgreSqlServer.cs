@@ -92,48 +92,34 @@ internal static class PostgreSqlServer
         return await command.ExecuteScalarAsync();
     }
 
-    /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
-    public static async Task<(long OnHand, long Reserved)> LedgerAsync(string schema, StockKey key)
+    /// <summary>Terminates the backend <paramref name="pid"/> from a connection of its own, as an operator or a crash would.</summary>
+    public static async Task TerminateBackendAsync(long pid)
     {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand(
-            $"SELECT COALESCE(SUM(on_hand_delta), 0)::bigint, COALESCE(SUM(reserved_delta), 0)::bigint FROM \"{schema}\".stock_movements WHERE sku = @s AND location = @l",
-            connection);
-        command.Parameters.AddWithValue("s", key.Sku);
-        command.Parameters.AddWithValue("l", key.Location);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        await using var killer = await OpenAsync();
+        (await Exec(killer, $"SELECT pg_terminate_backend({pid})")).Should().Be(true);
     }
+
+    /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
+    public static async Task<(long OnHand, long Reserved)> LedgerAsync(string schema, StockKey key) =>
+        (await ItemRows.ReadAsync(
+            OpenAsync,
+            $"SELECT COALESCE(SUM(on_hand_delta), 0)::bigint, COALESCE(SUM(reserved_delta), 0)::bigint FROM \"{schema}\".stock_movements WHERE sku = @s AND location = @l",
+            key,
+            r => (r.GetInt64(0), r.GetInt64(1)))).Single();
 
     /// <summary>The stored row, expired holds included.</summary>
-    public static async Task<(long OnHand, long Reserved, long Version)> StoredAsync(string schema, StockKey key)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT on_hand, reserved, version FROM \"{schema}\".stock_items WHERE sku = @s AND location = @l", connection);
-        command.Parameters.AddWithValue("s", key.Sku);
-        command.Parameters.AddWithValue("l", key.Location);
-        await using var reader = await command.ExecuteReaderAsync();
-        (await reader.ReadAsync()).Should().BeTrue();
-        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
+    public static async Task<(long OnHand, long Reserved, long Version)> StoredAsync(string schema, StockKey key) =>
+        (await ItemRows.ReadAsync(
+            OpenAsync,
+            $"SELECT on_hand, reserved, version FROM \"{schema}\".stock_items WHERE sku = @s AND location = @l",
+            key,
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)))).Should().ContainSingle().Subject;
 
     /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
-    public static async Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string schema, StockKey key)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = new NpgsqlCommand(
+    public static Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string schema, StockKey key) =>
+        ItemRows.ReadAsync(
+            OpenAsync,
             $"SELECT on_hand_delta, reserved_delta, reference FROM \"{schema}\".stock_movements WHERE sku = @s AND location = @l AND kind = 'sale' ORDER BY id",
-            connection);
-        command.Parameters.AddWithValue("s", key.Sku);
-        command.Parameters.AddWithValue("l", key.Location);
-        await using var reader = await command.ExecuteReaderAsync();
-        var sales = new List<(long, long, string?)>();
-        while (await reader.ReadAsync())
-        {
-            sales.Add((reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
-        }
-
-        return sales;
-    }
+            key,
+            r => (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2)));
 }
