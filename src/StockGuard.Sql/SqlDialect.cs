@@ -194,8 +194,26 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual bool DeductOnePositional => false;
 
-    /// <summary>Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps it). Default: <see langword="false"/>.</summary>
+    /// <summary>
+    /// Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps
+    /// it). Read after the connection was opened. Default: <see langword="false"/>.
+    /// </summary>
     public virtual bool PrepareDeductOne => false;
+
+    /// <summary>
+    /// Whether <see cref="DeductOne"/> takes the schema's name as a sixth parameter (<c>$6</c> or <c>@schema</c>), writes
+    /// only when it matches the schema the text names, and returns it as a ninth column after <see cref="ItemColumns"/>:
+    /// the store then takes the row as the answer to its own command only when it carries the store's schema (and, as
+    /// always, the item it asked for). Default: <see langword="false"/>.
+    /// </summary>
+    public virtual bool DeductOneEchoesSchema => false;
+
+    /// <summary>
+    /// What to change when the server's replies show that the store's server session is shared with other clients (a
+    /// prepared statement it did not know, or a reply to another command): the settings for a transaction pooler.
+    /// Default: none.
+    /// </summary>
+    public virtual string PoolerAdvice => "";
 
     /// <summary>
     /// A command that ends a transaction <see cref="DeductOne"/> may have left open when it failed part-way, sent before
