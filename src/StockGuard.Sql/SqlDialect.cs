@@ -189,8 +189,9 @@ internal abstract class SqlDialect
 
     /// <summary>
     /// Whether <see cref="DeductOne"/> names its parameters by position (<c>$1</c> … <c>$5</c> for <c>sku</c>,
-    /// <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order), in which case the store binds them
-    /// unnamed, in that order. Default: <see langword="false"/> (named).
+    /// <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order, and <c>$6</c> for <c>schema</c> when
+    /// <see cref="DeductOneEchoesSchema"/>), in which case the store binds them unnamed, in that order. Default:
+    /// <see langword="false"/> (named).
     /// </summary>
     public virtual bool DeductOnePositional => false;
 
