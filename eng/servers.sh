@@ -3,16 +3,18 @@
 # only, and creates the `stockguard` role and database on each. Safe to run again: a server that
 # already answers is left alone, and `apt-get` runs only when a package is missing.
 #
-#   eng/servers.sh                 # PostgreSQL 15 and MariaDB
+#   eng/servers.sh                 # PostgreSQL 15, MariaDB and PgBouncer
 #   eng/servers.sh postgres        # only the named ones
 #
-# Connection strings the tests use by default (override with STOCKGUARD_POSTGRES / STOCKGUARD_MYSQL):
+# Connection strings the tests use by default (override with STOCKGUARD_POSTGRES / STOCKGUARD_MYSQL /
+# STOCKGUARD_PGBOUNCER):
 #   Host=127.0.0.1;Port=5432;Username=stockguard;Password=stockguard;Database=stockguard
 #   Server=127.0.0.1;Port=3306;User ID=stockguard;Password=stockguard;Database=stockguard
+#   Host=127.0.0.1;Port=6432;Username=stockguard;Password=stockguard;Database=stockguard   (PgBouncer, transaction pooling)
 set -euo pipefail
 
 servers=("$@")
-[ ${#servers[@]} -gt 0 ] || servers=(postgres mariadb)
+[ ${#servers[@]} -gt 0 ] || servers=(postgres mariadb pgbouncer)
 
 log() { printf '[servers] %s\n' "$*"; }
 
@@ -107,10 +109,53 @@ SQL
   wait_for "MariaDB on 127.0.0.1:3306" 30 mariadb_ping
 }
 
+pgbouncer_ping() { PGPASSWORD=stockguard psql -h 127.0.0.1 -p 6432 -U stockguard -d stockguard -tAqc 'SELECT 1'; }
+
+# Debian's PgBouncer in transaction pooling mode on 127.0.0.1:6432, in front of the PostgreSQL above: each
+# transaction may run on another server session, which is how the store is tested behind a pooler.
+start_pgbouncer() {
+  if pgbouncer_ping >/dev/null 2>&1; then
+    log "PgBouncer already answers on 127.0.0.1:6432"
+    return
+  fi
+  if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then apt_install pgbouncer; fi
+  local dir=/etc/pgbouncer
+  as_root mkdir -p "$dir" /var/run/postgresql /var/log/postgresql
+  as_root chown postgres:postgres /var/run/postgresql /var/log/postgresql
+  # The password in clear lets PgBouncer answer SCRAM from clients and log in to PostgreSQL with SCRAM itself.
+  as_root tee "$dir/stockguard-userlist.txt" >/dev/null <<'USERS'
+"stockguard" "stockguard"
+USERS
+  as_root tee "$dir/stockguard.ini" >/dev/null <<'INI'
+[databases]
+stockguard = host=127.0.0.1 port=5432 dbname=stockguard
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = 6432
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = /etc/pgbouncer/stockguard-userlist.txt
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+logfile = /var/log/postgresql/stockguard-pgbouncer.log
+pidfile = /var/run/postgresql/stockguard-pgbouncer.pid
+INI
+  as_root chown postgres:postgres "$dir/stockguard.ini" "$dir/stockguard-userlist.txt"
+  as_root chmod 640 "$dir/stockguard-userlist.txt"
+  # PgBouncer refuses to run as root: the postgres user runs it, daemonised.
+  as_root su postgres -s /bin/sh -c "pgbouncer -d $dir/stockguard.ini"
+  wait_for "PgBouncer on 127.0.0.1:6432" 30 pgbouncer_ping
+  log "PgBouncer started"
+}
+
 for s in "${servers[@]}"; do
   case "$s" in
     postgres|postgresql) start_postgres ;;
     mariadb|mysql) start_mariadb ;;
-    *) log "unknown server '$s' (known: postgres, mariadb)"; exit 2 ;;
+    pgbouncer) start_pgbouncer ;;
+    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer)"; exit 2 ;;
   esac
 done

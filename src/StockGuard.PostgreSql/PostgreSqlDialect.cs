@@ -4,8 +4,13 @@ using StockGuard.Sql;
 
 namespace StockGuard.PostgreSql;
 
-/// <summary>PostgreSQL's SQL text and error codes. Under READ COMMITTED an <c>UPDATE</c> re-checks its <c>WHERE</c> on the newest row version after a lock wait, which makes the atomic strategy safe.</summary>
-internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
+/// <summary>
+/// PostgreSQL's SQL text and error codes. Under READ COMMITTED an <c>UPDATE</c> re-checks its <c>WHERE</c> on the newest
+/// row version after a lock wait, which makes the atomic strategy safe. Nothing here outlives a transaction on the
+/// server session (the schema script's advisory lock is a transaction's), but for the one-line deduct prepared on a
+/// session-bound path (<see cref="PrepareDeductOne"/>).
+/// </summary>
+internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections connections) : SqlDialect(schema)
 {
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(PostgreSqlDialect), "StockGuard.PostgreSql.Schema.sql"));
 
@@ -39,18 +44,45 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
     /// statement, so both or neither), and the new row. PostgreSQL commits only after the statement completed, so an
     /// error reported before its <c>CommandComplete</c> means nothing was committed. The statement never names the hold
     /// tables (see <see cref="SqlDialect.DeductOne"/>), so that each execution opens and locks only the two tables it writes.
+    /// The schema's name is both in the text and in <c>$6</c>, and the row carries it back: the statement writes only
+    /// when it was sent by a store of its own schema, so that a prepared statement another client's store left on a
+    /// pooled server session under the same name can never sell in this schema for that store, nor this store's
+    /// parameters sell in another schema through it (see <see cref="DeductOneEchoesSchema"/>).
     /// </summary>
     public override string DeductOne =>
         $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
-        "WHERE sku = $1 AND location = $2 AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), " +
+        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), " +
         $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL FROM changed) " +
-        $"SELECT {ItemColumns} FROM changed";
+        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
 
     /// <summary>Positional: Npgsql then sends the text as it is, without parsing it for named parameters on every call.</summary>
     public override bool DeductOnePositional => true;
 
-    public override bool PrepareDeductOne => true;
+    public override bool DeductOneEchoesSchema => true;
+
+    /// <summary>Prepared on a session-bound path only: behind a transaction pooler the next transaction may run on a session that has another client's statement under that name.</summary>
+    public override bool PrepareDeductOne => !connections.TransactionPooled;
+
+    public override string PoolerAdvice =>
+        $"Behind a transaction pooler (PgBouncer, PgCat, Odyssey, Supavisor, RDS Proxy) set {nameof(PostgreSqlStockStoreOptions)}.{nameof(PostgreSqlStockStoreOptions.Pooling)} = " +
+        $"{nameof(PostgreSqlPooling.Transaction)} and Max Auto Prepare=0 on the data source: no statement may be prepared on the server.";
+
+    /// <summary>
+    /// Whether the server refused a statement because its session did not know the prepared statement the connection
+    /// named, already had one of that name, or had another statement under it: the signs of a server session shared
+    /// with other clients, reported before the statement ran.
+    /// </summary>
+    internal static bool IsStatementLost(PostgresException exception) => exception.SqlState switch
+    {
+        PostgresErrorCodes.InvalidSqlStatementName or PostgresErrorCodes.DuplicatePreparedStatement => true,
+        PostgresErrorCodes.ProtocolViolation => exception.MessageText.Contains("prepared statement", StringComparison.Ordinal),
+        PostgresErrorCodes.FeatureNotSupported => exception.MessageText.Contains("cached plan", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    /// <summary>The schema's name as a SQL string literal (a plain identifier holds no quote).</summary>
+    private string SchemaLiteral => $"'{Schema}'";
 
     public override bool IsReportedByServer(Exception exception) => exception switch
     {
@@ -83,6 +115,8 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
 
     public override SqlFailure Classify(Exception exception) => exception switch
     {
+        PostgresException lost when IsStatementLost(lost) => SqlFailure.StatementLost,
+        { InnerException: PostgresException lost } when IsStatementLost(lost) => SqlFailure.StatementLost,
         PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } => SqlFailure.Timeout,
         PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => SqlFailure.Retryable,
         PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) => SqlFailure.ConnectionBroken,

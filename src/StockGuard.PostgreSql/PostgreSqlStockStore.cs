@@ -12,79 +12,62 @@ namespace StockGuard.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlStockStore : SqlStockStore
 {
-    /// <summary>How many statements a pool the store creates prepares per connection: more than the store has.</summary>
-    private const int AutoPreparedStatements = 64;
-
     /// <summary>Creates a store over <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
     /// <param name="dataSource">
-    /// The Npgsql data source (connection pool). The store prepares its one-line deduct on each connection itself. A
-    /// data source used by nothing that keeps session state may skip the reset on close (<c>No Reset On Close=true</c>):
-    /// the store leaves none, and the reset is server work on every operation; <c>Max Auto Prepare</c> (e.g. 64)
-    /// prepares the store's other statements too. A store created from a connection string does both.
+    /// The Npgsql data source (connection pool). On a session-bound path (see <see cref="PostgreSqlStockStoreOptions.Pooling"/>)
+    /// the store prepares its one-line deduct on each connection itself, and <c>Max Auto Prepare</c> (e.g. 64) prepares
+    /// its other statements too. Behind a transaction pooler it prepares nothing, and a data source with
+    /// <c>Max Auto Prepare</c> above 0 is refused. A data source used by nothing that keeps session state may skip the
+    /// reset on close (<c>No Reset On Close=true</c>): the store leaves none, and the reset is server work on every
+    /// operation. A store created from a connection string does that.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>. The database's clock is never used.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none. Connection strings are never logged.</param>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the schema name is not a plain identifier.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
+    /// A setting is out of range, the schema name is not a plain identifier, or <see cref="PostgreSqlStockStoreOptions.Pooling"/>
+    /// is <see cref="PostgreSqlPooling.Transaction"/> and the data source sets <c>Max Auto Prepare</c> above 0.
+    /// </exception>
     public PostgreSqlStockStore(NpgsqlDataSource dataSource, PostgreSqlStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<PostgreSqlStockStore>? logger = null)
-        : this(dataSource, false, options ?? new PostgreSqlStockStoreOptions(), timeProvider, logger)
+        : this(Connections(dataSource, options ??= new PostgreSqlStockStoreOptions()), false, options, timeProvider, logger)
     {
     }
 
     /// <summary>Creates a store with its own connection pool for <paramref name="connectionString"/>, released when the store is disposed.</summary>
     /// <param name="connectionString">
-    /// An Npgsql connection string. Unless it sets them, the pool skips the reset on close (<c>No Reset On Close=true</c>:
-    /// the store leaves no session state) and prepares up to 64 statements per connection (<c>Max Auto Prepare=64</c>).
+    /// An Npgsql connection string. Unless it sets it, the pool skips the reset on close (<c>No Reset On Close=true</c>:
+    /// the store leaves no session state). On a session-bound path it prepares up to 64 statements per connection
+    /// (<c>Max Auto Prepare=64</c>, unless it sets another number); behind a transaction pooler, none.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty.</exception>
-    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the schema name is not a plain identifier.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
+    /// A setting is out of range, the schema name is not a plain identifier, or <see cref="PostgreSqlStockStoreOptions.Pooling"/>
+    /// is <see cref="PostgreSqlPooling.Transaction"/> and the connection string sets <c>Max Auto Prepare</c> above 0.
+    /// </exception>
     public PostgreSqlStockStore(string connectionString, PostgreSqlStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<PostgreSqlStockStore>? logger = null)
-        : this(CreateDataSource(connectionString, options ??= new PostgreSqlStockStoreOptions()), true, options, timeProvider, logger)
+        : this(Connections(connectionString, options ??= new PostgreSqlStockStoreOptions()), true, options, timeProvider, logger)
     {
     }
 
-    private PostgreSqlStockStore(NpgsqlDataSource dataSource, bool ownsDataSource, PostgreSqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
-        : base(dataSource, ownsDataSource, new PostgreSqlDialect(Validated(options).Schema), options, timeProvider, logger)
+    private PostgreSqlStockStore(PostgreSqlConnections connections, bool ownsDataSource, PostgreSqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
+        : base(connections, ownsDataSource, new PostgreSqlDialect(options.Schema, connections), options, timeProvider, logger)
     {
     }
 
-    private static PostgreSqlStockStoreOptions Validated(PostgreSqlStockStoreOptions options)
+    private static PostgreSqlConnections Connections(NpgsqlDataSource dataSource, PostgreSqlStockStoreOptions options)
     {
+        ArgumentNullException.ThrowIfNull(dataSource);
         options.ThrowIfInvalid();
-        return options;
+        return new PostgreSqlConnections(dataSource, options.Pooling);
     }
 
-    /// <summary>
-    /// The store's own pool is used by the store alone, which leaves no session state behind (no <c>SET</c>, temporary
-    /// tables, <c>LISTEN</c> or session advisory locks), so unless the connection string says otherwise connections
-    /// are not reset when they go back to the pool (a reset is a round of server work per operation and would drop
-    /// prepared statements) and the store's statements are prepared automatically.
-    /// </summary>
-    private static NpgsqlDataSource CreateDataSource(string connectionString, PostgreSqlStockStoreOptions options)
+    private static PostgreSqlConnections Connections(string connectionString, PostgreSqlStockStoreOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         options.ThrowIfInvalid();
-        return NpgsqlDataSource.Create(OwnPoolConnectionString(connectionString));
-    }
-
-    /// <summary>The connection string of the pool the store creates: <paramref name="connectionString"/> with the store's defaults where it sets none.</summary>
-    internal static string OwnPoolConnectionString(string connectionString)
-    {
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
-        {
-            builder.NoResetOnClose = true;
-        }
-
-        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
-        {
-            builder.MaxAutoPrepare = AutoPreparedStatements;
-        }
-
-        return builder.ConnectionString;
+        return new PostgreSqlConnections(connectionString, options.Pooling);
     }
 }

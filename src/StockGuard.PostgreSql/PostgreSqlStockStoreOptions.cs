@@ -4,8 +4,28 @@ namespace StockGuard.PostgreSql;
 
 /// <summary>
 /// Settings of the <see cref="PostgreSqlStockStore"/>. Defaults: the atomic strategy, schema <c>stockguard</c>
-/// created on first use, 30-second command timeout. Bound lock waits with PostgreSQL's own <c>lock_timeout</c>,
-/// e.g. <c>Options=-c lock_timeout=2s</c> in the connection string: a timed-out wait becomes a
-/// <see cref="StockStoreTimeoutException"/> and changes nothing.
+/// created on first use, 30-second command timeout, pooling detected (<see cref="PostgreSqlPooling.Auto"/>). Bound
+/// lock waits with PostgreSQL's own <c>lock_timeout</c>, e.g. <c>Options=-c lock_timeout=2s</c> in the connection
+/// string, or <c>ALTER ROLE … SET lock_timeout = '2s'</c> behind a pooler that refuses startup options: a timed-out
+/// wait becomes a <see cref="StockStoreTimeoutException"/> and changes nothing.
 /// </summary>
-public sealed class PostgreSqlStockStoreOptions : SqlStockStoreOptions;
+public sealed class PostgreSqlStockStoreOptions : SqlStockStoreOptions
+{
+    /// <summary>
+    /// Whether a transaction pooler may sit between the store and PostgreSQL, which decides whether the store prepares
+    /// statements on the server. Default: <see cref="PostgreSqlPooling.Auto"/> (detected on the first connection). Set
+    /// <see cref="PostgreSqlPooling.Transaction"/> behind a pooler that hides itself; a pooler the store is not told of and
+    /// cannot detect may run another client's prepared statement in place of the store's.
+    /// </summary>
+    public PostgreSqlPooling Pooling { get; set; } = PostgreSqlPooling.Auto;
+
+    /// <inheritdoc/>
+    protected override void Validate(ICollection<string> failures)
+    {
+        base.Validate(failures);
+        if (!Enum.IsDefined(Pooling))
+        {
+            failures.Add($"{nameof(PostgreSqlStockStoreOptions)}.{nameof(Pooling)} is {Pooling}; it must be Auto, Session or Transaction.");
+        }
+    }
+}

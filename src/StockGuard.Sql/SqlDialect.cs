@@ -189,13 +189,32 @@ internal abstract class SqlDialect
 
     /// <summary>
     /// Whether <see cref="DeductOne"/> names its parameters by position (<c>$1</c> … <c>$5</c> for <c>sku</c>,
-    /// <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order), in which case the store binds them
-    /// unnamed, in that order. Default: <see langword="false"/> (named).
+    /// <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order, and <c>$6</c> for <c>schema</c> when
+    /// <see cref="DeductOneEchoesSchema"/>), in which case the store binds them unnamed, in that order. Default:
+    /// <see langword="false"/> (named).
     /// </summary>
     public virtual bool DeductOnePositional => false;
 
-    /// <summary>Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps it). Default: <see langword="false"/>.</summary>
+    /// <summary>
+    /// Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps
+    /// it). Read after the connection was opened. Default: <see langword="false"/>.
+    /// </summary>
     public virtual bool PrepareDeductOne => false;
+
+    /// <summary>
+    /// Whether <see cref="DeductOne"/> takes the schema's name as a sixth parameter (<c>$6</c> or <c>@schema</c>), writes
+    /// only when it matches the schema the text names, and returns it as a ninth column after <see cref="ItemColumns"/>:
+    /// the store then takes the row as the answer to its own command only when it carries the store's schema (and, as
+    /// always, the item it asked for). Default: <see langword="false"/>.
+    /// </summary>
+    public virtual bool DeductOneEchoesSchema => false;
+
+    /// <summary>
+    /// What to change when the server's replies show that the store's server session is shared with other clients (a
+    /// prepared statement it did not know, or a reply to another command): the settings for a transaction pooler.
+    /// Default: none.
+    /// </summary>
+    public virtual string PoolerAdvice => "";
 
     /// <summary>
     /// A command that ends a transaction <see cref="DeductOne"/> may have left open when it failed part-way, sent before

@@ -14,4 +14,11 @@ internal enum SqlFailure
 
     /// <summary>The connection broke or the server went away: transient.</summary>
     ConnectionBroken,
+
+    /// <summary>
+    /// The server refused a statement because its session did not know the prepared statement named, already had one of
+    /// that name, or had another under it: the session is shared with other clients (a transaction pooler). Reported
+    /// before the statement ran; not transient, since the next attempt meets the same sessions.
+    /// </summary>
+    StatementLost,
 }

@@ -61,6 +61,10 @@ public abstract partial class SqlStockStore
                 AddParameter(command, positional ? "" : "quantity", (long)line.Quantity, DbType.Int64);
                 AddParameter(command, positional ? "" : "now", Dialect.TimeParameter(now), null);
                 AddParameter(command, positional ? "" : "reference", request.Reference, DbType.String);
+                if (Dialect.DeductOneEchoesSchema)
+                {
+                    AddParameter(command, positional ? "" : "schema", Dialect.Schema, DbType.String);
+                }
                 if (Dialect.PrepareDeductOne)
                 {
                     await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
@@ -91,7 +95,7 @@ public abstract partial class SqlStockStore
 
                         while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                         {
-                            row = ReadLevelRow(reader);
+                            row = ReadOwnLevelRow(reader, line.Key);
                         }
 
                         if (row is not null && versionBefore is { } before && row.Version == before)
@@ -176,6 +180,44 @@ public abstract partial class SqlStockStore
         LowStockThreshold = reader.GetInt64(6),
         Version = reader.GetInt64(7),
     };
+
+    /// <summary>
+    /// The row of <see cref="SqlDialect.DeductOne"/>, taken as the answer only when it provably is: it names the item
+    /// asked for and, where the dialect echoes it, the store's schema. Anything else is a reply to another command (a
+    /// server session shared with other clients ran their statement), after which nobody knows what was changed where.
+    /// </summary>
+    /// <exception cref="StockStoreException">The row answers another command; the outcome is unknown.</exception>
+    private LevelRow ReadOwnLevelRow(DbDataReader reader, StockKey asked)
+    {
+        LevelRow row;
+        string? schema = null;
+        try
+        {
+            row = ReadLevelRow(reader);
+            if (Dialect.DeductOneEchoesSchema)
+            {
+                schema = reader.FieldCount == 9 ? reader.GetString(8) : null;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)
+        {
+            throw ForeignReply(asked, $"a row of another shape ({reader.FieldCount} columns)", ex);
+        }
+
+        if (row.Sku != asked.Sku || row.Location != asked.Location || (Dialect.DeductOneEchoesSchema && schema != Dialect.Schema))
+        {
+            throw ForeignReply(asked, $"a row of item {row.Sku}/{row.Location}" + (Dialect.DeductOneEchoesSchema ? $" in schema '{schema}'" : ""), null);
+        }
+
+        return row;
+    }
+
+    private StockStoreException ForeignReply(StockKey asked, string reply, Exception? inner) => new(
+        $"The {Dialect.StoreName} store's one-line deduct of {asked.Sku}/{asked.Location} in schema '{Dialect.Schema}' was answered with {reply}: " +
+        $"the server ran another command than the one the store sent (a server session shared with other clients). {DeductOneUnknownOutcome} {Dialect.PoolerAdvice}".TrimEnd(),
+        inner,
+        isTransient: false,
+        outcomeUnknown: true);
 
     private static void CancelQuietly(DbCommand command)
     {

@@ -137,6 +137,11 @@ public abstract partial class SqlStockStore
         return failure switch
         {
             SqlFailure.Timeout when !commitStarted => new StockStoreTimeoutException($"A lock wait or statement on the {Dialect.StoreName} store timed out. {what}", ex),
+            SqlFailure.StatementLost => new StockStoreException(
+                $"The {Dialect.StoreName} server did not know the statement the store prepared on its connection (a server session shared with other clients). {what} {Dialect.PoolerAdvice}".TrimEnd(),
+                ex,
+                isTransient: false,
+                outcomeUnknown: commitStarted),
             SqlFailure.Timeout or SqlFailure.Retryable or SqlFailure.ConnectionBroken =>
                 new StockStoreException($"The {Dialect.StoreName} store failed ({Describe(failure)}). {what}", ex, isTransient: true, outcomeUnknown: commitStarted),
             _ => new StockStoreException($"The {Dialect.StoreName} store failed. {what}", ex, isTransient: ex is DbException { IsTransient: true }, outcomeUnknown: commitStarted),

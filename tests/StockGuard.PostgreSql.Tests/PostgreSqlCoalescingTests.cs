@@ -9,7 +9,19 @@ namespace StockGuard.PostgreSql.Tests;
 
 /// <summary>The coalescing suite on PostgreSQL, and what only PostgreSQL shows: which transaction wrote each row.</summary>
 [TestFixture]
-public sealed class PostgreSqlCoalescingTests : CoalescingTests<CoalescingPostgreSqlTestProvider>
+public sealed class PostgreSqlCoalescingTests : PostgreSqlCoalescingSuite<CoalescingPostgreSqlTestProvider>;
+
+/// <summary>The coalescing suite on PostgreSQL through PgBouncer in transaction pooling mode.</summary>
+[TestFixture]
+public sealed class PgBouncerCoalescingTests : PostgreSqlCoalescingSuite<CoalescingPgBouncerTestProvider>;
+
+/// <summary>
+/// The coalescing suite closed for a PostgreSQL provider, with what only PostgreSQL shows; locks are held, and rows
+/// read, over direct connections.
+/// </summary>
+/// <typeparam name="TProvider">Makes the stores under test.</typeparam>
+public abstract class PostgreSqlCoalescingSuite<TProvider> : CoalescingTests<TProvider>
+    where TProvider : PostgreSqlTestProvider, new()
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
 

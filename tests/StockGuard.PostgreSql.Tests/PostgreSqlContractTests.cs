@@ -9,3 +9,11 @@ public sealed class PessimisticPostgreSqlContractTests : StockStoreContractTests
 public sealed class OptimisticPostgreSqlContractTests : StockStoreContractTests<OptimisticPostgreSqlTestProvider>;
 
 public sealed class CoalescingPostgreSqlContractTests : StockStoreContractTests<CoalescingPostgreSqlTestProvider>;
+
+public sealed class AtomicPgBouncerContractTests : StockStoreContractTests<AtomicPgBouncerTestProvider>;
+
+public sealed class PessimisticPgBouncerContractTests : StockStoreContractTests<PessimisticPgBouncerTestProvider>;
+
+public sealed class OptimisticPgBouncerContractTests : StockStoreContractTests<OptimisticPgBouncerTestProvider>;
+
+public sealed class CoalescingPgBouncerContractTests : StockStoreContractTests<CoalescingPgBouncerTestProvider>;

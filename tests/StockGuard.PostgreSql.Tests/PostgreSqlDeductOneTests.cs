@@ -97,11 +97,11 @@ public sealed class PostgreSqlDeductOneTests : PostgreSqlFixture
     [Test]
     public void A_pool_the_store_creates_skips_the_reset_and_auto_prepares_unless_the_connection_string_says_otherwise()
     {
-        var defaults = new NpgsqlConnectionStringBuilder(PostgreSqlStockStore.OwnPoolConnectionString("Host=db;Username=u"));
+        var defaults = new NpgsqlConnectionStringBuilder(PostgreSqlConnections.OwnPoolConnectionString("Host=db;Username=u", transactionPooled: false));
         defaults.NoResetOnClose.Should().BeTrue();
         defaults.MaxAutoPrepare.Should().Be(64);
 
-        var given = new NpgsqlConnectionStringBuilder(PostgreSqlStockStore.OwnPoolConnectionString("Host=db;Username=u;No Reset On Close=false;maxautoprepare=0"));
+        var given = new NpgsqlConnectionStringBuilder(PostgreSqlConnections.OwnPoolConnectionString("Host=db;Username=u;No Reset On Close=false;maxautoprepare=0", transactionPooled: false));
         given.NoResetOnClose.Should().BeFalse();
         given.MaxAutoPrepare.Should().Be(0);
     }

@@ -4,21 +4,28 @@ using StockGuard.Testing;
 
 namespace StockGuard.PostgreSql.Tests;
 
-/// <summary>Makes PostgreSQL stores of one strategy, in a schema of their own that is dropped afterwards.</summary>
+/// <summary>
+/// Makes PostgreSQL stores of one strategy, in a schema of their own that is dropped afterwards: connected directly, or
+/// through PgBouncer in transaction pooling mode (the stores detect it: <see cref="PostgreSqlPooling.Auto"/>).
+/// </summary>
 public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
 {
     private readonly string _schema;
     private NpgsqlDataSource? _dataSource;
 
-    protected PostgreSqlTestProvider(ConcurrencyStrategy strategy)
+    protected PostgreSqlTestProvider(ConcurrencyStrategy strategy, bool throughPgBouncer = false)
     {
         Strategy = strategy;
-        _schema = PostgreSqlServer.NewSchemaName(strategy.ToString().ToLowerInvariant());
+        ThroughPgBouncer = throughPgBouncer;
+        _schema = PostgreSqlServer.NewSchemaName((throughPgBouncer ? "pgb_" : "") + strategy.ToString().ToLowerInvariant());
     }
 
     public ConcurrencyStrategy Strategy { get; }
 
-    public string Name => $"PostgreSQL ({Strategy})";
+    /// <summary>Whether the stores connect through PgBouncer (transaction pooling).</summary>
+    public bool ThroughPgBouncer { get; }
+
+    public string Name => ThroughPgBouncer ? $"PostgreSQL through PgBouncer ({Strategy})" : $"PostgreSQL ({Strategy})";
 
     public string Schema => _schema;
 
@@ -27,7 +34,12 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
     public async Task InitializeAsync()
     {
         await (await PostgreSqlServer.OpenOrSkipAsync()).DisposeAsync();
-        _dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString);
+        if (ThroughPgBouncer)
+        {
+            await PgBouncerServer.EnsureReachableAsync();
+        }
+
+        _dataSource = NpgsqlDataSource.Create(ThroughPgBouncer ? PgBouncerServer.ConnectionString : PostgreSqlServer.ConnectionString);
         await using var store = new PostgreSqlStockStore(_dataSource, Options());
         await store.EnsureSchemaAsync();
     }
@@ -77,3 +89,11 @@ public sealed class PessimisticPostgreSqlTestProvider() : PostgreSqlTestProvider
 public sealed class OptimisticPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Optimistic);
 
 public sealed class CoalescingPostgreSqlTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Coalescing);
+
+public sealed class AtomicPgBouncerTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Atomic, throughPgBouncer: true);
+
+public sealed class PessimisticPgBouncerTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Pessimistic, throughPgBouncer: true);
+
+public sealed class OptimisticPgBouncerTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Optimistic, throughPgBouncer: true);
+
+public sealed class CoalescingPgBouncerTestProvider() : PostgreSqlTestProvider(ConcurrencyStrategy.Coalescing, throughPgBouncer: true);

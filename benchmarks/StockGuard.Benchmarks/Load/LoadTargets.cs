@@ -56,6 +56,20 @@ internal static class LoadTargets
             [],
             ServerSettings.ProbePostgresAsync,
             spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PostgresDataSource, options))),
+        ["postgres-txpool"] = new(
+            "StockGuard.PostgreSql: PostgreSqlStockStore built from the direct connection string with Pooling = Transaction (the pooler-safe path: nothing prepared on the server, no reset on close), schema stockguard_load (emptied before each cell)",
+            ["postgres-txpool/atomic", "postgres-txpool/atomic+idem"],
+            ServerSettings.ProbePostgresAsync,
+            spec => PostgresStoreTarget(spec, options =>
+            {
+                options.Pooling = PostgreSqlPooling.Transaction;
+                return new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, options);
+            })),
+        ["pgbouncer"] = new(
+            "StockGuard.PostgreSql: PostgreSqlStockStore built from the PgBouncer connection string (STOCKGUARD_PGBOUNCER, transaction pooling; the store detects it), schema stockguard_load (emptied before each cell)",
+            ["pgbouncer/atomic", "pgbouncer/atomic+idem"],
+            ServerSettings.ProbePgBouncerAsync,
+            spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PgBouncerConnectionString, options))),
         ["mysql"] = new(
             "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard_load (emptied before each cell)",
             ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem"],

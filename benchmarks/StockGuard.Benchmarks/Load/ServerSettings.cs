@@ -12,9 +12,11 @@ internal static class ServerSettings
 {
     public const string PostgresVariable = "STOCKGUARD_POSTGRES";
     public const string MySqlVariable = "STOCKGUARD_MYSQL";
+    public const string PgBouncerVariable = "STOCKGUARD_PGBOUNCER";
     public const string RequireServersVariable = "STOCKGUARD_REQUIRE_SERVERS";
 
     private const string PostgresDefault = "Host=127.0.0.1;Port=5432;Username=stockguard;Password=stockguard;Database=stockguard";
+    private const string PgBouncerDefault = "Host=127.0.0.1;Port=6432;Username=stockguard;Password=stockguard;Database=stockguard";
     private const string MySqlDefault = "Server=127.0.0.1;Port=3306;User ID=stockguard;Password=stockguard;Database=stockguard";
 
     private static readonly Lazy<NpgsqlDataSource> PostgresDataSourceInstance = new(() => NpgsqlDataSource.Create(PostgresConnectionString));
@@ -39,6 +41,18 @@ internal static class ServerSettings
             RequireLoopback(builder.Host, PostgresVariable);
 
             // One connection per baseline client plus the library's pool: 64 clients must never wait for the pool.
+            builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, 200);
+            return builder.ConnectionString;
+        }
+    }
+
+    /// <summary>PgBouncer in transaction pooling mode in front of the PostgreSQL server (eng/servers.sh starts it on 127.0.0.1:6432).</summary>
+    public static string PgBouncerConnectionString
+    {
+        get
+        {
+            var builder = new NpgsqlConnectionStringBuilder(Read(PgBouncerVariable, PgBouncerDefault));
+            RequireLoopback(builder.Host, PgBouncerVariable);
             builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, 200);
             return builder.ConnectionString;
         }
@@ -71,6 +85,22 @@ internal static class ServerSettings
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or ArgumentException)
         {
             return $"PostgreSQL is not reachable ({ex.GetType().Name}: {ex.Message}); set {PostgresVariable} or run eng/servers.sh";
+        }
+    }
+
+    /// <summary>Null when PgBouncer answers, else why not.</summary>
+    public static async Task<string?> ProbePgBouncerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(PgBouncerConnectionString) { Timeout = 3, Pooling = false };
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or ArgumentException)
+        {
+            return $"PgBouncer is not reachable ({ex.GetType().Name}: {ex.Message}); set {PgBouncerVariable} or run eng/servers.sh";
         }
     }
 

@@ -1,0 +1,183 @@
+using FluentAssertions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NUnit.Framework;
+
+namespace StockGuard.PostgreSql.Tests;
+
+/// <summary>
+/// <see cref="PostgreSqlStockStoreOptions.Pooling"/>: what is refused, what is detected, and what the store does when a
+/// server session answers with another client's statement. The concurrent proof through PgBouncer is in
+/// <see cref="PgBouncerTwoSchemaTests"/>.
+/// </summary>
+[TestFixture]
+public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
+{
+    [Test]
+    public void A_pooling_mode_out_of_range_is_refused_with_the_setting_named() =>
+        FluentActions.Invoking(() => CreateStore(configure: o => o.Pooling = (PostgreSqlPooling)7))
+            .Should().Throw<OptionsValidationException>().WithMessage("*PostgreSqlStockStoreOptions.Pooling is 7*");
+
+    [Test]
+    public async Task Under_Transaction_a_data_source_or_connection_string_that_prepares_statements_is_refused_with_the_setting_named()
+    {
+        await using var preparing = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Max Auto Prepare=64");
+        var options = Provider.Options();
+        options.Pooling = PostgreSqlPooling.Transaction;
+
+        FluentActions.Invoking(() => new PostgreSqlStockStore(preparing, options))
+            .Should().Throw<OptionsValidationException>().WithMessage("*Pooling is Transaction*data source sets Max Auto Prepare=64*");
+        FluentActions.Invoking(() => new PostgreSqlStockStore(PostgreSqlServer.ConnectionString + ";Max Auto Prepare=10", options))
+            .Should().Throw<OptionsValidationException>().WithMessage("*connection string sets Max Auto Prepare=10*");
+        await using var plain = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString + ";Max Auto Prepare=0", options);
+    }
+
+    [Test]
+    public void A_pool_the_store_creates_for_a_transaction_pooler_prepares_nothing_and_skips_the_reset()
+    {
+        var pooled = new NpgsqlConnectionStringBuilder(PostgreSqlConnections.OwnPoolConnectionString("Host=db;Username=u", transactionPooled: true));
+        pooled.MaxAutoPrepare.Should().Be(0);
+        pooled.NoResetOnClose.Should().BeTrue();
+    }
+
+    [TestCase(PostgreSqlPooling.Session, true)]
+    [TestCase(PostgreSqlPooling.Auto, true)]
+    [TestCase(PostgreSqlPooling.Transaction, false)]
+    public async Task On_a_direct_connection_the_one_line_deduct_is_prepared_unless_told_of_a_transaction_pooler(PostgreSqlPooling pooling, bool prepared)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Maximum Pool Size=1;No Reset On Close=true");
+        await using var store = CreateStore(dataSource: dataSource, configure: o => o.Pooling = pooling);
+        var key = await StockedAsync(store, 10);
+
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        (await PreparedDeductAsync(connection)).HasValue.Should().Be(prepared);
+    }
+
+    [Test]
+    public async Task Auto_detects_PgBouncer_and_refuses_a_data_source_that_prepares_statements_before_changing_anything()
+    {
+        await PgBouncerServer.EnsureReachableAsync();
+        await using var setup = CreateStore();
+        var key = await StockedAsync(setup, 10);
+        await using var preparing = NpgsqlDataSource.Create(PgBouncerServer.ConnectionString + ";Max Auto Prepare=64");
+        await using var store = CreateStore(dataSource: preparing);
+
+        var error = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
+            .Should().ThrowAsync<StockStoreException>()).Which;
+
+        error.Message.Should().Contain("pooler or proxy sits between").And.Contain("Max Auto Prepare=64").And.Contain("Nothing was changed");
+        error.IsTransient.Should().BeFalse();
+        error.OutcomeUnknown.Should().BeFalse();
+        (await StoredAsync(key)).Should().Be((10L, 0L, 1L));
+    }
+
+    [Test]
+    public async Task Auto_detects_PgBouncer_and_a_pool_the_store_creates_then_prepares_nothing()
+    {
+        await PgBouncerServer.EnsureReachableAsync();
+        await using var setup = CreateStore();
+        var key = await StockedAsync(setup, 10);
+        await using var store = new PostgreSqlStockStore(PgBouncerServer.ConnectionString + ";Maximum Pool Size=1", Provider.Options());
+
+        for (var i = 0; i < 20; i++)
+        {
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { IdempotencyKey = i % 2 == 0 ? null : NewSku("order") })).Succeeded.Should().Be(i < 10);
+        }
+
+        (await StoredAsync(key)).Should().Be((0L, 0L, 11L));
+        (await LedgerAsync(key)).Should().Be((0L, 0L));
+        (await PreparedStatementsOfThisSchemaAnywhereAsync()).Should().Be(0, "no server session holds a statement of the store's");
+    }
+
+    [TestCase(true, TestName = "A_reply_naming_another_item_is_an_unknown_outcome_that_names_the_pooler_setting")]
+    [TestCase(false, TestName = "A_reply_naming_another_schema_is_an_unknown_outcome_that_names_the_pooler_setting")]
+    public async Task A_reply_to_another_command_is_never_taken_for_a_sale(bool otherItem)
+    {
+        // A session-bound store whose server session has, under the name of its prepared deduct, another statement
+        // with the same parameters: what a transaction pooler hands over when the store is not told of it.
+        await using var dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Maximum Pool Size=1;No Reset On Close=true");
+        await using var store = CreateStore(dataSource: dataSource, configure: o => o.Pooling = PostgreSqlPooling.Session);
+        var key = await StockedAsync(store, 10);
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            var (name, types) = (await PreparedDeductAsync(connection))!.Value;
+            var (sku, schema) = otherItem ? ("another-sku", Schema) : (key.Sku, "another_schema");
+            await Exec(connection, $"DEALLOCATE \"{name}\"");
+            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text");
+        }
+
+        var error = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
+            .Should().ThrowAsync<StockStoreException>()).Which;
+
+        error.OutcomeUnknown.Should().BeTrue();
+        error.IsTransient.Should().BeFalse();
+        error.Message.Should().Contain(otherItem ? "item another-sku/default" : "schema 'another_schema'").And.Contain("Pooling = Transaction").And.Contain("Max Auto Prepare=0");
+        (await StoredAsync(key)).Should().Be((9L, 0L, 2L), "the statement that ran was not the store's");
+    }
+
+    [Test]
+    public async Task A_prepared_statement_the_server_session_does_not_know_is_a_typed_error_that_says_nothing_changed()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Maximum Pool Size=1;No Reset On Close=true");
+        await using var store = CreateStore(dataSource: dataSource, configure: o => o.Pooling = PostgreSqlPooling.Session);
+        var key = await StockedAsync(store, 10);
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await Exec(connection, $"DEALLOCATE \"{(await PreparedDeductAsync(connection))!.Value.Name}\"");
+        }
+
+        var error = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
+            .Should().ThrowAsync<StockStoreException>()).Which;
+
+        error.InnerException.Should().BeOfType<PostgresException>().Which.SqlState.Should().Be("26000");
+        error.OutcomeUnknown.Should().BeFalse();
+        error.IsTransient.Should().BeFalse();
+        error.Message.Should().Contain("did not know the statement").And.Contain("Nothing was changed").And.Contain("Pooling = Transaction");
+        (await StoredAsync(key)).Should().Be((9L, 0L, 2L));
+    }
+
+    /// <summary>The name and parameter types of the store's one-line deduct prepared on this session, if it is.</summary>
+    private async Task<(string Name, string Types)?> PreparedDeductAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE 'WITH changed AS%' AND strpos(statement, @schema) > 0",
+            connection);
+        command.Parameters.AddWithValue("schema", Schema);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>How many statements naming this schema are prepared on the sessions PgBouncer hands out (it has 20 or fewer).</summary>
+    private async Task<long> PreparedStatementsOfThisSchemaAnywhereAsync()
+    {
+        long found = 0;
+        await using var dataSource = NpgsqlDataSource.Create(PgBouncerServer.ConnectionString);
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            // Open transactions so that each connection holds a server session of its own while it looks.
+            for (var i = 0; i < 20; i++)
+            {
+                var connection = await dataSource.OpenConnectionAsync();
+                connections.Add(connection);
+                await Exec(connection, "BEGIN");
+                await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, @schema) > 0", connection);
+                command.Parameters.AddWithValue("schema", Schema);
+                found += (long)(await command.ExecuteScalarAsync())!;
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        return found;
+    }
+}
