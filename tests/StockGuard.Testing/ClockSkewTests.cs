@@ -100,6 +100,20 @@ public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
     }
 
     [Test]
+    public async Task A_store_that_cannot_read_the_database_clock_within_its_bound_fails_and_changes_nothing()
+    {
+        var store = DisposedAfterTest(CreateHostStore(new SlowRoundTrips()));
+        var key = new StockKey(NewSku());
+
+        var receive = () => store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 5)));
+
+        var failure = (await receive.Should().ThrowAsync<StockStoreException>()).Which;
+        failure.Should().BeEquivalentTo(new { IsTransient = true, OutcomeUnknown = false });
+        failure.Message.Should().Contain("MaxClockError").And.EndWith("Nothing was changed.");
+        (await Slow().GetLevelAsync(key)).Should().BeNull();
+    }
+
+    [Test]
     public async Task Hold_movement_and_key_times_come_from_the_database_clock_in_ledger_order()
     {
         var (fast, slow) = (Fast(), Slow());
@@ -128,5 +142,13 @@ public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
             // Stamped by two hosts, each within the bound of the database's clock.
             movements[i].At.Should().BeOnOrAfter(movements[i - 1].At - (2 * bound), "movement {0} ({1}) follows {2}", i, movements[i].Kind, movements[i - 1].Kind);
         }
+    }
+
+    /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
+    private sealed class SlowRoundTrips : TimeProvider
+    {
+        private long _jumps;
+
+        public override long GetTimestamp() => base.GetTimestamp() + (Interlocked.Increment(ref _jumps) * TimestampFrequency);
     }
 }
