@@ -23,7 +23,7 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// prepares the store's other statements too. A store created from a connection string does both.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/> (by default the database's clock decides); <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none. Connection strings are never logged.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the schema name is not a plain identifier.</exception>
     public PostgreSqlStockStore(NpgsqlDataSource dataSource, PostgreSqlStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<PostgreSqlStockStore>? logger = null)
@@ -37,7 +37,7 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// the store leaves no session state) and prepares up to 64 statements per connection (<c>Max Auto Prepare=64</c>).
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/> (by default the database's clock decides); <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the schema name is not a plain identifier.</exception>

@@ -64,8 +64,9 @@ internal sealed class DatabaseClock
     public TimeSpan Error => _reading is { } reading ? reading.ErrorAfter(_local.GetElapsedTime(reading.Timestamp)) : TimeSpan.MaxValue;
 
     /// <summary>
-    /// The server's time now: the reading moved on by the monotonic clock, and never earlier than a time this clock
-    /// gave before (a new reading may correct it backwards by up to twice the bound).
+    /// The server's time now: the reading moved on by the monotonic clock. A new reading may correct the time backwards
+    /// by up to twice the bound; this clock then holds the latest time it gave until the reading catches up, so that
+    /// its times never go backwards. A larger step back is the server's clock being set back, and is followed.
     /// </summary>
     /// <exception cref="InvalidOperationException">No reading was taken yet.</exception>
     public DateTimeOffset GetUtcNow()
@@ -73,8 +74,13 @@ internal sealed class DatabaseClock
         var reading = _reading ?? throw new InvalidOperationException("The database clock has not been read yet.");
         var ticks = (reading.At + _local.GetElapsedTime(reading.Timestamp)).UtcTicks;
         var latest = Interlocked.Read(ref _latestTicks);
-        while (ticks > latest)
+        while (true)
         {
+            if (ticks < latest && latest - ticks <= 2 * _maxError.Ticks)
+            {
+                return new DateTimeOffset(latest, TimeSpan.Zero);
+            }
+
             var seen = Interlocked.CompareExchange(ref _latestTicks, ticks, latest);
             if (seen == latest)
             {
@@ -83,8 +89,6 @@ internal sealed class DatabaseClock
 
             latest = seen;
         }
-
-        return new DateTimeOffset(latest, TimeSpan.Zero);
     }
 
     /// <summary>
@@ -113,7 +117,7 @@ internal sealed class DatabaseClock
         var (at, timestamp, error) = best!.Value;
         if (error * 2 > _maxError)
         {
-            Interlocked.Exchange(ref _retryAt, _local.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _local.TimestampFrequency));
+            PostponeReading();
             return new ClockReadOutcome(false, error, TimeSpan.Zero, TimeSpan.Zero);
         }
 
@@ -134,6 +138,10 @@ internal sealed class DatabaseClock
         _reading = reading;
         return new ClockReadOutcome(true, error, at - _local.GetUtcNow(), gap > TimeSpan.Zero ? gap : TimeSpan.Zero);
     }
+
+    /// <summary>After a failed reading: the next is due no sooner than <see cref="RetryAfterFailure"/> from now, unless the current reading runs out first.</summary>
+    public void PostponeReading() =>
+        Interlocked.Exchange(ref _retryAt, _local.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _local.TimestampFrequency));
 
     private sealed class Reading(DateTimeOffset at, long timestamp, TimeSpan uncertainty, double driftRate, TimeSpan maxError, TimeSpan readInterval)
     {

@@ -32,6 +32,7 @@ public abstract partial class SqlStockStore
             catch (StockStoreException ex) when (clock.IsWithinBound)
             {
                 // The previous reading still holds: the operation goes on with it, and a later one reads again.
+                clock.PostponeReading();
                 LogClockReadFailed(_logger, ex);
                 return;
             }

@@ -135,6 +135,20 @@ public sealed class DatabaseClockTests
         clock.GetUtcNow().Should().Be(handedOut + TimeSpan.FromMilliseconds(5));
     }
 
+    [Test]
+    public async Task A_server_clock_set_back_by_more_than_twice_the_bound_is_followed()
+    {
+        var clock = Clock();
+        (await clock.ReadAsync(Server(TimeSpan.Zero))).Accepted.Should().BeTrue();
+        _host.Advance(Interval);
+        clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
+
+        _serverAhead -= TimeSpan.FromHours(1);
+        (await clock.ReadAsync(Server(TimeSpan.Zero))).Accepted.Should().BeTrue();
+
+        clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
+    }
+
     private DatabaseClock Clock() => new(_host, Interval, MaxError);
 
     /// <summary>A server that reads its clock halfway through each round trip, the round trips taking <paramref name="roundTrips"/> in turn (the last one repeats).</summary>
