@@ -118,11 +118,12 @@ internal sealed class DatabaseClock
         if (error * 2 > _maxError)
         {
             PostponeReading();
-            return new ClockReadOutcome(false, error, TimeSpan.Zero, TimeSpan.Zero);
+            return new ClockReadOutcome(false, error, TimeSpan.Zero, TimeSpan.Zero, false);
         }
 
         var rate = AssumedDriftRate;
         var gap = TimeSpan.Zero;
+        var beyondAllowance = false;
         if (_reading is { } previous)
         {
             // How far the previous reading, moved on by the monotonic clock, was from this one beyond both uncertainties.
@@ -131,12 +132,12 @@ internal sealed class DatabaseClock
             if (gap > TimeSpan.Zero && elapsed > TimeSpan.Zero)
             {
                 rate = Math.Max(rate, 2 * gap.TotalSeconds / elapsed.TotalSeconds);
+                beyondAllowance = gap.TotalSeconds > previous.DriftRate * elapsed.TotalSeconds;
             }
         }
 
-        var reading = new Reading(at, timestamp, error, rate, _maxError, _readInterval);
-        _reading = reading;
-        return new ClockReadOutcome(true, error, at - _local.GetUtcNow(), gap > TimeSpan.Zero ? gap : TimeSpan.Zero);
+        _reading = new Reading(at, timestamp, error, rate, _maxError, _readInterval);
+        return new ClockReadOutcome(true, error, at - _local.GetUtcNow(), gap > TimeSpan.Zero ? gap : TimeSpan.Zero, beyondAllowance);
     }
 
     /// <summary>After a failed reading: the next is due no sooner than <see cref="RetryAfterFailure"/> from now, unless the current reading runs out first.</summary>
@@ -168,4 +169,5 @@ internal sealed class DatabaseClock
 /// <param name="Uncertainty">Half the round trip of the best query.</param>
 /// <param name="Offset">How far the server's clock is ahead of the host's wall clock (behind when negative).</param>
 /// <param name="Gap">How far the previous reading had drifted beyond its uncertainty and this one's.</param>
-internal readonly record struct ClockReadOutcome(bool Accepted, TimeSpan Uncertainty, TimeSpan Offset, TimeSpan Gap);
+/// <param name="GapBeyondAllowance">Whether that drift was more than the previous reading allowed for the time between them, so that the bound may not have held.</param>
+internal readonly record struct ClockReadOutcome(bool Accepted, TimeSpan Uncertainty, TimeSpan Offset, TimeSpan Gap, bool GapBeyondAllowance);

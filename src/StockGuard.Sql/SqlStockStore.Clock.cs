@@ -40,7 +40,7 @@ public abstract partial class SqlStockStore
             if (outcome.Accepted)
             {
                 LogClockRead(_logger, outcome.Offset.TotalMilliseconds, outcome.Uncertainty.TotalMilliseconds);
-                if (outcome.Gap * 2 > _options.MaxClockError)
+                if (outcome.GapBeyondAllowance)
                 {
                     LogClockDrifted(_logger, outcome.Gap.TotalMilliseconds);
                 }
@@ -73,7 +73,7 @@ public abstract partial class SqlStockStore
     [LoggerMessage(3, LogLevel.Debug, "Read the database clock: {OffsetMs} ms ahead of this host's clock, to within {UncertaintyMs} ms.")]
     private static partial void LogClockRead(ILogger logger, double offsetMs, double uncertaintyMs);
 
-    [LoggerMessage(4, LogLevel.Warning, "This host's monotonic clock drifted {GapMs} ms from the database clock between two readings, more than the half of MaxClockError left for drift; the store now reads the database clock more often.")]
+    [LoggerMessage(4, LogLevel.Warning, "This host's monotonic clock drifted {GapMs} ms from the database clock between two readings, faster than the reading allowed for; the store now reads the database clock more often.")]
     private static partial void LogClockDrifted(ILogger logger, double gapMs);
 
     [LoggerMessage(5, LogLevel.Debug, "Reading the database clock failed; the previous reading still holds.")]

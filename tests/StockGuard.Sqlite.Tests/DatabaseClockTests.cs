@@ -34,7 +34,7 @@ public sealed class DatabaseClockTests
 
         var outcome = await clock.ReadAsync(Server(TimeSpan.FromMilliseconds(4)));
 
-        outcome.Should().Be(new ClockReadOutcome(true, TimeSpan.FromMilliseconds(2), TimeSpan.FromMinutes(11), TimeSpan.Zero));
+        outcome.Should().Be(new ClockReadOutcome(true, TimeSpan.FromMilliseconds(2), TimeSpan.FromMinutes(11), TimeSpan.Zero, false));
         clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
         _host.Advance(TimeSpan.FromSeconds(10));
         clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
@@ -107,7 +107,7 @@ public sealed class DatabaseClockTests
         _serverAhead += TimeSpan.FromMilliseconds(300);
         var outcome = await clock.ReadAsync(Server(TimeSpan.FromMilliseconds(2)));
 
-        outcome.Should().BeEquivalentTo(new { Accepted = true, Gap = TimeSpan.FromMilliseconds(298) });
+        outcome.Should().BeEquivalentTo(new { Accepted = true, Gap = TimeSpan.FromMilliseconds(298), GapBeyondAllowance = true });
         clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
 
         // Twice the measured drift (2 × 298 ms / 30 s) uses up the 99 ms left in 4.98 seconds: read again halfway.
@@ -115,6 +115,24 @@ public sealed class DatabaseClockTests
         clock.NeedsReading.Should().BeFalse();
         _host.Advance(TimeSpan.FromSeconds(0.1));
         clock.NeedsReading.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task An_ordinary_drift_over_a_long_idle_time_is_within_the_allowance_and_changes_nothing()
+    {
+        var clock = Clock();
+        (await clock.ReadAsync(Server(TimeSpan.FromMilliseconds(2)))).Accepted.Should().BeTrue();
+        _host.Advance(TimeSpan.FromHours(1));
+        clock.IsWithinBound.Should().BeFalse();
+
+        // 20 parts per million over an hour.
+        _serverAhead += TimeSpan.FromMilliseconds(72);
+        var outcome = await clock.ReadAsync(Server(TimeSpan.FromMilliseconds(2)));
+
+        outcome.Should().BeEquivalentTo(new { Accepted = true, Gap = TimeSpan.FromMilliseconds(70), GapBeyondAllowance = false });
+        _host.Advance(Interval - TimeSpan.FromMilliseconds(1));
+        clock.NeedsReading.Should().BeFalse();
+        clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
     }
 
     [Test]
@@ -129,6 +147,7 @@ public sealed class DatabaseClockTests
         (await clock.ReadAsync(Server(TimeSpan.Zero))).Accepted.Should().BeTrue();
 
         clock.GetUtcNow().Should().Be(handedOut);
+        clock.Error.Should().Be(TimeSpan.Zero);
         _host.Advance(TimeSpan.FromMilliseconds(20));
         clock.GetUtcNow().Should().Be(handedOut);
         _host.Advance(TimeSpan.FromMilliseconds(5));
