@@ -34,6 +34,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
 
     public override string SchemaScript => Script.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
 
+    // UTC_TIMESTAMP ignores the session's time zone; TIMESTAMPDIFF counts from the epoch without converting.
+    public override string SelectServerTime => "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
+
     /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
     protected override string ItemColumns =>
         "CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, " +

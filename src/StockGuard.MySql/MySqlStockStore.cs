@@ -17,7 +17,7 @@ public sealed class MySqlStockStore : SqlStockStore
     /// <summary>Creates a store over <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
     /// <param name="dataSource">The MySqlConnector data source (connection pool). It must read <c>CHAR(36)</c> as <see cref="Guid"/> (GuidFormat Default or Char36, the default).</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>. The database's clock is never used.</param>
+    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none. Connection strings are never logged.</param>
     /// <exception cref="ArgumentException">The data source reads GUIDs in another format.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the database name is not a plain identifier.</exception>
@@ -29,7 +29,7 @@ public sealed class MySqlStockStore : SqlStockStore
     /// <summary>Creates a store with its own connection pool for <paramref name="connectionString"/>, released when the store is disposed.</summary>
     /// <param name="connectionString">A MySqlConnector connection string. Its <c>Database</c> need not be the store's: tables are always qualified with <see cref="SqlStockStoreOptions.Schema"/>.</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty or malformed.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range or the database name is not a plain identifier.</exception>

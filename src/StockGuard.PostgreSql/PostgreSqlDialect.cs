@@ -18,6 +18,9 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
 
     public override string SchemaScript => Script.Value.Replace("\"stockguard\"", Quote(Schema), StringComparison.Ordinal);
 
+    // clock_timestamp(), not now(): now() stands still for the whole transaction.
+    public override string SelectServerTime => "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
+
     public override string UpsertReceipt => ReturningItem(
         $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
         "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +

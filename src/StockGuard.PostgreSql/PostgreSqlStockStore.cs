@@ -22,7 +22,7 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// operation. A store created from a connection string does that.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>. The database's clock is never used.</param>
+    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none. Connection strings are never logged.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">
     /// A setting is out of range, the schema name is not a plain identifier, or <see cref="PostgreSqlStockStoreOptions.Pooling"/>
@@ -40,7 +40,7 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// (<c>Max Auto Prepare=64</c>, unless it sets another number); behind a transaction pooler, none.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">

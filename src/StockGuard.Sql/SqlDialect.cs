@@ -13,8 +13,8 @@ namespace StockGuard.Sql;
 /// <para>Every command binds parameters by name with an <c>@</c> prefix. Item rows are read through
 /// <see cref="ItemColumns"/> into <see cref="LevelRow"/>; hold rows into <see cref="HoldRow"/>; hold lines into
 /// <see cref="HoldLineRow"/>. Hold states are stored as the lower-case words <c>active</c>, <c>confirmed</c>,
-/// <c>released</c> and <c>expired</c>. Times are UTC, bound through <see cref="TimeParameter"/>, never the
-/// database's clock.</para>
+/// <c>released</c> and <c>expired</c>. Times are UTC, bound through <see cref="TimeParameter"/>; the store takes them from the database's
+/// clock through <see cref="SelectServerTime"/> or from its <see cref="TimeProvider"/> (see <see cref="SqlClock"/>).</para>
 /// <para>Lock order, which every statement here must keep so that no two transactions deadlock: a hold row, then
 /// stock items in <see cref="StockKey.CompareTo"/> order, then the hold lines of an item already locked.</para>
 /// </remarks>
@@ -379,6 +379,13 @@ internal abstract class SqlDialect
 
     /// <summary>The script that creates every table and index if missing and records <see cref="SchemaVersion"/>; safe to run again and from several processes at once.</summary>
     public abstract string SchemaScript { get; }
+
+    /// <summary>
+    /// () → the database server's clock now, in whole microseconds since 1970-01-01 UTC, read when the statement runs
+    /// (not when its transaction began) and free of the session's time zone; <see langword="null"/> (the default) when
+    /// the database has no server clock of its own (SQLite).
+    /// </summary>
+    public virtual string? SelectServerTime => null;
 
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
     public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";

@@ -42,6 +42,7 @@ public abstract partial class SqlStockStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         await EnsureSchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureClockAsync(cancellationToken).ConfigureAwait(false);
         var line = request.Lines[0];
         var now = Now();
         var sent = false;

@@ -72,6 +72,7 @@ public abstract partial class SqlStockStore
         if (ensureSchema)
         {
             await EnsureSchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureClockAsync(cancellationToken).ConfigureAwait(false);
         }
 
         for (var attempt = 0; ; attempt++)
@@ -196,8 +197,6 @@ public abstract partial class SqlStockStore
 
         return true;
     }
-
-    private DateTimeOffset Now() => Dialect.Truncate(_time.GetUtcNow());
 
     [LoggerMessage(1, LogLevel.Debug, "A deadlock or serialization failure aborted attempt {Attempt}; running the operation again.")]
     private static partial void LogRetry(ILogger logger, int attempt, Exception exception);

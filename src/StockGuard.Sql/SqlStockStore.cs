@@ -31,6 +31,8 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
     private readonly ILogger _logger;
     private readonly OptimisticStrategy _optimistic;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private readonly DatabaseClock? _clock;
+    private readonly SemaphoreSlim _clockGate = new(1, 1);
     private volatile bool _schemaReady;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
@@ -44,6 +46,14 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        _clock = options.Clock == SqlClock.Database
+            ? new DatabaseClock(_time, options.ClockReadInterval, options.MaxClockError)
+            : null;
+        if (_clock is not null && dialect.SelectServerTime is null)
+        {
+            throw new ArgumentException($"The {dialect.StoreName} store has no database clock: set {nameof(SqlStockStoreOptions.Clock)} to {nameof(SqlClock.TimeProvider)}.", nameof(options));
+        }
+
         _optimistic = new OptimisticStrategy(options.MaxOptimisticAttempts, options.OptimisticBackoff, _time, dialect.StoreName);
     }
 
@@ -184,6 +194,7 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
         }
 
         _schemaGate.Dispose();
+        _clockGate.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -196,6 +207,7 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
         }
 
         _schemaGate.Dispose();
+        _clockGate.Dispose();
         GC.SuppressFinalize(this);
     }
 

@@ -54,6 +54,32 @@ public abstract partial class SqlStockStoreOptions : StockStoreOptions
     /// </summary>
     public bool AutoCreateSchema { get; set; } = true;
 
+    /// <summary>
+    /// Which clock decides when a hold expires and stamps holds, movements and idempotency keys. Default:
+    /// <see cref="SqlClock.Database"/>, so that every host on the database agrees within <see cref="MaxClockError"/>
+    /// however wrong its own clock is. <see cref="SqlClock.TimeProvider"/> takes the store's
+    /// <see cref="System.TimeProvider"/> instead: for tests that drive a fake clock, or a single host. SQLite has no
+    /// server clock and accepts only <see cref="SqlClock.TimeProvider"/>, its default.
+    /// </summary>
+    public SqlClock Clock { get; set; } = SqlClock.Database;
+
+    /// <summary>
+    /// With <see cref="SqlClock.Database"/>, how far this store's time may be from the database server's clock: the store
+    /// accepts a reading of that clock only when half its round trip (the reading's uncertainty) is at most half of this,
+    /// and reads again before the drift of the host's monotonic clock since the reading (assumed up to 0.05 %, or twice
+    /// the drift it measured, whichever is more) can use up the rest. When no reading can be taken within the bound, an
+    /// operation fails with a transient <see cref="StockStoreException"/> and changes nothing. Two stores therefore
+    /// agree on expiry within twice this. Default: 100 milliseconds. Range: 1 millisecond to 10 seconds.
+    /// </summary>
+    public TimeSpan MaxClockError { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// With <see cref="SqlClock.Database"/>, the longest time between two readings of the database server's clock
+    /// (one query each); the store reads sooner when <see cref="MaxClockError"/> requires it. Default: 30 seconds.
+    /// Range: 1 second to 1 hour.
+    /// </summary>
+    public TimeSpan ClockReadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether <paramref name="name"/> is a plain identifier the stores accept as a schema name.</summary>
     /// <param name="name">The name to check.</param>
     public static bool IsPlainIdentifier(string? name) => name is not null && PlainIdentifier().IsMatch(name);
@@ -75,6 +101,13 @@ public abstract partial class SqlStockStoreOptions : StockStoreOptions
         CheckRange(failures, name, $"{nameof(Coalescing)}.{nameof(CoalescingOptions.MaxWait)}", Coalescing.MaxWait, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         CheckRange(failures, name, $"{nameof(Coalescing)}.{nameof(CoalescingOptions.MaxQueueLength)}", Coalescing.MaxQueueLength, 1, 1_000_000);
         CheckRange(failures, name, nameof(CommandTimeout), CommandTimeout, 0, 3600);
+        if (!Enum.IsDefined(Clock))
+        {
+            failures.Add($"{name}.{nameof(Clock)} is {Clock}; it must be Database or TimeProvider.");
+        }
+
+        CheckRange(failures, name, nameof(MaxClockError), MaxClockError, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10));
+        CheckRange(failures, name, nameof(ClockReadInterval), ClockReadInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         if (!IsPlainIdentifier(Schema))
         {
             failures.Add($"{name}.{nameof(Schema)} is '{Schema}'; it must be a plain identifier: a letter or underscore, then letters, digits or underscores, up to 63 characters.");

@@ -21,7 +21,7 @@ public sealed class SqliteStockStore : SqlStockStore
     /// process) by every store with that name, kept while one of them lives. Foreign keys are always turned on.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
-    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>. The database's clock is never used.</param>
+    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>. SQLite has no server clock: the processes that share a file share this host's clock.</param>
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty, malformed or read-only.</exception>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range.</exception>

@@ -120,6 +120,14 @@ internal static class MySqlServer
             key,
             r => (r.GetInt64(0), r.GetInt64(1)))).Single();
 
+    /// <summary>The stored row, expired holds included.</summary>
+    public static async Task<(long OnHand, long Reserved, long Version)> StoredAsync(string database, StockKey key) =>
+        (await ItemRows.ReadAsync(
+            OpenAsync,
+            $"SELECT on_hand, reserved, version FROM `{database}`.stock_items WHERE sku = @s AND location = @l",
+            key,
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)))).Should().ContainSingle().Subject;
+
     /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
     public static Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string database, StockKey key) =>
         ItemRows.ReadAsync(

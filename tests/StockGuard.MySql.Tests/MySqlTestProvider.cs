@@ -1,4 +1,5 @@
 using MySqlConnector;
+using StockGuard.Sql;
 using StockGuard.Testing;
 
 namespace StockGuard.MySql.Tests;
@@ -40,13 +41,15 @@ public abstract class MySqlTestProvider : IStockStoreTestProvider
 
     /// <summary>
     /// Attempts are raised so that the suite's 64-buyer races finish: with one winner per round, a buyer may lose
-    /// dozens of rounds in a row. The back-off is real (see <see cref="RealTimersClock"/>).
+    /// dozens of rounds in a row. The back-off is real (see <see cref="RealTimersClock"/>). The stores' time is the
+    /// test's FakeTimeProvider (<see cref="SqlClock.TimeProvider"/>), which only moves when a test advances it.
     /// </summary>
     public MySqlStockStoreOptions Options() => new()
     {
         Schema = Database,
         Strategy = Strategy,
         AutoCreateSchema = false,
+        Clock = SqlClock.TimeProvider,
         MaxOptimisticAttempts = 100,
     };
 

@@ -57,8 +57,8 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
     }
 
     /// <summary>
-    /// The options of the fixtures' stores, whose clock is a FakeTimeProvider that only moves when a test advances it:
-    /// the optimistic back-off (timed by that clock) is zero here, and the attempts are raised so that heavy races
+    /// The options of the fixtures' stores, whose clock is a FakeTimeProvider that only moves when a test advances it
+    /// (<see cref="SqlClock.TimeProvider"/>): the optimistic back-off (timed by that clock) is zero here, and the attempts are raised so that heavy races
     /// finish; the back-off itself is tested in <see cref="PostgreSqlStrategyTests"/>.
     /// </summary>
     public PostgreSqlStockStoreOptions Options() => new()
@@ -66,6 +66,7 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
         Schema = _schema,
         Strategy = Strategy,
         AutoCreateSchema = false,
+        Clock = SqlClock.TimeProvider,
         OptimisticBackoff = TimeSpan.Zero,
         MaxOptimisticAttempts = 100,
     };

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace StockGuard.Sql;
+
+/// <summary>
+/// The store's time: with <see cref="SqlClock.Database"/> the database server's clock (see <see cref="DatabaseClock"/>),
+/// so that hosts whose clocks disagree still agree on when a hold expires and stamp the ledger in order; with
+/// <see cref="SqlClock.TimeProvider"/> the store's <see cref="TimeProvider"/>.
+/// </summary>
+public abstract partial class SqlStockStore
+{
+    /// <summary>Reads the database's clock before an operation when a reading is due; one caller reads, the others wait for it.</summary>
+    private Task EnsureClockAsync(CancellationToken cancellationToken) =>
+        _clock is { NeedsReading: true } ? ReadClockAsync(_clock, cancellationToken) : Task.CompletedTask;
+
+    private async Task ReadClockAsync(DatabaseClock clock, CancellationToken cancellationToken)
+    {
+        await _clockGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!clock.NeedsReading)
+            {
+                return;
+            }
+
+            ClockReadOutcome outcome;
+            try
+            {
+                outcome = await RunCoreAsync(s => clock.ReadAsync(() => ReadServerTimeAsync(s)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (StockStoreException ex) when (clock.IsWithinBound)
+            {
+                // The previous reading still holds: the operation goes on with it, and a later one reads again.
+                clock.PostponeReading();
+                LogClockReadFailed(_logger, ex);
+                return;
+            }
+
+            if (outcome.Accepted)
+            {
+                LogClockRead(_logger, outcome.Offset.TotalMilliseconds, outcome.Uncertainty.TotalMilliseconds);
+                if (outcome.GapBeyondAllowance)
+                {
+                    LogClockDrifted(_logger, outcome.Gap.TotalMilliseconds);
+                }
+            }
+            else if (!clock.IsWithinBound)
+            {
+                throw new StockStoreException(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"The {Dialect.StoreName} store could not read the database's clock to within {nameof(SqlStockStoreOptions.MaxClockError)} ({_options.MaxClockError.TotalMilliseconds} ms): the quickest of {DatabaseClock.MaxSamples} queries took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
+                    null,
+                    isTransient: true);
+            }
+        }
+        finally
+        {
+            _clockGate.Release();
+        }
+    }
+
+    private async Task<DateTimeOffset> ReadServerTimeAsync(SqlSession s)
+    {
+        var microseconds = await s.QueryRowAsync<long>(Dialect.SelectServerTime!, new { }).ConfigureAwait(false);
+        return DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10);
+    }
+
+    /// <summary>The time of the operation about to run, cut to what the database stores.</summary>
+    private DateTimeOffset Now() => Dialect.Truncate(_clock?.GetUtcNow() ?? _time.GetUtcNow());
+
+    [LoggerMessage(3, LogLevel.Debug, "Read the database clock: {OffsetMs} ms ahead of this host's clock, to within {UncertaintyMs} ms.")]
+    private static partial void LogClockRead(ILogger logger, double offsetMs, double uncertaintyMs);
+
+    [LoggerMessage(4, LogLevel.Warning, "This host's monotonic clock drifted {GapMs} ms from the database clock between two readings, faster than the reading allowed for; the store now reads the database clock more often.")]
+    private static partial void LogClockDrifted(ILogger logger, double gapMs);
+
+    [LoggerMessage(5, LogLevel.Debug, "Reading the database clock failed; the previous reading still holds.")]
+    private static partial void LogClockReadFailed(ILogger logger, Exception exception);
+}

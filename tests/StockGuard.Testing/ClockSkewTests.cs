@@ -1,0 +1,158 @@
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace StockGuard.Testing;
+
+/// <summary>
+/// Two application hosts on one database whose clocks are minutes apart (one 11 minutes fast, one 7 minutes slow):
+/// a fresh hold placed by one is live for the other, and every time the stores write comes from one clock, the
+/// database's, within the store's bound. A server provider closes this class with stores on the database clock and
+/// the reads below.
+/// </summary>
+/// <typeparam name="TProvider">Makes the stores under test.</typeparam>
+public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
+    where TProvider : IStockStoreTestProvider, new()
+{
+    private static readonly TimeSpan TimeToLive = TimeSpan.FromMinutes(10);
+
+    /// <summary>How far one store's clock may be from the database's: the stores' documented bound.</summary>
+    protected abstract TimeSpan MaxClockError { get; }
+
+    /// <summary>A store with its default clock on a host whose wall clock is <paramref name="host"/>.</summary>
+    protected abstract IStockStore CreateHostStore(TimeProvider host);
+
+    /// <summary>The database server's clock now.</summary>
+    protected abstract Task<DateTimeOffset> DatabaseNowAsync();
+
+    /// <summary>The item's movements in ledger (insertion) order: kind and time.</summary>
+    protected abstract Task<IReadOnlyList<(string Kind, DateTimeOffset At)>> MovementsAsync(StockKey key);
+
+    /// <summary>When the idempotency key was stored.</summary>
+    protected abstract Task<DateTimeOffset> KeyCreatedAtAsync(string idempotencyKey);
+
+    /// <summary>The item's stored counters, expired holds included: on-hand, reserved, version.</summary>
+    protected abstract Task<(long OnHand, long Reserved, long Version)> StoredAsync(StockKey key);
+
+    private IStockStore Fast() => DisposedAfterTest(CreateHostStore(new ShiftedClock(TimeSpan.FromMinutes(11))));
+
+    private IStockStore Slow() => DisposedAfterTest(CreateHostStore(new ShiftedClock(TimeSpan.FromMinutes(-7))));
+
+    /// <summary>Ten units, four of them held for ten minutes by the slow host's buyer.</summary>
+    private async Task<(StockKey Key, StockHold Hold)> HeldAsync(IStockStore owner, IStockStore other)
+    {
+        var key = await StockedAsync(other, 10);
+        var placed = await owner.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 4)) { Reference = "cart-1" });
+        placed.Succeeded.Should().BeTrue();
+        return (key, placed.Hold!);
+    }
+
+    [Test]
+    public async Task A_fresh_hold_is_live_for_a_host_whose_clock_runs_fast()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var (key, hold) = await HeldAsync(slow, fast);
+
+        (await fast.GetHoldAsync(hold.Id)).Should().BeEquivalentTo(new { State = HoldState.Active, hold.ExpiresAt });
+        (await fast.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 10L, Reserved = 4L, Available = 6L, Version = 2L });
+    }
+
+    [Test]
+    public async Task A_short_buyer_on_the_fast_host_does_not_give_back_a_fresh_hold()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var (key, hold) = await HeldAsync(slow, fast);
+
+        var bought = await fast.DeductAsync(new DeductRequest(new StockLine(key, 7)));
+
+        bought.Succeeded.Should().BeFalse();
+        bought.ShortLines.Should().Equal(new ShortLine(key, 7, 6));
+        (await StoredAsync(key)).Should().Be((10L, 4L, 2L));
+        (await slow.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Active);
+    }
+
+    [Test]
+    public async Task The_fast_hosts_sweep_leaves_a_fresh_hold_alone()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var (key, hold) = await HeldAsync(slow, fast);
+
+        await fast.SweepAsync();
+
+        (await StoredAsync(key)).Should().Be((10L, 4L, 2L));
+        (await slow.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Active);
+    }
+
+    [Test]
+    public async Task The_owner_confirms_its_hold_after_the_fast_host_read_sold_and_swept()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var (key, hold) = await HeldAsync(slow, fast);
+        await fast.GetLevelAsync(key);
+        (await fast.DeductAsync(new DeductRequest(new StockLine(key, 6)))).Succeeded.Should().BeTrue();
+        await fast.SweepAsync();
+
+        var confirmed = await slow.ConfirmAsync(hold.Id);
+
+        confirmed.Should().BeEquivalentTo(new { Outcome = HoldOutcome.Confirmed, WasAlreadyDone = false });
+        confirmed.Hold.State.Should().Be(HoldState.Confirmed);
+        (await StoredAsync(key)).Should().Be((0L, 0L, 4L));
+        (await MovementsAsync(key)).Select(m => m.Kind).Should().Equal("receipt", "hold_placed", "sale", "hold_confirmed");
+    }
+
+    [Test]
+    public async Task A_store_that_cannot_read_the_database_clock_within_its_bound_fails_and_changes_nothing()
+    {
+        var store = DisposedAfterTest(CreateHostStore(new SlowRoundTrips()));
+        var key = new StockKey(NewSku());
+
+        var receive = () => store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 5)));
+
+        var failure = (await receive.Should().ThrowAsync<StockStoreException>()).Which;
+        failure.Should().BeEquivalentTo(new { IsTransient = true, OutcomeUnknown = false });
+        failure.Message.Should().Contain("MaxClockError").And.EndWith("Nothing was changed.");
+        (await Slow().GetLevelAsync(key)).Should().BeNull();
+    }
+
+    [Test]
+    public async Task Hold_movement_and_key_times_come_from_the_database_clock_in_ledger_order()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var start = await DatabaseNowAsync();
+        var key = await StockedAsync(fast, 10);
+        var idempotencyKey = $"cart-{Guid.NewGuid():N}";
+        var placedFrom = await DatabaseNowAsync();
+        var placed = await slow.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 4)) { IdempotencyKey = idempotencyKey });
+        var placedTo = await DatabaseNowAsync();
+        (await fast.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        (await slow.ConfirmAsync(placed.Hold!.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
+        (await fast.ReceiveAsync(new ReceiveRequest(new StockLine(key, 2)))).Succeeded.Should().BeTrue();
+        var fastFrom = await DatabaseNowAsync();
+        var fastHold = (await fast.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 1)))).Hold!;
+        var end = await DatabaseNowAsync();
+
+        var bound = MaxClockError;
+        placed.Hold.CreatedAt.Should().BeOnOrAfter(placedFrom - bound).And.BeOnOrBefore(placedTo + bound);
+        placed.Hold.ExpiresAt.Should().Be(placed.Hold.CreatedAt + TimeToLive);
+        (await KeyCreatedAtAsync(idempotencyKey)).Should().Be(placed.Hold.CreatedAt);
+        fastHold.CreatedAt.Should().BeOnOrAfter(fastFrom - bound).And.BeOnOrBefore(end + bound);
+        fastHold.ExpiresAt.Should().Be(fastHold.CreatedAt + TimeToLive);
+
+        var movements = await MovementsAsync(key);
+        movements.Select(m => m.Kind).Should().Equal("receipt", "hold_placed", "sale", "hold_confirmed", "receipt", "hold_placed");
+        movements.Where(m => m.Kind == "hold_placed").Select(m => m.At).Should().Equal(placed.Hold.CreatedAt, fastHold.CreatedAt);
+        movements.Should().OnlyContain(m => m.At >= start - bound && m.At <= end + bound);
+        for (var i = 1; i < movements.Count; i++)
+        {
+            // Stamped by two hosts, each within the bound of the database's clock.
+            movements[i].At.Should().BeOnOrAfter(movements[i - 1].At - (2 * bound), "movement {0} ({1}) follows {2}", i, movements[i].Kind, movements[i - 1].Kind);
+        }
+    }
+
+    /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
+    private sealed class SlowRoundTrips : TimeProvider
+    {
+        private long _jumps;
+
+        public override long GetTimestamp() => base.GetTimestamp() + (Interlocked.Increment(ref _jumps) * TimestampFrequency);
+    }
+}
