@@ -4,9 +4,16 @@ using StockGuard.Testing;
 
 namespace StockGuard.PostgreSql.Tests;
 
+/// <summary>Hosts with clocks minutes apart on one PostgreSQL database, directly.</summary>
+public sealed class PostgreSqlClockSkewTests : PostgreSqlClockSkewSuite<AtomicPostgreSqlTestProvider>;
+
+/// <summary>The same hosts through PgBouncer in transaction mode: reading the server's clock keeps no session state.</summary>
+public sealed class PgBouncerClockSkewTests : PostgreSqlClockSkewSuite<AtomicPgBouncerTestProvider>;
+
 /// <summary>Hosts with clocks minutes apart on one PostgreSQL database: the database's clock decides.</summary>
 [TestFixture]
-public sealed class PostgreSqlClockSkewTests : ClockSkewTests<AtomicPostgreSqlTestProvider>
+public abstract class PostgreSqlClockSkewSuite<TProvider> : ClockSkewTests<TProvider>
+    where TProvider : PostgreSqlTestProvider, new()
 {
     protected override TimeSpan MaxClockError => new PostgreSqlStockStoreOptions().MaxClockError;
 
