@@ -309,6 +309,7 @@ public abstract partial class StockStoreContractTests<TProvider>
         (await LevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 6L, Reserved = 1L, Version = 23L });
         (await Store.ExtendAsync(extended.Hold.Id, Ttl)).Outcome.Should().Be(HoldOutcome.Extended);
         (await VersionAsync()).Should().Be(24);
+        (await Store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 1)) { Kind = StockMovementKind.Return })).Levels[0].Version.Should().Be(25, "a return is a change");
     }
 
     [Test]
