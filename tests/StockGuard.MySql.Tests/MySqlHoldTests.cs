@@ -54,6 +54,31 @@ public sealed class MySqlHoldTests : MySqlFixture
         (await HoldStateAsync(hold.Id)).Should().Be(("expired", 0L));
     }
 
+    [Test]
+    public async Task The_purge_keeps_a_finished_hold_whose_line_still_counts_until_a_buyer_gives_the_line_back()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 5);
+        var hold = (await store.ReserveAsync(new ReserveRequest(Ttl, new StockLine(key, 2)))).Hold!;
+        Time.Advance(Ttl);
+
+        // A finished hold whose line still counts in reserved: the purge must not take the line, and its units, away.
+        await using (var connection = await OpenAsync())
+        {
+            await Exec(connection, $"UPDATE `{Database}`.stock_holds SET state = 'expired', finished_at = @t WHERE id = @h", ("t", Time.GetUtcNow().UtcDateTime), ("h", hold.Id.ToString()));
+        }
+
+        Time.Advance(TimeSpan.FromHours(25));
+        await store.SweepAsync();
+        (await HoldStateAsync(hold.Id)).Should().Be(("expired", 1L), "a hold whose line still counts is never purged");
+
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 5)))).Succeeded.Should().BeTrue("the buyer gives the expired line back");
+        (await store.SweepAsync()).PurgedHolds.Should().BeGreaterThanOrEqualTo(1, "with its line given back, the hold may go");
+        (await store.GetHoldAsync(hold.Id)).Should().BeNull();
+        (await LevelAsync(store, key)).Should().BeEquivalentTo(new { OnHand = 0L, Reserved = 0L });
+        (await LedgerAsync(key)).Should().Be((0L, 0L));
+    }
+
     private async Task<(StockKey A, StockKey B)> TwoItemsAsync(MySqlStockStore store)
     {
         var sku = NewSku();
