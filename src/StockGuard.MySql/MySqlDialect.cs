@@ -49,7 +49,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
     /// the read sees exactly what it wrote.
     /// </summary>
     protected override string ReturningItem(string update) =>
-        $"{update};\nSELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM {Items} i " +
+        $"{update};\nSELECT {LevelColumns} FROM {Items} i " +
         "WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location";
 
     public override string UpsertReceipt => ReturningItem(
@@ -67,19 +67,22 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
         $"FROM {HoldLines} WHERE hold_id = @holdId ORDER BY line_no";
 
     /// <summary>
-    /// Neither server takes <c>LIMIT</c> in an <c>IN (…)</c> subquery, so the batch is picked in a derived table; the
-    /// outer read locks the holds still active and expired, skipping those another transaction holds.
+    /// Neither server takes <c>LIMIT</c> in an <c>IN (…)</c> subquery, so the batch is picked in a derived table. A plain
+    /// read under READ COMMITTED: no lock on the holds or their lines (a <c>FOR UPDATE SKIP LOCKED</c> over the joined
+    /// lines would drop the lines another transaction holds, and the hold would be marked expired without them).
     /// </summary>
-    public override string ClaimExpiredHolds =>
+    public override string SelectExpiredHolds =>
         $"SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location " +
         $"FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
-        $"WHERE h.state = 'active' AND h.expires_at <= @now AND h.id IN " +
-        $"(SELECT id FROM (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch)" +
-        ForUpdateSkipLocked;
+        $"WHERE h.id IN (SELECT id FROM (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch)";
 
-    /// <summary>A single-table <c>DELETE … LIMIT</c>: MySQL refuses a subquery on the table being deleted from. Lines go by <c>ON DELETE CASCADE</c>.</summary>
+    /// <summary>
+    /// A single-table <c>DELETE … LIMIT</c>: MySQL refuses a subquery on the table being deleted from. Lines go by
+    /// <c>ON DELETE CASCADE</c>. A hold with an unreleased line is never deleted.
+    /// </summary>
     public override string PurgeFinishedHolds =>
-        $"DELETE FROM {Holds} WHERE state <> 'active' AND finished_at <= @before ORDER BY finished_at LIMIT @limit";
+        $"DELETE FROM {Holds} WHERE state <> 'active' AND finished_at <= @before " +
+        $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = {Holds}.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit";
 
     public override string PurgeIdempotencyKeys =>
         $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";

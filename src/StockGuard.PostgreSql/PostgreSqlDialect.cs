@@ -32,14 +32,14 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, " +
         "low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1");
 
-    /// <summary>One statement (so it batches): the lines are released, their movements written and the item's count lowered together.</summary>
+    /// <summary>One statement (so it batches): the lines are released, their movements written and the item's count lowered (and its version raised by one per line) together.</summary>
     public override string ReleaseExpiredLines =>
         $"WITH freed AS (UPDATE {HoldLines} l SET released = TRUE FROM {Holds} h " +
         "WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now " +
         "RETURNING l.hold_id, l.sku, l.location, l.quantity, h.reference), " +
         $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
         "SELECT @now, sku, location, 'hold_expired', 0, -quantity, hold_id, reference, NULL FROM freed) " +
-        $"UPDATE {Items} SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + 1 " +
+        $"UPDATE {Items} SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) " +
         "WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed)";
 
     /// <summary>

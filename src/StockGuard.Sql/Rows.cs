@@ -18,10 +18,14 @@ internal sealed class LevelRow
 
     public long LowStockThreshold { get; set; }
 
+    /// <summary>The stored version: what an optimistic change compares. A caller sees <see cref="ReportedVersion"/>.</summary>
     public long Version { get; set; }
 
     /// <summary>Units of unreleased lines of holds already expired; set only by reads that compute it.</summary>
     public long ExpiredReserved { get; set; }
+
+    /// <summary>The number of unreleased lines of holds already expired; set only by reads that compute it.</summary>
+    public long ExpiredLines { get; set; }
 
     public StockKey Key => new(Sku, Location);
 
@@ -31,8 +35,23 @@ internal sealed class LevelRow
     /// <summary>What can be sold once expired holds are given back.</summary>
     public long Sellable => StoredSellable + ExpiredReserved;
 
+    /// <summary>
+    /// The version a caller sees: the stored version plus one per expired line not yet released. An expiry raises it at
+    /// once; the release that follows adds one per line to the stored version and leaves it unchanged.
+    /// </summary>
+    public long ReportedVersion => Version + ExpiredLines;
+
     /// <summary>The level a caller sees: expired holds are not reserved any more, released or not.</summary>
-    public StockLevel ToLevel() => new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, Version);
+    public StockLevel ToLevel() => new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, ReportedVersion);
+
+    /// <summary>Records that this item's expired lines were released: the stored counts now leave them out.</summary>
+    public void ReleasedExpired()
+    {
+        Reserved -= ExpiredReserved;
+        Version += ExpiredLines;
+        ExpiredReserved = 0;
+        ExpiredLines = 0;
+    }
 }
 
 /// <summary>One hold row.</summary>
@@ -80,7 +99,7 @@ internal sealed class IdempotencyRow
     public string? Result { get; set; }
 }
 
-/// <summary>One unreleased line of a hold the sweep claimed.</summary>
+/// <summary>One unreleased line of an expired hold the sweep found, or (with no <see cref="Sku"/>) one hold id.</summary>
 internal sealed class ClaimedLineRow
 {
     public Guid HoldId { get; set; }

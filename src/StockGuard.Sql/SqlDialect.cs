@@ -15,8 +15,20 @@ namespace StockGuard.Sql;
 /// <see cref="HoldLineRow"/>. Hold states are stored as the lower-case words <c>active</c>, <c>confirmed</c>,
 /// <c>released</c> and <c>expired</c>. Times are UTC, bound through <see cref="TimeParameter"/>; the store takes them from the database's
 /// clock through <see cref="SelectServerTime"/> or from its <see cref="TimeProvider"/> (see <see cref="SqlClock"/>).</para>
-/// <para>Lock order, which every statement here must keep so that no two transactions deadlock: a hold row, then
-/// stock items in <see cref="StockKey.CompareTo"/> order, then the hold lines of an item already locked.</para>
+/// <para>Lock order, which every operation keeps so that no two transactions deadlock, whatever process runs them:
+/// <b>stock items</b> in <see cref="StockKey.CompareTo"/> order, then <b>hold rows</b> in id order, then <b>hold
+/// lines</b>. A hold's lines change (a line is released) only while the line's item is locked, and a hold's state or
+/// expiry changes only while every item of its unreleased lines is locked; so a transaction that has locked an item
+/// reads that item's hold lines, and the expiry and state of their holds, without locking them, and nothing it reads
+/// can change before it commits. No statement locks a hold row or a hold line and then waits for an item: a buyer
+/// locks its items, then releases their expired lines; a confirm, release or extend reads the hold unlocked, locks its
+/// items, then locks the hold row and checks it again; the sweep reads expired holds unlocked, locks their items, then
+/// locks the holds still active and expired, skipping any locked elsewhere; the purge locks only finished holds, whose lines are all released.</para>
+/// <para>A hold's state and its lines change together: a hold leaves <c>active</c> only in a transaction that leaves
+/// none of its lines unreleased, so a finished hold never counts in <c>reserved</c>. Every release of an expired
+/// line adds one to its item's stored version, and a level's <c>Version</c> is the stored version plus the number of
+/// the item's unreleased lines of expired holds: an expiry raises the version a reader sees at once, and the release
+/// that follows leaves it unchanged.</para>
 /// </remarks>
 internal abstract class SqlDialect
 {
@@ -96,25 +108,37 @@ internal abstract class SqlDialect
     /// of <c>Reserved</c>. The stored <c>reserved</c> counts every unreleased line, so an item with none reserved (most
     /// items, most of the time) skips the look-up.
     /// </summary>
-    protected virtual string ExpiredReservedOfItem =>
-        $"CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
-        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END";
+    protected virtual string ExpiredReservedOfItem => ExpiredOfItem("SUM(l.quantity)", "i");
+
+    /// <summary>
+    /// The number of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read adds to the
+    /// stored version, so that an expiry changes the version a reader sees before any release is written.
+    /// </summary>
+    protected virtual string ExpiredLinesOfItem => ExpiredOfItem("COUNT(*)", "i");
+
+    /// <summary>An aggregate over the unreleased lines of holds expired at <c>@now</c> on the item whose row is named <paramref name="item"/>; 0 when it reserves nothing.</summary>
+    protected string ExpiredOfItem(string aggregate, string item) =>
+        $"CASE WHEN {item}.reserved = 0 THEN 0 ELSE COALESCE((SELECT {aggregate} FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        $"WHERE l.sku = {item}.sku AND l.location = {item}.location AND l.released = FALSE AND h.expires_at <= @now), 0) END";
+
+    /// <summary>The item columns, the expired units and the expired lines of the item aliased <c>i</c>: every level-returning command's select list.</summary>
+    protected string LevelColumns => $"{ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved, {ExpiredLinesOfItem} AS ExpiredLines";
 
     /// <summary>
     /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
-    /// returns the item's new row through <see cref="ItemColumns"/> and its <c>ExpiredReserved</c> at <c>@now</c> when the update applied, and no row when it did
+    /// returns the item's new row through <see cref="LevelColumns"/> (with <c>ExpiredReserved</c> and <c>ExpiredLines</c> at <c>@now</c>) when the update applied, and no row when it did
     /// not. Databases with <c>UPDATE … RETURNING</c> append it; others (MySQL) read the row back in the same
     /// transaction, e.g. <c>…; SELECT … WHERE ROW_COUNT() &gt; 0 AND …</c>.
     /// </summary>
-    protected virtual string ReturningItem(string update) => $"{update} RETURNING {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved";
+    protected virtual string ReturningItem(string update) => $"{update} RETURNING {LevelColumns}";
 
     // ---- Reads -------------------------------------------------------------------------------------------------
 
-    /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> set; no lock.</summary>
+    /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set; no lock.</summary>
     public virtual string SelectLevel =>
-        $"SELECT {ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
+        $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
 
-    /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> set, locking the item row until the transaction ends.</summary>
+    /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set, locking the item row until the transaction ends.</summary>
     public virtual string LockLevel => SelectLevel + ForUpdate;
 
     // ---- Item changes ------------------------------------------------------------------------------------------
@@ -146,9 +170,10 @@ internal abstract class SqlDialect
 
     /// <summary>
     /// (<c>@sku, @location, @now</c>): gives back the units of every unreleased line on the item whose hold expired at
-    /// <c>@now</c>: lowers <c>reserved</c> and bumps the version once, marks those lines released and writes one
-    /// <c>hold_expired</c> movement per line. The caller has locked the item row first (lock order). The default is
-    /// three plain statements in one command.
+    /// <c>@now</c>: lowers <c>reserved</c> by their units and adds one to the version per line (so that the version a
+    /// reader sees, which counted those lines, does not move), marks those lines released and writes one
+    /// <c>hold_expired</c> movement per line. The caller has locked the item row first (lock order), so the lines and
+    /// their holds' expiry, read without locks, cannot change under it. The default is three plain statements in one command.
     /// </summary>
     public virtual string ReleaseExpiredLines
     {
@@ -158,7 +183,7 @@ internal abstract class SqlDialect
             return
                 $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
                 $"SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL {expired};\n" +
-                $"UPDATE {Items} SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) {expired}), version = version + 1 " +
+                $"UPDATE {Items} SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) {expired}), version = version + (SELECT COUNT(*) {expired}) " +
                 $"WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 {expired});\n" +
                 $"UPDATE {HoldLines} SET released = TRUE WHERE sku = @sku AND location = @location AND released = FALSE " +
                 $"AND hold_id IN (SELECT id FROM {Holds} WHERE expires_at <= @now)";
@@ -263,18 +288,37 @@ internal abstract class SqlDialect
     /// <summary>(<c>@id, @expiresAt</c>): moves an active hold's expiry.</summary>
     public virtual string SetHoldExpiry => $"UPDATE {Holds} SET expires_at = @expiresAt WHERE id = @id AND state = 'active'";
 
-    /// <summary>
-    /// (<c>@now, @limit</c>): claims up to <c>@limit</c> active holds expired at <c>@now</c>, locking them and skipping
-    /// holds another transaction has locked, and returns one <see cref="ClaimedLineRow"/> per unreleased line
-    /// (with null <c>Sku</c> for a claimed hold that has none left).
-    /// </summary>
-    public virtual string ClaimExpiredHolds =>
-        $"SELECT h.id AS HoldId, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
-        $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit{ForUpdateSkipLocked})";
+    /// <summary>The alias under which commands that return hold ids select them: <c>HoldId</c>, or <c>HoldIdText</c> where the driver reads the id as text (SQLite).</summary>
+    protected virtual string HoldIdAlias => "HoldId";
 
-    /// <summary>(<c>@before, @limit</c>): deletes up to <c>@limit</c> finished holds (and their lines) finished at or before <c>@before</c>; returns the count.</summary>
+    /// <summary>
+    /// (<c>@now, @limit</c>): reads, without locks, up to <c>@limit</c> active holds expired at <c>@now</c> (oldest first)
+    /// and returns one <see cref="ClaimedLineRow"/> per unreleased line (with null <c>Sku</c> for a hold that has none
+    /// left). The sweep then locks the items of those lines and then the holds (<see cref="LockExpiredHolds"/>): a lock on
+    /// a hold or a line taken here, before the items, would break the lock order.
+    /// </summary>
+    public virtual string SelectExpiredHolds =>
+        $"SELECT h.id AS {HoldIdAlias}, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
+        $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)";
+
+    /// <summary>
+    /// (<c>@now, @h0 … @h{count−1}</c>) → one <see cref="ClaimedLineRow"/> (id only) per named hold that is still active and expired
+    /// at <c>@now</c>, locking those holds in id order and skipping any another transaction has locked. The caller has
+    /// locked the items of their unreleased lines first, so a store transaction never holds such a hold's lock (it would
+    /// hold its items too); a hold skipped here keeps its state, its expired lines are given back anyway, and the next
+    /// sweep finishes it.
+    /// </summary>
+    public virtual string LockExpiredHolds(int count) =>
+        $"SELECT id AS {HoldIdAlias} FROM {Holds} WHERE id IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@h{i}"))}) " +
+        $"AND state = 'active' AND expires_at <= @now ORDER BY id{ForUpdateSkipLocked}";
+
+    /// <summary>
+    /// (<c>@before, @limit</c>): deletes up to <c>@limit</c> finished holds (and their lines) finished at or before
+    /// <c>@before</c>, never one that still has an unreleased line (its units would stay reserved for good); returns the count.
+    /// </summary>
     public virtual string PurgeFinishedHolds =>
-        $"DELETE FROM {Holds} WHERE id IN (SELECT id FROM {Holds} WHERE state <> 'active' AND finished_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
+        $"DELETE FROM {Holds} WHERE id IN (SELECT id FROM {Holds} h WHERE state <> 'active' AND finished_at <= @before " +
+        $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit" + ForUpdateSkipLocked + ")";
 
     // ---- Idempotency ledger ------------------------------------------------------------------------------------
 

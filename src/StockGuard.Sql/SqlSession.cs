@@ -75,6 +75,12 @@ internal sealed class SqlSession : IAsyncDisposable
         where T : class
     {
         var rows = new T?[queries.Count];
+        if (queries.Count == 0 && (trailing is null || trailing.Count == 0))
+        {
+            // Nothing to send: some drivers refuse an empty batch.
+            return rows;
+        }
+
         if (!CanBatch)
         {
             for (var i = 0; i < queries.Count; i++)

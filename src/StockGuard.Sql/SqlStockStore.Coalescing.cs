@@ -281,7 +281,7 @@ public abstract partial class SqlStockStore
         return results;
 
         StockLevel Level(LevelRow row, long onHand, long version) =>
-            new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version);
+            new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version + row.ExpiredLines);
     }
 
     /// <summary>

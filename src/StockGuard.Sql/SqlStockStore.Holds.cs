@@ -8,8 +8,9 @@ namespace StockGuard.Sql;
 /// Holds. A hold's units are counted in its items' <c>reserved</c> until each of its lines is released (given back,
 /// sold or expired). An expired line stops counting at once for readers and buyers: reads leave it out of
 /// <c>Reserved</c>, and a buyer whose line would otherwise be short gives that item's expired lines back inside its
-/// own transaction. The sweep gives back the rest in small batches, skipping holds others have locked.
-/// Lock order: the hold row, then its items in key order, then their hold lines.
+/// own transaction. The sweep gives back the rest in small batches. A hold leaves <c>active</c> only in the transaction
+/// that releases its last unreleased line, so a finished hold never counts in <c>reserved</c>.
+/// Lock order (see <see cref="SqlDialect"/>): items in key order, then hold rows, then hold lines.
 /// </summary>
 public abstract partial class SqlStockStore
 {
@@ -61,14 +62,14 @@ public abstract partial class SqlStockStore
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
         int expired = 0, purgedHolds = 0, purgedKeys = 0;
-        int batch;
+        (int Expired, bool Full) batch;
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch = await RunAsync(StockOperation.Expire, ExpireBatchAsync, static _ => "applied", cancellationToken).ConfigureAwait(false);
-            expired += batch;
+            expired += batch.Expired;
         }
-        while (batch == _options.SweepBatchSize);
+        while (batch.Full);
 
         StockGuardTelemetry.RecordExpired(Dialect.StoreName, expired);
         purgedHolds = await PurgeAsync(Dialect.PurgeFinishedHolds, _options.FinishedHoldRetention, cancellationToken).ConfigureAwait(false);
@@ -114,7 +115,14 @@ public abstract partial class SqlStockStore
 
     private async Task<HoldResult> FinishCoreAsync(SqlSession s, Guid holdId, StockOperation operation, TimeSpan? timeToLive, DateTimeOffset now)
     {
-        var hold = await s.QueryRowAsync<HoldRow>(Dialect.LockHold, new { id = Dialect.HoldIdParameter(holdId) }).ConfigureAwait(false)
+        var id = new { id = Dialect.HoldIdParameter(holdId) };
+        var hold = await s.QueryRowAsync<HoldRow>(Dialect.SelectHold, id).ConfigureAwait(false)
+            ?? throw new HoldNotFoundException(holdId);
+
+        // Items first, then the hold row (lock order): whoever changes this hold's state locks its items first, so the
+        // state read under the hold's lock is the state this transaction acts on.
+        var lines = ParseState(hold.State) == HoldState.Active ? await LockItemsOfHoldAsync(s, holdId, now).ConfigureAwait(false) : null;
+        hold = await s.QueryRowAsync<HoldRow>(Dialect.LockHold, id).ConfigureAwait(false)
             ?? throw new HoldNotFoundException(holdId);
         var state = ParseState(hold.State);
         var (wanted, outcome) = operation switch
@@ -124,27 +132,26 @@ public abstract partial class SqlStockStore
             _ => (HoldState.Active, HoldOutcome.Extended),
         };
 
-        if (state == HoldState.Active && now >= Utc(hold.ExpiresAt))
-        {
-            return await ExpireAsync(s, hold, now).ConfigureAwait(false);
-        }
-
         switch (state)
         {
             case HoldState.Expired:
-                return new HoldResult(HoldOutcome.Expired, ToHold(hold, await LinesAsync(s, holdId).ConfigureAwait(false), now));
+                return new HoldResult(HoldOutcome.Expired, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now));
             case var done when done == wanted && done != HoldState.Active:
-                return new HoldResult(outcome, ToHold(hold, await LinesAsync(s, holdId).ConfigureAwait(false), now)) { WasAlreadyDone = true };
+                return new HoldResult(outcome, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)) { WasAlreadyDone = true };
             case not HoldState.Active:
                 throw new HoldStateException(holdId, state, StockGuardTelemetry.OperationName(operation));
         }
 
-        var lines = await LockItemsOfHoldAsync(s, holdId, now).ConfigureAwait(false);
-
-        // A buyer whose clock ran ahead may have given back a line already: then the hold has expired for everyone.
-        if (lines.Any(l => l.Released))
+        // Still active, so it was active when first read, and this transaction has locked its items.
+        if (lines is null)
         {
-            return await ExpireAsync(s, hold, now, lines).ConfigureAwait(false);
+            throw new InvalidOperationException($"The hold {holdId} became active again.");
+        }
+
+        // Past its expiry, or a buyer whose clock ran ahead gave back a line already: then the hold has expired for everyone.
+        if (now >= Utc(hold.ExpiresAt) || lines.Any(l => l.Released))
+        {
+            return await ExpireAsync(s, hold, lines, now).ConfigureAwait(false);
         }
 
         var calls = new List<SqlCall>();
@@ -176,10 +183,12 @@ public abstract partial class SqlStockStore
         return new HoldResult(outcome, ToHold(hold, lines, now));
     }
 
-    /// <summary>Gives back the unreleased lines of an active hold past its expiry and marks it expired.</summary>
-    private async Task<HoldResult> ExpireAsync(SqlSession s, HoldRow hold, DateTimeOffset now, IReadOnlyList<HoldLineRow>? lockedLines = null)
+    /// <summary>
+    /// Gives back the unreleased lines of an active hold past its expiry and marks it expired. The caller has locked its
+    /// items, then the hold. Each line given back adds one to its item's version, as every release of an expired line does.
+    /// </summary>
+    private async Task<HoldResult> ExpireAsync(SqlSession s, HoldRow hold, IReadOnlyList<HoldLineRow> lines, DateTimeOffset now)
     {
-        var lines = lockedLines ?? await LockItemsOfHoldAsync(s, hold.Id, now).ConfigureAwait(false);
         var open = lines.Where(l => !l.Released).OrderBy(l => l.Key).ToArray();
         var trailing = ReleaseLines(hold.Id, open, "hold_expired", false, hold.Reference, now);
         trailing.Add(FinishHold(hold.Id, "expired", now));
@@ -215,20 +224,35 @@ public abstract partial class SqlStockStore
     private SqlCall FinishHold(Guid holdId, string state, DateTimeOffset now) =>
         new(Dialect.FinishHold, new { id = Dialect.HoldIdParameter(holdId), state, finishedAt = Dialect.TimeParameter(now) });
 
-    /// <summary>One sweep batch: claims expired holds (skipping locked ones), locks their items in key order, gives back every expired line of those items and marks the holds expired.</summary>
-    private async Task<int> ExpireBatchAsync(SqlSession s, DateTimeOffset now)
+    /// <summary>
+    /// One sweep batch, in the lock order: reads expired holds and their unreleased lines without locks, locks those lines'
+    /// items in key order, then locks the holds still active and expired, gives back every expired line of the locked
+    /// items and marks those holds expired. Every unreleased line of a locked hold lies on a locked item (lines are only
+    /// ever released, and only under their item's lock), so each hold is marked expired with all its lines released.
+    /// </summary>
+    private async Task<(int Expired, bool Full)> ExpireBatchAsync(SqlSession s, DateTimeOffset now)
     {
-        var claimed = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.ClaimExpiredHolds, new { now = Dialect.TimeParameter(now), limit = _options.SweepBatchSize }).ConfigureAwait(false);
-        var holds = claimed.Select(c => c.HoldId).Distinct().ToArray();
-        if (holds.Length == 0)
+        var found = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.SelectExpiredHolds, new { now = Dialect.TimeParameter(now), limit = _options.SweepBatchSize }).ConfigureAwait(false);
+        var candidates = found.Select(c => c.HoldId).Distinct().ToArray();
+        if (candidates.Length == 0)
         {
-            return 0;
+            return (0, false);
         }
 
-        var keys = claimed.Where(c => c.Sku is not null).Select(c => new StockKey(c.Sku!, c.Location)).Distinct().Order().ToArray();
+        var keys = found.Where(c => c.Sku is not null).Select(c => new StockKey(c.Sku!, c.Location)).Distinct().Order().ToArray();
         await LockAndReleaseExpiredAsync(s, keys, now).ConfigureAwait(false);
-        await s.ExecuteAllAsync([.. holds.Select(id => FinishHold(id, "expired", now))]).ConfigureAwait(false);
-        return holds.Length;
+
+        var parameters = new Dictionary<string, object?> { ["now"] = Dialect.TimeParameter(now) };
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            parameters[$"h{i}"] = Dialect.HoldIdParameter(candidates[i]);
+        }
+
+        var holds = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.LockExpiredHolds(candidates.Length), parameters).ConfigureAwait(false);
+        await s.ExecuteAllAsync([.. holds.Select(h => FinishHold(h.HoldId, "expired", now))]).ConfigureAwait(false);
+
+        // A full batch means more may wait, even when another sweep or a buyer finished some of it first.
+        return (holds.Count, candidates.Length == _options.SweepBatchSize);
     }
 
     private async Task<int> PurgeAsync(string sql, TimeSpan retention, CancellationToken cancellationToken)

@@ -258,17 +258,17 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
     /// <summary>Locks the items in key order and gives back their expired holds; returns their rows after that.</summary>
     private async Task<LevelRow?[]> LockAndReleaseExpiredAsync(SqlSession s, IReadOnlyList<StockKey> sortedKeys, DateTimeOffset now)
     {
+        if (sortedKeys.Count == 0)
+        {
+            return [];
+        }
+
         var rows = await s.QueryEachAsync<LevelRow>(
             [.. sortedKeys.Select(k => ItemCalls.Key(Dialect.LockLevel, k, now, Dialect))],
             [.. sortedKeys.Select(k => ItemCalls.Key(Dialect.ReleaseExpiredLines, k, now, Dialect))]).ConfigureAwait(false);
         foreach (var row in rows)
         {
-            if (row is { ExpiredReserved: > 0 })
-            {
-                row.Reserved -= row.ExpiredReserved;
-                row.ExpiredReserved = 0;
-                row.Version++;
-            }
+            row?.ReleasedExpired();
         }
 
         return rows;

@@ -39,12 +39,14 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
 
     /// <summary>
     /// <c>RETURNING</c> as on PostgreSQL, except that SQLite's <c>RETURNING</c> does not see the table's alias: the
-    /// expired units are correlated on the table's own name.
+    /// expired units and lines are correlated on the table's own name.
     /// </summary>
     protected override string ReturningItem(string update) =>
-        $"{update} RETURNING {ItemColumns}, " +
-        $"COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
-        "WHERE l.sku = \"stock_items\".sku AND l.location = \"stock_items\".location AND l.released = FALSE AND h.expires_at <= @now), 0) AS ExpiredReserved";
+        $"{update} RETURNING {ItemColumns}, {ExpiredOfItem("SUM(l.quantity)", "\"stock_items\"")} AS ExpiredReserved, " +
+        $"{ExpiredOfItem("COUNT(*)", "\"stock_items\"")} AS ExpiredLines";
+
+    /// <summary>The driver reads the id as text.</summary>
+    protected override string HoldIdAlias => "HoldIdText";
 
     protected override string HoldColumns =>
         "id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
@@ -59,10 +61,6 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
         "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = excluded.safety_stock, backorder_limit = excluded.backorder_limit, " +
         "low_stock_threshold = excluded.low_stock_threshold, version = i.version + 1");
-
-    public override string ClaimExpiredHolds =>
-        $"SELECT h.id AS HoldIdText, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
-        $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)";
 
     public override string TryInsertIdempotencyKey =>
         $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +

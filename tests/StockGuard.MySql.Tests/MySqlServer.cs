@@ -112,6 +112,14 @@ internal static class MySqlServer
         await Exec(killer, $"KILL {connectionId}");
     }
 
+    /// <summary>How <see cref="StockAudit"/> reads the tables of <paramref name="database"/>: SKUs and locations are bytes, read back as utf8mb4.</summary>
+    public static StockTables Tables(string database) => new()
+    {
+        Open = async () => await OpenAsync(),
+        Table = name => $"`{database}`.`{name}`",
+        Text = column => $"CONVERT({column} USING utf8mb4)",
+    };
+
     /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
     public static async Task<(long OnHand, long Reserved)> LedgerAsync(string database, StockKey key) =>
         (await ItemRows.ReadAsync(

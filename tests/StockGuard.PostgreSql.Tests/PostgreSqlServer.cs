@@ -86,6 +86,14 @@ internal static class PostgreSqlServer
         throw new AssertionException("No backend started waiting for the row lock within 10 seconds.");
     }
 
+    /// <summary>How <see cref="StockAudit"/> reads the tables of <paramref name="schema"/>.</summary>
+    public static StockTables Tables(string schema) => new()
+    {
+        Open = async () => await OpenAsync(),
+        Table = name => $"\"{schema}\".\"{name}\"",
+        IdText = column => $"CAST({column} AS text)",
+    };
+
     public static async Task<object?> Exec(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -124,7 +124,8 @@ public sealed partial class InMemoryStockStore
                     _holds.Remove(id);
                 }
 
-                Version++;
+                // One per expired line, as a database store counts them: a reader sees each expiry as a change.
+                Version += expired.Count;
             }
 
             _nextExpiry = next;
