@@ -19,7 +19,7 @@ public abstract class StockRequest
     /// request throws <see cref="IdempotencyConflictException"/>. Up to 128 characters. Keys are kept for the
     /// store's idempotency retention period.
     /// </summary>
-    /// <exception cref="ArgumentException">The key is empty, white space, too long or has control characters.</exception>
+    /// <exception cref="ArgumentException">The key is empty, white space, too long, has control characters or a lone surrogate.</exception>
     public string? IdempotencyKey
     {
         get;
