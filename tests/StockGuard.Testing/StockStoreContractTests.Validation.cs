@@ -182,6 +182,26 @@ public abstract partial class StockStoreContractTests<TProvider>
     }
 
     [Test]
+    public async Task An_undefined_strategy_is_refused_when_the_request_is_built()
+    {
+        var key = await StockedAsync(5);
+        var before = await LevelAsync(key);
+        var undefined = (ConcurrencyStrategy)42;
+
+        (await FluentActions.Awaiting(() => Store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { Strategy = undefined }))
+            .Should().ThrowAsync<ArgumentOutOfRangeException>().WithParameterName(nameof(StockRequest.Strategy)))
+            .Which.Message.Should().Contain("42");
+        await FluentActions.Awaiting(() => Store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 1)) { Strategy = undefined }))
+            .Should().ThrowAsync<ArgumentOutOfRangeException>().WithParameterName(nameof(StockRequest.Strategy));
+        await FluentActions.Awaiting(() => Store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 1)) { Strategy = undefined }))
+            .Should().ThrowAsync<ArgumentOutOfRangeException>().WithParameterName(nameof(StockRequest.Strategy));
+        await ShouldBeUnchangedAsync(key, before);
+
+        var defined = new DeductRequest(new StockLine(key, 1)) { Strategy = ConcurrencyStrategy.Pessimistic };
+        defined.Strategy.Should().Be(ConcurrencyStrategy.Pessimistic);
+    }
+
+    [Test]
     public async Task A_cancelled_call_changes_nothing()
     {
         var key = await StockedAsync(5);
