@@ -83,6 +83,13 @@ internal sealed class PostgreSqlDialect(string schema) : SqlDialect(schema)
 
     public override SqlFailure Classify(Exception exception) => exception switch
     {
+        // Refused credentials or role, a missing database, no privilege: a retry fails the same way.
+        PostgresException
+        {
+            SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
+                or PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege,
+        } => SqlFailure.Configuration,
+        PostgresException { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName } => SqlFailure.SchemaMissing,
         PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } => SqlFailure.Timeout,
         PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => SqlFailure.Retryable,
         PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) => SqlFailure.ConnectionBroken,
