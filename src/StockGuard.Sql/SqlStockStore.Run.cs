@@ -164,7 +164,7 @@ public abstract partial class SqlStockStore
     {
         SqlFailure.Timeout => "a time limit expired",
         SqlFailure.Retryable => "a deadlock or serialization failure persisted through the retries",
-        _ => "the connection broke",
+        _ => "the server could not be reached or the connection broke",
     };
 
     private Task EnsureSchemaReadyAsync(CancellationToken cancellationToken) => _schemaReady ? Task.CompletedTask : PrepareSchemaAsync(cancellationToken);
