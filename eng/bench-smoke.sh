@@ -5,6 +5,8 @@
 #      It exits non-zero when a target other than the naive baseline oversells.
 # Unreachable database servers skip their targets unless STOCKGUARD_REQUIRE_SERVERS=1 (start them with
 # eng/servers.sh). Takes about a minute and a half on 2 cores (86 s with every target reachable).
+# No step has a tight time limit: BenchmarkDotNet builds its generated project with a limit of
+# BENCH_BUILD_TIMEOUT seconds (default 1800; its own default, 120 s, fails on a loaded machine).
 #
 #   eng/bench-smoke.sh [artifacts-dir]     # default: artifacts/bench-smoke
 set -euo pipefail
@@ -12,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 project=benchmarks/StockGuard.Benchmarks
 artifacts=${1:-artifacts/bench-smoke}
+build_timeout=${BENCH_BUILD_TIMEOUT:-1800}
 mkdir -p "$artifacts"
 
 log() { printf '[bench-smoke] %s\n' "$*"; }
@@ -22,6 +25,7 @@ dotnet build -c Release "$project" -nologo -v quiet
 log "BenchmarkDotNet, --job Dry"
 dotnet run -c Release --no-build --project "$project" -- \
   --job Dry --filter '*DeductOneUnit*' '*ReserveThenConfirm*' \
+  --buildTimeout "$build_timeout" \
   --artifacts "$artifacts/bdn" --exporters markdown
 
 log "load harness, --smoke"

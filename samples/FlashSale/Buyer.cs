@@ -12,7 +12,6 @@ internal static class Buyer
         var lines = random.Next(4) == 0
             ? new[] { new StockLine(hot, 1), new StockLine(skus[1 + random.Next(skus.Length - 1)], 1 + random.Next(2)) }
             : [new StockLine(hot, 1 + random.Next(2))];
-        var units = lines.Sum(l => l.Quantity);
 
         switch (random.Next(10))
         {
@@ -23,7 +22,7 @@ internal static class Buyer
                 var bought = await store.DeductAsync(new DeductRequest(lines) { IdempotencyKey = order, Reference = order }, ct);
                 if (bought.Succeeded)
                 {
-                    tally.Sold(units);
+                    tally.Sold(lines);
                 }
                 else
                 {
@@ -47,7 +46,7 @@ internal static class Buyer
                 var confirmed = await store.ConfirmAsync(held.Hold!.Id, ct);
                 if (confirmed.Outcome == HoldOutcome.Confirmed)
                 {
-                    tally.Sold(units);
+                    tally.Sold(lines);
                 }
                 else
                 {

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using StockGuard;
 
 namespace FlashSale;
@@ -5,29 +7,89 @@ namespace FlashSale;
 /// <summary>The command line: which store, how many buyers and how much stock.</summary>
 internal sealed record SaleSettings(string Store, int Buyers, int Concurrency, int Stock, int Skus, TimeSpan HoldTimeToLive, string? ConnectionString, ConcurrencyStrategy Strategy)
 {
-    public static SaleSettings? Parse(string[] args)
-    {
-        var settings = new SaleSettings(Stores.Default, 5000, 256, 1000, 4, TimeSpan.FromMilliseconds(500), null, ConcurrencyStrategy.Coalescing);
-        for (var i = 0; i < args.Length; i++)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
-            {
-                case "--store" when value is not null: settings = settings with { Store = value }; i++; break;
-                case "--buyers" when int.TryParse(value, out var n) && n > 0: settings = settings with { Buyers = n }; i++; break;
-                case "--concurrency" when int.TryParse(value, out var n) && n > 0: settings = settings with { Concurrency = n }; i++; break;
-                case "--stock" when int.TryParse(value, out var n) && n > 0: settings = settings with { Stock = n }; i++; break;
-                case "--connection" when value is not null: settings = settings with { ConnectionString = value }; i++; break;
-                case "--strategy" when Enum.TryParse<ConcurrencyStrategy>(value, ignoreCase: true, out var s) && Enum.IsDefined(s): settings = settings with { Strategy = s }; i++; break;
-                default:
-                    Console.Error.WriteLine($"""
-                        Unknown or incomplete option '{args[i]}'.
-                        Options: --store {string.Join('|', Stores.Names)}  --buyers N  --concurrency N  --stock N  --strategy atomic|pessimistic|optimistic|coalescing  --connection "…"
-                        """);
-                    return null;
-            }
-        }
+    private static readonly string[] StrategyNames = [.. Enum.GetNames<ConcurrencyStrategy>().Select(n => n.ToLowerInvariant())];
 
-        return settings;
+    /// <summary>The sale's command: <c>--help</c> prints the usage; a bad value is one error that names it.</summary>
+    public static RootCommand Command(Func<SaleSettings, CancellationToken, Task<int>> sale)
+    {
+        var store = new Option<string>("--store")
+        {
+            Description = "The store to sell from; sqlite needs no server.",
+            HelpName = string.Join('|', Stores.Names),
+            DefaultValueFactory = _ => Stores.Default,
+        };
+        store.CompletionSources.Add(Stores.Names);
+        store.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!Stores.Names.Contains(value, StringComparer.Ordinal))
+            {
+                result.AddError($"Unknown store '{value}' for --store; use one of {string.Join(", ", Stores.Names)}.");
+            }
+        });
+
+        var strategy = new Option<ConcurrencyStrategy>("--strategy")
+        {
+            Description = "The concurrency strategy of a database store.",
+            HelpName = string.Join('|', StrategyNames),
+            DefaultValueFactory = _ => ConcurrencyStrategy.Coalescing,
+            CustomParser = result =>
+            {
+                var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+                var index = Array.FindIndex(StrategyNames, n => string.Equals(n, token, StringComparison.OrdinalIgnoreCase));
+                if (index < 0)
+                {
+                    result.AddError($"Unknown strategy '{token}' for --strategy; use one of {string.Join(", ", StrategyNames)}.");
+                    return default;
+                }
+
+                return Enum.GetValues<ConcurrencyStrategy>()[index];
+            },
+        };
+        strategy.CompletionSources.Add(StrategyNames);
+
+        var buyers = Count("--buyers", 5000, "How many buyers shop, in all.");
+        var concurrency = Count("--concurrency", 256, "How many buyers shop at the same time.");
+        var stock = Count("--stock", 1000, "Units of each item on sale.");
+        var connection = new Option<string?>("--connection")
+        {
+            Description = "The connection string of a server store (default: the local test server).",
+            HelpName = "connection string",
+        };
+
+        var command = new RootCommand("A flash sale: many buyers at once against a limited stock, through buy-now and reserve → pay → confirm, with abandoned carts.")
+        {
+            store, strategy, buyers, concurrency, stock, connection,
+        };
+        command.SetAction((result, ct) => sale(
+            new SaleSettings(
+                result.GetRequiredValue(store),
+                result.GetRequiredValue(buyers),
+                result.GetRequiredValue(concurrency),
+                result.GetRequiredValue(stock),
+                Skus: 4,
+                TimeSpan.FromMilliseconds(500),
+                result.GetValue(connection),
+                result.GetRequiredValue(strategy)),
+            ct));
+        return command;
     }
+
+    private static Option<int> Count(string name, int defaultValue, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "N",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+            if (int.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+            {
+                return n;
+            }
+
+            result.AddError($"Bad value '{token}' for {name}: a whole number from 1 to {int.MaxValue:N0}.");
+            return default;
+        },
+    };
 }

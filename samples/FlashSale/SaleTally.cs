@@ -1,8 +1,12 @@
+using StockGuard;
+
 namespace FlashSale;
 
-/// <summary>What the buyers saw, counted without locks.</summary>
-internal sealed class SaleTally
+/// <summary>What the buyers saw, counted without locks: requests in all, units sold item by item.</summary>
+internal sealed class SaleTally(IReadOnlyList<StockKey> skus)
 {
+    private readonly Dictionary<StockKey, int> _index = skus.Select((key, i) => (key, i)).ToDictionary(p => p.key, p => p.i);
+    private readonly long[] _soldByItem = new long[skus.Count];
     private long _unitsSold, _orders, _refused, _abandoned, _expired, _done, _operations;
 
     public long UnitsSold => Interlocked.Read(ref _unitsSold);
@@ -19,11 +23,19 @@ internal sealed class SaleTally
 
     public long Operations => Interlocked.Read(ref _operations);
 
+    /// <summary>The units of <paramref name="key"/> that buyers were told they bought.</summary>
+    public long SoldOf(StockKey key) => Interlocked.Read(ref _soldByItem[_index[key]]);
+
     public void Called() => Interlocked.Increment(ref _operations);
 
-    public void Sold(int units)
+    public void Sold(IReadOnlyList<StockLine> lines)
     {
-        Interlocked.Add(ref _unitsSold, units);
+        foreach (var line in lines)
+        {
+            Interlocked.Add(ref _soldByItem[_index[line.Key]], line.Quantity);
+            Interlocked.Add(ref _unitsSold, line.Quantity);
+        }
+
         Interlocked.Increment(ref _orders);
         Interlocked.Increment(ref _done);
     }

@@ -154,6 +154,13 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
 
     public override SqlFailure Classify(Exception exception) => exception switch
     {
+        // Refused credentials, a missing database, no privilege: a retry fails the same way.
+        MySqlException
+        {
+            ErrorCode: MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.UnknownDatabase
+                or MySqlErrorCode.TableAccessDenied,
+        } => SqlFailure.Configuration,
+        MySqlException { ErrorCode: MySqlErrorCode.NoSuchTable } => SqlFailure.SchemaMissing,
         MySqlException { ErrorCode: MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.QueryTimeout or MySqlErrorCode.CommandTimeoutExpired } => SqlFailure.Timeout,
         MySqlException { Number: StatementTimeout } => SqlFailure.Timeout,
         MySqlException { ErrorCode: MySqlErrorCode.LockDeadlock } => SqlFailure.Retryable,

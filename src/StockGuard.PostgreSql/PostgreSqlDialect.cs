@@ -120,6 +120,13 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     {
         PostgresException lost when IsStatementLost(lost) => SqlFailure.StatementLost,
         { InnerException: PostgresException lost } when IsStatementLost(lost) => SqlFailure.StatementLost,
+        // Refused credentials or role, a missing database, no privilege: a retry fails the same way.
+        PostgresException
+        {
+            SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
+                or PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InsufficientPrivilege,
+        } => SqlFailure.Configuration,
+        PostgresException { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName } => SqlFailure.SchemaMissing,
         PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } => SqlFailure.Timeout,
         PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => SqlFailure.Retryable,
         PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) => SqlFailure.ConnectionBroken,

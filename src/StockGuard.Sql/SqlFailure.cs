@@ -21,4 +21,13 @@ internal enum SqlFailure
     /// before the statement ran; not transient, since the next attempt meets the same sessions.
     /// </summary>
     StatementLost,
+
+    /// <summary>
+    /// The store cannot work as configured: the database file cannot be opened, the credentials were refused, the
+    /// database does not exist, or access to it is denied. Not transient: a retry fails the same way.
+    /// </summary>
+    Configuration,
+
+    /// <summary>The store's schema or one of its tables does not exist: not transient, the shipped script has to be applied.</summary>
+    SchemaMissing,
 }

@@ -137,6 +137,17 @@ public abstract partial class SqlStockStore
             : "Nothing was changed.";
         return failure switch
         {
+            // The driver's message names the cause (the user, the database, the table) and never the password.
+            SqlFailure.Configuration => new StockStoreException(
+                $"The {Dialect.StoreName} store cannot work as configured ({Cause(ex)}). Check the connection string and the database's permissions; a retry fails the same way. {what}",
+                ex,
+                isTransient: false,
+                outcomeUnknown: commitStarted),
+            SqlFailure.SchemaMissing => new StockStoreException(
+                $"The {Dialect.StoreName} schema '{Dialect.Schema}' or one of its tables is missing ({Cause(ex)}). {ApplyTheScript()} {what}",
+                ex,
+                isTransient: false,
+                outcomeUnknown: commitStarted),
             SqlFailure.Timeout when !commitStarted => new StockStoreTimeoutException($"A lock wait or statement on the {Dialect.StoreName} store timed out. {what}", ex),
             SqlFailure.StatementLost => new StockStoreException(
                 $"The {Dialect.StoreName} server did not know the statement the store prepared on its connection (a server session shared with other clients). {what} {Dialect.PoolerAdvice}".TrimEnd(),
@@ -149,11 +160,17 @@ public abstract partial class SqlStockStore
         };
     }
 
+    /// <summary>What to do when the tables are missing or behind: the packages ship their script as <c>sql/stockguard-{store}.sql</c>.</summary>
+    private string ApplyTheScript() =>
+        $"Apply the shipped script (sql/stockguard-{Dialect.StoreName}.sql in the package) or enable AutoCreateSchema.";
+
+    private static string Cause(Exception ex) => ex.Message.Trim().TrimEnd('.');
+
     private static string Describe(SqlFailure failure) => failure switch
     {
         SqlFailure.Timeout => "a time limit expired",
         SqlFailure.Retryable => "a deadlock or serialization failure persisted through the retries",
-        _ => "the connection broke",
+        _ => "the server could not be reached or the connection broke",
     };
 
     private Task EnsureSchemaReadyAsync(CancellationToken cancellationToken) => _schemaReady ? Task.CompletedTask : PrepareSchemaAsync(cancellationToken);
@@ -190,7 +207,7 @@ public abstract partial class SqlStockStore
         if (version != SqlDialect.SchemaVersion)
         {
             throw new StockStoreException(
-                $"The {Dialect.StoreName} schema '{Dialect.Schema}' is at version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library needs version {SqlDialect.SchemaVersion}. Apply the shipped script or enable AutoCreateSchema.",
+                $"The {Dialect.StoreName} schema '{Dialect.Schema}' is at version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library needs version {SqlDialect.SchemaVersion}. {ApplyTheScript()}",
                 null,
                 isTransient: false);
         }

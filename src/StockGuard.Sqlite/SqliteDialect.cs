@@ -24,6 +24,9 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     private const int Locked = 6;
     private const int IoError = 10;
     private const int CannotOpen = 14;
+    private const int Error = 1;
+    private const int ReadOnly = 8;
+    private const int NotADatabase = 26;
 
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Schema.sql"));
 
@@ -77,7 +80,12 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     {
         // Busy or locked past the busy timeout (another process, or another connection of this one, kept the write lock).
         SqliteException { SqliteErrorCode: Busy or Locked } => SqlFailure.Timeout,
-        SqliteException { SqliteErrorCode: IoError or CannotOpen } => SqlFailure.ConnectionBroken,
+        // A file that cannot be opened (a folder that does not exist, no permission), is read-only or is not a
+        // database: a retry fails the same way.
+        SqliteException { SqliteErrorCode: CannotOpen or ReadOnly or NotADatabase } => SqlFailure.Configuration,
+        // SQLite has no code of its own for a missing table: SQLITE_ERROR with "no such table: …".
+        SqliteException { SqliteErrorCode: Error } e when e.Message.Contains("no such table", StringComparison.Ordinal) => SqlFailure.SchemaMissing,
+        SqliteException { SqliteErrorCode: IoError } => SqlFailure.ConnectionBroken,
         TimeoutException or { InnerException: TimeoutException } => SqlFailure.Timeout,
         _ => SqlFailure.Other,
     };

@@ -30,11 +30,25 @@ internal static class Guard
             throw new ArgumentException($"The {what} is {value.Length} characters long; at most {maxLength} are accepted.", paramName);
         }
 
-        foreach (var c in value)
+        for (var i = 0; i < value.Length; i++)
         {
+            var c = value[i];
             if (char.IsControl(c))
             {
                 throw new ArgumentException($"The {what} contains the control character U+{(int)c:X4}.", paramName);
+            }
+
+            // A lone surrogate is not text: the databases store it as U+FFFD, which would merge different keys into one.
+            if (char.IsSurrogate(c))
+            {
+                if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+
+                throw new ArgumentException(
+                    $"The {what} contains the lone surrogate U+{(int)c:X4} at index {i}: it is not well-formed UTF-16 text.", paramName);
             }
         }
 

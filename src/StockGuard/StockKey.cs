@@ -16,9 +16,9 @@ public readonly struct StockKey : IEquatable<StockKey>, IComparable<StockKey>
     public const int MaxLocationLength = 64;
 
     /// <summary>Creates a key for <paramref name="sku"/> at <paramref name="location"/>.</summary>
-    /// <param name="sku">The SKU: 1 to 128 characters, not only white space, no control characters.</param>
+    /// <param name="sku">The SKU: 1 to 128 characters of well-formed UTF-16, not only white space, no control characters.</param>
     /// <param name="location">The location, or <see langword="null"/> for <see cref="DefaultLocation"/>.</param>
-    /// <exception cref="ArgumentException">The SKU or location is empty, white space, too long or has control characters.</exception>
+    /// <exception cref="ArgumentException">The SKU or location is empty, white space, too long, has control characters or a lone surrogate.</exception>
     public StockKey(string sku, string? location = null)
     {
         Sku = Guard.Identifier(sku, MaxSkuLength, nameof(sku), "SKU");

@@ -19,7 +19,7 @@ public abstract class StockRequest
     /// request throws <see cref="IdempotencyConflictException"/>. Up to 128 characters. Keys are kept for the
     /// store's idempotency retention period.
     /// </summary>
-    /// <exception cref="ArgumentException">The key is empty, white space, too long or has control characters.</exception>
+    /// <exception cref="ArgumentException">The key is empty, white space, too long, has control characters or a lone surrogate.</exception>
     public string? IdempotencyKey
     {
         get;
@@ -34,7 +34,22 @@ public abstract class StockRequest
     }
 
     /// <summary>The concurrency strategy for this call, or <see langword="null"/> for the store's default.</summary>
-    public ConcurrencyStrategy? Strategy { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is not one of the <see cref="ConcurrencyStrategy"/> members.</exception>
+    public ConcurrencyStrategy? Strategy
+    {
+        get;
+        init
+        {
+            // Checked here, not in the stores, so that every store refuses it alike and before anything is sent.
+            if (value is { } strategy && !Enum.IsDefined(strategy))
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(Strategy), strategy, $"The concurrency strategy {strategy} is not defined; use Atomic, Pessimistic, Optimistic or Coalescing.");
+            }
+
+            field = value;
+        }
+    }
 
     /// <summary>The kind of operation, as written to the movement ledger and telemetry.</summary>
     internal abstract StockOperation Operation { get; }

@@ -177,6 +177,76 @@ public sealed class MySqlStoreTests : MySqlFixture
     {
         await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = MySqlServer.NewDatabaseName("none"), AutoCreateSchema = false });
         var act = () => store.GetLevelAsync("anything");
-        (await act.Should().ThrowAsync<StockStoreException>()).Which.IsTransient.Should().BeFalse();
+        var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
+        error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
+        error.Message.Should().Contain("stock_schema_version").And.Contain("Apply the shipped script (sql/stockguard-mysql.sql");
+    }
+
+    [Test]
+    public async Task A_table_dropped_under_a_store_without_auto_creation_is_reported_as_missing()
+    {
+        var database = MySqlServer.NewDatabaseName("dropped");
+        try
+        {
+            await using (var creator = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+            {
+                await creator.EnsureSchemaAsync();
+            }
+
+            await using (var connection = await OpenAsync())
+            {
+                await Exec(connection, $"DROP TABLE `{database}`.stock_hold_lines, `{database}`.stock_items");
+            }
+
+            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database, AutoCreateSchema = false });
+            var act = () => store.ReceiveAsync(new ReceiveRequest(new StockLine("anything", 1)));
+            var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
+            error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
+            error.Message.Should().Contain("stock_items").And.Contain("Apply the shipped script (sql/stockguard-mysql.sql");
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
+
+    [Test]
+    public async Task A_refused_password_is_a_configuration_error_that_never_shows_the_password()
+    {
+        var password = $"wrong-{Guid.NewGuid():N}";
+        var connectionString = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { Password = password }.ConnectionString;
+        await using var store = new MySqlStockStore(connectionString, new MySqlStockStoreOptions { Schema = Database });
+
+        var error = await ConfigurationErrorAsync(store);
+        error.Message.Should().Contain("Access denied").And.NotContain(password);
+    }
+
+    [Test]
+    public async Task A_missing_database_in_the_connection_string_is_a_configuration_error()
+    {
+        var database = MySqlServer.NewDatabaseName("nodb");
+        var connectionString = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { Database = database }.ConnectionString;
+        await using var store = new MySqlStockStore(connectionString, new MySqlStockStoreOptions { Schema = Database });
+
+        var error = await ConfigurationErrorAsync(store);
+        error.Message.Should().Contain("Unknown database").And.Contain(database);
+    }
+
+    private static async Task<StockStoreException> ConfigurationErrorAsync(MySqlStockStore store)
+    {
+        StockStoreException? last = null;
+        foreach (var act in new Func<Task>[]
+        {
+            () => store.GetLevelAsync("anything"),
+            () => store.DeductAsync(new DeductRequest(new StockLine("anything", 1)) { IdempotencyKey = "order-1" }),
+            () => store.EnsureSchemaAsync(),
+        })
+        {
+            last = (await act.Should().ThrowAsync<StockStoreException>()).Which;
+            last.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
+            last.Message.Should().Contain("cannot work as configured").And.NotContain("connection broke");
+        }
+
+        return last!;
     }
 }

@@ -212,7 +212,51 @@ public sealed class SqliteStoreTests
     {
         await using var store = Store(o => o.AutoCreateSchema = false);
         var act = () => store.GetLevelAsync("anything");
-        (await act.Should().ThrowAsync<StockStoreException>()).Which.IsTransient.Should().BeFalse();
+        var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
+        error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
+        error.Message.Should().Contain("no such table").And.Contain("Apply the shipped script (sql/stockguard-sqlite.sql");
+    }
+
+    [Test]
+    public async Task A_table_dropped_under_a_store_without_auto_creation_is_reported_as_missing_not_transient()
+    {
+        await using (var creator = Store())
+        {
+            await creator.EnsureSchemaAsync();
+        }
+
+        await using (var raw = await OpenAsync())
+        {
+            await ExecuteAsync(raw, "DROP TABLE stock_hold_lines; DROP TABLE stock_items", "");
+        }
+
+        await using var store = Store(o => o.AutoCreateSchema = false);
+        var act = () => store.ReceiveAsync(new ReceiveRequest(new StockLine("anything", 1)));
+        var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
+        error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
+        error.Message.Should().Contain("stock_items").And.Contain("Apply the shipped script");
+    }
+
+    [Test]
+    public async Task A_database_path_that_cannot_exist_is_a_configuration_error_not_a_transient_one()
+    {
+        var missingFolder = Path.Combine(_directory, "no-such-folder", "stock.db");
+        await using var store = new SqliteStockStore($"Data Source={missingFolder}");
+
+        foreach (var act in new Func<Task>[]
+        {
+            () => store.GetLevelAsync("anything"),
+            () => store.DeductAsync(new DeductRequest(new StockLine("anything", 1)) { IdempotencyKey = "order-1" }),
+            () => store.EnsureSchemaAsync(),
+        })
+        {
+            var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
+            error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
+            error.Message.Should().Contain("cannot work as configured").And.Contain("unable to open database file")
+                .And.NotContain("connection broke");
+        }
+
+        File.Exists(missingFolder).Should().BeFalse();
     }
 
     [Test]

@@ -44,7 +44,9 @@ internal static class LoadCommand
             foreach (var spec in specs)
             {
                 var factory = LoadTargets.Find(spec);
-                using var probeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                // Generous: a loaded machine can take seconds to accept a connection, and a run that requires its
+                // servers fails when the probe gives up; an absent server refuses at once anyway.
+                using var probeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 if (await factory.ProbeAsync(probeTimeout.Token) is { } reason)
                 {
                     // A target named on its own must run; in a grid an absent server skips its targets.

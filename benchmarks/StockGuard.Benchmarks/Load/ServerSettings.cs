@@ -77,7 +77,7 @@ internal static class ServerSettings
     {
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Timeout = 3, Pooling = false };
+            var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Timeout = 15, Pooling = false };
             await using var connection = new NpgsqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancellationToken);
             return null;
@@ -109,7 +109,7 @@ internal static class ServerSettings
     {
         try
         {
-            var builder = new MySqlConnectionStringBuilder(MySqlConnectionString) { ConnectionTimeout = 3, Pooling = false };
+            var builder = new MySqlConnectionStringBuilder(MySqlConnectionString) { ConnectionTimeout = 15, Pooling = false };
             await using var connection = new MySqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancellationToken);
             return null;
