@@ -43,15 +43,6 @@ internal sealed class LevelRow
 
     /// <summary>The level a caller sees: expired holds are not reserved any more, released or not.</summary>
     public StockLevel ToLevel() => new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, ReportedVersion);
-
-    /// <summary>Records that this item's expired lines were released: the stored counts now leave them out.</summary>
-    public void ReleasedExpired()
-    {
-        Reserved -= ExpiredReserved;
-        Version += ExpiredLines;
-        ExpiredReserved = 0;
-        ExpiredLines = 0;
-    }
 }
 
 /// <summary>One hold row.</summary>

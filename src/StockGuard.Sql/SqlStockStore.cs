@@ -255,7 +255,12 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
         return StockChangeResult.Refused([.. current.Select(r => r.ToLevel())], shortLines);
     }
 
-    /// <summary>Locks the items in key order and gives back their expired holds; returns their rows after that.</summary>
+    /// <summary>
+    /// Locks the items in key order and gives back their expired holds; returns their rows after that, read by a
+    /// statement of their own. The locking read cannot serve: under READ COMMITTED it returns the row as it is after
+    /// any lock wait, but what it computes from the hold lines comes from the snapshot it took before waiting, so a
+    /// confirm that committed during the wait would be counted as still on hold, and its units sold twice.
+    /// </summary>
     private async Task<LevelRow?[]> LockAndReleaseExpiredAsync(SqlSession s, IReadOnlyList<StockKey> sortedKeys, DateTimeOffset now)
     {
         if (sortedKeys.Count == 0)
@@ -263,15 +268,12 @@ public abstract partial class SqlStockStore : IStockStore, IAsyncDisposable, IDi
             return [];
         }
 
-        var rows = await s.QueryEachAsync<LevelRow>(
-            [.. sortedKeys.Select(k => ItemCalls.Key(Dialect.LockLevel, k, now, Dialect))],
-            [.. sortedKeys.Select(k => ItemCalls.Key(Dialect.ReleaseExpiredLines, k, now, Dialect))]).ConfigureAwait(false);
-        foreach (var row in rows)
-        {
-            row?.ReleasedExpired();
-        }
-
-        return rows;
+        await s.ExecuteAllAsync(
+            [
+                .. sortedKeys.Select(k => ItemCalls.Key(Dialect.LockLevel, k, now, Dialect)),
+                .. sortedKeys.Select(k => ItemCalls.Key(Dialect.ReleaseExpiredLines, k, now, Dialect)),
+            ]).ConfigureAwait(false);
+        return await ReadLevelsAsync(s, sortedKeys, now).ConfigureAwait(false);
     }
 
     private ITakeStrategy Strategy(ConcurrencyStrategy strategy) => strategy switch

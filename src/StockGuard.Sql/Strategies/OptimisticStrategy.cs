@@ -17,7 +17,8 @@ internal sealed class OptimisticStrategy(int maxAttempts, TimeSpan backoff, Time
     {
         for (var attempt = 1; ; attempt++)
         {
-            var rows = lockedLevels ?? await ItemCalls.ReadAsync(session, lines, now, lockRows: false).ConfigureAwait(false);
+            // The caller's locked rows serve the first attempt only: an undo gives back its locks with everything else.
+            var rows = attempt == 1 && lockedLevels is not null ? lockedLevels : await ItemCalls.ReadAsync(session, lines, now, lockRows: false).ConfigureAwait(false);
             var shortKeys = ItemCalls.ShortKeys(lines, rows);
             if (shortKeys.Count > 0)
             {
