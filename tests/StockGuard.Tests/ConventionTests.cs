@@ -1,14 +1,13 @@
 using System.Reflection;
-using System.Text.RegularExpressions;
 using FluentAssertions;
 using NUnit.Framework;
 
 namespace StockGuard.Tests;
 
 /// <summary>Rules every shipped package follows, checked over the built assemblies and the sources under src/.</summary>
-public sealed partial class ConventionTests
+public sealed class ConventionTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = Repository.Root;
 
     private static IEnumerable<string> PackageNames() =>
         Directory.GetDirectories(Path.Combine(RepositoryRoot, "src"))
@@ -29,7 +28,7 @@ public sealed partial class ConventionTests
     public void Every_store_package_has_its_own_test_project()
     {
         var untested = PackageNames()
-            .Where(name => name is not "StockGuard" and not "StockGuard.Sql")
+            .Where(name => name is not "StockGuard" and not "StockGuard.Sql" and not "StockGuard.Testing")
             .Where(name => !File.Exists(Path.Combine(RepositoryRoot, "tests", name + ".Tests", name + ".Tests.csproj")));
 
         untested.Should().BeEmpty("each store closes the shared contract suite in a test project of its own");
@@ -57,108 +56,4 @@ public sealed partial class ConventionTests
 
         misplaced.Should().BeEmpty("a type's namespace starts with its assembly's name (DI extension classes live in Microsoft.Extensions.DependencyInjection)");
     }
-
-    [Test]
-    public void Every_await_in_library_code_has_ConfigureAwait_false()
-    {
-        var missing = new List<string>();
-        foreach (var (file, text) in LibrarySources())
-        {
-            foreach (Match match in AwaitPattern().Matches(text))
-            {
-                var statement = text[match.Index..StatementEnd(text, match.Index)];
-                if (!statement.Contains(".ConfigureAwait(false)", StringComparison.Ordinal) && !statement.Contains("Task.Yield()", StringComparison.Ordinal))
-                {
-                    missing.Add($"{file}:{LineOf(text, match.Index)}: {statement.Trim()}");
-                }
-            }
-        }
-
-        missing.Should().BeEmpty("library code never resumes on the caller's synchronization context");
-    }
-
-    [Test]
-    public void Library_code_never_writes_to_the_console()
-    {
-        var writers = LibrarySources()
-            .SelectMany(s => ConsolePattern().Matches(s.Text).Select(m => $"{s.File}:{LineOf(s.Text, m.Index)}"));
-
-        writers.Should().BeEmpty("libraries log through ILogger; the console belongs to the application");
-    }
-
-    [Test]
-    public void Library_code_reads_time_only_from_TimeProvider()
-    {
-        var clocks = LibrarySources()
-            .SelectMany(s => ClockPattern().Matches(s.Text).Select(m => $"{s.File}:{LineOf(s.Text, m.Index)}: {m.Value}"));
-
-        clocks.Should().BeEmpty("time in logic goes through TimeProvider so that holds and expiry can be tested with a fake clock");
-    }
-
-    private static IEnumerable<(string File, string Text)> LibrarySources() =>
-        Directory.EnumerateFiles(Path.Combine(RepositoryRoot, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(f => (Path.GetRelativePath(RepositoryRoot, f), StripCommentsAndStrings(File.ReadAllText(f))));
-
-    /// <summary>Blanks out comments and string literals, keeping line breaks so line numbers stay right.</summary>
-    private static string StripCommentsAndStrings(string source) =>
-        CommentOrStringPattern().Replace(source, m => new string(m.Value.Select(c => c == '\n' ? '\n' : ' ').ToArray()));
-
-    /// <summary>Where the statement starting at <paramref name="start"/> ends: the first ';' or block '{' outside brackets.</summary>
-    private static int StatementEnd(string text, int start)
-    {
-        var depth = 0;
-        for (var i = start; i < text.Length; i++)
-        {
-            switch (text[i])
-            {
-                case '(' or '[':
-                    depth++;
-                    break;
-                case ')' or ']':
-                    depth--;
-                    break;
-                case '{' when depth == 0 && (i == 0 || text[..i].TrimEnd().EndsWith(')')):
-                    return i;
-                case '{':
-                    depth++;
-                    break;
-                case '}':
-                    depth--;
-                    break;
-                case ';' when depth == 0:
-                    return i;
-            }
-        }
-
-        return text.Length;
-    }
-
-    private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StockGuard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("StockGuard.sln not found above the test directory.");
-    }
-
-    [GeneratedRegex(@"\bawait\s")]
-    private static partial Regex AwaitPattern();
-
-    [GeneratedRegex(@"\bConsole\s*\.")]
-    private static partial Regex ConsolePattern();
-
-    [GeneratedRegex(@"\b(DateTime|DateTimeOffset)\s*\.\s*(Now|UtcNow|Today)\b")]
-    private static partial Regex ClockPattern();
-
-    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|\$?""""""[\s\S]*?""""""|\$?""(?:[^""\\\n]|\\.)*""|'(?:[^'\\\n]|\\.)'", RegexOptions.Singleline)]
-    private static partial Regex CommentOrStringPattern();
 }

@@ -1,0 +1,140 @@
+-- Every statement the mysql store sends with its default options, as the store builds it.
+-- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.
+
+-- Change
+UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- ChangeBatchIfSellable
+UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- ChangeIfSellable
+UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- ChangeIfVersion
+UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND version = @version;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- ChangeLockedBatch
+UPDATE `stockguard`.`stock_items` SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location;
+
+-- ClaimIdempotencyKeys
+INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) VALUES (@k0, @f0, NULL, @createdAt), (@k1, @f1, NULL, @createdAt);
+SELECT CONVERT(idempotency_key USING utf8mb4) FROM `stockguard`.`stock_idempotency_keys` WHERE result IS NULL AND idempotency_key IN (@k0, @k1);
+
+-- DeductOne
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+START TRANSACTION;
+SELECT version AS VersionBefore FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;
+UPDATE `stockguard`.`stock_items` SET on_hand = on_hand - @quantity, version = version + 1 WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location;
+COMMIT;
+
+-- DeductOneRollback
+ROLLBACK;
+
+-- FinishHold
+UPDATE `stockguard`.`stock_holds` SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
+
+-- HoldLines
+`stockguard`.`stock_hold_lines`;
+
+-- Holds
+`stockguard`.`stock_holds`;
+
+-- IdempotencyKeys
+`stockguard`.`stock_idempotency_keys`;
+
+-- InsertHold
+INSERT INTO `stockguard`.`stock_holds` (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
+
+-- InsertHoldLine
+INSERT INTO `stockguard`.`stock_hold_lines` (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE);
+
+-- InsertMovement
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note);
+
+-- InsertSaleMovements
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL);
+
+-- Items
+`stockguard`.`stock_items`;
+
+-- LockHold
+SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM `stockguard`.`stock_holds` WHERE id = @id FOR UPDATE;
+
+-- LockLevel
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
+
+-- Movements
+`stockguard`.`stock_movements`;
+
+-- PoolerAdvice
+;
+
+-- PurgeFinishedHolds
+DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l WHERE l.hold_id = `stockguard`.`stock_holds`.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit;
+
+-- PurgeIdempotencyKeys
+DELETE FROM `stockguard`.`stock_idempotency_keys` WHERE created_at <= @before ORDER BY created_at LIMIT @limit;
+
+-- ReleaseExpiredLines
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now;
+UPDATE `stockguard`.`stock_items` SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now), version = version + (SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now);
+UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE sku = @sku AND location = @location AND released = FALSE AND hold_id IN (SELECT id FROM `stockguard`.`stock_holds` WHERE expires_at <= @now);
+
+-- ReleaseHoldLine
+UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- Schema
+stockguard;
+
+-- SchemaVersions
+`stockguard`.`stock_schema_version`;
+
+-- SelectExpiredHolds
+SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location FROM `stockguard`.`stock_holds` h LEFT JOIN `stockguard`.`stock_hold_lines` l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM (SELECT id FROM `stockguard`.`stock_holds` WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch);
+
+-- SelectHold
+SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM `stockguard`.`stock_holds` WHERE id = @id;
+
+-- SelectHoldLines
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, quantity AS Quantity, released AS Released FROM `stockguard`.`stock_hold_lines` WHERE hold_id = @holdId ORDER BY line_no;
+
+-- SelectIdempotencyKey
+SELECT fingerprint AS Fingerprint, result AS Result FROM `stockguard`.`stock_idempotency_keys` WHERE idempotency_key = @key;
+
+-- SelectLevel
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
+
+-- SelectSchemaVersion
+SELECT MAX(version) FROM `stockguard`.`stock_schema_version`;
+
+-- SelectServerTime
+SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6));
+
+-- SetHoldExpiry
+UPDATE `stockguard`.`stock_holds` SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
+
+-- SetIdempotencyResult
+UPDATE `stockguard`.`stock_idempotency_keys` SET result = @result WHERE idempotency_key = @key;
+
+-- SetIdempotencyResults
+UPDATE `stockguard`.`stock_idempotency_keys` SET result = CASE idempotency_key WHEN @k0 THEN @r0 WHEN @k1 THEN @r1 END WHERE idempotency_key IN (@k0, @k1);
+
+-- StoreName
+mysql;
+
+-- TryInsertIdempotencyKey
+INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt);
+
+-- UpsertPolicy
+INSERT INTO `stockguard`.`stock_items` (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- UpsertReceipt
+INSERT INTO `stockguard`.`stock_items` (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) ON DUPLICATE KEY UPDATE on_hand = on_hand + @quantity, version = version + 1;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
