@@ -2,6 +2,7 @@ using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using StockGuard.Sql;
+using StockGuard.Sql.Execution;
 
 namespace StockGuard.Sqlite.Tests;
 

@@ -1,3 +1,5 @@
+using StockGuard.Sql.Execution;
+
 namespace StockGuard.Sql.Strategies;
 
 /// <summary>

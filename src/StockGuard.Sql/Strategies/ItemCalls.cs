@@ -1,6 +1,8 @@
+using StockGuard.Sql.Execution;
+
 namespace StockGuard.Sql.Strategies;
 
-/// <summary>The item commands strategies share, with their parameters bound the same way everywhere.</summary>
+/// <summary>The item commands and reads that strategies and operations share, with their parameters bound the same way everywhere.</summary>
 internal static class ItemCalls
 {
     public static SqlCall Key(string sql, StockKey key, DateTimeOffset now, SqlDialect dialect) =>
@@ -51,5 +53,47 @@ internal static class ItemCalls
         }
 
         return missed.Count == 0 ? TakeOutcome.Done(rows!) : TakeOutcome.Short(missed);
+    }
+
+    /// <summary>Reads the levels of <paramref name="keys"/> in their order, without locks; <see langword="null"/> for an unknown item.</summary>
+    public static Task<LevelRow?[]> ReadLevelsAsync(SqlSession session, IReadOnlyList<StockKey> keys, DateTimeOffset now) =>
+        session.QueryEachAsync<LevelRow>([.. keys.Select(k => Key(session.Dialect.SelectLevel, k, now, session.Dialect))]);
+
+    /// <summary>Reads the rows of <paramref name="lines"/> in their order; the first unknown item (in that order) throws.</summary>
+    /// <exception cref="StockItemNotFoundException">A line names an unknown item.</exception>
+    public static async Task<LevelRow[]> ReadExistingAsync(SqlSession session, IReadOnlyList<StockLine> lines, DateTimeOffset now)
+    {
+        var rows = await ReadLevelsAsync(session, [.. lines.Select(l => l.Key)], now).ConfigureAwait(false);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (rows[i] is null)
+            {
+                throw new StockItemNotFoundException(lines[i].Key);
+            }
+        }
+
+        return rows!;
+    }
+
+    /// <summary>
+    /// Locks the items in key order and gives back their expired holds; returns their rows after that, read by a
+    /// statement of their own. The locking read cannot serve: under READ COMMITTED it returns the row as it is after
+    /// any lock wait, but what it computes from the hold lines comes from the snapshot it took before waiting, so a
+    /// confirm that committed during the wait would be counted as still on hold, and its units sold twice.
+    /// </summary>
+    public static async Task<LevelRow?[]> LockAndReleaseExpiredAsync(SqlSession session, IReadOnlyList<StockKey> sortedKeys, DateTimeOffset now)
+    {
+        if (sortedKeys.Count == 0)
+        {
+            return [];
+        }
+
+        var dialect = session.Dialect;
+        await session.ExecuteAllAsync(
+            [
+                .. sortedKeys.Select(k => Key(dialect.LockLevel, k, now, dialect)),
+                .. sortedKeys.Select(k => Key(dialect.ReleaseExpiredLines, k, now, dialect)),
+            ]).ConfigureAwait(false);
+        return await ReadLevelsAsync(session, sortedKeys, now).ConfigureAwait(false);
     }
 }

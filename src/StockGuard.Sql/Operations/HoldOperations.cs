@@ -1,86 +1,60 @@
-using Microsoft.Extensions.Logging;
 using StockGuard.Diagnostics;
+using StockGuard.Sql.Execution;
+using StockGuard.Sql.Idempotency;
 using StockGuard.Sql.Strategies;
 
-namespace StockGuard.Sql;
+namespace StockGuard.Sql.Operations;
 
 /// <summary>
 /// Holds. A hold's units are counted in its items' <c>reserved</c> until each of its lines is released (given back,
 /// sold or expired). An expired line stops counting at once for readers and buyers: reads leave it out of
 /// <c>Reserved</c>, and a buyer whose line would otherwise be short gives that item's expired lines back inside its
-/// own transaction. The sweep gives back the rest in small batches. A hold leaves <c>active</c> only in the transaction
-/// that releases its last unreleased line, so a finished hold never counts in <c>reserved</c>.
-/// Lock order (see <see cref="SqlDialect"/>): items in key order, then hold rows, then hold lines.
+/// own transaction (<see cref="StockChanges.TakeAsync"/>); <see cref="HoldSweeper"/> gives back the rest. A hold leaves
+/// <c>active</c> only in the transaction that releases its last unreleased line, so a finished hold never counts in
+/// <c>reserved</c>. Lock order (see <see cref="SqlDialect"/>): items in key order, then hold rows, then hold lines.
 /// </summary>
-public abstract partial class SqlStockStore
+internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
 {
     private const string Active = "active";
 
-    /// <inheritdoc/>
-    public async Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default)
+    private SqlDialect Dialect => executor.Dialect;
+
+    public async Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.TimeToLive > _options.MaxHoldTimeToLive)
+        if (request.TimeToLive > executor.Options.MaxHoldTimeToLive)
         {
-            throw new ArgumentOutOfRangeException(nameof(request), request.TimeToLive, $"The hold's time-to-live is longer than MaxHoldTimeToLive ({_options.MaxHoldTimeToLive}).");
+            throw new ArgumentOutOfRangeException(nameof(request), request.TimeToLive, $"The hold's time-to-live is longer than MaxHoldTimeToLive ({executor.Options.MaxHoldTimeToLive}).");
         }
 
-        return await RunAsync(
+        return await executor.RunOperationAsync(
             StockOperation.Reserve,
             (s, now) => IdempotencyLedger.RunOnceAsync(s, request, now, () => PlaceAsync(s, request, now), ResultJson.Write, ResultJson.ReadReserve),
             static r => r.IsReplay ? "replayed" : r.Succeeded ? "applied" : "refused",
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc/>
-    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) =>
+    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken) =>
         FinishAsync(holdId, StockOperation.Confirm, null, cancellationToken);
 
-    /// <inheritdoc/>
-    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) =>
+    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken) =>
         FinishAsync(holdId, StockOperation.Release, null, cancellationToken);
 
-    /// <inheritdoc/>
-    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeToLive, _options.MaxHoldTimeToLive);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeToLive, executor.Options.MaxHoldTimeToLive);
         return FinishAsync(holdId, StockOperation.Extend, timeToLive, cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) =>
-        RunReadAsync(
+    public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken) =>
+        executor.ReadAsync(
             async (s, now) =>
             {
                 var hold = await s.QueryRowAsync<HoldRow>(Dialect.SelectHold, new { id = Dialect.HoldIdParameter(holdId) }).ConfigureAwait(false);
                 return hold is null ? null : ToHold(hold, await LinesAsync(s, holdId).ConfigureAwait(false), now);
             },
             cancellationToken);
-
-    /// <inheritdoc/>
-    public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
-    {
-        int expired = 0, purgedHolds = 0, purgedKeys = 0;
-        (int Expired, bool Full) batch;
-        do
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            batch = await RunAsync(StockOperation.Expire, ExpireBatchAsync, static _ => "applied", cancellationToken).ConfigureAwait(false);
-            expired += batch.Expired;
-        }
-        while (batch.Full);
-
-        StockGuardTelemetry.RecordExpired(Dialect.StoreName, expired);
-        purgedHolds = await PurgeAsync(Dialect.PurgeFinishedHolds, _options.FinishedHoldRetention, cancellationToken).ConfigureAwait(false);
-        purgedKeys = await PurgeAsync(Dialect.PurgeIdempotencyKeys, _options.IdempotencyKeyRetention, cancellationToken).ConfigureAwait(false);
-        if (expired + purgedHolds + purgedKeys > 0)
-        {
-            LogSwept(_logger, expired, purgedHolds, purgedKeys);
-        }
-
-        return new SweepResult(expired, purgedHolds, purgedKeys);
-    }
 
     private async Task<ReserveResult> PlaceAsync(SqlSession s, ReserveRequest request, DateTimeOffset now)
     {
@@ -91,8 +65,8 @@ public abstract partial class SqlStockStore
             new(Dialect.InsertHold, new { id = Dialect.HoldIdParameter(id), createdAt = Dialect.TimeParameter(now), expiresAt = Dialect.TimeParameter(expiresAt), reference = request.Reference }),
         };
         trailing.AddRange(request.Lines.Select((l, i) => new SqlCall(Dialect.InsertHoldLine, new { holdId = Dialect.HoldIdParameter(id), lineNo = i, sku = l.Key.Sku, location = l.Key.Location, quantity = l.Quantity })));
-        trailing.AddRange(Movements(request.Lines, "hold_placed", l => (0, l.Quantity), request.Reference, id, null, now));
-        var taken = await TakeAsync(s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, 0, l.Quantity), trailing, now).ConfigureAwait(false);
+        trailing.AddRange(Movements.For(Dialect, request.Lines, MovementKind.HoldPlaced, l => (0, l.Quantity), request.Reference, id, null, now));
+        var taken = await changes.TakeAsync(s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, 0, l.Quantity), trailing, now).ConfigureAwait(false);
         return taken.Succeeded
             ? new ReserveResult(new StockHold(id, request.Lines, now, expiresAt, HoldState.Active, request.Reference), taken.Levels, [])
             : new ReserveResult(null, taken.Levels, taken.ShortLines);
@@ -100,7 +74,7 @@ public abstract partial class SqlStockStore
 
     private async Task<HoldResult> FinishAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
-        var result = await RunAsync(
+        var result = await executor.RunOperationAsync(
             operation,
             (s, now) => FinishCoreAsync(s, holdId, operation, timeToLive, now),
             static r => r.Outcome == HoldOutcome.Expired ? "expired" : r.WasAlreadyDone ? "repeated" : "applied",
@@ -174,7 +148,7 @@ public abstract partial class SqlStockStore
         else
         {
             var confirm = operation == StockOperation.Confirm;
-            trailing.AddRange(ReleaseLines(holdId, lines, confirm ? "hold_confirmed" : "hold_released", confirm, hold.Reference, now));
+            trailing.AddRange(ReleaseLines(holdId, lines, confirm ? MovementKind.HoldConfirmed : MovementKind.HoldReleased, confirm, hold.Reference, now));
             trailing.Add(FinishHold(holdId, confirm ? "confirmed" : "released", now));
             hold.State = confirm ? "confirmed" : "released";
         }
@@ -190,7 +164,7 @@ public abstract partial class SqlStockStore
     private async Task<HoldResult> ExpireAsync(SqlSession s, HoldRow hold, IReadOnlyList<HoldLineRow> lines, DateTimeOffset now)
     {
         var open = lines.Where(l => !l.Released).OrderBy(l => l.Key).ToArray();
-        var trailing = ReleaseLines(hold.Id, open, "hold_expired", false, hold.Reference, now);
+        var trailing = ReleaseLines(hold.Id, open, MovementKind.HoldExpired, false, hold.Reference, now);
         trailing.Add(FinishHold(hold.Id, "expired", now));
         await s.QueryEachAsync<LevelRow>([.. open.Select(l => ItemCalls.Change(Dialect, l.Key, 0, -l.Quantity, now))], trailing).ConfigureAwait(false);
         StockGuardTelemetry.RecordExpired(Dialect.StoreName, 1);
@@ -207,7 +181,7 @@ public abstract partial class SqlStockStore
         return await LinesAsync(s, holdId).ConfigureAwait(false);
     }
 
-    private List<SqlCall> ReleaseLines(Guid holdId, IEnumerable<HoldLineRow> lines, string kind, bool sold, string? reference, DateTimeOffset now)
+    private List<SqlCall> ReleaseLines(Guid holdId, IEnumerable<HoldLineRow> lines, MovementKind kind, bool sold, string? reference, DateTimeOffset now)
     {
         var calls = new List<SqlCall>();
         var stockLines = new List<StockLine>();
@@ -217,59 +191,13 @@ public abstract partial class SqlStockStore
             stockLines.Add(new StockLine(line.Key, line.Quantity));
         }
 
-        calls.AddRange(Movements(stockLines, kind, l => (sold ? -l.Quantity : 0, -l.Quantity), reference, holdId, null, now));
+        calls.AddRange(Movements.For(Dialect, stockLines, kind, l => (sold ? -l.Quantity : 0, -l.Quantity), reference, holdId, null, now));
         return calls;
     }
 
-    private SqlCall FinishHold(Guid holdId, string state, DateTimeOffset now) =>
+    /// <summary>Marks a hold finished in <paramref name="state"/>: the caller has released all its lines in the same transaction.</summary>
+    public SqlCall FinishHold(Guid holdId, string state, DateTimeOffset now) =>
         new(Dialect.FinishHold, new { id = Dialect.HoldIdParameter(holdId), state, finishedAt = Dialect.TimeParameter(now) });
-
-    /// <summary>
-    /// One sweep batch, in the lock order: reads expired holds and their unreleased lines without locks, locks those lines'
-    /// items in key order, then locks the holds still active and expired, gives back every expired line of the locked
-    /// items and marks those holds expired. Every unreleased line of a locked hold lies on a locked item (lines are only
-    /// ever released, and only under their item's lock), so each hold is marked expired with all its lines released.
-    /// </summary>
-    private async Task<(int Expired, bool Full)> ExpireBatchAsync(SqlSession s, DateTimeOffset now)
-    {
-        var found = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.SelectExpiredHolds, new { now = Dialect.TimeParameter(now), limit = _options.SweepBatchSize }).ConfigureAwait(false);
-        var candidates = found.Select(c => c.HoldId).Distinct().ToArray();
-        if (candidates.Length == 0)
-        {
-            return (0, false);
-        }
-
-        var keys = found.Where(c => c.Sku is not null).Select(c => new StockKey(c.Sku!, c.Location)).Distinct().Order().ToArray();
-        await LockAndReleaseExpiredAsync(s, keys, now).ConfigureAwait(false);
-
-        var parameters = new Dictionary<string, object?> { ["now"] = Dialect.TimeParameter(now) };
-        for (var i = 0; i < candidates.Length; i++)
-        {
-            parameters[$"h{i}"] = Dialect.HoldIdParameter(candidates[i]);
-        }
-
-        var holds = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.LockExpiredHolds(candidates.Length), parameters).ConfigureAwait(false);
-        await s.ExecuteAllAsync([.. holds.Select(h => FinishHold(h.HoldId, "expired", now))]).ConfigureAwait(false);
-
-        // A full batch means more may wait, even when another sweep or a buyer finished some of it first.
-        return (holds.Count, candidates.Length == _options.SweepBatchSize);
-    }
-
-    private async Task<int> PurgeAsync(string sql, TimeSpan retention, CancellationToken cancellationToken)
-    {
-        int total = 0, batch;
-        do
-        {
-            batch = await RunCoreAsync(
-                s => s.ExecuteAsync(sql, new { before = Dialect.TimeParameter(Now() - retention), limit = _options.SweepBatchSize }),
-                cancellationToken,
-                ensureSchema: true).ConfigureAwait(false);
-            total += batch;
-        }
-        while (batch == _options.SweepBatchSize);
-
-        return total;
-    }
 
     private Task<IReadOnlyList<HoldLineRow>> LinesAsync(SqlSession s, Guid holdId) =>
         s.QueryRowsAsync<HoldLineRow>(Dialect.SelectHoldLines, new { holdId = Dialect.HoldIdParameter(holdId) });
@@ -296,7 +224,4 @@ public abstract partial class SqlStockStore
     };
 
     private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
-
-    [LoggerMessage(2, LogLevel.Debug, "Sweep released {ExpiredHolds} expired holds and purged {PurgedHolds} finished holds and {PurgedKeys} idempotency keys.")]
-    private static partial void LogSwept(ILogger logger, int expiredHolds, int purgedHolds, int purgedKeys);
 }

@@ -1,6 +1,7 @@
 using StockGuard.Diagnostics;
+using StockGuard.Sql.Execution;
 
-namespace StockGuard.Sql.Strategies;
+namespace StockGuard.Sql.Strategies.Optimistic;
 
 /// <summary>
 /// Reads the rows and their versions without locks, checks in memory, then <c>UPDATE … WHERE version = @version</c>

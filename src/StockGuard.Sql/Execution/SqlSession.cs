@@ -5,7 +5,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using Dapper;
 
-namespace StockGuard.Sql;
+namespace StockGuard.Sql.Execution;
 
 /// <summary>
 /// One connection and its open transaction, for one store operation. Commands run on the transaction with the

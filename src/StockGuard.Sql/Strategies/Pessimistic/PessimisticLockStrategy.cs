@@ -1,4 +1,6 @@
-namespace StockGuard.Sql.Strategies;
+using StockGuard.Sql.Execution;
+
+namespace StockGuard.Sql.Strategies.Pessimistic;
 
 /// <summary>
 /// <c>SELECT … FOR UPDATE</c> of the order's rows in key order (so two orders never deadlock), a check in memory,

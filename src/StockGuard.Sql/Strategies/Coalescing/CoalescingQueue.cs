@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace StockGuard.Sql.Coalescing;
+namespace StockGuard.Sql.Strategies.Coalescing;
 
 /// <summary>
 /// The requests waiting for one stock item, and whether a request or batch for it is in flight. At most one is in

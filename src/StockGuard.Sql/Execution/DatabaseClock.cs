@@ -1,4 +1,4 @@
-namespace StockGuard.Sql;
+namespace StockGuard.Sql.Execution;
 
 /// <summary>
 /// The database server's clock as this process sees it: a reading of it (the server's time and the local monotonic

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace StockGuard.Sql;
+namespace StockGuard.Sql.Idempotency;
 
 /// <summary>The JSON form of stored first results, for the idempotency ledger. Field names are short and stable: stored rows outlive versions.</summary>
 internal static class ResultJson

@@ -1,10 +1,21 @@
 using System.Data;
 using System.Data.Common;
-using StockGuard.Diagnostics;
+using StockGuard.Sql.Execution;
 
-namespace StockGuard.Sql;
+namespace StockGuard.Sql.Strategies.Atomic;
 
-public abstract partial class SqlStockStore
+/// <summary>
+/// The atomic strategy's commonest sale, a deduct of one line without an idempotency key, sent as one command that
+/// carries its own commit (<see cref="SqlDialect.DeductOne"/>, PostgreSQL and MySQL): one round trip instead of a
+/// transaction's two or three. When it changes nothing (not enough stock, unknown item, expired holds to give back
+/// first) the transaction runs as usual and gives the exact answer. The price is in failures: with no separate commit
+/// to hold back, a connection that breaks after the command was sent, or a cancellation the server did not confirm,
+/// leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>), where the transaction would have
+/// known that nothing changed. An error the server reports before the command's row comes back still means nothing
+/// changed. A caller that must always know sends an idempotency key, which takes the transactional path and lets a
+/// retry learn the outcome.
+/// </summary>
+internal sealed class OneCommandSale(SqlExecutor executor)
 {
     private const string DeductOneUnknownOutcome =
         "The database failed after the one-line deduct was sent; it may or may not have been applied (it carries no idempotency key). " +
@@ -17,11 +28,11 @@ public abstract partial class SqlStockStore
     private bool IsDeductOne(DeductRequest request) =>
         request.Lines.Count == 1
         && request.IdempotencyKey is null
-        && (request.Strategy ?? _options.Strategy) is ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing
+        && (request.Strategy ?? executor.Options.Strategy) is ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing
         && Dialect.DeductOne is not null;
 
     /// <summary>The one-command attempt for <paramref name="request"/> when it is such a sale, else <see langword="null"/>.</summary>
-    private Func<CancellationToken, Task<StockChangeResult?>>? DeductOne(DeductRequest request) =>
+    public Func<CancellationToken, Task<StockChangeResult?>>? AttemptFor(DeductRequest request) =>
         IsDeductOne(request) ? ct => TryDeductOneAsync(request, ct) : null;
 
     /// <summary>
@@ -41,21 +52,20 @@ public abstract partial class SqlStockStore
     private async Task<StockChangeResult?> TryDeductOneAsync(DeductRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await EnsureSchemaReadyAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureClockAsync(cancellationToken).ConfigureAwait(false);
+        await executor.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var line = request.Lines[0];
-        var now = Now();
+        var now = executor.Now();
         var sent = false;
         var rowSetEnded = false;
         DbConnection? connection = null;
         try
         {
-            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await executor.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {
                 command.CommandText = Dialect.DeductOne;
-                command.CommandTimeout = _options.CommandTimeout;
+                command.CommandTimeout = executor.Options.CommandTimeout;
                 var positional = Dialect.DeductOnePositional;
                 AddParameter(command, positional ? "" : "sku", line.Key.Sku, DbType.String);
                 AddParameter(command, positional ? "" : "location", line.Key.Location, DbType.String);
@@ -125,7 +135,7 @@ public abstract partial class SqlStockStore
                 return StockChangeResult.Applied([row.ToLevel()]);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException || IsDriverFailure(ex))
+        catch (Exception ex) when (ex is OperationCanceledException || SqlFailures.IsDriverFailure(ex))
         {
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);
             var nothingChanged = !sent || (!rowSetEnded && Dialect.IsReportedByServer(ex));
@@ -149,18 +159,17 @@ public abstract partial class SqlStockStore
             if (failure == SqlFailure.Retryable && nothingChanged)
             {
                 // A deadlock or serialization failure changed nothing: the transactional path runs the deduct again.
-                StockGuardTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("stockguard.store", Dialect.StoreName));
-                LogRetry(_logger, 1, ex);
+                executor.RecordRetry(1, ex);
                 return null;
             }
 
-            throw Translate(ex, failure, commitStarted: !nothingChanged, DeductOneUnknownOutcome);
+            throw SqlFailures.Translate(Dialect, ex, failure, commitStarted: !nothingChanged, DeductOneUnknownOutcome);
         }
         finally
         {
             if (connection is not null)
             {
-                await DisposeQuietlyAsync(connection).ConfigureAwait(false);
+                await SqlFailures.DisposeQuietlyAsync(connection).ConfigureAwait(false);
             }
         }
     }
@@ -226,7 +235,7 @@ public abstract partial class SqlStockStore
         {
             command.Cancel();
         }
-        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex) || ex is InvalidOperationException)
         {
             // The cancel request could not be sent: the command runs to its end, and its outcome is reported as usual.
         }
@@ -249,13 +258,15 @@ public abstract partial class SqlStockStore
             await using (command.ConfigureAwait(false))
             {
                 command.CommandText = rollback;
-                command.CommandTimeout = _options.CommandTimeout;
+                command.CommandTimeout = executor.Options.CommandTimeout;
                 await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex) || ex is InvalidOperationException)
         {
             // A connection that cannot roll back is broken: the server rolls the transaction back when the session dies.
         }
     }
+
+    private SqlDialect Dialect => executor.Dialect;
 }

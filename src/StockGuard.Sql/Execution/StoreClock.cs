@@ -1,22 +1,52 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
-namespace StockGuard.Sql;
+namespace StockGuard.Sql.Execution;
 
 /// <summary>
 /// The store's time: with <see cref="SqlClock.Database"/> the database server's clock (see <see cref="DatabaseClock"/>),
 /// so that hosts whose clocks disagree still agree on when a hold expires and stamp the ledger in order; with
 /// <see cref="SqlClock.TimeProvider"/> the store's <see cref="TimeProvider"/>.
 /// </summary>
-public abstract partial class SqlStockStore
+internal sealed partial class StoreClock : IDisposable
 {
-    /// <summary>Reads the database's clock before an operation when a reading is due; one caller reads, the others wait for it.</summary>
-    private Task EnsureClockAsync(CancellationToken cancellationToken) =>
-        _clock is { NeedsReading: true } ? ReadClockAsync(_clock, cancellationToken) : Task.CompletedTask;
+    private readonly TimeProvider _time;
+    private readonly SqlDialect _dialect;
+    private readonly TimeSpan _maxError;
+    private readonly ILogger _logger;
+    private readonly DatabaseClock? _database;
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private async Task ReadClockAsync(DatabaseClock clock, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException">The database clock is asked for and the dialect cannot read one.</exception>
+    public StoreClock(TimeProvider time, SqlDialect dialect, SqlStockStoreOptions options, ILogger logger)
     {
-        await _clockGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _time = time;
+        _dialect = dialect;
+        _maxError = options.MaxClockError;
+        _logger = logger;
+        if (options.Clock == SqlClock.Database)
+        {
+            if (dialect.SelectServerTime is null)
+            {
+                throw new ArgumentException($"The {dialect.StoreName} store has no database clock: set {nameof(SqlStockStoreOptions.Clock)} to {nameof(SqlClock.TimeProvider)}.", nameof(options));
+            }
+
+            _database = new DatabaseClock(time, options.ClockReadInterval, options.MaxClockError);
+        }
+    }
+
+    /// <summary>The time of the operation about to run, cut to what the database stores.</summary>
+    public DateTimeOffset Now() => _dialect.Truncate(_database?.GetUtcNow() ?? _time.GetUtcNow());
+
+    /// <summary>Reads the database's clock before an operation when a reading is due; one caller reads, the others wait for it.</summary>
+    public Task EnsureReadAsync(SqlExecutor executor, CancellationToken cancellationToken) =>
+        _database is { NeedsReading: true } ? ReadAsync(executor, _database, cancellationToken) : Task.CompletedTask;
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task ReadAsync(SqlExecutor executor, DatabaseClock clock, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!clock.NeedsReading)
@@ -27,7 +57,7 @@ public abstract partial class SqlStockStore
             ClockReadOutcome outcome;
             try
             {
-                outcome = await RunCoreAsync(s => clock.ReadAsync(() => ReadServerTimeAsync(s)), cancellationToken).ConfigureAwait(false);
+                outcome = await executor.RunAsync(s => clock.ReadAsync(() => ReadServerTimeAsync(s)), cancellationToken, ensureReady: false).ConfigureAwait(false);
             }
             catch (StockStoreException ex) when (clock.IsWithinBound)
             {
@@ -50,25 +80,22 @@ public abstract partial class SqlStockStore
                 throw new StockStoreException(
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"The {Dialect.StoreName} store could not read the database's clock to within {nameof(SqlStockStoreOptions.MaxClockError)} ({_options.MaxClockError.TotalMilliseconds} ms): the quickest of {DatabaseClock.MaxSamples} queries took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
+                        $"The {_dialect.StoreName} store could not read the database's clock to within {nameof(SqlStockStoreOptions.MaxClockError)} ({_maxError.TotalMilliseconds} ms): the quickest of {DatabaseClock.MaxSamples} queries took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
                     null,
                     isTransient: true);
             }
         }
         finally
         {
-            _clockGate.Release();
+            _gate.Release();
         }
     }
 
     private async Task<DateTimeOffset> ReadServerTimeAsync(SqlSession s)
     {
-        var microseconds = await s.QueryRowAsync<long>(Dialect.SelectServerTime!, new { }).ConfigureAwait(false);
+        var microseconds = await s.QueryRowAsync<long>(_dialect.SelectServerTime!, new { }).ConfigureAwait(false);
         return DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10);
     }
-
-    /// <summary>The time of the operation about to run, cut to what the database stores.</summary>
-    private DateTimeOffset Now() => Dialect.Truncate(_clock?.GetUtcNow() ?? _time.GetUtcNow());
 
     [LoggerMessage(3, LogLevel.Debug, "Read the database clock: {OffsetMs} ms ahead of this host's clock, to within {UncertaintyMs} ms.")]
     private static partial void LogClockRead(ILogger logger, double offsetMs, double uncertaintyMs);

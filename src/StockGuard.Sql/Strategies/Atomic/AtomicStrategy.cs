@@ -1,4 +1,6 @@
-namespace StockGuard.Sql.Strategies;
+using StockGuard.Sql.Execution;
+
+namespace StockGuard.Sql.Strategies.Atomic;
 
 /// <summary>
 /// One conditional <c>UPDATE … WHERE on_hand − reserved − safety_stock + backorder_limit ≥ @quantity</c> per line,

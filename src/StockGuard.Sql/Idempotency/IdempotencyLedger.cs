@@ -1,4 +1,6 @@
-namespace StockGuard.Sql;
+using StockGuard.Sql.Execution;
+
+namespace StockGuard.Sql.Idempotency;
 
 /// <summary>
 /// Makes a keyed request take effect at most once, in the same transaction as its change. The key row is inserted

@@ -1,4 +1,4 @@
-namespace StockGuard.Sql.Coalescing;
+namespace StockGuard.Sql.Strategies.Coalescing;
 
 /// <summary>A single-item deduct waiting in its item's queue for a coalesced batch.</summary>
 internal sealed class PendingDeduct

@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace StockGuard.Sql.Execution;
+
+/// <summary>
+/// Makes sure, once per store, that its tables exist at the version this library writes: created on first use, or
+/// only checked when <see cref="SqlStockStoreOptions.AutoCreateSchema"/> is off. Concurrent first callers wait for one.
+/// </summary>
+internal sealed class SchemaGate : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _ready;
+
+    /// <summary>Returns at once after the first success; the first callers create or check the schema.</summary>
+    public Task EnsureReadyAsync(SqlExecutor executor, CancellationToken cancellationToken) =>
+        _ready ? Task.CompletedTask : PrepareAsync(executor, cancellationToken);
+
+    /// <summary>Runs the schema script (safe to run again, from several processes at once) and checks the version.</summary>
+    public async Task CreateAsync(SqlExecutor executor, CancellationToken cancellationToken)
+    {
+        await executor.RunAsync(
+            async s =>
+            {
+                await s.ExecuteAsync(s.Dialect.SchemaScript, new { }).ConfigureAwait(false);
+                return await CheckVersionAsync(s).ConfigureAwait(false);
+            },
+            cancellationToken,
+            ensureReady: false).ConfigureAwait(false);
+        _ready = true;
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task PrepareAsync(SqlExecutor executor, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_ready)
+            {
+                return;
+            }
+
+            if (executor.Options.AutoCreateSchema)
+            {
+                await CreateAsync(executor, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await executor.RunAsync(CheckVersionAsync, cancellationToken, ensureReady: false).ConfigureAwait(false);
+                _ready = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static async Task<bool> CheckVersionAsync(SqlSession s)
+    {
+        var version = await s.QueryRowAsync<int?>(s.Dialect.SelectSchemaVersion, new { }).ConfigureAwait(false);
+        if (version != SqlDialect.SchemaVersion)
+        {
+            throw new StockStoreException(
+                $"The {s.Dialect.StoreName} schema '{s.Dialect.Schema}' is at version {version?.ToString(CultureInfo.InvariantCulture) ?? "none"}; this library needs version {SqlDialect.SchemaVersion}. {SqlFailures.ApplyTheScript(s.Dialect)}",
+                null,
+                isTransient: false);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Data.Common;
+using System.Net.Sockets;
+
+namespace StockGuard.Sql.Execution;
+
+/// <summary>Turns driver failures into the store's typed errors, telling the caller whether anything changed.</summary>
+internal static class SqlFailures
+{
+    /// <summary>Whether <paramref name="ex"/> came from the driver or the network, as opposed to a bug or a caller's error.</summary>
+    public static bool IsDriverFailure(Exception ex) =>
+        ex is DbException or TimeoutException or IOException or SocketException;
+
+    /// <summary>
+    /// The typed error for a driver failure the dialect classified as <paramref name="failure"/>. Once the commit was sent
+    /// (<paramref name="commitStarted"/>) the outcome is unknown, said by <paramref name="unknownOutcome"/> or the default.
+    /// </summary>
+    public static StockStoreException Translate(SqlDialect dialect, Exception ex, SqlFailure failure, bool commitStarted, string? unknownOutcome = null)
+    {
+        var what = commitStarted
+            ? unknownOutcome ?? "The database failed while committing; the change may or may not have been applied. Retry with the same idempotency key to learn which."
+            : "Nothing was changed.";
+        var store = dialect.StoreName;
+        return failure switch
+        {
+            // The driver's message names the cause (the user, the database, the table) and never the password.
+            SqlFailure.Configuration => new StockStoreException(
+                $"The {store} store cannot work as configured ({Cause(ex)}). Check the connection string and the database's permissions; a retry fails the same way. {what}",
+                ex,
+                isTransient: false,
+                outcomeUnknown: commitStarted),
+            SqlFailure.SchemaMissing => new StockStoreException(
+                $"The {store} schema '{dialect.Schema}' or one of its tables is missing ({Cause(ex)}). {ApplyTheScript(dialect)} {what}",
+                ex,
+                isTransient: false,
+                outcomeUnknown: commitStarted),
+            SqlFailure.Timeout when !commitStarted => new StockStoreTimeoutException($"A lock wait or statement on the {store} store timed out. {what}", ex),
+            SqlFailure.StatementLost => new StockStoreException(
+                $"The {store} server did not know the statement the store prepared on its connection (a server session shared with other clients). {what} {dialect.PoolerAdvice}".TrimEnd(),
+                ex,
+                isTransient: false,
+                outcomeUnknown: commitStarted),
+            SqlFailure.Timeout or SqlFailure.Retryable or SqlFailure.ConnectionBroken =>
+                new StockStoreException($"The {store} store failed ({Describe(failure)}). {what}", ex, isTransient: true, outcomeUnknown: commitStarted),
+            _ => new StockStoreException($"The {store} store failed. {what}", ex, isTransient: ex is DbException { IsTransient: true }, outcomeUnknown: commitStarted),
+        };
+    }
+
+    /// <summary>What to do when the tables are missing or behind: the packages ship their script as <c>sql/stockguard-{store}.sql</c>.</summary>
+    public static string ApplyTheScript(SqlDialect dialect) =>
+        $"Apply the shipped script (sql/stockguard-{dialect.StoreName}.sql in the package) or enable AutoCreateSchema.";
+
+    /// <summary>Disposes a session, connection or command whose connection may be broken.</summary>
+    public static async Task DisposeQuietlyAsync(IAsyncDisposable disposable)
+    {
+        try
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // A broken connection can neither roll back nor go back to the pool: the pool drops it, and the server
+            // rolls back whatever transaction it had when the session dies.
+        }
+    }
+
+    private static string Cause(Exception ex) => ex.Message.Trim().TrimEnd('.');
+
+    private static string Describe(SqlFailure failure) => failure switch
+    {
+        SqlFailure.Timeout => "a time limit expired",
+        SqlFailure.Retryable => "a deadlock or serialization failure persisted through the retries",
+        _ => "the server could not be reached or the connection broke",
+    };
+}

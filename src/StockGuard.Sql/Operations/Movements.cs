@@ -1,0 +1,79 @@
+namespace StockGuard.Sql.Operations;
+
+/// <summary>What a movement row records, one value per word the ledger's <c>kind</c> column holds.</summary>
+internal enum MovementKind
+{
+    /// <summary><c>receipt</c>: units received (on hand up).</summary>
+    Receipt,
+
+    /// <summary><c>return</c>: units a customer sent back (on hand up).</summary>
+    Return,
+
+    /// <summary><c>sale</c>: units sold by a deduct (on hand down).</summary>
+    Sale,
+
+    /// <summary><c>adjustment</c>: a counted correction, with its reason (on hand up or down).</summary>
+    Adjustment,
+
+    /// <summary><c>hold_placed</c>: units put on hold (reserved up).</summary>
+    HoldPlaced,
+
+    /// <summary><c>hold_confirmed</c>: a hold's units sold (reserved and on hand down).</summary>
+    HoldConfirmed,
+
+    /// <summary><c>hold_released</c>: a hold's units given back by its owner (reserved down).</summary>
+    HoldReleased,
+
+    /// <summary><c>hold_expired</c>: an expired hold's units given back (reserved down).</summary>
+    HoldExpired,
+}
+
+/// <summary>The movement rows of a change: one per line, written in the change's transaction.</summary>
+internal static class Movements
+{
+    /// <summary>The word the ledger stores for <paramref name="kind"/>; statements that write movements themselves use the same words.</summary>
+    public static string LedgerName(MovementKind kind) => kind switch
+    {
+        MovementKind.Receipt => "receipt",
+        MovementKind.Return => "return",
+        MovementKind.Sale => "sale",
+        MovementKind.Adjustment => "adjustment",
+        MovementKind.HoldPlaced => "hold_placed",
+        MovementKind.HoldConfirmed => "hold_confirmed",
+        MovementKind.HoldReleased => "hold_released",
+        MovementKind.HoldExpired => "hold_expired",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown movement kind."),
+    };
+
+    /// <summary>One movement per line, its deltas from <paramref name="deltas"/>.</summary>
+    public static List<SqlCall> For(
+        SqlDialect dialect,
+        IEnumerable<StockLine> lines,
+        MovementKind kind,
+        Func<StockLine, (long OnHand, long Reserved)> deltas,
+        string? reference,
+        Guid? holdId,
+        string? note,
+        DateTimeOffset now)
+    {
+        var calls = new List<SqlCall>();
+        foreach (var line in lines)
+        {
+            var (onHand, reserved) = deltas(line);
+            calls.Add(new SqlCall(dialect.InsertMovement, new
+            {
+                at = dialect.TimeParameter(now),
+                sku = line.Key.Sku,
+                location = line.Key.Location,
+                kind = LedgerName(kind),
+                onHandDelta = onHand,
+                reservedDelta = reserved,
+                holdId = holdId is { } id ? dialect.HoldIdParameter(id) : null,
+                reference,
+                note,
+            }));
+        }
+
+        return calls;
+    }
+}

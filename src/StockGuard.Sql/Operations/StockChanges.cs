@@ -1,0 +1,171 @@
+using StockGuard.Diagnostics;
+using StockGuard.Sql.Execution;
+using StockGuard.Sql.Strategies;
+using StockGuard.Sql.Strategies.Atomic;
+using StockGuard.Sql.Strategies.Optimistic;
+using StockGuard.Sql.Strategies.Pessimistic;
+
+namespace StockGuard.Sql.Operations;
+
+/// <summary>
+/// Deduct, receive, adjust and policy changes: each one transaction that changes its items in key order (so two orders
+/// never deadlock) and writes one movement per line. Taking units goes through the request's strategy; an expired hold
+/// never blocks a buyer.
+/// </summary>
+internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneCommandSale)
+{
+    private readonly OptimisticStrategy _optimistic = new(
+        executor.Options.MaxOptimisticAttempts, executor.Options.OptimisticBackoff, executor.Time, executor.Dialect.StoreName);
+
+    private SqlDialect Dialect => executor.Dialect;
+
+    /// <summary>A deduct, timed and traced: the one-command sale when it applies, else the transaction.</summary>
+    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken) =>
+        executor.RunChangeAsync(request, Deduction(request), cancellationToken, oneCommandSale.AttemptFor(request));
+
+    /// <summary>The deduct of <see cref="DeductAsync"/>, for a caller that times and traces it itself (coalescing).</summary>
+    public Task<StockChangeResult> DeductUntimedAsync(DeductRequest request, CancellationToken cancellationToken) =>
+        executor.RunChangeUntimedAsync(request, Deduction(request), cancellationToken, oneCommandSale.AttemptFor(request));
+
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken)
+    {
+        var isReturn = request.Kind == StockMovementKind.Return;
+        return executor.RunChangeAsync(
+            request,
+            async (s, now) =>
+            {
+                var sorted = request.Lines.OrderBy(l => l.Key).ToArray();
+                var calls = sorted.Select(l => isReturn
+                    ? ItemCalls.Change(Dialect, l.Key, l.Quantity, 0, now)
+                    : new SqlCall(Dialect.UpsertReceipt, new { sku = l.Key.Sku, location = l.Key.Location, quantity = (long)l.Quantity, now = Dialect.TimeParameter(now) })).ToArray();
+                var movements = Movements.For(Dialect, sorted, isReturn ? MovementKind.Return : MovementKind.Receipt, l => (l.Quantity, 0), request.Reference, null, null, now);
+                var rows = await s.QueryEachAsync<LevelRow>(calls, movements).ConfigureAwait(false);
+                return StockChangeResult.Applied(InRequestOrder(request.Lines, sorted, rows));
+            },
+            cancellationToken);
+    }
+
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken)
+    {
+        StockLine[] line = [new StockLine(request.Key, Math.Abs(request.Delta))];
+        return executor.RunChangeAsync(
+            request,
+            async (s, now) =>
+            {
+                var movement = Movements.For(Dialect, line, MovementKind.Adjustment, _ => (request.Delta, 0), request.Reference, null, request.Reason, now);
+                if (request.Delta < 0)
+                {
+                    return await TakeAsync(s, request, line, l => new TakeLine(l.Key, l.Quantity, request.Delta, 0), movement, now).ConfigureAwait(false);
+                }
+
+                var rows = await s.QueryEachAsync<LevelRow>([ItemCalls.Change(Dialect, request.Key, request.Delta, 0, now)], movement).ConfigureAwait(false);
+                return StockChangeResult.Applied(InRequestOrder(line, line, rows));
+            },
+            cancellationToken);
+    }
+
+    public async Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken)
+    {
+        var row = await executor.RunOperationAsync(
+            StockOperation.SetPolicy,
+            async (s, now) => await s.QueryRowAsync<LevelRow>(
+                Dialect.UpsertPolicy,
+                new { sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold, now = Dialect.TimeParameter(now) }).ConfigureAwait(false),
+            static _ => "applied",
+            cancellationToken).ConfigureAwait(false);
+        return row!.ToLevel();
+    }
+
+    /// <summary>
+    /// Takes sellable units for every line or none, with the request's strategy. A short attempt is undone; when a short
+    /// item still counts holds that have expired, they are given back (items locked in key order) and the lines are
+    /// tried once more, so an expired hold never blocks a buyer. Otherwise the refusal reports each short line.
+    /// </summary>
+    public async Task<StockChangeResult> TakeAsync(SqlSession s, StockRequest request, IReadOnlyList<StockLine> lines, Func<StockLine, TakeLine> toTake, IReadOnlyList<SqlCall> trailing, DateTimeOffset now)
+    {
+        var sortedLines = lines.OrderBy(l => l.Key).ToArray();
+        var sorted = sortedLines.Select(toTake).ToArray();
+        var strategy = Strategy(request.Strategy ?? executor.Options.Strategy);
+        var outcome = await strategy.TakeAsync(s, sorted, trailing, now, null).ConfigureAwait(false);
+        if (outcome.Applied is { } applied)
+        {
+            return StockChangeResult.Applied(InRequestOrder(lines, sortedLines, applied));
+        }
+
+        await s.UndoAsync().ConfigureAwait(false);
+        var current = await ItemCalls.ReadExistingAsync(s, lines, now).ConfigureAwait(false);
+        if (outcome.ShortKeys.Any(k => current[IndexOf(lines, k)].ExpiredReserved > 0))
+        {
+            var locked = await ItemCalls.LockAndReleaseExpiredAsync(s, [.. sorted.Select(l => l.Key)], now).ConfigureAwait(false);
+            outcome = await strategy.TakeAsync(s, sorted, trailing, now, locked).ConfigureAwait(false);
+            if (outcome.Applied is { } appliedAfterRelease)
+            {
+                return StockChangeResult.Applied(InRequestOrder(lines, sortedLines, appliedAfterRelease));
+            }
+
+            await s.UndoAsync().ConfigureAwait(false);
+            current = await ItemCalls.ReadExistingAsync(s, lines, now).ConfigureAwait(false);
+        }
+
+        var shortLines = new List<ShortLine>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (current[i].Sellable < lines[i].Quantity || outcome.ShortKeys.Contains(lines[i].Key))
+            {
+                shortLines.Add(new ShortLine(lines[i].Key, lines[i].Quantity, current[i].Sellable));
+            }
+        }
+
+        StockGuardTelemetry.RecordRefused(Dialect.StoreName, request.Operation);
+        return StockChangeResult.Refused([.. current.Select(r => r.ToLevel())], shortLines);
+    }
+
+    /// <summary>The body of a deduct: take every line or none, and write a sale movement per line.</summary>
+    private Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> Deduction(DeductRequest request) =>
+        (s, now) => TakeAsync(
+            s,
+            request,
+            request.Lines,
+            l => new TakeLine(l.Key, l.Quantity, -l.Quantity, 0),
+            Movements.For(Dialect, request.Lines, MovementKind.Sale, l => (-l.Quantity, 0), request.Reference, null, null, now),
+            now);
+
+    private ITakeStrategy Strategy(ConcurrencyStrategy strategy) => strategy switch
+    {
+        ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing => AtomicStrategy.Instance,
+        ConcurrencyStrategy.Pessimistic => PessimisticLockStrategy.Instance,
+        ConcurrencyStrategy.Optimistic => _optimistic,
+        _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Unknown concurrency strategy."),
+    };
+
+    /// <summary>Puts rows returned in key order back in the request's order; a missing row means an unknown item, a row past the limit a refused receipt.</summary>
+    private static StockLevel[] InRequestOrder(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLine> sorted, IReadOnlyList<LevelRow?> rows)
+    {
+        var levels = new StockLevel[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var row = rows[IndexOf(sorted, lines[i].Key)] ?? throw new StockItemNotFoundException(lines[i].Key);
+            if (row.OnHand > Guard.MaxStock)
+            {
+                throw new ArgumentOutOfRangeException(nameof(lines), lines[i].Quantity, $"Adding {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {Guard.MaxStock}. Nothing was changed.");
+            }
+
+            levels[i] = row.ToLevel();
+        }
+
+        return levels;
+    }
+
+    private static int IndexOf(IReadOnlyList<StockLine> lines, StockKey key)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Key == key)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"No line names {key}.");
+    }
+}

@@ -1,0 +1,153 @@
+using StockGuard.Sql.Execution;
+using StockGuard.Sql.Idempotency;
+
+namespace StockGuard.Sql.Strategies.Coalescing;
+
+/// <summary>One coalesced batch's transaction: the waiting single-item deducts of one item, granted in arrival order.</summary>
+internal static class CoalescedBatch
+{
+    /// <summary>
+    /// The batch's transaction. Returns each request's result in batch order, or <see langword="null"/> for a request
+    /// whose idempotency key was already stored (it is not applied here). While the item can serve the whole batch
+    /// (the flash sale's usual case) one conditional update serves it; otherwise the row is locked, its expired holds
+    /// are given back, and the requests are granted one by one in arrival order while stock lasts.
+    /// </summary>
+    public static async Task<StockChangeResult?[]> ApplyAsync(SqlSession s, StockKey key, List<PendingDeduct> batch, DateTimeOffset now)
+    {
+        var dialect = s.Dialect;
+        var owned = await ClaimKeysAsync(s, batch, now).ConfigureAwait(false);
+        long total = 0, count = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (owned[i])
+            {
+                total += batch[i].Line.Quantity;
+                count++;
+            }
+        }
+
+        var results = new StockChangeResult?[batch.Count];
+        var deltas = new List<long>(batch.Count);
+        var references = new List<string?>(batch.Count);
+        var writes = new List<SqlCall>(3);
+        var whole = count == 0 ? null : await s.QueryRowAsync<LevelRow>(
+            dialect.ChangeBatchIfSellable,
+            new { sku = key.Sku, location = key.Location, onHandDelta = -total, versions = count, quantity = total, now = dialect.TimeParameter(now) }).ConfigureAwait(false);
+        if (whole is not null)
+        {
+            // Walk the batch forward from the row as it was before the update.
+            var onHand = whole.OnHand + total;
+            var version = whole.Version - count;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (owned[i])
+                {
+                    onHand -= batch[i].Line.Quantity;
+                    version++;
+                    results[i] = StockChangeResult.Applied([Level(whole, onHand, version)]);
+                    deltas.Add(-batch[i].Line.Quantity);
+                    references.Add(batch[i].Request.Reference);
+                }
+            }
+        }
+        else if (count > 0)
+        {
+            var row = (await ItemCalls.LockAndReleaseExpiredAsync(s, [key], now).ConfigureAwait(false))[0] ?? throw new StockItemNotFoundException(key);
+            var onHand = row.OnHand;
+            var version = row.Version;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (!owned[i])
+                {
+                    continue;
+                }
+
+                var quantity = batch[i].Line.Quantity;
+                var sellable = onHand - row.Reserved + row.ExpiredReserved - row.SafetyStock + row.BackorderLimit;
+                if (sellable >= quantity)
+                {
+                    onHand -= quantity;
+                    version++;
+                    results[i] = StockChangeResult.Applied([Level(row, onHand, version)]);
+                    deltas.Add(-quantity);
+                    references.Add(batch[i].Request.Reference);
+                }
+                else
+                {
+                    results[i] = StockChangeResult.Refused([Level(row, onHand, version)], [new ShortLine(key, quantity, sellable)]);
+                }
+            }
+
+            if (deltas.Count > 0)
+            {
+                writes.Add(new SqlCall(dialect.ChangeLockedBatch, new { sku = key.Sku, location = key.Location, onHandDelta = deltas.Sum(), versions = (long)deltas.Count }));
+            }
+        }
+
+        if (deltas.Count > 0)
+        {
+            writes.Add(dialect.InsertSaleMovements(now, key, deltas, references));
+        }
+
+        var keys = new List<string>();
+        var stored = new List<string>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is { } result && batch[i].Request.IdempotencyKey is { } idempotencyKey)
+            {
+                keys.Add(idempotencyKey);
+                stored.Add(ResultJson.Write(result));
+            }
+        }
+
+        if (keys.Count > 0)
+        {
+            writes.Add(dialect.SetIdempotencyResults(keys, stored));
+        }
+
+        await s.ExecuteAllAsync(writes).ConfigureAwait(false);
+        return results;
+
+        StockLevel Level(LevelRow row, long onHand, long version) =>
+            new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version + row.ExpiredLines);
+    }
+
+    /// <summary>
+    /// Inserts the batch's idempotency keys in key order and tells, per request, whether the batch owns it: it has no
+    /// key, or its key was stored just now (a key stored before is replayed after the batch).
+    /// </summary>
+    private static async Task<bool[]> ClaimKeysAsync(SqlSession s, List<PendingDeduct> batch, DateTimeOffset now)
+    {
+        var owned = new bool[batch.Count];
+        var keyed = new List<PendingDeduct>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Request.IdempotencyKey is null)
+            {
+                owned[i] = true;
+            }
+            else
+            {
+                keyed.Add(batch[i]);
+            }
+        }
+
+        if (keyed.Count == 0)
+        {
+            return owned;
+        }
+
+        keyed.Sort((a, b) => string.CompareOrdinal(a.Request.IdempotencyKey, b.Request.IdempotencyKey));
+        var claim = s.Dialect.ClaimIdempotencyKeys(now, [.. keyed.Select(p => p.Request.IdempotencyKey!)], [.. keyed.Select(p => p.Fingerprint!)]);
+        var fresh = (await s.QueryRowsAsync<string>(claim.Sql, claim.Parameters).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Request.IdempotencyKey is { } key && fresh.Contains(key))
+            {
+                owned[i] = true;
+            }
+        }
+
+        return owned;
+    }
+}

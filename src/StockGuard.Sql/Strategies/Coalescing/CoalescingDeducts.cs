@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using StockGuard.Diagnostics;
+using StockGuard.Sql.Execution;
+using StockGuard.Sql.Operations;
+
+namespace StockGuard.Sql.Strategies.Coalescing;
+
+/// <summary>
+/// The coalescing strategy. A single-item deduct of an idle item runs alone on the atomic path. While it (or a batch)
+/// is in flight, further deducts of that item wait in its queue; when the flight lands, the waiting requests form the
+/// next batch, applied in one transaction: their idempotency keys are inserted (in key order), the item row is locked
+/// and its expired holds given back, the requests are granted in arrival order while stock lasts, then one update
+/// of the row, one movement row per sale and one stored result per key are written and committed. Only then does
+/// each caller get its own result, with the level just after its own sale. If the batch fails, every caller in it
+/// gets the same error and nothing of the batch was applied (or, when the commit itself failed, the error says
+/// the outcome is unknown).
+/// </summary>
+internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges changes)
+{
+    private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _queues = new();
+
+    /// <summary>A single-item deduct: alone when its item is idle, else in the item's next batch.</summary>
+    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return executor.RunTimedAsync(StockOperation.Deduct, ct => CoalesceAsync(new PendingDeduct(request), ct), SqlExecutor.ChangeOutcome, cancellationToken);
+    }
+
+    private async Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
+    {
+        CoalescingQueue queue;
+        while (true)
+        {
+            queue = _queues.GetOrAdd(pending.Line.Key, static (key, owner) => new CoalescingQueue(key, owner), _queues);
+            var admission = queue.Enter(pending, executor.Options.Coalescing.MaxQueueLength);
+            if (admission == CoalescingQueue.Admission.RunAlone)
+            {
+                try
+                {
+                    return await DeductAloneAsync(pending.Request, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ServeWaiting(queue);
+                }
+            }
+
+            if (admission == CoalescingQueue.Admission.Queued)
+            {
+                break;
+            }
+        }
+
+        // Cancelled while waiting: leave the queue, nothing changed. Once a batch took the request, it completes truthfully.
+        pending.Cancellation = cancellationToken.Register(
+            static state =>
+            {
+                var (queue, pending, token) = ((CoalescingQueue, PendingDeduct, CancellationToken))state!;
+                if (queue.TryRemove(pending))
+                {
+                    pending.Fail(new OperationCanceledException("The deduct was cancelled while it waited for its batch; nothing was changed.", token));
+                }
+            },
+            (queue, pending, cancellationToken));
+        try
+        {
+            var result = await pending.Result.ConfigureAwait(false);
+            if (!result.Succeeded && !result.IsReplay)
+            {
+                StockGuardTelemetry.RecordRefused(executor.Dialect.StoreName, StockOperation.Deduct);
+            }
+
+            return result;
+        }
+        finally
+        {
+            await pending.Cancellation.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The ordinary atomic deduct (one command when it can be), without its own telemetry scope (the caller has one).</summary>
+    private Task<StockChangeResult> DeductAloneAsync(DeductRequest request, CancellationToken cancellationToken) =>
+        changes.DeductUntimedAsync(request, cancellationToken);
+
+    /// <summary>When requests wait for the item whose flight just landed, serves them on the thread pool, batch after batch.</summary>
+    private void ServeWaiting(CoalescingQueue queue)
+    {
+        if (!queue.ContinueOrRetire())
+        {
+            return;
+        }
+
+        // The batches belong to no caller: they must not run in the finishing caller's context (its activity, its locals).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => DrainAsync(queue));
+        }
+    }
+
+    private async Task DrainAsync(CoalescingQueue queue)
+    {
+        var limits = executor.Options.Coalescing;
+        do
+        {
+            if (limits.MaxWait > TimeSpan.Zero && queue.Count < limits.MaxBatchSize)
+            {
+                await Task.Delay(limits.MaxWait, executor.Time).ConfigureAwait(false);
+            }
+
+            var batch = queue.Take(limits.MaxBatchSize);
+            if (batch.Count > 0)
+            {
+                StockGuardTelemetry.RecordBatch(executor.Dialect.StoreName, batch.Count);
+                await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
+            }
+        }
+        while (queue.ContinueOrRetire());
+    }
+
+    /// <summary>Applies one batch and completes every request in it; never throws.</summary>
+    private async Task ApplyBatchAsync(StockKey key, List<PendingDeduct> batch)
+    {
+        // The first request of each idempotency key joins the batch. A repeat of a key, and a key stored before,
+        // go through the ordinary path after the batch has committed, where they replay the first result or conflict.
+        var joined = new List<PendingDeduct>(batch.Count);
+        var later = new List<PendingDeduct>();
+        HashSet<string>? keys = null;
+        foreach (var pending in batch)
+        {
+            if (pending.Request.IdempotencyKey is { } idempotencyKey && !(keys ??= new(StringComparer.Ordinal)).Add(idempotencyKey))
+            {
+                later.Add(pending);
+            }
+            else
+            {
+                joined.Add(pending);
+            }
+        }
+
+        if (joined.Count == 1)
+        {
+            later.Insert(0, joined[0]);
+        }
+        else
+        {
+            try
+            {
+                var results = await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
+                for (var i = 0; i < joined.Count; i++)
+                {
+                    if (results[i] is { } result)
+                    {
+                        joined[i].Complete(result);
+                    }
+                    else
+                    {
+                        later.Add(joined[i]);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in joined)
+                {
+                    pending.Fail(ex);
+                }
+            }
+        }
+
+        foreach (var pending in later)
+        {
+            try
+            {
+                pending.Complete(await DeductAloneAsync(pending.Request, CancellationToken.None).ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                pending.Fail(ex);
+            }
+        }
+    }
+}
