@@ -5,11 +5,8 @@ namespace StockGuard;
 /// <summary>Argument checks shared by the request types and every store.</summary>
 internal static class Guard
 {
-    /// <summary>
-    /// The largest quantity a stock item may hold in any of its columns: 2^53, so that sums of many lines
-    /// never overflow a 64-bit integer and every value survives a round trip through JSON and doubles.
-    /// </summary>
-    public const long MaxStock = 1L << 53;
+    /// <summary>See <see cref="StockLimits.MaxStock"/>.</summary>
+    public const long MaxStock = StockLimits.MaxStock;
 
     public const int MaxIdempotencyKeyLength = 128;
 

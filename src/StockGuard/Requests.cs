@@ -21,7 +21,8 @@ public sealed class DeductRequest : StockRequest
     /// <summary>The lines, duplicates merged, in the order first seen.</summary>
     public IReadOnlyList<StockLine> Lines { get; }
 
-    internal override StockOperation Operation => StockOperation.Deduct;
+    /// <inheritdoc/>
+    public override StockOperation Operation => StockOperation.Deduct;
 
     private protected override void AppendFingerprint(StringBuilder text) => AppendLines(text, Lines);
 }
@@ -54,7 +55,8 @@ public sealed class ReserveRequest : StockRequest
     /// <summary>How long the hold lives unless confirmed, released or extended.</summary>
     public TimeSpan TimeToLive { get; }
 
-    internal override StockOperation Operation => StockOperation.Reserve;
+    /// <inheritdoc/>
+    public override StockOperation Operation => StockOperation.Reserve;
 
     private protected override void AppendFingerprint(StringBuilder text)
     {
@@ -92,7 +94,8 @@ public sealed class ReceiveRequest : StockRequest
         }
     } = StockMovementKind.Receipt;
 
-    internal override StockOperation Operation => Kind == StockMovementKind.Return ? StockOperation.Return : StockOperation.Receive;
+    /// <inheritdoc/>
+    public override StockOperation Operation => Kind == StockMovementKind.Return ? StockOperation.Return : StockOperation.Receive;
 
     private protected override void AppendFingerprint(StringBuilder text) => AppendLines(text, Lines);
 }
@@ -135,7 +138,8 @@ public sealed class AdjustRequest : StockRequest
     /// <summary>Why the correction was made.</summary>
     public string Reason { get; }
 
-    internal override StockOperation Operation => StockOperation.Adjust;
+    /// <inheritdoc/>
+    public override StockOperation Operation => StockOperation.Adjust;
 
     private protected override void AppendFingerprint(StringBuilder text) =>
         text.Append(Key.Sku.Length).Append(':').Append(Key.Sku).Append(Key.Location.Length).Append(':').Append(Key.Location)

@@ -35,9 +35,14 @@ public sealed record StockChangeResult
     /// <summary>Whether this result is the stored first result of an earlier request with the same idempotency key.</summary>
     public bool IsReplay { get; init; }
 
-    internal static StockChangeResult Applied(IReadOnlyList<StockLevel> levels) => new(true, levels, []);
+    /// <summary>A change that took effect: <paramref name="levels"/> are the items' levels right after it, in the request's line order.</summary>
+    /// <param name="levels">The levels after the change.</param>
+    public static StockChangeResult Applied(IReadOnlyList<StockLevel> levels) => new(true, levels, []);
 
-    internal static StockChangeResult Refused(IReadOnlyList<StockLevel> levels, IReadOnlyList<ShortLine> shortLines) => new(false, levels, shortLines);
+    /// <summary>A change refused for lack of stock, which changed nothing.</summary>
+    /// <param name="levels">The items' levels as they are, in the request's line order.</param>
+    /// <param name="shortLines">The lines that lacked stock, with what could still be sold.</param>
+    public static StockChangeResult Refused(IReadOnlyList<StockLevel> levels, IReadOnlyList<ShortLine> shortLines) => new(false, levels, shortLines);
 }
 
 /// <summary>What a reservation did: the hold it created, or the lines that lacked stock.</summary>

@@ -9,13 +9,15 @@ public sealed record StockPolicy(long SafetyStock = 0, long BackorderLimit = 0, 
     /// <summary>No safety stock, no backorders, no low-stock threshold.</summary>
     public static StockPolicy Default { get; } = new();
 
-    internal void Validate()
+    /// <summary>Checks every setting: each at least 0 and at most <see cref="StockLimits.MaxStock"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(SafetyStock);
         ArgumentOutOfRangeException.ThrowIfNegative(BackorderLimit);
         ArgumentOutOfRangeException.ThrowIfNegative(LowStockThreshold);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(SafetyStock, Guard.MaxStock);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(BackorderLimit, Guard.MaxStock);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(LowStockThreshold, Guard.MaxStock);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(SafetyStock, StockLimits.MaxStock);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(BackorderLimit, StockLimits.MaxStock);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LowStockThreshold, StockLimits.MaxStock);
     }
 }

@@ -51,8 +51,8 @@ public abstract class StockRequest
         }
     }
 
-    /// <summary>The kind of operation, as written to the movement ledger and telemetry.</summary>
-    internal abstract StockOperation Operation { get; }
+    /// <summary>The kind of operation this request asks for, as telemetry and the fingerprint name it.</summary>
+    public abstract StockOperation Operation { get; }
 
     /// <summary>
     /// A stable SHA-256 of everything the request asks for (not its idempotency key or strategy): an
@@ -78,19 +78,4 @@ public abstract class StockRequest
                 .Append('=').Append(line.Quantity).Append('\n');
         }
     }
-}
-
-/// <summary>The kinds of operation, for the movement ledger and telemetry.</summary>
-internal enum StockOperation
-{
-    Deduct,
-    Receive,
-    Return,
-    Adjust,
-    Reserve,
-    Confirm,
-    Release,
-    Expire,
-    Extend,
-    SetPolicy,
 }

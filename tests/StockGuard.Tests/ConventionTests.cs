@@ -35,6 +35,25 @@ public sealed class ConventionTests
     }
 
     [Test]
+    public void Packages_share_internals_only_with_the_packages_built_on_them_and_with_tests()
+    {
+        // The core is reached through its public API alone; StockGuard.Sql's internal dialect is the one seam the
+        // provider packages share, and they depend on it by exact version. Any package may open itself to its tests.
+        var allowed = new Dictionary<string, string[]>
+        {
+            ["StockGuard"] = ["StockGuard.Benchmarks"],
+            ["StockGuard.Sql"] = ["StockGuard.PostgreSql", "StockGuard.MySql", "StockGuard.Sqlite", "StockGuard.PostgreSql.Tests", "StockGuard.MySql.Tests", "StockGuard.Sqlite.Tests"],
+        };
+
+        foreach (var assembly in PackageAssemblies())
+        {
+            var name = assembly.GetName().Name!;
+            var friends = assembly.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>().Select(a => a.AssemblyName);
+            friends.Should().BeSubsetOf([.. allowed.GetValueOrDefault(name, []), name + ".Tests"], "{0} shares its internals only where the design says", name);
+        }
+    }
+
+    [Test]
     public void Public_classes_are_sealed_unless_a_public_class_derives_from_them()
     {
         var types = PackageAssemblies().SelectMany(a => a.GetExportedTypes()).ToList();

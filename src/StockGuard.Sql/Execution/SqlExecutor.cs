@@ -161,7 +161,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// <summary>Counts and logs a run of an operation again after a deadlock or serialization failure that changed nothing.</summary>
     public void RecordRetry(int attempt, Exception exception)
     {
-        StockGuardTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("stockguard.store", Dialect.StoreName));
+        StockGuardTelemetry.RecordRetry(Dialect.StoreName);
         LogRetry(Logger, attempt, exception);
     }
 

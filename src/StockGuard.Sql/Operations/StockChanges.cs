@@ -145,9 +145,9 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
         for (var i = 0; i < lines.Count; i++)
         {
             var row = rows[IndexOf(sorted, lines[i].Key)] ?? throw new StockItemNotFoundException(lines[i].Key);
-            if (row.OnHand > Guard.MaxStock)
+            if (row.OnHand > StockLimits.MaxStock)
             {
-                throw new ArgumentOutOfRangeException(nameof(lines), lines[i].Quantity, $"Adding {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {Guard.MaxStock}. Nothing was changed.");
+                throw new ArgumentOutOfRangeException(nameof(lines), lines[i].Quantity, $"Adding {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {StockLimits.MaxStock}. Nothing was changed.");
             }
 
             levels[i] = row.ToLevel();

@@ -33,14 +33,14 @@ internal sealed class OptimisticStrategy(int maxAttempts, TimeSpan backoff, Time
                 return outcome;
             }
 
-            StockGuardTelemetry.Conflicts.Add(1, new KeyValuePair<string, object?>("stockguard.store", storeName));
+            StockGuardTelemetry.RecordConflict(storeName);
             if (attempt >= maxAttempts)
             {
                 throw new ConcurrencyConflictException(attempt);
             }
 
             await session.UndoAsync().ConfigureAwait(false);
-            StockGuardTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("stockguard.store", storeName));
+            StockGuardTelemetry.RecordRetry(storeName);
             var ceiling = Math.Min(MaxBackoff.Ticks, backoff.Ticks * (1L << Math.Min(attempt - 1, 20)));
             var delay = TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * ceiling));
             if (delay > TimeSpan.Zero)

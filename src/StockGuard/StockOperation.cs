@@ -1,0 +1,35 @@
+namespace StockGuard;
+
+/// <summary>The kinds of operation a store performs, as telemetry names them (<see cref="Diagnostics.StockGuardTelemetry.OperationName"/>).</summary>
+public enum StockOperation
+{
+    /// <summary>A deduct: units sold directly (<see cref="DeductRequest"/>).</summary>
+    Deduct,
+
+    /// <summary>A receipt of new stock (<see cref="ReceiveRequest"/>).</summary>
+    Receive,
+
+    /// <summary>Units a customer sent back (<see cref="ReceiveRequest"/> of kind <see cref="StockMovementKind.Return"/>).</summary>
+    Return,
+
+    /// <summary>A counted correction (<see cref="AdjustRequest"/>).</summary>
+    Adjust,
+
+    /// <summary>A hold placed (<see cref="ReserveRequest"/>).</summary>
+    Reserve,
+
+    /// <summary>A hold turned into a sale.</summary>
+    Confirm,
+
+    /// <summary>A hold given back by its owner.</summary>
+    Release,
+
+    /// <summary>Expired holds given back by a sweep.</summary>
+    Expire,
+
+    /// <summary>A live hold's expiry moved.</summary>
+    Extend,
+
+    /// <summary>An item's safety stock, backorder limit or low-stock threshold set.</summary>
+    SetPolicy,
+}
