@@ -1,0 +1,23 @@
+namespace StockGuard.InMemory;
+
+/// <summary>One hold. Every mutable member is used under <c>lock (hold)</c>.</summary>
+internal sealed class InMemoryHold(Guid id, StockLine[] lines, DateTimeOffset createdAt, DateTimeOffset expiresAt, string? reference)
+{
+    public Guid Id { get; } = id;
+
+    public StockLine[] Lines { get; } = lines;
+
+    public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
+
+    public HoldState State { get; set; } = HoldState.Active;
+
+    public DateTimeOffset FinishedAt { get; set; }
+
+    public StockHold Snapshot(DateTimeOffset now) => new(
+        Id,
+        Lines,
+        createdAt,
+        ExpiresAt,
+        State == HoldState.Active && now >= ExpiresAt ? HoldState.Expired : State,
+        reference);
+}

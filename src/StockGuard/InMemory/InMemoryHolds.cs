@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using StockGuard.Diagnostics;
+
+namespace StockGuard.InMemory;
+
+/// <summary>
+/// The in-memory store's holds: placed, confirmed, released, extended and expired. Lock order everywhere: the hold,
+/// then its items in key order. An item drops an expired hold's units on its own when it next reads the clock, so an
+/// expired hold never blocks a buyer.
+/// </summary>
+internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<Guid, InMemoryHold> _holds = new();
+    private readonly InMemoryItems _items = items;
+    private readonly TimeProvider _time = time;
+
+    /// <summary>Expires active holds past their expiry and forgets finished ones older than <paramref name="retention"/>.</summary>
+    public (int Expired, int Purged) Sweep(DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        int expired = 0, purged = 0;
+        foreach (var (id, hold) in _holds)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (hold)
+            {
+                if (hold.State == HoldState.Active && now >= hold.ExpiresAt)
+                {
+                    Expire(hold, now);
+                    expired++;
+                }
+                else if (hold.State != HoldState.Active && now - hold.FinishedAt >= retention)
+                {
+                    _holds.TryRemove(id, out _);
+                    purged++;
+                }
+            }
+        }
+
+        return (expired, purged);
+    }
+
+    public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_holds.TryGetValue(holdId, out var hold))
+        {
+            return Task.FromResult<StockHold?>(null);
+        }
+
+        lock (hold)
+        {
+            return Task.FromResult<StockHold?>(hold.Snapshot(_time.GetUtcNow()));
+        }
+    }
+
+    public ReserveResult Place(ReserveRequest request)
+    {
+        var lines = request.Lines;
+        var items = _items.Resolve(lines, create: false);
+        using var locks = LockSet.Enter(items);
+        var now = _time.GetUtcNow();
+        var refused = _items.CheckSellable(lines, items, now);
+        if (refused is not null)
+        {
+            StockGuardTelemetry.RecordRefused(InMemoryStockStore.StoreName, StockOperation.Reserve);
+            return new ReserveResult(null, refused.Levels, refused.ShortLines);
+        }
+
+        var hold = new InMemoryHold(Guid.CreateVersion7(now), [.. lines], now, now + request.TimeToLive, request.Reference);
+        var levels = new StockLevel[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt);
+            levels[i] = items[i].Snapshot();
+        }
+
+        _holds[hold.Id] = hold;
+        return new ReserveResult(hold.Snapshot(now), levels, []);
+    }
+
+    public Task<HoldResult> Finish(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var scope = StockGuardTelemetry.Start(InMemoryStockStore.StoreName, operation);
+        try
+        {
+            var result = FinishCore(holdId, operation, timeToLive);
+            scope.Complete(result.Outcome == HoldOutcome.Expired ? "expired" : result.WasAlreadyDone ? "repeated" : "applied");
+            return Task.FromResult(result);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+    }
+
+    private HoldResult FinishCore(Guid holdId, StockOperation operation, TimeSpan? timeToLive)
+    {
+        if (!_holds.TryGetValue(holdId, out var hold))
+        {
+            throw new HoldNotFoundException(holdId);
+        }
+
+        // Lock order everywhere: the hold, then its items in key order.
+        lock (hold)
+        {
+            var now = _time.GetUtcNow();
+            var wanted = operation switch
+            {
+                StockOperation.Confirm => HoldState.Confirmed,
+                StockOperation.Release => HoldState.Released,
+                _ => HoldState.Active,
+            };
+            var outcome = operation switch
+            {
+                StockOperation.Confirm => HoldOutcome.Confirmed,
+                StockOperation.Release => HoldOutcome.Released,
+                _ => HoldOutcome.Extended,
+            };
+
+            if (hold.State == HoldState.Active && now >= hold.ExpiresAt)
+            {
+                Expire(hold, now);
+                StockGuardTelemetry.RecordExpired(InMemoryStockStore.StoreName, 1);
+            }
+
+            switch (hold.State)
+            {
+                case HoldState.Expired:
+                    return new HoldResult(HoldOutcome.Expired, hold.Snapshot(now));
+                case var state when state == wanted && state != HoldState.Active:
+                    return new HoldResult(outcome, hold.Snapshot(now)) { WasAlreadyDone = true };
+                case not HoldState.Active:
+                    throw new HoldStateException(holdId, hold.State, StockGuardTelemetry.OperationName(operation));
+            }
+
+            var items = _items.Resolve(hold.Lines, create: false);
+            using var locks = LockSet.Enter(items);
+
+            // An item may have dropped the hold's entry already if its own clock reading passed the expiry.
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (!items[i].HasHold(hold.Id))
+                {
+                    Expire(hold, now);
+                    StockGuardTelemetry.RecordExpired(InMemoryStockStore.StoreName, 1);
+                    return new HoldResult(HoldOutcome.Expired, hold.Snapshot(now));
+                }
+            }
+
+            long units = 0;
+            for (var i = 0; i < items.Count; i++)
+            {
+                var quantity = hold.Lines[i].Quantity;
+                switch (operation)
+                {
+                    case StockOperation.Confirm:
+                        items[i].RemoveHold(hold.Id);
+                        items[i].OnHand -= quantity;
+                        units += quantity;
+                        break;
+                    case StockOperation.Release:
+                        items[i].RemoveHold(hold.Id);
+                        break;
+                    default:
+                        items[i].ExtendHold(hold.Id, now + timeToLive!.Value);
+                        break;
+                }
+            }
+
+            if (operation == StockOperation.Extend)
+            {
+                hold.ExpiresAt = now + timeToLive!.Value;
+            }
+            else
+            {
+                hold.State = wanted;
+                hold.FinishedAt = now;
+            }
+
+            if (units > 0)
+            {
+                StockGuardTelemetry.RecordSold(InMemoryStockStore.StoreName, units);
+            }
+
+            return new HoldResult(outcome, hold.Snapshot(now));
+        }
+    }
+
+    /// <summary>Marks an active hold expired and gives its units back. The caller holds the hold's lock.</summary>
+    private void Expire(InMemoryHold hold, DateTimeOffset now)
+    {
+        foreach (var line in hold.Lines)
+        {
+            if (_items.TryGet(line.Key, out var item))
+            {
+                lock (item)
+                {
+                    item.RemoveHold(hold.Id);
+                }
+            }
+        }
+
+        hold.State = HoldState.Expired;
+        hold.FinishedAt = now;
+    }
+}
