@@ -7,6 +7,19 @@ internal static class Buyer
 {
     public static async Task ShopAsync(IStockStore store, StockKey[] skus, string buyer, TimeSpan holdTimeToLive, SaleTally tally, CancellationToken ct)
     {
+        try
+        {
+            await VisitAsync(store, skus, buyer, holdTimeToLive, tally, ct);
+        }
+        catch (Exception ex) when (ex is ConcurrencyConflictException or StockStoreBusyException)
+        {
+            // The store was too contended to decide in time and changed nothing: a shop asks the buyer to try again.
+            tally.GaveUp();
+        }
+    }
+
+    private static async Task VisitAsync(IStockStore store, StockKey[] skus, string buyer, TimeSpan holdTimeToLive, SaleTally tally, CancellationToken ct)
+    {
         var random = new Random(buyer.GetHashCode(StringComparison.Ordinal));
         var hot = skus[0];
         var lines = random.Next(4) == 0

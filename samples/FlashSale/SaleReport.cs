@@ -33,6 +33,7 @@ internal sealed class SaleReport
             ("units sold", $"{_tally.UnitsSold:N0}"),
             ("orders completed", $"{_tally.Orders:N0}"),
             ("requests refused (sold out)", $"{_tally.RefusedRequests:N0}"),
+            ("requests given up (contention)", $"{_tally.GivenUp:N0}"),
             ("holds abandoned", $"{_tally.AbandonedHolds:N0}"),
             ("holds expired before payment", $"{_tally.ExpiredBeforePayment:N0}"),
             ("holds released by the sweep", $"{_expiredHolds:N0}"),

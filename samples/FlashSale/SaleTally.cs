@@ -7,13 +7,15 @@ internal sealed class SaleTally(IReadOnlyList<StockKey> skus)
 {
     private readonly Dictionary<StockKey, int> _index = skus.Select((key, i) => (key, i)).ToDictionary(p => p.key, p => p.i);
     private readonly long[] _soldByItem = new long[skus.Count];
-    private long _unitsSold, _orders, _refused, _abandoned, _expired, _done, _operations;
+    private long _unitsSold, _orders, _refused, _gaveUp, _abandoned, _expired, _done, _operations;
 
     public long UnitsSold => Interlocked.Read(ref _unitsSold);
 
     public long Orders => Interlocked.Read(ref _orders);
 
     public long RefusedRequests => Interlocked.Read(ref _refused);
+
+    public long GivenUp => Interlocked.Read(ref _gaveUp);
 
     public long AbandonedHolds => Interlocked.Read(ref _abandoned);
 
@@ -37,6 +39,13 @@ internal sealed class SaleTally(IReadOnlyList<StockKey> skus)
         }
 
         Interlocked.Increment(ref _orders);
+        Interlocked.Increment(ref _done);
+    }
+
+    /// <summary>A request the store could not decide under contention (optimistic conflicts, a full queue): nothing changed.</summary>
+    public void GaveUp()
+    {
+        Interlocked.Increment(ref _gaveUp);
         Interlocked.Increment(ref _done);
     }
 
