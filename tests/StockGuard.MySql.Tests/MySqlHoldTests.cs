@@ -5,7 +5,12 @@ using StockGuard.Testing;
 
 namespace StockGuard.MySql.Tests;
 
-/// <summary>The sweep against buyers of other connections on InnoDB: the lock order, and a hold's state changing with its lines.</summary>
+/// <summary>
+/// The sweep against buyers of other connections on InnoDB: the lock order, and a hold's state changing with its lines.
+/// Provider-specific because the engines differ here: InnoDB's sweep waits for an item a buyer has locked, so the order
+/// in which both take items, holds and lines decides whether they deadlock; PostgreSQL's sweep skips a locked hold
+/// (SKIP LOCKED, in <c>PostgreSqlFaultTests</c>) and SQLite has one writer at a time.
+/// </summary>
 [TestFixture]
 public sealed class MySqlHoldTests : MySqlFixture
 {
