@@ -29,4 +29,15 @@ internal static class SqlStoreSettingsExtensions
     /// <summary>Whether the store needs a pool of its own (its own endpoint, or a setting that lives in its connection string).</summary>
     public static bool NeedsOwnPool(this SqlStoreSettings settings, bool lockTimeoutInConnectionString) =>
         settings.OwnPool || settings.Endpoint is not null || (lockTimeoutInConnectionString && settings.LockTimeout is not null);
+
+    /// <summary>Sets <paramref name="strategy"/> on a provider's options, then lets a test adjust them; returns them.</summary>
+    /// <typeparam name="TOptions">The store's options type.</typeparam>
+    public static TOptions With<TOptions>(this TOptions options, ConcurrencyStrategy strategy, Action<TOptions>? configure)
+        where TOptions : SqlStockStoreOptions
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Strategy = strategy;
+        configure?.Invoke(options);
+        return options;
+    }
 }

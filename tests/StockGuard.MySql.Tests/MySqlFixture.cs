@@ -1,5 +1,6 @@
 using MySqlConnector;
 using StockGuard.Testing;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.MySql.Tests;
 
@@ -9,12 +10,7 @@ public abstract class MySqlFixture : SqlProviderFixture<AtomicMySqlTestProvider>
     protected string Database => Provider.Database;
 
     protected MySqlStockStore CreateStore(ConcurrencyStrategy strategy = ConcurrencyStrategy.Atomic, MySqlDataSource? dataSource = null, Action<MySqlStockStoreOptions>? configure = null)
-    {
-        var options = Provider.Options();
-        options.Strategy = strategy;
-        configure?.Invoke(options);
-        return new MySqlStockStore(dataSource ?? Provider.DataSource, options, new RealTimersClock(Time));
-    }
+        => new(dataSource ?? Provider.DataSource, Provider.Options().With(strategy, configure), new RealTimersClock(Time));
 
     protected static Task<MySqlConnection> OpenAsync() => MySqlServer.OpenAsync();
 

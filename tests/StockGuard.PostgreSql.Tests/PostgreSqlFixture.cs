@@ -1,5 +1,6 @@
 using Npgsql;
 using StockGuard.Testing;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.PostgreSql.Tests;
 
@@ -9,12 +10,7 @@ public abstract class PostgreSqlFixture : SqlProviderFixture<AtomicPostgreSqlTes
     protected string Schema => Provider.Schema;
 
     protected PostgreSqlStockStore CreateStore(ConcurrencyStrategy strategy = ConcurrencyStrategy.Atomic, NpgsqlDataSource? dataSource = null, Action<PostgreSqlStockStoreOptions>? configure = null)
-    {
-        var options = Provider.Options();
-        options.Strategy = strategy;
-        configure?.Invoke(options);
-        return new PostgreSqlStockStore(dataSource ?? Provider.DataSource, options, Time);
-    }
+        => new(dataSource ?? Provider.DataSource, Provider.Options().With(strategy, configure), Time);
 
     protected static Task<NpgsqlConnection> OpenAsync() => PostgreSqlServer.OpenAsync();
 
