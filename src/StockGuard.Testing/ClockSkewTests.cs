@@ -10,32 +10,17 @@ namespace StockGuard.Testing;
 /// the reads below.
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
-public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
-    where TProvider : IStockStoreTestProvider, new()
+public abstract class ClockSkewTests<TProvider> : SqlProviderFixture<TProvider>
+    where TProvider : ISqlStoreTestProvider, new()
 {
     private static readonly TimeSpan TimeToLive = TimeSpan.FromMinutes(10);
 
-    /// <summary>How far one store's clock may be from the database's: the stores' documented bound.</summary>
-    protected abstract TimeSpan MaxClockError { get; }
+    /// <summary>A store with its default clock, the database's, on a host whose wall clock is <paramref name="host"/>.</summary>
+    private IStockStore CreateHostStore(TimeProvider host) => DisposedAfterTest(Provider.CreateStore(host, new() { DatabaseClock = true }));
 
-    /// <summary>A store with its default clock on a host whose wall clock is <paramref name="host"/>.</summary>
-    protected abstract IStockStore CreateHostStore(TimeProvider host);
+    private IStockStore Fast() => CreateHostStore(new ShiftedClock(TimeSpan.FromMinutes(11)));
 
-    /// <summary>The database server's clock now.</summary>
-    protected abstract Task<DateTimeOffset> DatabaseNowAsync();
-
-    /// <summary>The item's movements in ledger (insertion) order: kind and time.</summary>
-    protected abstract Task<IReadOnlyList<(string Kind, DateTimeOffset At)>> MovementsAsync(StockKey key);
-
-    /// <summary>When the idempotency key was stored.</summary>
-    protected abstract Task<DateTimeOffset> KeyCreatedAtAsync(string idempotencyKey);
-
-    /// <summary>The item's stored counters, expired holds included: on-hand, reserved, version.</summary>
-    protected abstract Task<(long OnHand, long Reserved, long Version)> StoredAsync(StockKey key);
-
-    private IStockStore Fast() => DisposedAfterTest(CreateHostStore(new ShiftedClock(TimeSpan.FromMinutes(11))));
-
-    private IStockStore Slow() => DisposedAfterTest(CreateHostStore(new ShiftedClock(TimeSpan.FromMinutes(-7))));
+    private IStockStore Slow() => CreateHostStore(new ShiftedClock(TimeSpan.FromMinutes(-7)));
 
     /// <summary>Ten units, four of them held for ten minutes by the slow host's buyer.</summary>
     private async Task<(StockKey Key, StockHold Hold)> HeldAsync(IStockStore owner, IStockStore other)
@@ -66,7 +51,7 @@ public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
 
         bought.Succeeded.Should().BeFalse();
         bought.ShortLines.Should().Equal(new ShortLine(key, 7, 6));
-        (await StoredAsync(key)).Should().Be((10L, 4L, 2L));
+        (await Server.StoredAsync(key)).Should().Be((10L, 4L, 2L));
         (await slow.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Active);
     }
 
@@ -78,7 +63,7 @@ public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
 
         await fast.SweepAsync();
 
-        (await StoredAsync(key)).Should().Be((10L, 4L, 2L));
+        (await Server.StoredAsync(key)).Should().Be((10L, 4L, 2L));
         (await slow.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Active);
     }
 
@@ -95,14 +80,14 @@ public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
 
         confirmed.Should().BeEquivalentTo(new { Outcome = HoldOutcome.Confirmed, WasAlreadyDone = false });
         confirmed.Hold.State.Should().Be(HoldState.Confirmed);
-        (await StoredAsync(key)).Should().Be((0L, 0L, 4L));
-        (await MovementsAsync(key)).Select(m => m.Kind).Should().Equal("receipt", "hold_placed", "sale", "hold_confirmed");
+        (await Server.StoredAsync(key)).Should().Be((0L, 0L, 4L));
+        (await Server.MovementsAsync(key)).Select(m => m.Kind).Should().Equal("receipt", "hold_placed", "sale", "hold_confirmed");
     }
 
     [Test]
     public async Task A_store_that_cannot_read_the_database_clock_within_its_bound_fails_and_changes_nothing()
     {
-        var store = DisposedAfterTest(CreateHostStore(new SlowRoundTrips()));
+        var store = CreateHostStore(new SlowRoundTrips());
         var key = new StockKey(NewSku());
 
         var receive = () => store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 5)));
@@ -117,27 +102,27 @@ public abstract class ClockSkewTests<TProvider> : ProviderFixture<TProvider>
     public async Task Hold_movement_and_key_times_come_from_the_database_clock_in_ledger_order()
     {
         var (fast, slow) = (Fast(), Slow());
-        var start = await DatabaseNowAsync();
+        var start = await Server.DatabaseNowAsync();
         var key = await StockedAsync(fast, 10);
         var idempotencyKey = $"cart-{Guid.NewGuid():N}";
-        var placedFrom = await DatabaseNowAsync();
+        var placedFrom = await Server.DatabaseNowAsync();
         var placed = await slow.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 4)) { IdempotencyKey = idempotencyKey });
-        var placedTo = await DatabaseNowAsync();
+        var placedTo = await Server.DatabaseNowAsync();
         (await fast.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
         (await slow.ConfirmAsync(placed.Hold!.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
         (await fast.ReceiveAsync(new ReceiveRequest(new StockLine(key, 2)))).Succeeded.Should().BeTrue();
-        var fastFrom = await DatabaseNowAsync();
+        var fastFrom = await Server.DatabaseNowAsync();
         var fastHold = (await fast.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 1)))).Hold!;
-        var end = await DatabaseNowAsync();
+        var end = await Server.DatabaseNowAsync();
 
-        var bound = MaxClockError;
+        var bound = Provider.MaxClockError;
         placed.Hold.CreatedAt.Should().BeOnOrAfter(placedFrom - bound).And.BeOnOrBefore(placedTo + bound);
         placed.Hold.ExpiresAt.Should().Be(placed.Hold.CreatedAt + TimeToLive);
-        (await KeyCreatedAtAsync(idempotencyKey)).Should().Be(placed.Hold.CreatedAt);
+        (await Server.KeyCreatedAtAsync(idempotencyKey)).Should().Be(placed.Hold.CreatedAt);
         fastHold.CreatedAt.Should().BeOnOrAfter(fastFrom - bound).And.BeOnOrBefore(end + bound);
         fastHold.ExpiresAt.Should().Be(fastHold.CreatedAt + TimeToLive);
 
-        var movements = await MovementsAsync(key);
+        var movements = await Server.MovementsAsync(key);
         movements.Select(m => m.Kind).Should().Equal("receipt", "hold_placed", "sale", "hold_confirmed", "receipt", "hold_placed");
         movements.Where(m => m.Kind == "hold_placed").Select(m => m.At).Should().Equal(placed.Hold.CreatedAt, fastHold.CreatedAt);
         movements.Should().OnlyContain(m => m.At >= start - bound && m.At <= end + bound);

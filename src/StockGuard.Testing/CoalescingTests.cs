@@ -4,47 +4,20 @@ using NUnit.Framework;
 namespace StockGuard.Testing;
 
 /// <summary>
-/// A second connection of the test's own, in an open transaction, holding a lock the store under test will wait for.
-/// </summary>
-public interface ILockHolder : IAsyncDisposable
-{
-    /// <summary>Rolls the holder's transaction back, which releases its locks.</summary>
-    Task ReleaseAsync();
-}
-
-/// <summary>
 /// The coalescing strategy's batches, for every database store. A row lock held from a second connection keeps the
 /// first buyer (who runs alone) waiting, so the buyers after it queue; an idempotency key inserted by an open
 /// transaction holds their batch where a test wants it. A deduct is queued by the time
 /// <see cref="IStockStore.DeductAsync"/> returns its task, so no test waits for buyers to arrive. A provider closes
-/// this class with the server-side hooks below.
+/// this class in one line with a provider whose strategy is coalescing.
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
-public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
-    where TProvider : IStockStoreTestProvider, new()
+public abstract class CoalescingTests<TProvider> : SqlProviderFixture<TProvider>
+    where TProvider : ISqlStoreTestProvider, new()
 {
-    /// <summary>Creates a store whose default strategy is coalescing.</summary>
-    protected abstract IStockStore CreateCoalescingStore(int maxTransientRetries, int maxQueueLength);
-
-    /// <summary>Locks the item's row from a second connection.</summary>
-    protected abstract Task<ILockHolder> LockRowAsync(StockKey key);
-
-    /// <summary>Inserts <paramref name="idempotencyKey"/> from a second connection, in a transaction left open.</summary>
-    protected abstract Task<ILockHolder> HoldKeyAsync(string idempotencyKey);
-
-    /// <summary>Waits (bounded) until a connection other than <paramref name="holder"/>'s waits for a lock; returns its id.</summary>
-    protected abstract Task<long> WaitForLockWaiterAsync(ILockHolder holder);
-
-    /// <summary>Kills a server connection, as an operator or a failover would.</summary>
-    protected abstract Task KillAsync(long connectionId);
-
-    /// <summary>The sum of the item's on-hand movements: it must rebuild the stored on-hand units.</summary>
-    protected abstract Task<long> LedgerOnHandAsync(StockKey key);
-
     [Test]
     public async Task Queued_buyers_are_granted_in_arrival_order_while_stock_lasts()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var key = await StockedAsync(store, 10);
         var (first, queued) = await QueueBehindLockAsync(store, key, [2, 2, 2, 2, 2, 1], (i, line) => new DeductRequest(line) { Reference = $"order-{i}", IdempotencyKey = i % 2 == 0 ? NewSku("order") : null });
 
@@ -57,13 +30,13 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
         results.Where(r => r.Succeeded).Select(r => r.Levels[0].Version).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems(
             "each sale bumps the version, so every granted buyer sees its own version");
         (await store.GetLevelAsync(key))!.OnHand.Should().Be(0);
-        (await LedgerOnHandAsync(key)).Should().Be(0, "one sale movement per granted buyer");
+        (await Server.LedgerAsync(key)).OnHand.Should().Be(0, "one sale movement per granted buyer");
     }
 
     [Test]
     public async Task The_same_idempotency_key_twice_in_one_batch_is_applied_once_and_replayed_to_the_second()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var key = await StockedAsync(store, 10);
         var order = NewSku("order");
         var (first, queued) = await QueueBehindLockAsync(store, key, [3, 3, 4, 1], (i, line) => new DeductRequest(line) { IdempotencyKey = i < 3 ? order : null });
@@ -78,13 +51,13 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
         outcomes[2].Error.Should().BeOfType<IdempotencyConflictException>("the same key with another request is a conflict");
         outcomes[3].Result!.Succeeded.Should().BeTrue();
         (await store.GetLevelAsync(key))!.OnHand.Should().Be(5, "1 sold alone, 3 once for the key, 1 in the batch");
-        (await LedgerOnHandAsync(key)).Should().Be(5);
+        (await Server.LedgerAsync(key)).OnHand.Should().Be(5);
     }
 
     [Test]
     public async Task A_key_stored_before_the_batch_is_replayed_not_applied_again()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var key = await StockedAsync(store, 10);
         var order = NewSku("order");
         var earlier = await store.DeductAsync(new DeductRequest(new StockLine(key, 2)) { IdempotencyKey = order });
@@ -102,10 +75,10 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     [Test]
     public async Task A_buyer_cancelled_while_queued_leaves_the_queue_and_the_others_are_served()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var key = await StockedAsync(store, 10);
         using var cancel = new CancellationTokenSource();
-        await using var blocker = await LockRowAsync(key);
+        await using var blocker = await Server.LockItemAsync(key);
         var first = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
         var before = store.DeductAsync(new DeductRequest(new StockLine(key, 2)));
         var cancelled = store.DeductAsync(new DeductRequest(new StockLine(key, 3)), cancel.Token);
@@ -124,7 +97,7 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     [Test]
     public async Task A_buyer_cancelled_after_its_batch_started_gets_its_truthful_result_and_the_batch_is_unharmed()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var key = await StockedAsync(store, 10);
         using var cancel = new CancellationTokenSource();
         var blockedKey = NewSku("order");
@@ -132,7 +105,7 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
         await using var holder = keyHolder;
 
         await first;
-        await WaitForLockWaiterAsync(keyHolder);
+        await Server.WaitForLockWaiterAsync(keyHolder);
         await cancel.CancelAsync();
         await keyHolder.ReleaseAsync();
 
@@ -144,14 +117,14 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     [Test]
     public async Task A_connection_killed_mid_batch_fails_every_buyer_in_it_and_moves_no_stock()
     {
-        var store = CreateStore(maxTransientRetries: 0);
+        var store = CreateCoalescingStore(maxTransientRetries: 0);
         var key = await StockedAsync(store, 10);
         var blockedKey = NewSku("order");
         var (first, batch, keyHolder) = await BatchHeldAtKeyAsync(store, key, blockedKey, CancellationToken.None);
         await using var holder = keyHolder;
 
         (await first).Succeeded.Should().BeTrue();
-        await KillAsync(await WaitForLockWaiterAsync(keyHolder));
+        await Server.KillConnectionAsync(await Server.WaitForLockWaiterAsync(keyHolder));
 
         foreach (var buyer in batch)
         {
@@ -162,16 +135,16 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
 
         await keyHolder.ReleaseAsync();
         (await store.GetLevelAsync(key))!.OnHand.Should().Be(9, "only the buyer who ran alone was served");
-        (await LedgerOnHandAsync(key)).Should().Be(9);
+        (await Server.LedgerAsync(key)).OnHand.Should().Be(9);
         (await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = blockedKey })).IsReplay.Should().BeFalse("the failed batch stored no key");
     }
 
     [Test]
     public async Task A_full_queue_turns_the_next_buyer_away_with_a_typed_busy_error()
     {
-        var store = CreateStore(maxQueueLength: 2);
+        var store = CreateCoalescingStore(maxQueueLength: 2);
         var key = await StockedAsync(store, 10);
-        await using var blocker = await LockRowAsync(key);
+        await using var blocker = await Server.LockItemAsync(key);
         var first = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
         var queued = new[] { store.DeductAsync(new DeductRequest(new StockLine(key, 1))), store.DeductAsync(new DeductRequest(new StockLine(key, 1))) };
 
@@ -189,7 +162,7 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     [Test]
     public async Task Multi_item_orders_and_holds_stay_all_or_nothing()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var a = await StockedAsync(store, 5);
         var b = await StockedAsync(store, 1);
 
@@ -203,8 +176,8 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     }
 
     /// <summary>Creates a coalescing store that is disposed after the test.</summary>
-    protected IStockStore CreateStore(int maxTransientRetries = 3, int maxQueueLength = 10_000) =>
-        DisposedAfterTest(CreateCoalescingStore(maxTransientRetries, maxQueueLength));
+    protected IStockStore CreateCoalescingStore(int maxTransientRetries = 3, int maxQueueLength = 10_000) =>
+        CreateStore(new() { Strategy = ConcurrencyStrategy.Coalescing, MaxTransientRetries = maxTransientRetries, MaxCoalescingQueueLength = maxQueueLength });
 
     /// <summary>Queues one buyer per quantity behind a buyer of 1 unit who waits for a row lock, then releases the lock.</summary>
     protected async Task<(Task<StockChangeResult> First, Task<StockChangeResult>[] Queued)> QueueBehindLockAsync(
@@ -213,10 +186,10 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(quantities);
         ArgumentNullException.ThrowIfNull(request);
-        await using var blocker = await LockRowAsync(key);
+        await using var blocker = await Server.LockItemAsync(key);
         var first = store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { Reference = "order-first" });
         var queued = quantities.Select((q, i) => store.DeductAsync(request(i, new StockLine(key, q)))).ToArray();
-        await WaitForLockWaiterAsync(blocker);
+        await Server.WaitForLockWaiterAsync(blocker);
         await blocker.ReleaseAsync();
         return (first, queued);
     }
@@ -228,15 +201,15 @@ public abstract class CoalescingTests<TProvider> : ProviderFixture<TProvider>
     private async Task<(Task<StockChangeResult> First, Task<StockChangeResult>[] Batch, ILockHolder KeyHolder)> BatchHeldAtKeyAsync(
         IStockStore store, StockKey key, string blockedKey, CancellationToken cancellation)
     {
-        var keyHolder = await HoldKeyAsync(blockedKey);
-        await using var rowBlocker = await LockRowAsync(key);
+        var keyHolder = await Server.HoldIdempotencyKeyAsync(blockedKey);
+        await using var rowBlocker = await Server.LockItemAsync(key);
         var first = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
         Task<StockChangeResult>[] batch =
         [
             store.DeductAsync(new DeductRequest(new StockLine(key, 2))),
             store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = blockedKey }, cancellation),
         ];
-        await WaitForLockWaiterAsync(rowBlocker);
+        await Server.WaitForLockWaiterAsync(rowBlocker);
         await rowBlocker.ReleaseAsync();
         return (first, batch, keyHolder);
     }

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace StockGuard.Testing;
 
-/// <summary>Finds which concurrency strategies a test assembly closes the contract suite for.</summary>
+/// <summary>Finds which concurrency strategies a test assembly closes the contract suite for, and which shared SQL suites it closes.</summary>
 public static class ContractCoverage
 {
     /// <summary>
@@ -33,5 +33,36 @@ public static class ContractCoverage
         }
 
         return strategies;
+    }
+
+    /// <summary>The shared suites every SQL store closes, as generic type definitions.</summary>
+    public static IReadOnlyList<Type> SqlSuites { get; } =
+    [
+        typeof(SqlFaultTests<>),
+        typeof(OneLineDeductFaultTests<>),
+        typeof(SqlPoolTests<>),
+        typeof(OneLineDeductTests<>),
+        typeof(CoalescingTests<>),
+        typeof(ClockSkewTests<>),
+    ];
+
+    /// <summary>The generic suite definitions that the concrete test classes of <paramref name="testAssembly"/> derive from.</summary>
+    /// <param name="testAssembly">A provider's test assembly.</param>
+    public static IReadOnlySet<Type> ClosedSuites(Assembly testAssembly)
+    {
+        ArgumentNullException.ThrowIfNull(testAssembly);
+        var suites = new HashSet<Type>();
+        foreach (var type in testAssembly.GetTypes().Where(t => !t.IsAbstract))
+        {
+            for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                if (baseType.IsGenericType)
+                {
+                    suites.Add(baseType.GetGenericTypeDefinition());
+                }
+            }
+        }
+
+        return suites;
     }
 }

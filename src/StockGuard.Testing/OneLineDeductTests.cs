@@ -1,5 +1,4 @@
 using FluentAssertions;
-using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 
 namespace StockGuard.Testing;
@@ -7,26 +6,17 @@ namespace StockGuard.Testing;
 /// <summary>
 /// The commonest sale, one line without an idempotency key under the atomic strategy, which a server store sends as
 /// one command with its own commit: what it records, and when it hands over to the transactional path (an item with
-/// units on hold, short or unknown). A provider closes this class with a provider whose strategy is atomic and the
-/// two ledger reads below.
+/// units on hold, short or unknown). Its failures are in <see cref="OneLineDeductFaultTests{TProvider}"/>. A provider
+/// closes this class in one line with a provider whose strategy is atomic.
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
-public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
-    where TProvider : IStockStoreTestProvider, new()
+public abstract class OneLineDeductTests<TProvider> : SqlProviderFixture<TProvider>
+    where TProvider : ISqlStoreTestProvider, new()
 {
-    /// <summary>The stores' clock.</summary>
-    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-
-    /// <summary>The sums of the item's movements: on-hand and reserved.</summary>
-    protected abstract Task<(long OnHand, long Reserved)> LedgerAsync(StockKey key);
-
-    /// <summary>The item's sale movements in ledger order: on-hand delta, reserved delta, reference.</summary>
-    protected abstract Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(StockKey key);
-
     [Test]
     public async Task A_one_line_sale_writes_its_movement_and_returns_the_new_level()
     {
-        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var store = CreateStore();
         var key = await StockedAsync(store, 10);
 
         var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "order-7" });
@@ -34,14 +24,14 @@ public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
         result.Succeeded.Should().BeTrue();
         result.Levels.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Key = key, OnHand = 7L, Reserved = 0L, Version = 2L });
         (await store.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 7L, Reserved = 0L, Version = 2L });
-        (await LedgerAsync(key)).Should().Be((7L, 0L));
-        (await SalesAsync(key)).Should().Equal((-3L, 0L, "order-7"));
+        (await Server.LedgerAsync(key)).Should().Be((7L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-3L, 0L, "order-7"));
     }
 
     [Test]
     public async Task The_level_it_returns_leaves_out_expired_holds_not_yet_given_back()
     {
-        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var store = CreateStore();
         var key = await StockedAsync(store, 10);
         (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
         Time.Advance(TimeSpan.FromMinutes(2));
@@ -52,13 +42,13 @@ public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
 
         result.Succeeded.Should().BeTrue();
         result.Levels[0].Should().BeEquivalentTo(new { OnHand = 9L, Reserved = 0L, Available = 9L });
-        (await LedgerAsync(key)).Should().Be((9L, 3L), "the expired hold is still stored until a sweep or a buyer needs its units");
+        (await Server.LedgerAsync(key)).Should().Be((9L, 3L), "the expired hold is still stored until a sweep or a buyer needs its units");
     }
 
     [Test]
     public async Task An_item_with_units_on_hold_sells_with_its_hold_still_counted()
     {
-        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var store = CreateStore();
         var key = await StockedAsync(store, 10);
         (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 3)))).Succeeded.Should().BeTrue();
 
@@ -68,14 +58,14 @@ public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
         sold.Succeeded.Should().BeTrue();
         sold.Levels[0].Should().BeEquivalentTo(new { OnHand = 3L, Reserved = 3L, Available = 0L, Version = 3L });
         refused.ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 1, 0));
-        (await LedgerAsync(key)).Should().Be((3L, 3L));
-        (await SalesAsync(key)).Should().Equal((-7L, 0L, "order-8"));
+        (await Server.LedgerAsync(key)).Should().Be((3L, 3L));
+        (await Server.SalesAsync(key)).Should().Equal((-7L, 0L, "order-8"));
     }
 
     [Test]
     public async Task An_item_whose_expired_holds_must_be_given_back_first_still_sells()
     {
-        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var store = CreateStore();
         var key = await StockedAsync(store, 5);
         var hold = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 5)))).Hold!;
         Time.Advance(TimeSpan.FromMinutes(2));
@@ -84,14 +74,14 @@ public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
 
         result.Succeeded.Should().BeTrue("the transactional path gives the expired hold back and sells");
         result.Levels[0].Should().BeEquivalentTo(new { OnHand = 1L, Reserved = 0L });
-        (await LedgerAsync(key)).Should().Be((1L, 0L));
+        (await Server.LedgerAsync(key)).Should().Be((1L, 0L));
         (await store.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Expired);
     }
 
     [Test]
     public async Task A_short_deduct_is_refused_with_what_was_available_and_writes_nothing()
     {
-        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var store = CreateStore();
         var key = await StockedAsync(store, 2);
 
         var result = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)));
@@ -99,14 +89,14 @@ public abstract class OneLineDeductTests<TProvider> : ProviderFixture<TProvider>
         result.Succeeded.Should().BeFalse();
         result.ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 3, 2));
         (await store.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 2L, Version = 1L });
-        (await LedgerAsync(key)).Should().Be((2L, 0L));
-        (await SalesAsync(key)).Should().BeEmpty();
+        (await Server.LedgerAsync(key)).Should().Be((2L, 0L));
+        (await Server.SalesAsync(key)).Should().BeEmpty();
     }
 
     [Test]
     public async Task An_unknown_item_is_a_typed_error()
     {
-        var store = DisposedAfterTest(Provider.CreateStore(Time));
+        var store = CreateStore();
 
         await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(new StockKey(NewSku()), 1))))
             .Should().ThrowAsync<StockItemNotFoundException>();

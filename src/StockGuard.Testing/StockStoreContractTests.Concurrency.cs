@@ -6,22 +6,25 @@ namespace StockGuard.Testing;
 
 public abstract partial class StockStoreContractTests<TProvider>
 {
+    /// <summary>Buys one unit of <paramref name="key"/> after another until a deduct is refused; returns how many it bought.</summary>
+    private async Task<int> BuyOneAtATimeUntilShortAsync(StockKey key)
+    {
+        var bought = 0;
+        while ((await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded)
+        {
+            bought++;
+        }
+
+        return bought;
+    }
+
     [Test]
     public async Task Many_buyers_of_one_item_sell_exactly_the_stock_and_never_more()
     {
-        const int stock = 500, buyers = 64;
+        const int stock = 500;
         var key = await StockedAsync(stock);
 
-        var sold = await RaceAsync(buyers, async _ =>
-        {
-            var mine = 0;
-            while ((await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded)
-            {
-                mine++;
-            }
-
-            return mine;
-        });
+        var sold = await RaceAsync(64, _ => BuyOneAtATimeUntilShortAsync(key));
 
         sold.Sum().Should().Be(stock, "every unit is sold once and no unit more");
         (await LevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 0L, Reserved = 0L, Version = 1L + stock });

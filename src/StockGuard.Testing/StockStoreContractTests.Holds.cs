@@ -156,15 +156,21 @@ public abstract partial class StockStoreContractTests<TProvider>
         (await LevelAsync(key)).Reserved.Should().Be(0);
     }
 
-    [Test]
-    public async Task Confirm_and_release_are_safe_to_repeat()
+    /// <summary>An item of 5 units with one hold of 1 unit confirmed and another released; its level after both.</summary>
+    private async Task<(StockKey Key, StockHold Confirmed, StockHold Released, StockLevel Before)> ConfirmedAndReleasedAsync()
     {
         var key = await StockedAsync(5);
         var confirmed = await HoldAsync(new StockLine(key, 1));
         var released = await HoldAsync(new StockLine(key, 1));
         await Store.ConfirmAsync(confirmed.Id);
         await Store.ReleaseAsync(released.Id);
-        var before = await LevelAsync(key);
+        return (key, confirmed, released, await LevelAsync(key));
+    }
+
+    [Test]
+    public async Task Confirm_and_release_are_safe_to_repeat()
+    {
+        var (key, confirmed, released, before) = await ConfirmedAndReleasedAsync();
 
         var again = await Store.ConfirmAsync(confirmed.Id);
         var releasedAgain = await Store.ReleaseAsync(released.Id);
@@ -177,12 +183,7 @@ public abstract partial class StockStoreContractTests<TProvider>
     [Test]
     public async Task Confirming_a_released_hold_or_releasing_a_confirmed_one_is_a_typed_error()
     {
-        var key = await StockedAsync(5);
-        var confirmed = await HoldAsync(new StockLine(key, 1));
-        var released = await HoldAsync(new StockLine(key, 1));
-        await Store.ConfirmAsync(confirmed.Id);
-        await Store.ReleaseAsync(released.Id);
-        var before = await LevelAsync(key);
+        var (key, confirmed, released, before) = await ConfirmedAndReleasedAsync();
 
         (await FluentActions.Awaiting(() => Store.ConfirmAsync(released.Id)).Should().ThrowAsync<HoldStateException>())
             .Which.State.Should().Be(HoldState.Released);

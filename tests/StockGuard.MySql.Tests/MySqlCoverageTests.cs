@@ -10,4 +10,9 @@ public sealed class MySqlCoverageTests
     public void The_contract_suite_is_closed_for_every_strategy() =>
         ContractCoverage.ClosedStrategies(typeof(MySqlCoverageTests).Assembly)
             .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "a strategy without its closed contract class is untested");
+
+    [Test]
+    public void Every_shared_SQL_suite_is_closed() =>
+        ContractCoverage.ClosedSuites(typeof(MySqlCoverageTests).Assembly)
+            .Should().Contain(ContractCoverage.SqlSuites, "a shared SQL suite without its closed class is untested on this server");
 }

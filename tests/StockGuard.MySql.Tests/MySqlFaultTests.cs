@@ -1,81 +1,27 @@
 using FluentAssertions;
 using MySqlConnector;
 using NUnit.Framework;
+using StockGuard.Testing;
 
 namespace StockGuard.MySql.Tests;
 
+/// <summary>Failures in the middle of a transaction on MySQL and MariaDB.</summary>
+public sealed class MySqlSqlFaultTests : SqlFaultTests<AtomicMySqlTestProvider>;
+
+/// <summary>Failures of the one-command sale on MySQL and MariaDB.</summary>
+public sealed class MySqlOneLineDeductFaultTests : OneLineDeductFaultTests<AtomicMySqlTestProvider>;
+
+/// <summary>Store instances over separate pools on one MySQL or MariaDB database.</summary>
+public sealed class MySqlPoolTests : SqlPoolTests<AtomicMySqlTestProvider>;
+
 /// <summary>
-/// Failures in the middle of an operation on MySQL/MariaDB: in each case the stock is exactly as before (or exactly as
-/// after) and the error is typed. The store's transaction is made to wait by a row lock held from a second connection.
+/// Failures only InnoDB shows: it detects a deadlock at once and rolls one transaction back (the one that changed fewer
+/// rows), where PostgreSQL's strategies never deadlock on the store's own lock order; and MySqlConnector keeps a pooled
+/// connection without a reset when told, so a failed command must not leave its transaction open on it.
 /// </summary>
 [TestFixture]
 public sealed class MySqlFaultTests : MySqlFixture
 {
-    [TestCase(ConcurrencyStrategy.Atomic)]
-    [TestCase(ConcurrencyStrategy.Pessimistic)]
-    [TestCase(ConcurrencyStrategy.Optimistic)]
-    public async Task A_connection_killed_while_it_waits_for_a_row_lock_is_a_transient_typed_error_and_changes_nothing(ConcurrencyStrategy strategy)
-    {
-        await using var store = CreateStore(strategy, configure: o => o.MaxTransientRetries = 0);
-        var key = await StockedAsync(store, 10);
-        var other = await StockedAsync(store, 10, "a-" + NewSku());
-        var before = await store.GetLevelsAsync([key, other]);
-        await using var blocker = await LockRowAsync(key);
-
-        // Two lines: the store has changed 'other' (it sorts first) when it waits for 'key'.
-        var deduct = store.DeductAsync(new DeductRequest(new StockLine(other, 1), new StockLine(key, 1)));
-        var waiter = await WaitForLockWaiterAsync(blocker);
-        await MySqlServer.KillAsync(waiter);
-
-        var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
-        error.Should().NotBeOfType<StockStoreTimeoutException>();
-        error.IsTransient.Should().BeTrue();
-        error.OutcomeUnknown.Should().BeFalse("the connection died before the commit was sent");
-        await Exec(blocker, "ROLLBACK");
-        (await store.GetLevelsAsync([key, other])).Should().Equal(before);
-        (await LedgerAsync(other)).OnHand.Should().Be(10, "the killed transaction's movement was rolled back with it");
-        (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue("the pool recovers from the dead connection");
-    }
-
-    [TestCase(ConcurrencyStrategy.Atomic)]
-    [TestCase(ConcurrencyStrategy.Pessimistic)]
-    public async Task Cancelling_while_waiting_for_a_row_lock_throws_OperationCanceled_and_changes_nothing(ConcurrencyStrategy strategy)
-    {
-        await using var store = CreateStore(strategy);
-        var key = await StockedAsync(store, 5);
-        var other = await StockedAsync(store, 5, "a-" + NewSku());
-        var before = await store.GetLevelsAsync([key, other]);
-        await using var blocker = await LockRowAsync(key);
-        using var cts = new CancellationTokenSource();
-
-        var deduct = store.DeductAsync(new DeductRequest(new StockLine(other, 2), new StockLine(key, 2)) { IdempotencyKey = NewSku("key") }, cts.Token);
-        await WaitForLockWaiterAsync(blocker);
-        await cts.CancelAsync();
-
-        await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<OperationCanceledException>();
-        await Exec(blocker, "ROLLBACK");
-        (await store.GetLevelsAsync([key, other])).Should().Equal(before);
-        (await store.DeductAsync(new DeductRequest(new StockLine(key, 2)))).Succeeded.Should().BeTrue();
-    }
-
-    [Test]
-    public async Task A_lock_wait_timeout_is_a_typed_timeout_and_changes_nothing()
-    {
-        await using var store = CreateStore(ConcurrencyStrategy.Atomic, configure: o => o.LockWaitTimeout = TimeSpan.FromSeconds(1));
-        var key = await StockedAsync(store, 5);
-        var other = await StockedAsync(store, 5, "a-" + NewSku());
-        var before = await store.GetLevelsAsync([key, other]);
-        await using var blocker = await LockRowAsync(key);
-
-        var error = await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(other, 1), new StockLine(key, 1))))
-            .Should().ThrowAsync<StockStoreTimeoutException>();
-
-        error.Which.IsTransient.Should().BeTrue();
-        error.Which.InnerException.Should().BeOfType<MySqlException>().Which.ErrorCode.Should().Be(MySqlErrorCode.LockWaitTimeout);
-        await Exec(blocker, "ROLLBACK");
-        (await store.GetLevelsAsync([key, other])).Should().Equal(before);
-    }
-
     [TestCase(0)]
     [TestCase(3)]
     public async Task A_deadlock_is_retried_within_the_bound_or_reported_as_transient_and_never_applies_twice(int retries)
@@ -90,20 +36,19 @@ public sealed class MySqlFaultTests : MySqlFixture
         }
 
         // The blocker changes several rows (so InnoDB picks the store, which changed fewer, as the victim) and locks 'second'.
-        await using var blocker = await OpenAsync();
-        await Exec(blocker, "START TRANSACTION");
+        await using var blocker = await LockRowAsync(fillers[0]);
         foreach (var filler in fillers)
         {
-            await Exec(blocker, $"UPDATE `{Database}`.stock_items SET low_stock_threshold = low_stock_threshold + 1 WHERE sku = @s", ("s", filler.Sku));
+            await Exec(blocker.Connection, $"UPDATE `{Database}`.stock_items SET low_stock_threshold = low_stock_threshold + 1 WHERE sku = @s", ("s", filler.Sku));
         }
 
-        await LockAsync(blocker, second);
+        await blocker.LockAsync(Database, second);
 
         // The store changes 'first', then waits for 'second'; the blocker then asks for 'first': a deadlock.
         var deduct = store.DeductAsync(new DeductRequest(new StockLine(second, 1), new StockLine(first, 1)));
-        await WaitForLockWaiterAsync(blocker);
-        await LockAsync(blocker, first);
-        await Exec(blocker, "ROLLBACK");
+        await Server.WaitForLockWaiterAsync(blocker);
+        await blocker.LockAsync(Database, first);
+        await blocker.ReleaseAsync();
 
         if (retries == 0)
         {
@@ -116,7 +61,29 @@ public sealed class MySqlFaultTests : MySqlFixture
         {
             (await deduct).Succeeded.Should().BeTrue("the victim's whole operation ran again after the deadlock");
             (await store.GetLevelsAsync([first, second])).Select(l => l.OnHand).Should().Equal(9, 9);
-            (await LedgerAsync(first)).OnHand.Should().Be(9, "one sale movement, not two");
+            (await Server.LedgerAsync(first)).OnHand.Should().Be(9, "one sale movement, not two");
         }
+    }
+
+    [Test]
+    public async Task A_lock_wait_timeout_of_the_one_line_deduct_leaves_no_transaction_open_on_a_pooled_connection_kept_without_reset()
+    {
+        // One pooled connection, never reset: the next user of it would inherit an open transaction.
+        await using var dataSource = new MySqlDataSource(new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { MaximumPoolSize = 1, ConnectionReset = false }.ConnectionString);
+        await using var store = CreateStore(ConcurrencyStrategy.Atomic, dataSource, o => o.LockWaitTimeout = TimeSpan.FromSeconds(1));
+        var key = await StockedAsync(store, 5);
+        await using var blocker = await LockRowAsync(key);
+
+        var error = await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
+            .Should().ThrowAsync<StockStoreTimeoutException>();
+
+        error.Which.InnerException.Should().BeOfType<MySqlException>().Which.ErrorCode.Should().Be(MySqlErrorCode.LockWaitTimeout);
+        await using (var pooled = await dataSource.OpenConnectionAsync())
+        {
+            (await Exec(pooled, "SELECT @@in_transaction")).Should().Be(0, "the failed command's transaction was rolled back before the connection went back");
+        }
+
+        await blocker.ReleaseAsync();
+        (await Server.LedgerAsync(key)).Should().Be((5L, 0L));
     }
 }

@@ -1,5 +1,3 @@
-using FluentAssertions;
-using NUnit.Framework;
 using MySqlConnector;
 using StockGuard.Testing;
 
@@ -56,25 +54,17 @@ internal static class MySqlServer
         return connection;
     }
 
-    /// <summary>Opens a transaction on a second connection that holds the item's row lock until rolled back or closed.</summary>
-    public static async Task<MySqlConnection> LockRowAsync(string database, StockKey key)
-    {
-        var connection = await OpenAsync();
-        await Exec(connection, "START TRANSACTION");
-        (await LockAsync(database, connection, key)).Should().NotBeNull("the row to lock exists");
-        return connection;
-    }
-
-    public static Task<object?> LockAsync(string database, MySqlConnection connection, StockKey key) =>
-        Exec(connection, $"SELECT on_hand FROM `{database}`.stock_items WHERE sku = @s AND location = @l FOR UPDATE", ("s", key.Sku), ("l", key.Location));
-
-    /// <summary>Waits (bounded, by watching the server) until a connection other than <paramref name="except"/> waits for a row lock; returns its id.</summary>
-    public static async Task<long> WaitForLockWaiterAsync(string database, MySqlConnection except)
+    /// <summary>
+    /// Waits (bounded, by watching the server) until a connection other than <paramref name="except"/> waits for a row
+    /// lock, or <paramref name="until"/> completes; returns the waiter's id, or null when there was none in 10 seconds
+    /// or <paramref name="until"/> completed first.
+    /// </summary>
+    public static async Task<long?> WaitForLockWaiterAsync(string database, MySqlConnection except, Task? until)
     {
         // MariaDB's INNODB_TRX is a cache that may lag; the live process list is not. A primary-key statement of this
-        // fixture's database that has run for more than 200 ms is waiting for a lock (TIME_MS is MariaDB's).
+        // database that has run for more than 200 ms is waiting for a lock (TIME_MS is MariaDB's).
         await using var watcher = await OpenAsync();
-        for (var i = 0; i < 500; i++)
+        for (var i = 0; i < 500 && until?.IsCompleted != true; i++)
         {
             var id = await Exec(
                 watcher,
@@ -90,7 +80,7 @@ internal static class MySqlServer
             await Task.Delay(20);
         }
 
-        throw new AssertionException("No connection started waiting for the row lock within 10 seconds.");
+        return null;
     }
 
     public static async Task<object?> Exec(MySqlConnection connection, string sql, params (string Name, object Value)[] parameters)
@@ -104,43 +94,4 @@ internal static class MySqlServer
         var result = await command.ExecuteScalarAsync();
         return result is DBNull ? null : result;
     }
-
-    /// <summary>Kills the connection <paramref name="connectionId"/> from a connection of its own, as an operator or a crash would.</summary>
-    public static async Task KillAsync(long connectionId)
-    {
-        await using var killer = await OpenAsync();
-        await Exec(killer, $"KILL {connectionId}");
-    }
-
-    /// <summary>How <see cref="StockAudit"/> reads the tables of <paramref name="database"/>: SKUs and locations are bytes, read back as utf8mb4.</summary>
-    public static StockTables Tables(string database) => new()
-    {
-        Open = async () => await OpenAsync(),
-        Table = name => $"`{database}`.`{name}`",
-        Text = column => $"CONVERT({column} USING utf8mb4)",
-    };
-
-    /// <summary>Sums the movement ledger of an item: it must rebuild the stored counts.</summary>
-    public static async Task<(long OnHand, long Reserved)> LedgerAsync(string database, StockKey key) =>
-        (await ItemRows.ReadAsync(
-            OpenAsync,
-            $"SELECT CAST(COALESCE(SUM(on_hand_delta), 0) AS SIGNED), CAST(COALESCE(SUM(reserved_delta), 0) AS SIGNED) FROM `{database}`.stock_movements WHERE sku = @s AND location = @l",
-            key,
-            r => (r.GetInt64(0), r.GetInt64(1)))).Single();
-
-    /// <summary>The stored row, expired holds included.</summary>
-    public static async Task<(long OnHand, long Reserved, long Version)> StoredAsync(string database, StockKey key) =>
-        (await ItemRows.ReadAsync(
-            OpenAsync,
-            $"SELECT on_hand, reserved, version FROM `{database}`.stock_items WHERE sku = @s AND location = @l",
-            key,
-            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)))).Should().ContainSingle().Subject;
-
-    /// <summary>The sale movements of an item: on-hand delta, reserved delta, reference.</summary>
-    public static Task<IReadOnlyList<(long OnHand, long Reserved, string? Reference)>> SalesAsync(string database, StockKey key) =>
-        ItemRows.ReadAsync(
-            OpenAsync,
-            $"SELECT on_hand_delta, reserved_delta, reference FROM `{database}`.stock_movements WHERE sku = @s AND location = @l AND kind = 'sale' ORDER BY id",
-            key,
-            r => (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2)));
 }

@@ -16,7 +16,7 @@ public sealed class MySqlSoakTests : MySqlFixture
         await MultiProcessSoak.RunAndAuditAsync(
             store,
             clock => new MySqlStockStore(Provider.DataSource, Provider.Options(), clock),
-            MySqlServer.Tables(Database),
+            Provider.Server.Tables,
             "mysql",
             connection,
             Database,

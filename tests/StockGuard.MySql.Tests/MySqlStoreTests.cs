@@ -3,10 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using NUnit.Framework;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.MySql.Tests;
 
-/// <summary>What only the MySQL store has to prove: exact text comparison, two pools on one database, its schema and DI.</summary>
+/// <summary>What only the MySQL store has to prove: exact text comparison, its schema and DI.</summary>
 [TestFixture]
 public sealed class MySqlStoreTests : MySqlFixture
 {
@@ -47,46 +48,6 @@ public sealed class MySqlStoreTests : MySqlFixture
     }
 
     [Test]
-    public async Task Two_pools_with_every_strategy_conserve_stock_exactly_with_mixed_opposite_orders()
-    {
-        await using var poolA = new MySqlDataSource(MySqlServer.ConnectionString + ";Application Name=pool-a");
-        await using var poolB = new MySqlDataSource(MySqlServer.ConnectionString + ";Application Name=pool-b;Pooling=true;Maximum Pool Size=20");
-        MySqlStockStore[] stores =
-        [
-            CreateStore(ConcurrencyStrategy.Atomic, poolA),
-            CreateStore(ConcurrencyStrategy.Pessimistic, poolB),
-            CreateStore(ConcurrencyStrategy.Optimistic, poolA),
-            CreateStore(ConcurrencyStrategy.Atomic, poolB),
-        ];
-        var a = await StockedAsync(stores[0], 60);
-        var b = await StockedAsync(stores[0], 60);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        var tasks = Enumerable.Range(0, 160).Select(i => Task.Run(async () =>
-        {
-            await gate.Task;
-            var store = stores[i % stores.Length];
-            var qty = 1 + (i % 2);
-            var lines = i % 2 == 0 ? new[] { new StockLine(a, qty), new StockLine(b, 1) } : [new StockLine(b, 1), new StockLine(a, qty)];
-            return (await store.DeductAsync(new DeductRequest(lines))).Succeeded ? qty : 0;
-        })).ToArray();
-        gate.SetResult();
-        var sold = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(2));
-
-        var levelA = (await stores[1].GetLevelAsync(a))!;
-        var levelB = (await stores[2].GetLevelAsync(b))!;
-        levelA.OnHand.Should().Be(60 - sold.Sum()).And.BeGreaterThanOrEqualTo(0);
-        levelB.OnHand.Should().Be(60 - sold.Count(q => q > 0)).And.BeGreaterThanOrEqualTo(0);
-        (levelA.OnHand < 2 || levelB.OnHand < 1).Should().BeTrue("buyers stop only when an item runs out");
-        (await LedgerAsync(a)).OnHand.Should().Be(levelA.OnHand);
-        (await LedgerAsync(b)).OnHand.Should().Be(levelB.OnHand);
-        foreach (var store in stores)
-        {
-            await store.DisposeAsync();
-        }
-    }
-
-    [Test]
     public async Task Holds_expire_and_are_swept_and_purged_on_mysql()
     {
         await using var store = CreateStore();
@@ -99,7 +60,7 @@ public sealed class MySqlStoreTests : MySqlFixture
 
         Time.Advance(TimeSpan.FromMinutes(2));
         (await store.SweepAsync()).ExpiredHolds.Should().BeGreaterThanOrEqualTo(3);
-        (await LedgerAsync(key)).Should().Be((10L, 0L));
+        (await Server.LedgerAsync(key)).Should().Be((10L, 0L));
         Time.Advance(TimeSpan.FromDays(2));
         (await store.SweepAsync()).PurgedHolds.Should().BeGreaterThanOrEqualTo(3);
         (await store.GetHoldAsync(holds[0])).Should().BeNull();
@@ -176,38 +137,30 @@ public sealed class MySqlStoreTests : MySqlFixture
     public async Task Without_the_schema_and_with_auto_creation_off_the_store_says_what_to_do()
     {
         await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = MySqlServer.NewDatabaseName("none"), AutoCreateSchema = false });
-        var act = () => store.GetLevelAsync("anything");
-        var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
-        error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
-        error.Message.Should().Contain("stock_schema_version").And.Contain("Apply the shipped script (sql/stockguard-mysql.sql");
+        var error = await ConfigurationErrors.MissingSchemaAsync(() => store.GetLevelAsync("anything"), Script);
+        error.Message.Should().Contain("stock_schema_version");
     }
 
     [Test]
     public async Task A_table_dropped_under_a_store_without_auto_creation_is_reported_as_missing()
     {
         var database = MySqlServer.NewDatabaseName("dropped");
-        try
-        {
-            await using (var creator = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+        var error = await ConfigurationErrors.AfterTablesDroppedAsync(
+            async () =>
             {
+                await using var creator = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
                 await creator.EnsureSchemaAsync();
-            }
-
-            await using (var connection = await OpenAsync())
+            },
+            async () =>
             {
+                await using var connection = await OpenAsync();
                 await Exec(connection, $"DROP TABLE `{database}`.stock_hold_lines, `{database}`.stock_items");
-            }
+            },
+            () => new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database, AutoCreateSchema = false }),
+            Script,
+            () => MySqlServer.DropDatabaseAsync(database));
 
-            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database, AutoCreateSchema = false });
-            var act = () => store.ReceiveAsync(new ReceiveRequest(new StockLine("anything", 1)));
-            var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
-            error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
-            error.Message.Should().Contain("stock_items").And.Contain("Apply the shipped script (sql/stockguard-mysql.sql");
-        }
-        finally
-        {
-            await MySqlServer.DropDatabaseAsync(database);
-        }
+        error.Message.Should().Contain("stock_items");
     }
 
     [Test]
@@ -217,7 +170,7 @@ public sealed class MySqlStoreTests : MySqlFixture
         var connectionString = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { Password = password }.ConnectionString;
         await using var store = new MySqlStockStore(connectionString, new MySqlStockStoreOptions { Schema = Database });
 
-        var error = await ConfigurationErrorAsync(store);
+        var error = await ConfigurationErrors.OnEveryCallAsync(store, () => store.EnsureSchemaAsync());
         error.Message.Should().Contain("Access denied").And.NotContain(password);
     }
 
@@ -228,25 +181,9 @@ public sealed class MySqlStoreTests : MySqlFixture
         var connectionString = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { Database = database }.ConnectionString;
         await using var store = new MySqlStockStore(connectionString, new MySqlStockStoreOptions { Schema = Database });
 
-        var error = await ConfigurationErrorAsync(store);
+        var error = await ConfigurationErrors.OnEveryCallAsync(store, () => store.EnsureSchemaAsync());
         error.Message.Should().Contain("Unknown database").And.Contain(database);
     }
 
-    private static async Task<StockStoreException> ConfigurationErrorAsync(MySqlStockStore store)
-    {
-        StockStoreException? last = null;
-        foreach (var act in new Func<Task>[]
-        {
-            () => store.GetLevelAsync("anything"),
-            () => store.DeductAsync(new DeductRequest(new StockLine("anything", 1)) { IdempotencyKey = "order-1" }),
-            () => store.EnsureSchemaAsync(),
-        })
-        {
-            last = (await act.Should().ThrowAsync<StockStoreException>()).Which;
-            last.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
-            last.Message.Should().Contain("cannot work as configured").And.NotContain("connection broke");
-        }
-
-        return last!;
-    }
+    private const string Script = "sql/stockguard-mysql.sql";
 }

@@ -1,11 +1,12 @@
 using MySqlConnector;
 using StockGuard.Sql;
 using StockGuard.Testing;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.MySql.Tests;
 
 /// <summary>Makes MySQL stores of one strategy, in a database of their own that is dropped afterwards.</summary>
-public abstract class MySqlTestProvider : IStockStoreTestProvider
+public abstract class MySqlTestProvider : ISqlStoreTestProvider
 {
     private MySqlDataSource? _dataSource;
 
@@ -13,7 +14,13 @@ public abstract class MySqlTestProvider : IStockStoreTestProvider
     {
         Strategy = strategy;
         Database = MySqlServer.NewDatabaseName(strategy.ToString().ToLowerInvariant());
+        Server = new MySqlStockServer(Database);
     }
+
+    /// <summary>The hooks into the server for the stores' database.</summary>
+    public IStockServer Server { get; }
+
+    public TimeSpan MaxClockError => new MySqlStockStoreOptions().MaxClockError;
 
     public ConcurrencyStrategy Strategy { get; }
 
@@ -37,6 +44,22 @@ public abstract class MySqlTestProvider : IStockStoreTestProvider
         var options = Options();
         configure?.Invoke(options);
         return new MySqlStockStore(DataSource, options, new RealTimersClock(time));
+    }
+
+    /// <summary>A store for the shared SQL suites; a lock timeout is the store's own LockWaitTimeout.</summary>
+    public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
+    {
+        var options = Options();
+        var clock = settings.ApplyTo(options, time);
+        options.LockWaitTimeout = settings.LockTimeout ?? options.LockWaitTimeout;
+        if (!settings.NeedsOwnPool(lockTimeoutInConnectionString: false))
+        {
+            return new MySqlStockStore(DataSource, options, clock);
+        }
+
+        var connection = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString);
+        (connection.Server, connection.Port) = settings.Endpoint is var (host, port) ? (host, (uint)port) : (connection.Server, connection.Port);
+        return new MySqlStockStore(connection.ConnectionString, options, clock);
     }
 
     /// <summary>

@@ -16,19 +16,17 @@ public sealed class PostgreSqlCoalescingTests : PostgreSqlCoalescingSuite<Coales
 public sealed class PgBouncerCoalescingTests : PostgreSqlCoalescingSuite<CoalescingPgBouncerTestProvider>;
 
 /// <summary>
-/// The coalescing suite closed for a PostgreSQL provider, with what only PostgreSQL shows; locks are held, and rows
-/// read, over direct connections.
+/// The coalescing suite closed for a PostgreSQL provider, with what only PostgreSQL shows: the transaction id (xmin)
+/// of each row, and the options' validation.
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
 public abstract class PostgreSqlCoalescingSuite<TProvider> : CoalescingTests<TProvider>
     where TProvider : PostgreSqlTestProvider, new()
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-
     [Test]
     public async Task The_buyers_queued_behind_one_flight_are_applied_by_one_transaction_with_their_movements_in_arrival_order()
     {
-        var store = CreateStore();
+        var store = CreateCoalescingStore();
         var key = await StockedAsync(store, 100);
         var (first, queued) = await QueueBehindLockAsync(store, key, [1, 2, 3, 4, 5], (i, line) => new DeductRequest(line) { Reference = $"order-{i}", IdempotencyKey = NewSku("order") });
 
@@ -42,25 +40,25 @@ public abstract class PostgreSqlCoalescingSuite<TProvider> : CoalescingTests<TPr
     [Test]
     public async Task With_a_max_wait_the_batch_waits_for_buyers_who_arrive_meanwhile_and_takes_them_along()
     {
-        var clock = new TimerWatchingClock(_time);
+        var clock = new TimerWatchingClock(Time);
         var options = Provider.Options();
         options.Coalescing.MaxWait = TimeSpan.FromMilliseconds(50);
         var store = DisposedAfterTest(new PostgreSqlStockStore(Provider.DataSource, options, clock));
         var key = await StockedAsync(store, 100);
         Task<StockChangeResult> first, early;
-        await using (var blocker = await PostgreSqlServer.LockRowAsync(Provider.Schema, key))
+        await using (var blocker = await Server.LockItemAsync(key))
         {
             first = store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { Reference = "order-first" });
             early = store.DeductAsync(new DeductRequest(new StockLine(key, 2)) { Reference = "order-early" });
-            await PostgreSqlServer.WaitForLockWaiterAsync(Provider.Schema, blocker);
-            await PostgreSqlServer.Exec(blocker, "ROLLBACK");
+            await Server.WaitForLockWaiterAsync(blocker);
+            await blocker.ReleaseAsync();
         }
 
         await first;
         await clock.FirstTimer.WaitAsync(TimeSpan.FromSeconds(30));
         early.IsCompleted.Should().BeFalse("its batch waits for the max wait, which the fake clock has not reached");
         var late = store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "order-late" });
-        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Time.Advance(TimeSpan.FromMilliseconds(50));
         await Task.WhenAll(early, late);
 
         (await SaleColumnAsync(key, "count(DISTINCT xmin::text)")).Should().Equal(["2"], "the buyer who came during the wait joined the batch");
@@ -80,35 +78,6 @@ public abstract class PostgreSqlCoalescingSuite<TProvider> : CoalescingTests<TPr
             .WithMessage("*Coalescing.MaxWait is 00:00:02*");
     }
 
-    protected override IStockStore CreateCoalescingStore(int maxTransientRetries, int maxQueueLength) =>
-        Provider.CreateStore(_time, o =>
-        {
-            var options = (PostgreSqlStockStoreOptions)o;
-            options.MaxTransientRetries = maxTransientRetries;
-            options.Coalescing.MaxQueueLength = maxQueueLength;
-        });
-
-    protected override async Task<ILockHolder> LockRowAsync(StockKey key) => new Holder(await PostgreSqlServer.LockRowAsync(Provider.Schema, key));
-
-    protected override async Task<ILockHolder> HoldKeyAsync(string idempotencyKey)
-    {
-        var connection = await PostgreSqlServer.OpenAsync();
-        await PostgreSqlServer.Exec(connection, "BEGIN");
-        await using var command = new NpgsqlCommand(
-            $"INSERT INTO \"{Provider.Schema}\".stock_idempotency_keys (idempotency_key, fingerprint, result, created_at) VALUES (@k, 'held by the test', NULL, now())",
-            connection);
-        command.Parameters.AddWithValue("k", idempotencyKey);
-        await command.ExecuteNonQueryAsync();
-        return new Holder(connection);
-    }
-
-    protected override async Task<long> WaitForLockWaiterAsync(ILockHolder holder) =>
-        await PostgreSqlServer.WaitForLockWaiterAsync(Provider.Schema, ((Holder)holder).Connection);
-
-    protected override Task KillAsync(long connectionId) => PostgreSqlServer.TerminateBackendAsync(connectionId);
-
-    protected override async Task<long> LedgerOnHandAsync(StockKey key) => (await PostgreSqlServer.LedgerAsync(Provider.Schema, key)).OnHand;
-
     /// <summary>One column of the item's sale movements in ledger order, as text.</summary>
     private async Task<string[]> SaleColumnAsync(StockKey key, string column)
     {
@@ -126,15 +95,6 @@ public abstract class PostgreSqlCoalescingSuite<TProvider> : CoalescingTests<TPr
         }
 
         return [.. values];
-    }
-
-    private sealed class Holder(NpgsqlConnection connection) : ILockHolder
-    {
-        public NpgsqlConnection Connection => connection;
-
-        public async Task ReleaseAsync() => await PostgreSqlServer.Exec(connection, "ROLLBACK");
-
-        public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 
     /// <summary>The fake clock, telling when the store first starts a timer (the batch's max wait).</summary>

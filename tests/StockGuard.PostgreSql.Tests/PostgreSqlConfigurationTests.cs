@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Npgsql;
 using NUnit.Framework;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.PostgreSql.Tests;
 
@@ -14,7 +15,7 @@ public sealed class PostgreSqlConfigurationTests : PostgreSqlFixture
         var connectionString = new NpgsqlConnectionStringBuilder(PostgreSqlServer.ConnectionString) { Password = password }.ConnectionString;
         await using var store = new PostgreSqlStockStore(connectionString, new PostgreSqlStockStoreOptions { Schema = Schema });
 
-        var error = await ConfigurationErrorAsync(store);
+        var error = await ConfigurationErrors.OnEveryCallAsync(store, () => store.EnsureSchemaAsync());
         error.Message.Should().Contain("28P01").And.Contain("password authentication failed").And.NotContain(password);
     }
 
@@ -25,7 +26,7 @@ public sealed class PostgreSqlConfigurationTests : PostgreSqlFixture
         var connectionString = new NpgsqlConnectionStringBuilder(PostgreSqlServer.ConnectionString) { Database = database }.ConnectionString;
         await using var store = new PostgreSqlStockStore(connectionString, new PostgreSqlStockStoreOptions { Schema = Schema });
 
-        var error = await ConfigurationErrorAsync(store);
+        var error = await ConfigurationErrors.OnEveryCallAsync(store, () => store.EnsureSchemaAsync());
         error.Message.Should().Contain("3D000").And.Contain(database);
     }
 
@@ -35,7 +36,7 @@ public sealed class PostgreSqlConfigurationTests : PostgreSqlFixture
         var schema = PostgreSqlServer.NewSchemaName("none");
         await using var store = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema, AutoCreateSchema = false });
 
-        var error = await MissingSchemaErrorAsync(() => store.GetLevelAsync("anything"));
+        var error = await ConfigurationErrors.MissingSchemaAsync(() => store.GetLevelAsync("anything"), Script);
         error.Message.Should().Contain("42P01").And.Contain(schema);
     }
 
@@ -43,51 +44,23 @@ public sealed class PostgreSqlConfigurationTests : PostgreSqlFixture
     public async Task A_table_dropped_under_a_store_without_auto_creation_is_reported_as_missing()
     {
         var schema = PostgreSqlServer.NewSchemaName("dropped");
-        try
-        {
-            await using (var creator = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema }))
+        var error = await ConfigurationErrors.AfterTablesDroppedAsync(
+            async () =>
             {
+                await using var creator = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema });
                 await creator.EnsureSchemaAsync();
-            }
-
-            await using (var connection = await OpenAsync())
+            },
+            async () =>
             {
+                await using var connection = await OpenAsync();
                 await Exec(connection, $"DROP TABLE \"{schema}\".stock_items CASCADE");
-            }
+            },
+            () => new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema, AutoCreateSchema = false }),
+            Script,
+            () => PostgreSqlServer.DropSchemaAsync(schema));
 
-            await using var store = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema, AutoCreateSchema = false });
-            var error = await MissingSchemaErrorAsync(() => store.ReceiveAsync(new ReceiveRequest(new StockLine("anything", 1))));
-            error.Message.Should().Contain("42P01").And.Contain("stock_items");
-        }
-        finally
-        {
-            await PostgreSqlServer.DropSchemaAsync(schema);
-        }
+        error.Message.Should().Contain("42P01").And.Contain("stock_items");
     }
 
-    private static async Task<StockStoreException> ConfigurationErrorAsync(PostgreSqlStockStore store)
-    {
-        StockStoreException? last = null;
-        foreach (var act in new Func<Task>[]
-        {
-            () => store.GetLevelAsync("anything"),
-            () => store.DeductAsync(new DeductRequest(new StockLine("anything", 1)) { IdempotencyKey = "order-1" }),
-            () => store.EnsureSchemaAsync(),
-        })
-        {
-            last = (await act.Should().ThrowAsync<StockStoreException>()).Which;
-            last.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
-            last.Message.Should().Contain("cannot work as configured").And.NotContain("connection broke");
-        }
-
-        return last!;
-    }
-
-    private static async Task<StockStoreException> MissingSchemaErrorAsync(Func<Task> act)
-    {
-        var error = (await act.Should().ThrowAsync<StockStoreException>()).Which;
-        error.Should().BeEquivalentTo(new { IsTransient = false, OutcomeUnknown = false });
-        error.Message.Should().Contain("Apply the shipped script (sql/stockguard-postgresql.sql");
-        return error;
-    }
+    private const string Script = "sql/stockguard-postgresql.sql";
 }

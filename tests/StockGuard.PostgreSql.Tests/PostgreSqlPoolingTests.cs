@@ -33,6 +33,18 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
     }
 
     [Test]
+    public void A_pool_the_store_creates_skips_the_reset_and_auto_prepares_unless_the_connection_string_says_otherwise()
+    {
+        var defaults = new NpgsqlConnectionStringBuilder(PostgreSqlConnections.OwnPoolConnectionString("Host=db;Username=u", transactionPooled: false));
+        defaults.NoResetOnClose.Should().BeTrue();
+        defaults.MaxAutoPrepare.Should().Be(64);
+
+        var given = new NpgsqlConnectionStringBuilder(PostgreSqlConnections.OwnPoolConnectionString("Host=db;Username=u;No Reset On Close=false;maxautoprepare=0", transactionPooled: false));
+        given.NoResetOnClose.Should().BeFalse();
+        given.MaxAutoPrepare.Should().Be(0);
+    }
+
+    [Test]
     public void A_pool_the_store_creates_for_a_transaction_pooler_prepares_nothing_and_skips_the_reset()
     {
         var pooled = new NpgsqlConnectionStringBuilder(PostgreSqlConnections.OwnPoolConnectionString("Host=db;Username=u", transactionPooled: true));
@@ -70,7 +82,7 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         error.Message.Should().Contain("pooler or proxy sits between").And.Contain("Max Auto Prepare=64").And.Contain("Nothing was changed");
         error.IsTransient.Should().BeFalse();
         error.OutcomeUnknown.Should().BeFalse();
-        (await StoredAsync(key)).Should().Be((10L, 0L, 1L));
+        (await Server.StoredAsync(key)).Should().Be((10L, 0L, 1L));
     }
 
     [Test]
@@ -86,8 +98,8 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
             (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { IdempotencyKey = i % 2 == 0 ? null : NewSku("order") })).Succeeded.Should().Be(i < 10);
         }
 
-        (await StoredAsync(key)).Should().Be((0L, 0L, 11L));
-        (await LedgerAsync(key)).Should().Be((0L, 0L));
+        (await Server.StoredAsync(key)).Should().Be((0L, 0L, 11L));
+        (await Server.LedgerAsync(key)).Should().Be((0L, 0L));
         (await PreparedStatementsOfThisSchemaAnywhereAsync()).Should().Be(0, "no server session holds a statement of the store's");
     }
 
@@ -115,7 +127,7 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         error.OutcomeUnknown.Should().BeTrue();
         error.IsTransient.Should().BeFalse();
         error.Message.Should().Contain(otherItem ? "item another-sku/default" : "schema 'another_schema'").And.Contain("Pooling = Transaction").And.Contain("Max Auto Prepare=0");
-        (await StoredAsync(key)).Should().Be((9L, 0L, 2L), "the statement that ran was not the store's");
+        (await Server.StoredAsync(key)).Should().Be((9L, 0L, 2L), "the statement that ran was not the store's");
     }
 
     [Test]
@@ -137,7 +149,7 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         error.OutcomeUnknown.Should().BeFalse();
         error.IsTransient.Should().BeFalse();
         error.Message.Should().Contain("did not know the statement").And.Contain("Nothing was changed").And.Contain("Pooling = Transaction");
-        (await StoredAsync(key)).Should().Be((9L, 0L, 2L));
+        (await Server.StoredAsync(key)).Should().Be((9L, 0L, 2L));
     }
 
     /// <summary>The name and parameter types of the store's one-line deduct prepared on this session, if it is.</summary>

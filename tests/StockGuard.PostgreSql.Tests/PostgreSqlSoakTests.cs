@@ -24,9 +24,9 @@ public abstract class PostgreSqlSoakSuite<TProvider> : ProviderFixture<TProvider
         await MultiProcessSoak.RunAndAuditAsync(
             store,
             clock => new PostgreSqlStockStore(Provider.DataSource, Provider.Options(), clock),
-            PostgreSqlServer.Tables(Provider.Schema),
+            Provider.Server.Tables,
             "postgresql",
-            Provider.ThroughPgBouncer ? PgBouncerServer.ConnectionString : PostgreSqlServer.ConnectionString,
+            Provider.ConnectionString,
             Provider.Schema,
             TimeSpan.FromSeconds(5));
     }

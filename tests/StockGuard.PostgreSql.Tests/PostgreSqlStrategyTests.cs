@@ -8,7 +8,7 @@ using NUnit.Framework;
 
 namespace StockGuard.PostgreSql.Tests;
 
-/// <summary>Strategy-specific behaviour, contention across pools and processes, the ledger and configuration.</summary>
+/// <summary>Strategy-specific behaviour, contention with another process, the ledger and configuration.</summary>
 [TestFixture]
 public sealed class PostgreSqlStrategyTests : PostgreSqlFixture
 {
@@ -17,9 +17,9 @@ public sealed class PostgreSqlStrategyTests : PostgreSqlFixture
     {
         await using var blocker = await LockRowAsync(key);
         var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
-        await WaitForLockWaiterAsync(blocker);
-        await Exec(blocker, $"UPDATE \"{Schema}\".stock_items SET version = version + 1 WHERE sku = '{key.Sku}'");
-        await Exec(blocker, "COMMIT");
+        await Server.WaitForLockWaiterAsync(blocker);
+        await Exec(blocker.Connection, $"UPDATE \"{Schema}\".stock_items SET version = version + 1 WHERE sku = '{key.Sku}'");
+        await Exec(blocker.Connection, "COMMIT");
         return deduct;
     }
 
@@ -42,7 +42,7 @@ public sealed class PostgreSqlStrategyTests : PostgreSqlFixture
         }
 
         (await deduct.WaitAsync(TimeSpan.FromSeconds(30))).Succeeded.Should().BeTrue();
-        (await StoredAsync(key)).Should().Be((4L, 0L, 3L), "received (1), the other writer (2), one sale (3)");
+        (await Server.StoredAsync(key)).Should().Be((4L, 0L, 3L), "received (1), the other writer (2), one sale (3)");
     }
 
     [Test]
@@ -54,50 +54,7 @@ public sealed class PostgreSqlStrategyTests : PostgreSqlFixture
         var deduct = await LoseOneRaceAsync(store, key);
 
         (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<ConcurrencyConflictException>()).Which.Attempts.Should().Be(1);
-        (await StoredAsync(key)).OnHand.Should().Be(5);
-    }
-
-    [Test]
-    public async Task Every_strategy_over_two_pools_conserves_stock_exactly_with_mixed_opposite_orders()
-    {
-        await using var poolA = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Application Name=pool-a");
-        await using var poolB = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Application Name=pool-b");
-        PostgreSqlStockStore[] stores =
-        [
-            CreateStore(ConcurrencyStrategy.Atomic, poolA),
-            CreateStore(ConcurrencyStrategy.Pessimistic, poolB),
-            CreateStore(ConcurrencyStrategy.Optimistic, poolA, o => o.MaxOptimisticAttempts = 100),
-            CreateStore(ConcurrencyStrategy.Atomic, poolB),
-        ];
-        var a = await StockedAsync(stores[0], 60);
-        var b = await StockedAsync(stores[0], 60);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        var tasks = Enumerable.Range(0, 160).Select(i => Task.Run(async () =>
-        {
-            await gate.Task;
-            var store = stores[i % stores.Length];
-            var qty = 1 + (i % 2);
-            var lines = i % 2 == 0 ? new[] { new StockLine(a, qty), new StockLine(b, 1) } : [new StockLine(b, 1), new StockLine(a, qty)];
-            var result = await store.DeductAsync(new DeductRequest(lines));
-            return result.Succeeded ? qty : 0;
-        })).ToArray();
-        gate.SetResult();
-        var sold = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(2));
-
-        var soldOfA = sold.Sum();
-        var orders = sold.Count(q => q > 0);
-        var levelA = (await stores[1].GetLevelAsync(a))!;
-        var levelB = (await stores[2].GetLevelAsync(b))!;
-        levelA.OnHand.Should().Be(60 - soldOfA).And.BeGreaterThanOrEqualTo(0);
-        levelB.OnHand.Should().Be(60 - orders).And.BeGreaterThanOrEqualTo(0);
-        (levelA.OnHand < 2 || levelB.OnHand < 1).Should().BeTrue("buyers stop only when an item runs out");
-        (await LedgerAsync(a)).OnHand.Should().Be(levelA.OnHand);
-        (await LedgerAsync(b)).OnHand.Should().Be(levelB.OnHand);
-        foreach (var store in stores)
-        {
-            await store.DisposeAsync();
-        }
+        (await Server.StoredAsync(key)).OnHand.Should().Be(5);
     }
 
     [Test]
@@ -168,9 +125,9 @@ public sealed class PostgreSqlStrategyTests : PostgreSqlFixture
         Time.Advance(TimeSpan.FromMinutes(2));
         (await store.DeductAsync(new DeductRequest(new StockLine(key, 11)))).Succeeded.Should().BeTrue("the expired hold of 5 is given back lazily");
 
-        var stored = await StoredAsync(key);
+        var stored = await Server.StoredAsync(key);
         stored.Should().Be((1L, 1L, stored.Version));
-        (await LedgerAsync(key)).Should().Be((stored.OnHand, stored.Reserved));
+        (await Server.LedgerAsync(key)).Should().Be((stored.OnHand, stored.Reserved));
     }
 
     [TestCase("bad;name")]

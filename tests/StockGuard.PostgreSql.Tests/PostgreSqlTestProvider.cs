@@ -1,6 +1,7 @@
 using Npgsql;
 using StockGuard.Sql;
 using StockGuard.Testing;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.PostgreSql.Tests;
 
@@ -8,7 +9,7 @@ namespace StockGuard.PostgreSql.Tests;
 /// Makes PostgreSQL stores of one strategy, in a schema of their own that is dropped afterwards: connected directly, or
 /// through PgBouncer in transaction pooling mode (the stores detect it: <see cref="PostgreSqlPooling.Auto"/>).
 /// </summary>
-public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
+public abstract class PostgreSqlTestProvider : ISqlStoreTestProvider
 {
     private readonly string _schema;
     private NpgsqlDataSource? _dataSource;
@@ -18,7 +19,16 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
         Strategy = strategy;
         ThroughPgBouncer = throughPgBouncer;
         _schema = PostgreSqlServer.NewSchemaName((throughPgBouncer ? "pgb_" : "") + strategy.ToString().ToLowerInvariant());
+        Server = new PostgreSqlStockServer(_schema);
     }
+
+    /// <summary>The hooks into the server, over direct connections also when the stores go through PgBouncer.</summary>
+    public IStockServer Server { get; }
+
+    public TimeSpan MaxClockError => new PostgreSqlStockStoreOptions().MaxClockError;
+
+    /// <summary>The connection string the stores use: the server's, or PgBouncer's.</summary>
+    public string ConnectionString => ThroughPgBouncer ? PgBouncerServer.ConnectionString : PostgreSqlServer.ConnectionString;
 
     public ConcurrencyStrategy Strategy { get; }
 
@@ -39,7 +49,7 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
             await PgBouncerServer.EnsureReachableAsync();
         }
 
-        _dataSource = NpgsqlDataSource.Create(ThroughPgBouncer ? PgBouncerServer.ConnectionString : PostgreSqlServer.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(ConnectionString);
         await using var store = new PostgreSqlStockStore(_dataSource, Options());
         await store.EnsureSchemaAsync();
     }
@@ -54,6 +64,25 @@ public abstract class PostgreSqlTestProvider : IStockStoreTestProvider
         options.OptimisticBackoff = new PostgreSqlStockStoreOptions().OptimisticBackoff;
         configure?.Invoke(options);
         return new PostgreSqlStockStore(DataSource, options, new RealTimersClock(time));
+    }
+
+    /// <summary>
+    /// A store for the shared SQL suites. A lock timeout is the server's lock_timeout, set for the store's own pool; an
+    /// endpoint replaces the host and port of <see cref="ConnectionString"/>.
+    /// </summary>
+    public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
+    {
+        var options = Options();
+        var clock = settings.ApplyTo(options, time);
+        if (!settings.NeedsOwnPool(lockTimeoutInConnectionString: true))
+        {
+            return new PostgreSqlStockStore(DataSource, options, clock);
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(ConnectionString);
+        (connection.Host, connection.Port) = settings.Endpoint ?? (connection.Host!, connection.Port);
+        connection.Options = settings.LockTimeout is { } timeout ? $"-c lock_timeout={(int)timeout.TotalMilliseconds}" : connection.Options;
+        return new PostgreSqlStockStore(connection.ConnectionString, options, clock);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using NUnit.Framework;
 using StockGuard.Testing;
 
@@ -20,16 +19,7 @@ public sealed class SqliteSoakTests : ProviderFixture<AtomicSqliteTestProvider>
         await MultiProcessSoak.RunAndAuditAsync(
             store,
             clock => new SqliteStockStore(connectionString, Provider.Options(), clock),
-            new StockTables
-            {
-                Open = async () =>
-                {
-                    var connection = new SqliteConnection(connectionString);
-                    await connection.OpenAsync();
-                    return connection;
-                },
-                Table = name => $"\"{name}\"",
-            },
+            Provider.Server.Tables,
             "sqlite",
             connectionString,
             "main",

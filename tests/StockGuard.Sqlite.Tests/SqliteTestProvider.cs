@@ -1,10 +1,11 @@
 using Microsoft.Data.Sqlite;
 using StockGuard.Testing;
+using StockGuard.Tests.Shared;
 
 namespace StockGuard.Sqlite.Tests;
 
 /// <summary>Makes SQLite stores of one strategy over a database file of their own (WAL mode), deleted afterwards. Needs no server.</summary>
-public abstract class SqliteTestProvider : IStockStoreTestProvider
+public abstract class SqliteTestProvider : ISqlStoreTestProvider
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "stockguard-tests", Guid.NewGuid().ToString("N"));
 
@@ -25,6 +26,23 @@ public abstract class SqliteTestProvider : IStockStoreTestProvider
         Directory.CreateDirectory(_directory);
         await using var store = new SqliteStockStore(ConnectionString, Options());
         await store.EnsureSchemaAsync();
+    }
+
+    /// <summary>The table reads; SQLite has no server for the other hooks.</summary>
+    public IStockServer Server => new SqliteStockServer(ConnectionString);
+
+    public TimeSpan MaxClockError => Options().MaxClockError;
+
+    /// <summary>
+    /// A store for the shared SQL suites that apply to SQLite: a pool of its own is a connection string that turns
+    /// pooling off (a pool is keyed by its connection string); a lock timeout is the busy timeout.
+    /// </summary>
+    public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
+    {
+        var options = Options();
+        var clock = settings.ApplyTo(options, time);
+        options.BusyTimeout = settings.LockTimeout ?? options.BusyTimeout;
+        return new SqliteStockStore(settings.NeedsOwnPool(lockTimeoutInConnectionString: false) ? ConnectionString + ";Pooling=False" : ConnectionString, options, clock);
     }
 
     public IStockStore CreateStore(TimeProvider time, Action<StockStoreOptions>? configure = null)

@@ -1,0 +1,21 @@
+namespace StockGuard.Testing;
+
+/// <summary>
+/// A provider of SQL stores for the shared SQL suites (<see cref="SqlFaultTests{TProvider}"/>,
+/// <see cref="SqlPoolTests{TProvider}"/>, <see cref="OneLineDeductTests{TProvider}"/>,
+/// <see cref="OneLineDeductFaultTests{TProvider}"/>, <see cref="CoalescingTests{TProvider}"/>,
+/// <see cref="ClockSkewTests{TProvider}"/>): stores set up as a suite asks, and the server's hooks.
+/// </summary>
+public interface ISqlStoreTestProvider : IStockStoreTestProvider
+{
+    /// <summary>The hooks into the stores' server and schema; valid after <see cref="IStockStoreTestProvider.InitializeAsync"/>.</summary>
+    IStockServer Server { get; }
+
+    /// <summary>How far a store's clock may be from the database's when it reads the database clock: the store's documented bound.</summary>
+    TimeSpan MaxClockError { get; }
+
+    /// <summary>Creates a store on the provider's schema, set up as <paramref name="settings"/> says.</summary>
+    /// <param name="time">The store's clock (a host's wall clock when <see cref="SqlStoreSettings.DatabaseClock"/> is set).</param>
+    /// <param name="settings">What the suite needs of the store.</param>
+    IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings);
+}
