@@ -176,7 +176,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
 
     /// <summary>
     /// The row of <see cref="SqlDialect.DeductOne"/>, read by position (the columns of
-    /// <see cref="SqlDialect.ItemColumns"/>, in their order): this runs once per sale, where a mapper's per-call
+    /// <see cref="SqlEngine.ItemColumns"/>, in their order): this runs once per sale, where a mapper's per-call
     /// column matching would be most of the client's work.
     /// </summary>
     private static LevelRow ReadLevelRow(DbDataReader reader) => new()

@@ -1,0 +1,164 @@
+using System.Data;
+using System.Data.Common;
+
+namespace StockGuard.Sql;
+
+/// <summary>
+/// What one database engine is, apart from the statements it runs (<see cref="SqlDialect"/>): the store's schema and
+/// quoted table names, how a row is locked, how driver errors are classified, how a transaction begins, how times and
+/// ids are bound, the clock and the schema script.
+/// </summary>
+internal abstract class SqlEngine
+{
+    /// <summary>Creates a dialect whose tables live in <paramref name="schema"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="schema"/> is not a plain identifier.</exception>
+    protected SqlEngine(string schema)
+    {
+        if (!SqlStockStoreOptions.IsPlainIdentifier(schema))
+        {
+            throw new ArgumentException($"The schema name '{schema}' is not a plain identifier (letters, digits, underscores; not starting with a digit; up to 63 characters).", nameof(schema));
+        }
+
+        Schema = schema;
+    }
+
+    /// <summary>The version of the schema this library writes and reads. Bump it with every change to the tables.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The schema name, unquoted.</summary>
+    public string Schema { get; }
+
+    /// <summary>The store's name in telemetry, e.g. <c>postgresql</c>.</summary>
+    public abstract string StoreName { get; }
+
+    /// <summary>Quotes an identifier. Default: the SQL standard's <c>"name"</c>, doubling any quote inside; MySQL uses backticks.</summary>
+    public virtual string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Reads a schema script embedded in a provider's assembly as <paramref name="resource"/>.</summary>
+    /// <exception cref="InvalidOperationException">The resource is missing: the package was built wrong.</exception>
+    protected static string EmbeddedScript(Type dialect, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(dialect);
+        using var stream = dialect.Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded schema script '{resource}' is missing from {dialect.Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>A table's qualified, quoted name.</summary>
+    protected string Table(string name) => $"{Quote(Schema)}.{Quote(name)}";
+
+    /// <summary>Stock items: one row per SKU and location.</summary>
+    public string Items => Table("stock_items");
+
+    /// <summary>Holds: one row per hold.</summary>
+    public string Holds => Table("stock_holds");
+
+    /// <summary>Hold lines: one row per held item, with a <c>released</c> flag once its units went back or were sold.</summary>
+    public string HoldLines => Table("stock_hold_lines");
+
+    /// <summary>Idempotency keys and their first results.</summary>
+    public string IdempotencyKeys => Table("stock_idempotency_keys");
+
+    /// <summary>The movement ledger: one row per line of every change.</summary>
+    public string Movements => Table("stock_movements");
+
+    /// <summary>The applied schema versions.</summary>
+    public string SchemaVersions => Table("stock_schema_version");
+
+    /// <summary>
+    /// The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties, in this
+    /// order: sku, location, on-hand, reserved, safety stock, backorder limit, low-stock threshold, version (the
+    /// one-command sale reads them by position).
+    /// </summary>
+    protected virtual string ItemColumns =>
+        "sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, " +
+        "backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
+
+    /// <summary>The clause that locks the rows a <c>SELECT</c> reads until the transaction ends: <c> FOR UPDATE</c>, or empty where the transaction itself is the lock (SQLite).</summary>
+    protected virtual string ForUpdate => " FOR UPDATE";
+
+    /// <summary>The clause that locks the rows a <c>SELECT</c> reads and skips rows other transactions locked, for the sweep.</summary>
+    protected virtual string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    /// <summary>
+    /// The units of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read leaves out
+    /// of <c>Reserved</c>. The stored <c>reserved</c> counts every unreleased line, so an item with none reserved (most
+    /// items, most of the time) skips the look-up.
+    /// </summary>
+    protected virtual string ExpiredReservedOfItem => ExpiredOfItem("SUM(l.quantity)", "i");
+
+    /// <summary>
+    /// The number of unreleased lines of holds expired at <c>@now</c> on the item aliased <c>i</c>: what a read adds to the
+    /// stored version, so that an expiry changes the version a reader sees before any release is written.
+    /// </summary>
+    protected virtual string ExpiredLinesOfItem => ExpiredOfItem("COUNT(*)", "i");
+
+    /// <summary>An aggregate over the unreleased lines of holds expired at <c>@now</c> on the item whose row is named <paramref name="item"/>; 0 when it reserves nothing.</summary>
+    protected string ExpiredOfItem(string aggregate, string item) =>
+        $"CASE WHEN {item}.reserved = 0 THEN 0 ELSE COALESCE((SELECT {aggregate} FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        $"WHERE l.sku = {item}.sku AND l.location = {item}.location AND l.released = FALSE AND h.expires_at <= @now), 0) END";
+
+    /// <summary>The item columns, the expired units and the expired lines of the item aliased <c>i</c>: every level-returning command's select list.</summary>
+    protected string LevelColumns => $"{ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved, {ExpiredLinesOfItem} AS ExpiredLines";
+
+    /// <summary>
+    /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
+    /// returns the item's new row through <see cref="LevelColumns"/> (with <c>ExpiredReserved</c> and <c>ExpiredLines</c> at <c>@now</c>) when the update applied, and no row when it did
+    /// not. Databases with <c>UPDATE … RETURNING</c> append it; others (MySQL) read the row back in the same
+    /// transaction, e.g. <c>…; SELECT … WHERE ROW_COUNT() &gt; 0 AND …</c>.
+    /// </summary>
+    protected virtual string ReturningItem(string update) => $"{update} RETURNING {LevelColumns}";
+
+    /// <summary>
+    /// What to change when the server's replies show that the store's server session is shared with other clients (a
+    /// prepared statement it did not know, or a reply to another command): the settings for a transaction pooler.
+    /// Default: none.
+    /// </summary>
+    public virtual string PoolerAdvice => "";
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is, or wraps, an error the server reported for a statement, as opposed to a
+    /// failure of the client or the connection (after which the server may have gone on). Default: <see langword="false"/>.
+    /// </summary>
+    public virtual bool IsReportedByServer(Exception exception) => false;
+
+    // ---- Schema ------------------------------------------------------------------------------------------------
+
+    /// <summary>The script that creates every table and index if missing and records <see cref="SchemaVersion"/>; safe to run again and from several processes at once.</summary>
+    public abstract string SchemaScript { get; }
+
+    /// <summary>
+    /// () → the database server's clock now, in whole microseconds since 1970-01-01 UTC, read when the statement runs
+    /// (not when its transaction began) and free of the session's time zone; <see langword="null"/> (the default) when
+    /// the database has no server clock of its own (SQLite).
+    /// </summary>
+    public virtual string? SelectServerTime => null;
+
+    /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
+    public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";
+
+    // ---- Behaviour ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether several commands go to the server as one ADO.NET batch (one round trip) when the driver can batch.
+    /// Default: <see langword="true"/>. A dialect whose commands hold several statements the driver cannot batch turns it off.
+    /// </summary>
+    public virtual bool UseBatches => true;
+
+    /// <summary>Begins the transaction every operation runs in. Default: READ COMMITTED. SQLite begins IMMEDIATE, taking the write lock at once.</summary>
+    public virtual async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
+    public abstract SqlFailure Classify(Exception exception);
+
+    /// <summary>Cuts a time to what the database stores exactly (default: whole microseconds, rounded down), so that comparisons in SQL and in memory agree.</summary>
+    public virtual DateTimeOffset Truncate(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % 10), TimeSpan.Zero);
+
+    /// <summary>The parameter value for a time. Default: a UTC <see cref="DateTime"/>.</summary>
+    public virtual object TimeParameter(DateTimeOffset time) => time.UtcDateTime;
+
+    /// <summary>The parameter value for a hold id. Default: the <see cref="Guid"/> itself.</summary>
+    public virtual object HoldIdParameter(Guid id) => id;
+}
