@@ -28,15 +28,6 @@ WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - 
 -- FinishHold
 UPDATE "stockguard"."stock_holds" SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
 
--- HoldLines
-"stockguard"."stock_hold_lines";
-
--- Holds
-"stockguard"."stock_holds";
-
--- IdempotencyKeys
-"stockguard"."stock_idempotency_keys";
-
 -- InsertHold
 INSERT INTO "stockguard"."stock_holds" (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
 
@@ -49,20 +40,17 @@ INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on
 -- InsertSaleMovements
 INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL FROM unnest(@deltas, @references) WITH ORDINALITY AS t(d, r, n) ORDER BY t.n;
 
--- Items
-"stockguard"."stock_items";
+-- LockExpiredHolds
+SELECT id AS HoldId FROM "stockguard"."stock_holds" WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id FOR UPDATE SKIP LOCKED;
 
 -- LockHold
 SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM "stockguard"."stock_holds" WHERE id = @id FOR UPDATE;
 
+-- LockItem
+SELECT 1 FROM "stockguard"."stock_items" WHERE sku = @sku AND location = @location FOR UPDATE;
+
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
-
--- Movements
-"stockguard"."stock_movements";
-
--- PoolerAdvice
-Behind a transaction pooler (PgBouncer, PgCat, Odyssey, Supavisor, RDS Proxy) set PostgreSqlStockStoreOptions.Pooling = Transaction and Max Auto Prepare=0 on the data source: no statement may be prepared on the server.;
 
 -- PurgeFinishedHolds
 DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "stockguard"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit FOR UPDATE SKIP LOCKED);
@@ -75,12 +63,6 @@ WITH freed AS (UPDATE "stockguard"."stock_hold_lines" l SET released = TRUE FROM
 
 -- ReleaseHoldLine
 UPDATE "stockguard"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
-
--- Schema
-stockguard;
-
--- SchemaVersions
-"stockguard"."stock_schema_version";
 
 -- SelectExpiredHolds
 SELECT h.id AS HoldId, l.sku AS Sku, l.location AS Location FROM "stockguard"."stock_holds" h LEFT JOIN "stockguard"."stock_hold_lines" l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM "stockguard"."stock_holds" WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit);
@@ -111,9 +93,6 @@ UPDATE "stockguard"."stock_idempotency_keys" SET result = CAST(@result AS jsonb)
 
 -- SetIdempotencyResults
 UPDATE "stockguard"."stock_idempotency_keys" k SET result = CAST(t.r AS jsonb) FROM unnest(@keys, @results) AS t(k, r) WHERE k.idempotency_key = t.k;
-
--- StoreName
-postgresql;
 
 -- TryInsertIdempotencyKey
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING;

@@ -28,15 +28,6 @@ INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, resul
 -- FinishHold
 UPDATE "main"."stock_holds" SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
 
--- HoldLines
-"main"."stock_hold_lines";
-
--- Holds
-"main"."stock_holds";
-
--- IdempotencyKeys
-"main"."stock_idempotency_keys";
-
 -- InsertHold
 INSERT INTO "main"."stock_holds" (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
 
@@ -49,20 +40,17 @@ INSERT INTO "main"."stock_movements" (occurred_at, sku, location, kind, on_hand_
 -- InsertSaleMovements
 INSERT INTO "main"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL);
 
--- Items
-"main"."stock_items";
+-- LockExpiredHolds
+SELECT id AS HoldIdText FROM "main"."stock_holds" WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id;
 
 -- LockHold
 SELECT id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM "main"."stock_holds" WHERE id = @id;
 
+-- LockItem
+SELECT 1 FROM "main"."stock_items" WHERE sku = @sku AND location = @location;
+
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "main"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
-
--- Movements
-"main"."stock_movements";
-
--- PoolerAdvice
-;
 
 -- PurgeFinishedHolds
 DELETE FROM "main"."stock_holds" WHERE id IN (SELECT id FROM "main"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "main"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit);
@@ -77,12 +65,6 @@ UPDATE "main"."stock_hold_lines" SET released = TRUE WHERE sku = @sku AND locati
 
 -- ReleaseHoldLine
 UPDATE "main"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
-
--- Schema
-main;
-
--- SchemaVersions
-"main"."stock_schema_version";
 
 -- SelectExpiredHolds
 SELECT h.id AS HoldIdText, l.sku AS Sku, l.location AS Location FROM "main"."stock_holds" h LEFT JOIN "main"."stock_hold_lines" l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM "main"."stock_holds" WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit);
@@ -113,9 +95,6 @@ UPDATE "main"."stock_idempotency_keys" SET result = @result WHERE idempotency_ke
 
 -- SetIdempotencyResults
 UPDATE "main"."stock_idempotency_keys" SET result = CASE idempotency_key WHEN @k0 THEN @r0 WHEN @k1 THEN @r1 END WHERE idempotency_key IN (@k0, @k1);
-
--- StoreName
-sqlite;
 
 -- TryInsertIdempotencyKey
 INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING;

@@ -15,7 +15,10 @@ namespace ConformanceKit;
 /// </remarks>
 public sealed class CachingStockStore(IStockStore inner, TimeProvider time, TimeSpan timeToLive) : IStockStore, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<StockKey, (StockLevel Level, DateTimeOffset Until)> _levels = new();
+    // Each entry carries the item's generation as it was before the inner read. A write through this decorator bumps
+    // the generation before and after it, so a level read before the write finished never serves a later read.
+    private readonly ConcurrentDictionary<StockKey, (StockLevel Level, DateTimeOffset Until, long Generation)> _levels = new();
+    private readonly ConcurrentDictionary<StockKey, long> _generations = new();
     private int _hits;
 
     /// <summary>How many reads the cache answered.</summary>
@@ -23,26 +26,22 @@ public sealed class CachingStockStore(IStockStore inner, TimeProvider time, Time
 
     public async Task<StockLevel?> GetLevelAsync(StockKey key, CancellationToken cancellationToken = default)
     {
-        if (_levels.TryGetValue(key, out var cached) && time.GetUtcNow() < cached.Until)
+        var generation = Generation(key);
+        if (_levels.TryGetValue(key, out var cached) && cached.Generation == generation && time.GetUtcNow() < cached.Until)
         {
             Interlocked.Increment(ref _hits);
             return cached.Level;
         }
 
         var level = await inner.GetLevelAsync(key, cancellationToken);
-        Remember(level);
+        Remember(level, generation);
         return level;
     }
 
     public async Task<IReadOnlyList<StockLevel>> GetLevelsAsync(IEnumerable<StockKey> keys, CancellationToken cancellationToken = default)
     {
-        var levels = await inner.GetLevelsAsync(keys, cancellationToken);
-        foreach (var level in levels)
-        {
-            Remember(level);
-        }
-
-        return levels;
+        // Levels read in bulk are not cached: their generations were not taken before the read.
+        return await inner.GetLevelsAsync(keys, cancellationToken);
     }
 
     // A null request goes on to the inner store, which refuses it with the documented ArgumentNullException.
@@ -88,11 +87,13 @@ public sealed class CachingStockStore(IStockStore inner, TimeProvider time, Time
         }
     }
 
-    private void Remember(StockLevel? level)
+    private long Generation(StockKey key) => _generations.GetValueOrDefault(key);
+
+    private void Remember(StockLevel? level, long generation)
     {
         if (level is { Reserved: 0 })
         {
-            _levels[level.Key] = (level, time.GetUtcNow() + timeToLive);
+            _levels[level.Key] = (level, time.GetUtcNow() + timeToLive, generation);
         }
         else if (level is not null)
         {
@@ -102,7 +103,7 @@ public sealed class CachingStockStore(IStockStore inner, TimeProvider time, Time
 
     private static IEnumerable<StockKey> Keys(IEnumerable<StockLine>? lines) => lines?.Select(l => l.Key) ?? [];
 
-    /// <summary>Forgets the items before the write (a read racing it cannot keep a stale level) and after it.</summary>
+    /// <summary>Forgets the items before the write and after it: a level read while it ran is never served afterwards.</summary>
     private async Task<T> ForgettingAsync<T>(IEnumerable<StockKey> keys, Func<Task<T>> write)
     {
         var touched = keys.ToArray();
@@ -129,6 +130,7 @@ public sealed class CachingStockStore(IStockStore inner, TimeProvider time, Time
     {
         foreach (var key in keys)
         {
+            _generations.AddOrUpdate(key, 1, static (_, g) => g + 1);
             _levels.TryRemove(key, out _);
         }
     }

@@ -91,7 +91,7 @@ internal sealed class IdempotencyRow
 }
 
 /// <summary>One unreleased line of an expired hold the sweep found, or (with no <see cref="Sku"/>) one hold id.</summary>
-internal sealed class ClaimedLineRow
+internal sealed class ExpiredHoldLineRow
 {
     public Guid HoldId { get; set; }
 

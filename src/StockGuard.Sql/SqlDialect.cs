@@ -31,8 +31,7 @@ namespace StockGuard.Sql;
 /// </remarks>
 internal abstract class SqlDialect : SqlEngine
 {
-    /// <summary>Creates a dialect whose tables live in <paramref name="schema"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="schema"/> is not a plain identifier.</exception>
+    /// <inheritdoc cref="SqlEngine(string)"/>
     protected SqlDialect(string schema)
         : base(schema)
     {
@@ -46,6 +45,9 @@ internal abstract class SqlDialect : SqlEngine
 
     /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set, locking the item row until the transaction ends.</summary>
     public virtual string LockLevel => SelectLevel + ForUpdate;
+
+    /// <summary>(<c>@sku, @location</c>): locks the item row until the transaction ends, and reads nothing worth keeping.</summary>
+    public virtual string LockItem => $"SELECT 1 FROM {Items} WHERE sku = @sku AND location = @location{ForUpdate}";
 
     // ---- Item changes ------------------------------------------------------------------------------------------
 
@@ -186,7 +188,7 @@ internal abstract class SqlDialect : SqlEngine
 
     /// <summary>
     /// (<c>@now, @limit</c>): reads, without locks, up to <c>@limit</c> active holds expired at <c>@now</c> (oldest first)
-    /// and returns one <see cref="ClaimedLineRow"/> per unreleased line (with null <c>Sku</c> for a hold that has none
+    /// and returns one <see cref="ExpiredHoldLineRow"/> per unreleased line (with null <c>Sku</c> for a hold that has none
     /// left). The sweep then locks the items of those lines and then the holds (<see cref="LockExpiredHolds"/>): a lock on
     /// a hold or a line taken here, before the items, would break the lock order.
     /// </summary>
@@ -195,7 +197,7 @@ internal abstract class SqlDialect : SqlEngine
         $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)";
 
     /// <summary>
-    /// (<c>@now, @h0 … @h{count−1}</c>) → one <see cref="ClaimedLineRow"/> (id only) per named hold that is still active and expired
+    /// (<c>@now, @h0 … @h{count−1}</c>) → one <see cref="ExpiredHoldLineRow"/> (id only) per named hold that is still active and expired
     /// at <c>@now</c>, locking those holds in id order and skipping any another transaction has locked. The caller has
     /// locked the items of their unreleased lines first, so a store transaction never holds such a hold's lock (it would
     /// hold its items too); a hold skipped here keeps its state, its expired lines are given back anyway, and the next

@@ -10,7 +10,7 @@ namespace StockGuard.Sql;
 /// </summary>
 internal abstract class SqlEngine
 {
-    /// <summary>Creates a dialect whose tables live in <paramref name="schema"/>.</summary>
+    /// <summary>Creates an engine whose tables live in <paramref name="schema"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="schema"/> is not a plain identifier.</exception>
     protected SqlEngine(string schema)
     {

@@ -18,12 +18,9 @@ namespace StockGuard.Sql;
 /// <remarks>
 /// The commonest sale, a deduct of one line without an idempotency key under the atomic strategy, is sent as one
 /// command that carries its own commit (PostgreSQL, MySQL): one round trip instead of a transaction's two or three.
-/// When it changes nothing (not enough stock, unknown item, expired holds to give back first) the transaction runs
-/// as usual and gives the exact answer. The price is in failures: with no separate commit to hold back, a connection
-/// that breaks after the command was sent, or a cancellation the server did not confirm, leaves the outcome unknown
-/// (<see cref="StockStoreException.OutcomeUnknown"/>), where the transaction would have known that nothing changed.
-/// An error the server reports before the command's row comes back still means nothing changed. A caller that must
-/// always know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
+/// The price is in failures: a connection that breaks after the command was sent, or a cancellation the server did not
+/// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
+/// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
 public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
 {

@@ -5,9 +5,6 @@ namespace StockGuard;
 /// <summary>Argument checks shared by the request types and every store.</summary>
 internal static class Guard
 {
-    /// <summary>See <see cref="StockLimits.MaxStock"/>.</summary>
-    public const long MaxStock = StockLimits.MaxStock;
-
     public const int MaxIdempotencyKeyLength = 128;
 
     public const int MaxReferenceLength = 200;

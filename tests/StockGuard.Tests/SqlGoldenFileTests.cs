@@ -50,11 +50,6 @@ public sealed class SqlGoldenFileTests
             .Append("-- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.\n");
         foreach (var (name, sql) in Statements(dialect))
         {
-            if (name == "SchemaScript")
-            {
-                continue; // shipped as its own file: src/StockGuard.*/Schema/*.sql
-            }
-
             text.Append("\n-- ").Append(name).Append('\n').Append(sql is null ? "-- (none on this engine)\n" : sql.TrimEnd() + ";\n");
         }
 
@@ -70,13 +65,22 @@ public sealed class SqlGoldenFileTests
     {
         var type = dialect.GetType();
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.PropertyType == typeof(string))
+            .Where(p => p.PropertyType == typeof(string) && !NotStatements.Contains(p.Name))
             .Select(p => (p.Name, Sql: (string?)p.GetValue(dialect)));
-        var methods = type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+        var calls = type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Where(m => m.ReturnType.Name == "SqlCall")
-            .Select(m => (m.Name, Sql: (string?)m.ReturnType.GetProperty("Sql")!.GetValue(m.Invoke(dialect, [.. m.GetParameters().Select(p => Sample(p.ParameterType))]))));
-        return properties.Concat(methods).OrderBy(s => s.Name, StringComparer.Ordinal);
+            .Select(m => (m.Name, Sql: (string?)m.ReturnType.GetProperty("Sql")!.GetValue(m.Invoke(dialect, Samples(m)))));
+        var texts = type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+            .Where(m => m.ReturnType == typeof(string) && !m.IsSpecialName && !NotStatements.Contains(m.Name) && m.DeclaringType != typeof(object))
+            .Select(m => (m.Name, Sql: (string?)m.Invoke(dialect, Samples(m))));
+        return properties.Concat(calls).Concat(texts).OrderBy(s => s.Name, StringComparer.Ordinal);
     }
+
+    /// <summary>Dialect members that return text but send nothing: names, advice, the quoting rule (the schema script ships as its own file).</summary>
+    private static readonly HashSet<string> NotStatements =
+        ["StoreName", "Schema", "PoolerAdvice", "SchemaScript", "Items", "Holds", "HoldLines", "IdempotencyKeys", "Movements", "SchemaVersions", "Quote", "ToString"];
+
+    private static object[] Samples(MethodInfo method) => [.. method.GetParameters().Select(p => Sample(p.ParameterType))];
 
     private static object Sample(Type type) => type switch
     {

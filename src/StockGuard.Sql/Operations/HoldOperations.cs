@@ -74,11 +74,16 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
 
     private async Task<HoldResult> FinishAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
-        var result = await executor.RunOperationAsync(
+        var (result, expired) = await executor.RunOperationAsync(
             operation,
             (s, now) => FinishCoreAsync(s, holdId, operation, timeToLive, now),
-            static r => r.Outcome == HoldOutcome.Expired ? "expired" : r.WasAlreadyDone ? "repeated" : "applied",
+            static r => r.Result.Outcome == HoldOutcome.Expired ? "expired" : r.Result.WasAlreadyDone ? "repeated" : "applied",
             cancellationToken).ConfigureAwait(false);
+        if (expired)
+        {
+            StockGuardTelemetry.RecordExpired(Dialect.StoreName, 1);
+        }
+
         if (result is { Outcome: HoldOutcome.Confirmed, WasAlreadyDone: false })
         {
             StockGuardTelemetry.RecordSold(Dialect.StoreName, result.Hold.Lines.Sum(l => (long)l.Quantity));
@@ -87,7 +92,8 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         return result;
     }
 
-    private async Task<HoldResult> FinishCoreAsync(SqlSession s, Guid holdId, StockOperation operation, TimeSpan? timeToLive, DateTimeOffset now)
+    /// <summary>The hold's change, and whether this transaction expired it (counted once it commits).</summary>
+    private async Task<(HoldResult Result, bool Expired)> FinishCoreAsync(SqlSession s, Guid holdId, StockOperation operation, TimeSpan? timeToLive, DateTimeOffset now)
     {
         var id = new { id = Dialect.HoldIdParameter(holdId) };
         var hold = await s.QueryRowAsync<HoldRow>(Dialect.SelectHold, id).ConfigureAwait(false)
@@ -95,7 +101,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
 
         // Items first, then the hold row (lock order): whoever changes this hold's state locks its items first, so the
         // state read under the hold's lock is the state this transaction acts on.
-        var lines = ParseState(hold.State) == HoldState.Active ? await LockItemsOfHoldAsync(s, holdId, now).ConfigureAwait(false) : null;
+        var lines = ParseState(hold.State) == HoldState.Active ? await LockItemsOfHoldAsync(s, holdId).ConfigureAwait(false) : null;
         hold = await s.QueryRowAsync<HoldRow>(Dialect.LockHold, id).ConfigureAwait(false)
             ?? throw new HoldNotFoundException(holdId);
         var state = ParseState(hold.State);
@@ -109,9 +115,9 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         switch (state)
         {
             case HoldState.Expired:
-                return new HoldResult(HoldOutcome.Expired, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now));
+                return (new HoldResult(HoldOutcome.Expired, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)), false);
             case var done when done == wanted && done != HoldState.Active:
-                return new HoldResult(outcome, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)) { WasAlreadyDone = true };
+                return (new HoldResult(outcome, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)) { WasAlreadyDone = true }, false);
             case not HoldState.Active:
                 throw new HoldStateException(holdId, state, StockGuardTelemetry.OperationName(operation));
         }
@@ -125,7 +131,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         // Past its expiry, or a buyer whose clock ran ahead gave back a line already: then the hold has expired for everyone.
         if (now >= Utc(hold.ExpiresAt) || lines.Any(l => l.Released))
         {
-            return await ExpireAsync(s, hold, lines, now).ConfigureAwait(false);
+            return (await ExpireAsync(s, hold, lines, now).ConfigureAwait(false), true);
         }
 
         var calls = new List<SqlCall>();
@@ -154,7 +160,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         }
 
         await s.QueryEachAsync<LevelRow>(calls, trailing).ConfigureAwait(false);
-        return new HoldResult(outcome, ToHold(hold, lines, now));
+        return (new HoldResult(outcome, ToHold(hold, lines, now)), false);
     }
 
     /// <summary>
@@ -167,17 +173,16 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         var trailing = ReleaseLines(hold.Id, open, MovementKind.HoldExpired, false, hold.Reference, now);
         trailing.Add(FinishHold(hold.Id, "expired", now));
         await s.QueryEachAsync<LevelRow>([.. open.Select(l => ItemCalls.Change(Dialect, l.Key, 0, -l.Quantity, now))], trailing).ConfigureAwait(false);
-        StockGuardTelemetry.RecordExpired(Dialect.StoreName, 1);
         hold.State = "expired";
         return new HoldResult(HoldOutcome.Expired, ToHold(hold, lines, now));
     }
 
     /// <summary>Locks the hold's items in key order, then reads its lines, which cannot change while those items are locked.</summary>
-    private async Task<IReadOnlyList<HoldLineRow>> LockItemsOfHoldAsync(SqlSession s, Guid holdId, DateTimeOffset now)
+    private async Task<IReadOnlyList<HoldLineRow>> LockItemsOfHoldAsync(SqlSession s, Guid holdId)
     {
         var lines = await LinesAsync(s, holdId).ConfigureAwait(false);
         var keys = lines.Select(l => l.Key).Distinct().Order().ToArray();
-        await s.QueryEachAsync<LevelRow>([.. keys.Select(k => ItemCalls.Key(Dialect.LockLevel, k, now, Dialect))]).ConfigureAwait(false);
+        await s.ExecuteAllAsync([.. keys.Select(k => ItemCalls.Key(Dialect.LockItem, k))]).ConfigureAwait(false);
         return await LinesAsync(s, holdId).ConfigureAwait(false);
     }
 

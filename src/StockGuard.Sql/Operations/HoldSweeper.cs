@@ -44,7 +44,7 @@ internal sealed partial class HoldSweeper(SqlExecutor executor, HoldOperations h
     /// </summary>
     private async Task<(int Expired, bool Full)> ExpireBatchAsync(SqlSession s, DateTimeOffset now)
     {
-        var found = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.SelectExpiredHolds, new { now = Dialect.TimeParameter(now), limit = executor.Options.SweepBatchSize }).ConfigureAwait(false);
+        var found = await s.QueryRowsAsync<ExpiredHoldLineRow>(Dialect.SelectExpiredHolds, new { now = Dialect.TimeParameter(now), limit = executor.Options.SweepBatchSize }).ConfigureAwait(false);
         var candidates = found.Select(c => c.HoldId).Distinct().ToArray();
         if (candidates.Length == 0)
         {
@@ -52,7 +52,7 @@ internal sealed partial class HoldSweeper(SqlExecutor executor, HoldOperations h
         }
 
         var keys = found.Where(c => c.Sku is not null).Select(c => new StockKey(c.Sku!, c.Location)).Distinct().Order().ToArray();
-        await ItemCalls.LockAndReleaseExpiredAsync(s, keys, now).ConfigureAwait(false);
+        await ItemCalls.LockAndReleaseExpiredAsync(s, keys, now, readBack: false).ConfigureAwait(false);
 
         var parameters = new Dictionary<string, object?> { ["now"] = Dialect.TimeParameter(now) };
         for (var i = 0; i < candidates.Length; i++)
@@ -60,7 +60,7 @@ internal sealed partial class HoldSweeper(SqlExecutor executor, HoldOperations h
             parameters[$"h{i}"] = Dialect.HoldIdParameter(candidates[i]);
         }
 
-        var locked = await s.QueryRowsAsync<ClaimedLineRow>(Dialect.LockExpiredHolds(candidates.Length), parameters).ConfigureAwait(false);
+        var locked = await s.QueryRowsAsync<ExpiredHoldLineRow>(Dialect.LockExpiredHolds(candidates.Length), parameters).ConfigureAwait(false);
         await s.ExecuteAllAsync([.. locked.Select(h => holds.FinishHold(h.HoldId, "expired", now))]).ConfigureAwait(false);
 
         // A full batch means more may wait, even when another sweep or a buyer finished some of it first.

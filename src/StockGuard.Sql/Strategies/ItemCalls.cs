@@ -5,6 +5,9 @@ namespace StockGuard.Sql.Strategies;
 /// <summary>The item commands and reads that strategies and operations share, with their parameters bound the same way everywhere.</summary>
 internal static class ItemCalls
 {
+    /// <summary>A command that names one item, without a time.</summary>
+    public static SqlCall Key(string sql, StockKey key) => new(sql, new { sku = key.Sku, location = key.Location });
+
     public static SqlCall Key(string sql, StockKey key, DateTimeOffset now, SqlDialect dialect) =>
         new(sql, new { sku = key.Sku, location = key.Location, now = dialect.TimeParameter(now) });
 
@@ -77,11 +80,12 @@ internal static class ItemCalls
 
     /// <summary>
     /// Locks the items in key order and gives back their expired holds; returns their rows after that, read by a
-    /// statement of their own. The locking read cannot serve: under READ COMMITTED it returns the row as it is after
-    /// any lock wait, but what it computes from the hold lines comes from the snapshot it took before waiting, so a
-    /// confirm that committed during the wait would be counted as still on hold, and its units sold twice.
+    /// statement of their own (none when <paramref name="readBack"/> is off). A locking read cannot serve: under READ
+    /// COMMITTED it returns the row as it is after any lock wait, but what it computes from the hold lines comes from the
+    /// snapshot it took before waiting, so a confirm that committed during the wait would be counted as still on hold,
+    /// and its units sold twice.
     /// </summary>
-    public static async Task<LevelRow?[]> LockAndReleaseExpiredAsync(SqlSession session, IReadOnlyList<StockKey> sortedKeys, DateTimeOffset now)
+    public static async Task<LevelRow?[]> LockAndReleaseExpiredAsync(SqlSession session, IReadOnlyList<StockKey> sortedKeys, DateTimeOffset now, bool readBack = true)
     {
         if (sortedKeys.Count == 0)
         {
@@ -91,9 +95,9 @@ internal static class ItemCalls
         var dialect = session.Dialect;
         await session.ExecuteAllAsync(
             [
-                .. sortedKeys.Select(k => Key(dialect.LockLevel, k, now, dialect)),
+                .. sortedKeys.Select(k => Key(dialect.LockItem, k)),
                 .. sortedKeys.Select(k => Key(dialect.ReleaseExpiredLines, k, now, dialect)),
             ]).ConfigureAwait(false);
-        return await ReadLevelsAsync(session, sortedKeys, now).ConfigureAwait(false);
+        return readBack ? await ReadLevelsAsync(session, sortedKeys, now).ConfigureAwait(false) : [];
     }
 }

@@ -131,9 +131,9 @@ internal sealed class InMemoryItems(TimeProvider time)
         for (var i = 0; i < items.Count; i++)
         {
             items[i].Prune(now);
-            if (items[i].OnHand + lines[i].Quantity > Guard.MaxStock)
+            if (items[i].OnHand + lines[i].Quantity > StockLimits.MaxStock)
             {
-                throw new ArgumentOutOfRangeException(nameof(request), lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {Guard.MaxStock}. Nothing was changed.");
+                throw new ArgumentOutOfRangeException(nameof(request), lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {StockLimits.MaxStock}. Nothing was changed.");
             }
         }
 
@@ -163,9 +163,9 @@ internal sealed class InMemoryItems(TimeProvider time)
                 return StockChangeResult.Refused([item.Snapshot()], [new ShortLine(item.Key, -request.Delta, item.Sellable)]);
             }
 
-            if (item.OnHand + request.Delta > Guard.MaxStock)
+            if (item.OnHand + request.Delta > StockLimits.MaxStock)
             {
-                throw new ArgumentOutOfRangeException(nameof(request), request.Delta, $"The correction would take the on-hand units of {item.Key} past {Guard.MaxStock}. Nothing was changed.");
+                throw new ArgumentOutOfRangeException(nameof(request), request.Delta, $"The correction would take the on-hand units of {item.Key} past {StockLimits.MaxStock}. Nothing was changed.");
             }
 
             item.OnHand += request.Delta;

@@ -64,13 +64,7 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             (queue, pending, cancellationToken));
         try
         {
-            var result = await pending.Result.ConfigureAwait(false);
-            if (!result.Succeeded && !result.IsReplay)
-            {
-                StockGuardTelemetry.RecordRefused(executor.Dialect.StoreName, StockOperation.Deduct);
-            }
-
-            return result;
+            return await pending.Result.ConfigureAwait(false);
         }
         finally
         {
@@ -150,6 +144,12 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
                 {
                     if (results[i] is { } result)
                     {
+                        // A batch's refusals are counted here; every other path counts its own in StockChanges.TakeAsync.
+                        if (!result.Succeeded)
+                        {
+                            StockGuardTelemetry.RecordRefused(executor.Dialect.StoreName, StockOperation.Deduct);
+                        }
+
                         joined[i].Complete(result);
                     }
                     else

@@ -12,7 +12,7 @@ namespace StockGuard.Testing;
 /// audits again. A provider test project references the soak project (so that its dll lies beside the tests) and
 /// calls <see cref="RunAndAuditAsync"/>.
 /// </summary>
-public static class MultiProcessSoak
+internal static class MultiProcessSoak
 {
     /// <summary>The soak's entry assembly, copied beside the test assembly by the project reference.</summary>
     public static string SoakAssembly => Path.Combine(AppContext.BaseDirectory, "StockGuard.Soak.dll");
