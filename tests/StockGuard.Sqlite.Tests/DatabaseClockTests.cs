@@ -169,6 +169,43 @@ public sealed class DatabaseClockTests
         clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
     }
 
+    [Test]
+    public async Task A_host_suspended_longer_than_half_the_bound_reads_the_server_clock_again_before_it_is_trusted()
+    {
+        var host = new SuspendableHost(_host);
+        var clock = new DatabaseClock(host, Interval, MaxError);
+        (await clock.ReadAsync(Server(TimeSpan.Zero))).Accepted.Should().BeTrue();
+        _host.Advance(TimeSpan.FromSeconds(1));
+        clock.NeedsReading.Should().BeFalse("a second after a reading, nothing is due");
+
+        // A paused VM: the wall clock and the server go on for five minutes, the monotonic clock does not.
+        host.Suspend(TimeSpan.FromMinutes(5));
+
+        clock.NeedsReading.Should().BeTrue("the monotonic clock stood still while the server's went on");
+        clock.IsWithinBound.Should().BeFalse("the reading carried on that clock is five minutes behind");
+        (await clock.ReadAsync(Server(TimeSpan.Zero))).Accepted.Should().BeTrue();
+        clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
+        clock.IsWithinBound.Should().BeTrue();
+    }
+
+    /// <summary>A host whose monotonic clock stops while it is suspended, as CLOCK_MONOTONIC does on Linux.</summary>
+    private sealed class SuspendableHost(FakeTimeProvider wall) : TimeProvider
+    {
+        private long _stopped;
+
+        public void Suspend(TimeSpan duration)
+        {
+            _stopped += (long)(duration.TotalSeconds * wall.TimestampFrequency);
+            wall.Advance(duration);
+        }
+
+        public override DateTimeOffset GetUtcNow() => wall.GetUtcNow();
+
+        public override long GetTimestamp() => wall.GetTimestamp() - _stopped;
+
+        public override long TimestampFrequency => wall.TimestampFrequency;
+    }
+
     private DatabaseClock Clock() => new(_host, Interval, MaxError);
 
     /// <summary>A server that reads its clock halfway through each round trip, the round trips taking <paramref name="roundTrips"/> in turn (the last one repeats).</summary>

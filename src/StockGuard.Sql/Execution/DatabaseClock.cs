@@ -10,7 +10,9 @@ namespace StockGuard.Sql.Execution;
 /// <remarks>
 /// The monotonic clock neither steps nor follows the host's wall clock, so a host whose wall clock is minutes off, or
 /// is set while the store runs, still agrees with the server. NTP may slew it (at most 0.05 %); a faster slew is seen
-/// as the gap between a reading and what the previous one predicted, and shortens the time to the next reading.
+/// as the gap between a reading and what the previous one predicted, and shortens the time to the next reading. It
+/// stands still while the host is suspended: a wall clock that moved on further than the monotonic one since the
+/// reading (by more than half the bound) makes the reading untrusted until it is taken again.
 /// </remarks>
 internal sealed class DatabaseClock
 {
@@ -31,7 +33,7 @@ internal sealed class DatabaseClock
     private long _latestTicks;
 
     /// <summary>Creates a clock with no reading yet.</summary>
-    /// <param name="local">Gives the monotonic timestamps (<see cref="TimeProvider.GetTimestamp"/>); its wall clock is not used.</param>
+    /// <param name="local">Gives the monotonic timestamps (<see cref="TimeProvider.GetTimestamp"/>); its wall clock only tells a suspended host.</param>
     /// <param name="readInterval">The longest time between two readings.</param>
     /// <param name="maxError">How far this clock may be from the server's.</param>
     public DatabaseClock(TimeProvider local, TimeSpan readInterval, TimeSpan maxError)
@@ -53,12 +55,20 @@ internal sealed class DatabaseClock
             }
 
             var age = _local.GetElapsedTime(reading.Timestamp);
-            return age >= reading.ValidFor || (age >= reading.RefreshAfter && _local.GetTimestamp() >= Interlocked.Read(ref _retryAt));
+            return age >= reading.ValidFor || Stalled(reading) || (age >= reading.RefreshAfter && _local.GetTimestamp() >= Interlocked.Read(ref _retryAt));
         }
     }
 
     /// <summary>Whether the current reading still keeps this clock within the bound.</summary>
-    public bool IsWithinBound => _reading is { } reading && _local.GetElapsedTime(reading.Timestamp) < reading.ValidFor;
+    public bool IsWithinBound => _reading is { } reading && _local.GetElapsedTime(reading.Timestamp) < reading.ValidFor && !Stalled(reading);
+
+    /// <summary>
+    /// Whether the monotonic clock and the host's wall clock disagree, since the reading, by more than half the bound:
+    /// the monotonic clock stood still while the host was suspended (a paused VM, a laptop's sleep), or the wall clock
+    /// was set. Either way the reading is not trusted until it is taken again; the wall clock itself never gives the time.
+    /// </summary>
+    private bool Stalled(Reading reading) =>
+        ((_local.GetUtcNow() - reading.WallAt) - _local.GetElapsedTime(reading.Timestamp)).Duration() * 2 > _maxError;
 
     /// <summary>The current reading's error now: half its round trip plus the drift allowed since; <see cref="TimeSpan.MaxValue"/> with no reading.</summary>
     public TimeSpan Error => _reading is { } reading ? reading.ErrorAfter(_local.GetElapsedTime(reading.Timestamp)) : TimeSpan.MaxValue;
@@ -98,23 +108,24 @@ internal sealed class DatabaseClock
     /// </summary>
     public async Task<ClockReadOutcome> ReadAsync(Func<Task<DateTimeOffset>> readServerTime)
     {
-        (DateTimeOffset At, long Timestamp, TimeSpan Uncertainty)? best = null;
+        (DateTimeOffset At, long Timestamp, TimeSpan Uncertainty, DateTimeOffset WallAt)? best = null;
         for (var i = 0; i < MaxSamples && (best is null || best.Value.Uncertainty * 2 > _maxError); i++)
         {
             var sent = _local.GetTimestamp();
             var serverTime = await readServerTime().ConfigureAwait(false);
             var received = _local.GetTimestamp();
+            var wallAt = _local.GetUtcNow();
             var uncertainty = _local.GetElapsedTime(sent, received) / 2;
 
             // The server read its clock somewhere within the round trip: its middle is the best guess.
-            var sample = (serverTime + uncertainty, received, uncertainty);
+            var sample = (serverTime + uncertainty, received, uncertainty, wallAt);
             if (best is null || uncertainty < best.Value.Uncertainty)
             {
                 best = sample;
             }
         }
 
-        var (at, timestamp, error) = best!.Value;
+        var (at, timestamp, error, wall) = best!.Value;
         if (error * 2 > _maxError)
         {
             PostponeReading();
@@ -136,7 +147,7 @@ internal sealed class DatabaseClock
             }
         }
 
-        _reading = new Reading(at, timestamp, error, rate, _maxError, _readInterval);
+        _reading = new Reading(at, timestamp, wall, error, rate, _maxError, _readInterval);
         return new ClockReadOutcome(true, error, at - _local.GetUtcNow(), gap > TimeSpan.Zero ? gap : TimeSpan.Zero, beyondAllowance);
     }
 
@@ -144,11 +155,14 @@ internal sealed class DatabaseClock
     public void PostponeReading() =>
         Interlocked.Exchange(ref _retryAt, _local.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _local.TimestampFrequency));
 
-    private sealed class Reading(DateTimeOffset at, long timestamp, TimeSpan uncertainty, double driftRate, TimeSpan maxError, TimeSpan readInterval)
+    private sealed class Reading(DateTimeOffset at, long timestamp, DateTimeOffset wallAt, TimeSpan uncertainty, double driftRate, TimeSpan maxError, TimeSpan readInterval)
     {
         public DateTimeOffset At { get; } = at;
 
         public long Timestamp { get; } = timestamp;
+
+        /// <summary>The host's wall clock when the reading was taken: only to notice a suspended host (<see cref="Stalled"/>).</summary>
+        public DateTimeOffset WallAt { get; } = wallAt;
 
         public TimeSpan Uncertainty { get; } = uncertainty;
 
