@@ -135,6 +135,66 @@ public abstract class CallerTransactionTests<TProvider> : SqlProviderFixture<TPr
     }
 
     [Test]
+    public async Task A_deadlock_between_two_callers_transactions_is_not_retried_and_says_the_whole_transaction_must_run_again()
+    {
+        await using var probe = await Server.Tables.Open();
+        try
+        {
+            await Server.ConnectionIdAsync(probe);
+        }
+        catch (NotSupportedException)
+        {
+            Assert.Ignore("One writer at a time: two transactions of this database never hold locks at once.");
+            return;
+        }
+
+        var (x, y) = await TwoItemsAsync(_store, 10);
+        await using var first = await Server.Tables.Open();
+        await using var second = await Server.Tables.Open();
+        await using var firstTransaction = await first.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await using var secondTransaction = await second.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        var one = Provider.InTransaction(_store, first, firstTransaction);
+        var two = Provider.InTransaction(_store, second, secondTransaction);
+
+        // Each store call locks in key order; across two calls the caller's order decides: x then y against y then x.
+        (await one.DeductAsync(new DeductRequest(new StockLine(x, 1)) { Reference = "one" })).Succeeded.Should().BeTrue();
+        (await two.DeductAsync(new DeductRequest(new StockLine(y, 2)) { Reference = "two" })).Succeeded.Should().BeTrue();
+        async Task<(StockChangeResult? Result, StockStoreException? Error)> CrossAsync(IStockStore view, DbTransaction transaction, StockKey key, int units, string reference)
+        {
+            try
+            {
+                return (await view.DeductAsync(new DeductRequest(new StockLine(key, units)) { Reference = reference }), null);
+            }
+            catch (StockStoreException ex)
+            {
+                // What the caller does: roll back at once (the other transaction waits for this one's locks).
+                await transaction.RollbackAsync();
+                return (null, ex);
+            }
+        }
+
+        var settled = await Task.WhenAll(
+            Task.Run(() => CrossAsync(one, firstTransaction, y, 1, "one")),
+            Task.Run(() => CrossAsync(two, secondTransaction, x, 2, "two"))).WaitAsync(TimeSpan.FromMinutes(1));
+
+        settled.Count(s => s.Error is not null).Should().Be(1, "the database ends one transaction of the cycle and the store does not run it again");
+        var victim = Array.FindIndex(settled, s => s.Error is not null);
+        var error = settled[victim].Error!;
+        error.GetType().Name.Should().Be("StockTransactionAbortedException", "the SQL stores' type for a caller's transaction the database aborted");
+        error.IsTransient.Should().BeTrue();
+        error.OutcomeUnknown.Should().BeFalse();
+        error.Message.Should().Contain("run the whole transaction again");
+        settled[1 - victim].Result!.Succeeded.Should().BeTrue();
+        await (victim == 0 ? secondTransaction : firstTransaction).CommitAsync();
+
+        var survivor = victim == 0 ? 2 : 1;
+        (await _store.GetLevelAsync(x))!.OnHand.Should().Be(10 - survivor);
+        (await _store.GetLevelAsync(y))!.OnHand.Should().Be(10 - survivor);
+        (await Server.LedgerAsync(x)).Should().Be((10L - survivor, 0L));
+        (await Server.LedgerAsync(y)).Should().Be((10L - survivor, 0L));
+    }
+
+    [Test]
     public async Task Concurrent_checkouts_in_their_own_transactions_keep_orders_and_stock_in_exact_agreement()
     {
         const int Stock = 30;
