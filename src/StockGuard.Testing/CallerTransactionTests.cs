@@ -103,6 +103,34 @@ public abstract class CallerTransactionTests<TProvider> : SqlProviderFixture<TPr
     }
 
     [Test]
+    public async Task A_refused_or_failed_store_call_takes_back_its_own_part_and_leaves_the_callers_rows_and_transaction_usable()
+    {
+        var key = await StockedAsync(_store, 5);
+        var unknown = new StockKey(NewSku("unknown"));
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var view = Provider.InTransaction(_store, connection, transaction);
+            await InsertOrderAsync(connection, transaction, "order-1", key, 2);
+            (await view.DeductAsync(new DeductRequest(new StockLine(key, 6)) { Reference = "too-many" })).Succeeded.Should().BeFalse();
+            var withUnknown = () => view.DeductAsync(new DeductRequest(new StockLine(key, 1), new StockLine(unknown, 1)) { Reference = "unknown" });
+            await withUnknown.Should().ThrowAsync<StockItemNotFoundException>();
+
+            // A return of a known and an unknown item fails after the known one's row and movement were written.
+            var returnWithUnknown = () => view.ReceiveAsync(new ReceiveRequest(new StockLine(key, 4), new StockLine(unknown, 1)) { Kind = StockMovementKind.Return });
+            await returnWithUnknown.Should().ThrowAsync<StockItemNotFoundException>();
+            (await view.DeductAsync(new DeductRequest(new StockLine(key, 2)) { Reference = "order-1" })).Succeeded.Should().BeTrue();
+            await InsertOrderAsync(connection, transaction, "order-2", key, 0);
+            await transaction.CommitAsync();
+        }
+
+        (await OrdersAsync()).Should().Equal(("order-1", 2L), ("order-2", 0L));
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(3);
+        (await Server.LedgerAsync(key)).Should().Be((3L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-2L, 0L, "order-1"));
+    }
+
+    [Test]
     public async Task A_connection_killed_before_the_commit_leaves_neither()
     {
         var key = await StockedAsync(_store, 10);
