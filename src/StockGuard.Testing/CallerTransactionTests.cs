@@ -131,6 +131,39 @@ public abstract class CallerTransactionTests<TProvider> : SqlProviderFixture<TPr
     }
 
     [Test]
+    public async Task A_hold_reserved_and_confirmed_in_the_callers_transaction_commits_or_rolls_back_with_it()
+    {
+        var key = await StockedAsync(_store, 10);
+        Guid rolledBack;
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var reserved = await Provider.InTransaction(_store, connection, transaction).ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)));
+            rolledBack = reserved.Hold!.Id;
+            await transaction.RollbackAsync();
+        }
+
+        (await _store.GetHoldAsync(rolledBack)).Should().BeNull();
+        (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 10 && s.Reserved == 0);
+
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var view = Provider.InTransaction(_store, connection, transaction);
+            var hold = (await view.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)))).Hold!;
+            (await view.GetLevelAsync(key))!.Reserved.Should().Be(4, "the view reads its transaction's own changes");
+            (await view.ExtendAsync(hold.Id, TimeSpan.FromMinutes(20))).Outcome.Should().Be(HoldOutcome.Extended);
+            await InsertOrderAsync(connection, transaction, "order-1", key, 4);
+            (await view.ConfirmAsync(hold.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
+            await transaction.CommitAsync();
+        }
+
+        (await OrdersAsync()).Should().Equal(("order-1", 4L));
+        (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 6 && s.Reserved == 0);
+        (await Server.LedgerAsync(key)).Should().Be((6L, 0L));
+    }
+
+    [Test]
     public async Task A_connection_killed_before_the_commit_leaves_neither()
     {
         var key = await StockedAsync(_store, 10);
