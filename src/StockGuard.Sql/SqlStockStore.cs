@@ -56,6 +56,20 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     /// <exception cref="StockStoreException">The database failed, or holds a newer schema than this library knows.</exception>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) => _executor.EnsureSchemaAsync(cancellationToken);
 
+    /// <summary>
+    /// The store working in a transaction the caller owns: every change made through the returned view, with its
+    /// movements and its idempotency key, is written in <paramref name="transaction"/> and committed or rolled back with
+    /// it. The store never commits, rolls back or closes them. See <see cref="SqlStockTransaction"/> for what each
+    /// strategy does there.
+    /// </summary>
+    /// <param name="connection">The caller's open connection to the database that holds the store's schema, of the store's engine.</param>
+    /// <param name="transaction">The caller's transaction on <paramref name="connection"/>, not yet committed or rolled back.</param>
+    /// <returns>A view of the store in the transaction; cheap, one per transaction.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="connection"/> or <paramref name="transaction"/> is null.</exception>
+    /// <exception cref="ArgumentException">The connection is not open or not of the store's engine, or the transaction is not the connection's (a transaction already committed or rolled back is refused here when the driver tells, else by the first operation, which changes nothing).</exception>
+    public SqlStockTransaction InTransaction(DbConnection connection, DbTransaction transaction) =>
+        new(_executor.InTransaction(connection, transaction));
+
     /// <inheritdoc/>
     public Task<StockLevel?> GetLevelAsync(StockKey key, CancellationToken cancellationToken = default) => _reads.GetLevelAsync(key, cancellationToken);
 

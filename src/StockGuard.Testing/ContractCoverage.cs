@@ -44,6 +44,7 @@ public static class ContractCoverage
         typeof(OneLineDeductTests<>),
         typeof(CoalescingTests<>),
         typeof(ClockSkewTests<>),
+        typeof(CallerTransactionTests<>),
     ];
 
     /// <summary>The generic suite definitions that the concrete test classes of <paramref name="testAssembly"/> derive from.</summary>

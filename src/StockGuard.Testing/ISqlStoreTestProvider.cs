@@ -4,7 +4,7 @@ namespace StockGuard.Testing;
 /// A provider of SQL stores for the shared SQL suites (<see cref="SqlFaultTests{TProvider}"/>,
 /// <see cref="SqlPoolTests{TProvider}"/>, <see cref="OneLineDeductTests{TProvider}"/>,
 /// <see cref="OneLineDeductFaultTests{TProvider}"/>, <see cref="CoalescingTests{TProvider}"/>,
-/// <see cref="ClockSkewTests{TProvider}"/>): stores set up as a suite asks, and the server's hooks.
+/// <see cref="ClockSkewTests{TProvider}"/>, <see cref="CallerTransactionTests{TProvider}"/>): stores set up as a suite asks, and the server's hooks.
 /// </summary>
 public interface ISqlStoreTestProvider : IStockStoreTestProvider
 {
@@ -18,4 +18,10 @@ public interface ISqlStoreTestProvider : IStockStoreTestProvider
     /// <param name="time">The store's clock (a host's wall clock when <see cref="SqlStoreSettings.DatabaseClock"/> is set).</param>
     /// <param name="settings">What the suite needs of the store.</param>
     IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings);
+
+    /// <summary>The view of <paramref name="store"/> that works in the caller's open <paramref name="transaction"/> (<c>SqlStockStore.InTransaction</c>).</summary>
+    /// <param name="store">A store made by <see cref="CreateStore(TimeProvider, SqlStoreSettings)"/>.</param>
+    /// <param name="connection">The caller's open connection to the store's database.</param>
+    /// <param name="transaction">The caller's transaction on <paramref name="connection"/>.</param>
+    IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction);
 }

@@ -42,6 +42,11 @@ public interface IStockServer
     /// <param name="connectionId">The server's id of the connection, from <see cref="WaitForLockWaiterAsync"/>.</param>
     Task KillConnectionAsync(long connectionId);
 
+    /// <summary>The server's id of <paramref name="connection"/>, for <see cref="KillConnectionAsync"/>.</summary>
+    /// <param name="connection">An open connection of the test's own.</param>
+    /// <exception cref="NotSupportedException">The database has no server connections (SQLite).</exception>
+    Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection);
+
     /// <summary>Whether <paramref name="error"/> is the server's report that a lock wait timed out.</summary>
     /// <param name="error">The inner exception of a <see cref="StockStoreTimeoutException"/>.</param>
     bool IsLockTimeout(Exception? error);

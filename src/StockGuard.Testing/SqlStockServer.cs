@@ -36,6 +36,9 @@ public abstract class SqlStockServer : IStockServer
     public abstract Task KillConnectionAsync(long connectionId);
 
     /// <inheritdoc/>
+    public abstract Task<long> ConnectionIdAsync(DbConnection connection);
+
+    /// <inheritdoc/>
     public abstract bool IsLockTimeout(Exception? error);
 
     /// <inheritdoc/>

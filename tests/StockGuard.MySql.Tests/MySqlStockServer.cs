@@ -77,6 +77,9 @@ internal sealed class MySqlStockServer(string database) : SqlStockServer
         await MySqlServer.Exec(killer, $"KILL {connectionId}");
     }
 
+    public override async Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection) =>
+        Convert.ToInt64(await MySqlServer.Exec((MySqlConnection)connection, "SELECT CONNECTION_ID()"), CultureInfo.InvariantCulture);
+
     public override bool IsLockTimeout(Exception? error) => error is MySqlException { ErrorCode: MySqlErrorCode.LockWaitTimeout };
 
     /// <summary>An error the server sent (it has an SQLSTATE), not one the client made up when the connection closed.</summary>

@@ -47,6 +47,9 @@ public abstract class MySqlTestProvider : ISqlStoreTestProvider
     }
 
     /// <summary>A store for the shared SQL suites; a lock timeout is the store's own LockWaitTimeout.</summary>
+    public IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) =>
+        ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection, transaction);
+
     public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
     {
         var options = Options();

@@ -82,6 +82,9 @@ internal sealed class PostgreSqlStockServer(string schema) : SqlStockServer
         (await PostgreSqlServer.Exec(killer, $"SELECT pg_terminate_backend({connectionId})")).Should().Be(true);
     }
 
+    public override async Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection) =>
+        Convert.ToInt64(await PostgreSqlServer.Exec((NpgsqlConnection)connection, "SELECT pg_backend_pid()"), System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>lock_not_available (55P03), what lock_timeout raises.</summary>
     public override bool IsLockTimeout(Exception? error) => error is PostgresException { SqlState: "55P03" };
 

@@ -70,6 +70,9 @@ public abstract class PostgreSqlTestProvider : ISqlStoreTestProvider
     /// A store for the shared SQL suites. A lock timeout is the server's lock_timeout, set for the store's own pool; an
     /// endpoint replaces the host and port of <see cref="ConnectionString"/>.
     /// </summary>
+    public IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) =>
+        ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection, transaction);
+
     public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
     {
         var options = Options();

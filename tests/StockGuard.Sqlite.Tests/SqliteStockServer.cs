@@ -36,6 +36,8 @@ internal sealed class SqliteStockServer(string connectionString) : SqlStockServe
 
     public override Task KillConnectionAsync(long connectionId) => throw NotApplicable("connections a server could kill");
 
+    public override Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection) => throw NotApplicable("connections a server could kill");
+
     public override bool IsLockTimeout(Exception? error) => error is SqliteException { SqliteErrorCode: 5 };
 
     public override bool IsKillReport(Exception? error) => throw NotApplicable("connections a server could kill");

@@ -37,6 +37,9 @@ public abstract class SqliteTestProvider : ISqlStoreTestProvider
     /// A store for the shared SQL suites that apply to SQLite: a pool of its own is a connection string that turns
     /// pooling off (a pool is keyed by its connection string); a lock timeout is the busy timeout.
     /// </summary>
+    public IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) =>
+        ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection, transaction);
+
     public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
     {
         var options = Options();

@@ -16,6 +16,14 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     private readonly SchemaGate _schema = new();
     private readonly StoreClock _clock;
 
+    /// <summary>The store's own executor when this one runs in a caller's transaction: the schema and the clock are its.</summary>
+    private readonly SqlExecutor? _store;
+
+    /// <summary>The caller's open connection and transaction, when this executor runs in them.</summary>
+    private readonly (DbConnection Connection, DbTransaction Transaction)? _caller;
+
+    private Type? _connectionType;
+
     public SqlExecutor(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider time, ILogger logger)
     {
         DataSource = dataSource;
@@ -27,7 +35,23 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         _clock = new StoreClock(time, dialect, options, logger);
     }
 
+    /// <summary>An executor that runs every operation in the caller's open transaction, sharing this one's pool, schema gate and clock.</summary>
+    private SqlExecutor(SqlExecutor store, DbConnection connection, DbTransaction transaction)
+    {
+        DataSource = store.DataSource;
+        Dialect = store.Dialect;
+        Options = store.Options;
+        Time = store.Time;
+        Logger = store.Logger;
+        _clock = store._clock;
+        _store = store;
+        _caller = (connection, transaction);
+    }
+
     public DbDataSource DataSource { get; }
+
+    /// <summary>Whether operations run in a caller's transaction, which the store neither commits nor retries.</summary>
+    public bool InCallerTransaction => _caller is not null;
 
     public SqlDialect Dialect { get; }
 
@@ -44,9 +68,43 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// <summary>Creates the schema if missing (see <see cref="SchemaGate.CreateAsync"/>).</summary>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken) => _schema.CreateAsync(this, cancellationToken);
 
+    /// <summary>
+    /// An executor whose operations run in the caller's open <paramref name="transaction"/> on <paramref name="connection"/>.
+    /// Both are checked here: open, of this store's engine, and the transaction the connection's.
+    /// </summary>
+    public SqlExecutor InTransaction(DbConnection connection, DbTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        var expected = _connectionType ??= ConnectionTypeOf(DataSource);
+        if (!expected.IsInstanceOfType(connection))
+        {
+            throw new ArgumentException($"The connection is a {connection.GetType().Name}; the {Dialect.StoreName} store works on a {expected.Name} to its own database.", nameof(connection));
+        }
+
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            throw new ArgumentException($"The connection is {connection.State}; open it and begin the transaction before handing them to the store.", nameof(connection));
+        }
+
+        if (!ReferenceEquals(transaction.Connection, connection))
+        {
+            throw new ArgumentException("The transaction does not belong to the connection, or has already been committed or rolled back.", nameof(transaction));
+        }
+
+        return new SqlExecutor(_store ?? this, connection, transaction);
+    }
+
     /// <summary>Makes the schema and the clock ready for an operation that runs outside <see cref="RunAsync{T}"/>.</summary>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
+        if (_store is not null)
+        {
+            // The store's own pool, never the caller's transaction: what the gate and the clock learn outlives it.
+            await _store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await _schema.EnsureReadyAsync(this, cancellationToken).ConfigureAwait(false);
         await _clock.EnsureReadAsync(this, cancellationToken).ConfigureAwait(false);
     }
@@ -76,7 +134,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> apply,
         CancellationToken cancellationToken,
         Func<CancellationToken, Task<StockChangeResult?>>? first) =>
-        (first is null ? null : await first(cancellationToken).ConfigureAwait(false))
+        (first is null || InCallerTransaction ? null : await first(cancellationToken).ConfigureAwait(false))
             ?? await RunAsync(
                 s =>
                 {
@@ -121,6 +179,11 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
             await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (_caller is { } caller)
+        {
+            return await RunInCallerTransactionAsync(caller.Connection, caller.Transaction, body, cancellationToken).ConfigureAwait(false);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             SqlSession? session = null;
@@ -158,6 +221,54 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> in the caller's transaction, behind a savepoint: any failure takes back the store's
+    /// work and leaves the caller's transaction theirs to end. Nothing is retried here: a deadlock or serialization
+    /// failure may have ended the caller's whole transaction (MySQL rolls it back), so only the caller can run it again.
+    /// </summary>
+    private async Task<T> RunInCallerTransactionAsync<T>(DbConnection connection, DbTransaction transaction, Func<SqlSession, Task<T>> body, CancellationToken cancellationToken)
+    {
+        SqlSession? session = null;
+        try
+        {
+            session = await SqlSession.JoinAsync(connection, transaction, Dialect, Options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            var result = await body(session).ConfigureAwait(false);
+            await session.CommitAsync().ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            if (session is not null)
+            {
+                await session.AbandonAsync().ConfigureAwait(false);
+            }
+
+            if (!SqlFailures.IsDriverFailure(ex))
+            {
+                throw;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The operation was cancelled; the store's change is not in the transaction.", ex, cancellationToken);
+            }
+
+            var failure = Dialect.Classify(ex);
+            if (failure == SqlFailure.Retryable)
+            {
+                throw new StockTransactionAbortedException(Dialect.StoreName, ex);
+            }
+
+            throw SqlFailures.Translate(Dialect, ex, failure, commitStarted: false);
+        }
+    }
+
+    private static Type ConnectionTypeOf(DbDataSource dataSource)
+    {
+        using var probe = dataSource.CreateConnection();
+        return probe.GetType();
+    }
+
     /// <summary>Counts and logs a run of an operation again after a deadlock or serialization failure that changed nothing.</summary>
     public void RecordRetry(int attempt, Exception exception)
     {
@@ -168,6 +279,11 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// <summary>Releases the connection pool when the store created it, and the gates.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_store is not null)
+        {
+            return;
+        }
+
         if (_ownsDataSource)
         {
             await DataSource.DisposeAsync().ConfigureAwait(false);
@@ -180,6 +296,11 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// <summary>Releases the connection pool when the store created it, and the gates.</summary>
     public void Dispose()
     {
+        if (_store is not null)
+        {
+            return;
+        }
+
         if (_ownsDataSource)
         {
             DataSource.Dispose();

@@ -16,6 +16,9 @@ internal sealed class SqlSession : IAsyncDisposable
 {
     private const string AttemptSavepoint = "stockguard_attempt";
 
+    /// <summary>In a caller's transaction: the point before the store's work, which an undo or a failure returns to.</summary>
+    private const string CallSavepoint = "stockguard_call";
+
     /// <summary>Compiled property readers per parameter type (the anonymous types of the calls), built once each.</summary>
     private static readonly ConcurrentDictionary<Type, (string Name, Func<object, object?> Read)[]> ParameterReaders = new();
 
@@ -24,6 +27,9 @@ internal sealed class SqlSession : IAsyncDisposable
     private readonly List<SqlCall> _deferred = [];
     private DbTransaction _transaction;
     private bool _hasSavepoint;
+
+    /// <summary>Whether the connection and transaction are the caller's: the session never commits, rolls back or closes them.</summary>
+    private bool _joined;
 
     private SqlSession(DbConnection connection, DbTransaction transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
     {
@@ -55,6 +61,44 @@ internal sealed class SqlSession : IAsyncDisposable
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A session in the caller's open transaction: marks a savepoint first, so that an undo or a failure takes back the
+    /// store's work alone. <see cref="CommitAsync"/> releases it and leaves the commit to the caller.
+    /// </summary>
+    public static async Task<SqlSession> JoinAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await transaction.SaveAsync(CallSavepoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Drivers tell a finished transaction only when it is used: the first operation says so, changing nothing.
+            throw new ArgumentException($"The transaction can no longer be used ({ex.Message.Trim().TrimEnd('.')}); it has been committed or rolled back.", nameof(transaction), ex);
+        }
+
+        return new SqlSession(connection, transaction, dialect, commandTimeout, cancellationToken) { _joined = true };
+    }
+
+    /// <summary>In a caller's transaction, takes back everything the store did in it; a failure to do so is left to the caller's rollback.</summary>
+    public async Task AbandonAsync()
+    {
+        if (!_joined)
+        {
+            return;
+        }
+
+        _deferred.Clear();
+        try
+        {
+            await _transaction.RollbackAsync(CallSavepoint, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // The connection broke or the server ended the transaction: there is nothing of it left to take back.
         }
     }
 
@@ -167,16 +211,28 @@ internal sealed class SqlSession : IAsyncDisposable
             return;
         }
 
+        if (_joined)
+        {
+            // Never the caller's whole transaction: only what the store did in it.
+            await _transaction.RollbackAsync(CallSavepoint, CancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await _transaction.RollbackAsync(CancellationToken).ConfigureAwait(false);
         await _transaction.DisposeAsync().ConfigureAwait(false);
         _transaction = await Dialect.BeginTransactionAsync(_connection, CancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the deferred writes, then commits.</summary>
+    /// <summary>Runs the deferred writes, then commits; in a caller's transaction, releases the savepoint and leaves the commit to the caller.</summary>
     public async Task CommitAsync()
     {
         await ExecuteAllAsync(_deferred).ConfigureAwait(false);
         _deferred.Clear();
+        if (_joined)
+        {
+            await _transaction.ReleaseAsync(CallSavepoint, CancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         // Not cancellable: once the commit is on its way, abandoning it would only hide its outcome.
         CommitStarted = true;
@@ -185,6 +241,11 @@ internal sealed class SqlSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_joined)
+        {
+            return;
+        }
+
         await _transaction.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
     }

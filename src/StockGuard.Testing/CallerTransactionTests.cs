@@ -1,0 +1,375 @@
+using System.Data;
+using System.Data.Common;
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace StockGuard.Testing;
+
+/// <summary>
+/// A SQL store working in the caller's own transaction, beside an order table of the test's own in the same database:
+/// the order and its stock change are committed together or not at all, whatever ends the transaction (a commit, a
+/// rollback, an exception, a killed connection), and under concurrent checkouts orders and stock always agree.
+/// A provider closes this class in one line.
+/// </summary>
+/// <typeparam name="TProvider">Makes the stores under test, their views in a caller's transaction and the hooks into their server.</typeparam>
+public abstract class CallerTransactionTests<TProvider> : SqlProviderFixture<TProvider>
+    where TProvider : ISqlStoreTestProvider, new()
+{
+    private IStockStore _store = null!;
+    private string _orders = null!;
+
+    /// <summary>Creates the store (schema ready) and the test's order table.</summary>
+    [SetUp]
+    public async Task CreateOrderTableAsync()
+    {
+        _store = CreateStore();
+        await StockedAsync(_store, 1);
+        _orders = Server.Tables.Table("orders_" + Guid.NewGuid().ToString("N")[..12]);
+        await using var connection = await Server.Tables.Open();
+        await ExecuteAsync(connection, null, $"CREATE TABLE {_orders} (id VARCHAR(64) NOT NULL PRIMARY KEY, sku VARCHAR(200) NOT NULL, quantity INT NOT NULL)");
+    }
+
+    /// <summary>Drops the test's order table.</summary>
+    [TearDown]
+    public async Task DropOrderTableAsync()
+    {
+        await using var connection = await Server.Tables.Open();
+        await ExecuteAsync(connection, null, $"DROP TABLE {_orders}");
+    }
+
+    [Test]
+    public async Task A_commit_commits_the_order_and_its_stock_change_together()
+    {
+        var key = await StockedAsync(_store, 10);
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await InsertOrderAsync(connection, transaction, "order-1", key, 3);
+            var result = await Provider.InTransaction(_store, connection, transaction).DeductAsync(
+                new DeductRequest(new StockLine(key, 3)) { Reference = "order-1", IdempotencyKey = NewSku("key") });
+            result.Succeeded.Should().BeTrue();
+            await transaction.CommitAsync();
+        }
+
+        (await OrdersAsync()).Should().Equal(("order-1", 3L));
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+        (await Server.LedgerAsync(key)).Should().Be((7L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-3L, 0L, "order-1"));
+    }
+
+    [Test]
+    public async Task A_rollback_leaves_neither_the_order_nor_the_stock_change_nor_the_idempotency_key()
+    {
+        var key = await StockedAsync(_store, 10);
+        var request = new DeductRequest(new StockLine(key, 3)) { Reference = "order-1", IdempotencyKey = NewSku("key") };
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await InsertOrderAsync(connection, transaction, "order-1", key, 3);
+            (await Provider.InTransaction(_store, connection, transaction).DeductAsync(request)).Succeeded.Should().BeTrue();
+            await transaction.RollbackAsync();
+        }
+
+        (await OrdersAsync()).Should().BeEmpty();
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(10);
+        (await Server.LedgerAsync(key)).Should().Be((10L, 0L));
+        (await Server.SalesAsync(key)).Should().BeEmpty();
+        var again = await _store.DeductAsync(request);
+        again.IsReplay.Should().BeFalse("the key was rolled back with the change it guarded");
+        again.Succeeded.Should().BeTrue();
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+    }
+
+    [Test]
+    public async Task An_exception_between_the_stock_change_and_the_order_leaves_neither()
+    {
+        var key = await StockedAsync(_store, 10);
+        var checkout = async () =>
+        {
+            await using var connection = await Server.Tables.Open();
+            await using var transaction = await connection.BeginTransactionAsync();
+            (await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 4)) { Reference = "order-1" }))
+                .Succeeded.Should().BeTrue();
+            ThrowPaymentDeclined();
+            await InsertOrderAsync(connection, transaction, "order-1", key, 4);
+            await transaction.CommitAsync();
+        };
+
+        await checkout.Should().ThrowAsync<InvalidOperationException>().WithMessage("Payment declined.");
+        (await OrdersAsync()).Should().BeEmpty();
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(10);
+        (await Server.LedgerAsync(key)).Should().Be((10L, 0L));
+        (await Server.SalesAsync(key)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_refused_or_failed_store_call_takes_back_its_own_part_and_leaves_the_callers_rows_and_transaction_usable()
+    {
+        var key = await StockedAsync(_store, 5);
+        var unknown = new StockKey(NewSku("unknown"));
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var view = Provider.InTransaction(_store, connection, transaction);
+            await InsertOrderAsync(connection, transaction, "order-1", key, 2);
+            (await view.DeductAsync(new DeductRequest(new StockLine(key, 6)) { Reference = "too-many" })).Succeeded.Should().BeFalse();
+            var withUnknown = () => view.DeductAsync(new DeductRequest(new StockLine(key, 1), new StockLine(unknown, 1)) { Reference = "unknown" });
+            await withUnknown.Should().ThrowAsync<StockItemNotFoundException>();
+
+            // A return of a known and an unknown item fails after the known one's row and movement were written.
+            var returnWithUnknown = () => view.ReceiveAsync(new ReceiveRequest(new StockLine(key, 4), new StockLine(unknown, 1)) { Kind = StockMovementKind.Return });
+            await returnWithUnknown.Should().ThrowAsync<StockItemNotFoundException>();
+            (await view.DeductAsync(new DeductRequest(new StockLine(key, 2)) { Reference = "order-1" })).Succeeded.Should().BeTrue();
+            await InsertOrderAsync(connection, transaction, "order-2", key, 0);
+            await transaction.CommitAsync();
+        }
+
+        (await OrdersAsync()).Should().Equal(("order-1", 2L), ("order-2", 0L));
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(3);
+        (await Server.LedgerAsync(key)).Should().Be((3L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-2L, 0L, "order-1"));
+    }
+
+    [Test]
+    public async Task A_hold_reserved_and_confirmed_in_the_callers_transaction_commits_or_rolls_back_with_it()
+    {
+        var key = await StockedAsync(_store, 10);
+        Guid rolledBack;
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var reserved = await Provider.InTransaction(_store, connection, transaction).ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)));
+            rolledBack = reserved.Hold!.Id;
+            await transaction.RollbackAsync();
+        }
+
+        (await _store.GetHoldAsync(rolledBack)).Should().BeNull();
+        (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 10 && s.Reserved == 0);
+
+        await using (var connection = await Server.Tables.Open())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var view = Provider.InTransaction(_store, connection, transaction);
+            var hold = (await view.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)))).Hold!;
+            (await view.GetLevelAsync(key))!.Reserved.Should().Be(4, "the view reads its transaction's own changes");
+            (await view.ExtendAsync(hold.Id, TimeSpan.FromMinutes(20))).Outcome.Should().Be(HoldOutcome.Extended);
+            await InsertOrderAsync(connection, transaction, "order-1", key, 4);
+            (await view.ConfirmAsync(hold.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
+            await transaction.CommitAsync();
+        }
+
+        (await OrdersAsync()).Should().Equal(("order-1", 4L));
+        (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 6 && s.Reserved == 0);
+        (await Server.LedgerAsync(key)).Should().Be((6L, 0L));
+    }
+
+    [Test]
+    public async Task A_connection_killed_before_the_commit_leaves_neither()
+    {
+        var key = await StockedAsync(_store, 10);
+        await using (var connection = await Server.Tables.Open())
+        {
+            long id;
+            try
+            {
+                id = await Server.ConnectionIdAsync(connection);
+            }
+            catch (NotSupportedException)
+            {
+                Assert.Ignore("This database has no server connections to kill.");
+                return;
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync();
+            await InsertOrderAsync(connection, transaction, "order-1", key, 2);
+            (await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 2)) { Reference = "order-1" }))
+                .Succeeded.Should().BeTrue();
+            await Server.KillConnectionAsync(id);
+            var commit = async () => await transaction.CommitAsync();
+            await commit.Should().ThrowAsync<Exception>();
+        }
+
+        (await OrdersAsync()).Should().BeEmpty();
+        (await _store.GetLevelAsync(key))!.OnHand.Should().Be(10);
+        (await Server.LedgerAsync(key)).Should().Be((10L, 0L));
+        (await Server.SalesAsync(key)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_deadlock_between_two_callers_transactions_is_not_retried_and_says_the_whole_transaction_must_run_again()
+    {
+        await using var probe = await Server.Tables.Open();
+        try
+        {
+            await Server.ConnectionIdAsync(probe);
+        }
+        catch (NotSupportedException)
+        {
+            Assert.Ignore("One writer at a time: two transactions of this database never hold locks at once.");
+            return;
+        }
+
+        var (x, y) = await TwoItemsAsync(_store, 10);
+        await using var first = await Server.Tables.Open();
+        await using var second = await Server.Tables.Open();
+        await using var firstTransaction = await first.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        await using var secondTransaction = await second.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+        var one = Provider.InTransaction(_store, first, firstTransaction);
+        var two = Provider.InTransaction(_store, second, secondTransaction);
+
+        // Each store call locks in key order; across two calls the caller's order decides: x then y against y then x.
+        (await one.DeductAsync(new DeductRequest(new StockLine(x, 1)) { Reference = "one" })).Succeeded.Should().BeTrue();
+        (await two.DeductAsync(new DeductRequest(new StockLine(y, 2)) { Reference = "two" })).Succeeded.Should().BeTrue();
+        async Task<(StockChangeResult? Result, StockStoreException? Error)> CrossAsync(IStockStore view, DbTransaction transaction, StockKey key, int units, string reference)
+        {
+            try
+            {
+                return (await view.DeductAsync(new DeductRequest(new StockLine(key, units)) { Reference = reference }), null);
+            }
+            catch (StockStoreException ex)
+            {
+                // What the caller does: roll back at once (the other transaction waits for this one's locks).
+                await transaction.RollbackAsync();
+                return (null, ex);
+            }
+        }
+
+        var settled = await Task.WhenAll(
+            Task.Run(() => CrossAsync(one, firstTransaction, y, 1, "one")),
+            Task.Run(() => CrossAsync(two, secondTransaction, x, 2, "two"))).WaitAsync(TimeSpan.FromMinutes(1));
+
+        settled.Count(s => s.Error is not null).Should().Be(1, "the database ends one transaction of the cycle and the store does not run it again");
+        var victim = Array.FindIndex(settled, s => s.Error is not null);
+        var error = settled[victim].Error!;
+        error.GetType().Name.Should().Be("StockTransactionAbortedException", "the SQL stores' type for a caller's transaction the database aborted");
+        error.IsTransient.Should().BeTrue();
+        error.OutcomeUnknown.Should().BeFalse();
+        error.Message.Should().Contain("run the whole transaction again");
+        settled[1 - victim].Result!.Succeeded.Should().BeTrue();
+        await (victim == 0 ? secondTransaction : firstTransaction).CommitAsync();
+
+        var survivor = victim == 0 ? 2 : 1;
+        (await _store.GetLevelAsync(x))!.OnHand.Should().Be(10 - survivor);
+        (await _store.GetLevelAsync(y))!.OnHand.Should().Be(10 - survivor);
+        (await Server.LedgerAsync(x)).Should().Be((10L - survivor, 0L));
+        (await Server.LedgerAsync(y)).Should().Be((10L - survivor, 0L));
+    }
+
+    [Test]
+    public async Task Concurrent_checkouts_in_their_own_transactions_keep_orders_and_stock_in_exact_agreement()
+    {
+        const int Stock = 30;
+        var key = await StockedAsync(_store, Stock);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = 0;
+
+        var checkouts = Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
+        {
+            await gate.Task;
+            var orderId = $"order-{i}";
+            var quantity = 1 + (i % 3);
+            while (true)
+            {
+                await using var connection = await Server.Tables.Open();
+
+                // Read committed, as docs/transactions.md asks: an optimistic retry must see the newer version
+                // (MySQL's default, repeatable read, would show it the transaction's first snapshot again and again).
+                await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+                try
+                {
+                    await InsertOrderAsync(connection, transaction, orderId, key, quantity);
+                    var result = await Provider.InTransaction(_store, connection, transaction).DeductAsync(
+                        new DeductRequest(new StockLine(key, quantity)) { Reference = orderId, IdempotencyKey = $"{_orders}-{orderId}" });
+                    if (!result.Succeeded || i % 5 == 0)
+                    {
+                        // Sold out, or the payment failed: the order goes with the stock change.
+                        await transaction.RollbackAsync();
+                        return (orderId, 0);
+                    }
+
+                    await transaction.CommitAsync();
+                    return (orderId, quantity);
+                }
+                catch (StockStoreException ex) when (ex.IsTransient)
+                {
+                    // A deadlock or serialization failure: the whole transaction runs again.
+                    Interlocked.Increment(ref aborted);
+                    await transaction.RollbackAsync();
+                }
+            }
+        })).ToArray();
+        gate.SetResult();
+        var outcomes = await Task.WhenAll(checkouts).WaitAsync(TimeSpan.FromMinutes(2));
+
+        var committed = outcomes.Where(o => o.Item2 > 0).Select(o => (o.orderId, (long)o.Item2)).OrderBy(o => o.orderId, StringComparer.Ordinal).ToArray();
+        var sold = committed.Sum(o => o.Item2);
+        committed.Should().NotBeEmpty();
+        outcomes.Should().Contain(o => o.Item2 == 0, "some checkouts roll back on purpose");
+        (await OrdersAsync()).Should().Equal(committed);
+        var level = (await _store.GetLevelAsync(key))!;
+        level.OnHand.Should().Be(Stock - sold).And.BeGreaterThanOrEqualTo(0);
+        (await Server.LedgerAsync(key)).Should().Be((Stock - sold, 0L));
+        (await Server.SalesAsync(key)).Select(s => (s.Reference!, -s.OnHand)).OrderBy(s => s.Item1, StringComparer.Ordinal)
+            .Should().Equal(committed, "one sale movement per committed order, with its quantity");
+        TestContext.Out.WriteLine($"{committed.Length} orders committed, {sold} units sold, {aborted} transactions run again.");
+    }
+
+    [Test]
+    public async Task A_closed_connection_a_transaction_of_another_connection_or_a_finished_transaction_is_refused()
+    {
+        var key = await StockedAsync(_store, 5);
+        await using var connection = await Server.Tables.Open();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await transaction.RollbackAsync();
+            var finished = async () => await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 1)));
+            await finished.Should().ThrowAsync<ArgumentException>().WithParameterName("transaction");
+            (await _store.GetLevelAsync(key))!.OnHand.Should().Be(5);
+        }
+
+        await using var other = await Server.Tables.Open();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        var foreign = () => Provider.InTransaction(_store, connection, otherTransaction);
+        foreign.Should().Throw<ArgumentException>().WithParameterName("transaction");
+
+        await connection.CloseAsync();
+        var closed = () => Provider.InTransaction(_store, connection, otherTransaction);
+        closed.Should().Throw<ArgumentException>().WithParameterName("connection");
+    }
+
+    private static void ThrowPaymentDeclined() => throw new InvalidOperationException("Payment declined.");
+
+    private Task InsertOrderAsync(DbConnection connection, DbTransaction transaction, string id, StockKey key, int quantity) =>
+        ExecuteAsync(connection, transaction, $"INSERT INTO {_orders} (id, sku, quantity) VALUES (@id, @sku, @quantity)", ("id", id), ("sku", key.Sku), ("quantity", quantity));
+
+    private async Task<IReadOnlyList<(string Id, long Quantity)>> OrdersAsync()
+    {
+        await using var connection = await Server.Tables.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Server.Tables.Text("id")}, quantity FROM {_orders} ORDER BY id";
+        var orders = new List<(string, long)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            orders.Add((reader.GetString(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return [.. orders.OrderBy(o => o.Item1, StringComparer.Ordinal)];
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+}
