@@ -13,7 +13,7 @@ namespace StockGuard.Sql.Execution;
 internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
 {
     private readonly bool _ownsDataSource;
-    private readonly SchemaGate _schema = new();
+    private readonly SchemaGate _schema;
     private readonly StoreClock _clock;
 
     /// <summary>The store's own executor when this one runs in a caller's transaction: the schema and the clock are its.</summary>
@@ -32,6 +32,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         Options = options;
         Time = time;
         Logger = logger;
+        _schema = new SchemaGate();
         _clock = new StoreClock(time, dialect, options, logger);
     }
 
@@ -43,6 +44,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         Options = store.Options;
         Time = store.Time;
         Logger = store.Logger;
+        _schema = store._schema;
         _clock = store._clock;
         _store = store;
         _caller = (connection, transaction);
