@@ -93,27 +93,14 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     }
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _changes.ReceiveAsync(request, cancellationToken);
-    }
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) => _changes.ReceiveAsync(request, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _changes.AdjustAsync(request, cancellationToken);
-    }
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) => _changes.AdjustAsync(request, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default)
-    {
-        LevelReads.CheckKey(key);
-        ArgumentNullException.ThrowIfNull(policy);
-        policy.Validate();
-        return _changes.SetPolicyAsync(key, policy, cancellationToken);
-    }
+    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
+        _changes.SetPolicyAsync(key, policy, cancellationToken);
 
     /// <inheritdoc/>
     public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) => _holds.ReserveAsync(request, cancellationToken);

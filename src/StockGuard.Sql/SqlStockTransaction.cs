@@ -48,34 +48,17 @@ public sealed class SqlStockTransaction : IStockStore
     /// <inheritdoc/>
     /// <remarks>Under <see cref="ConcurrencyStrategy.Coalescing"/> the deduct takes the atomic path; a key-less one-line
     /// deduct never uses the self-committing one-command sale.</remarks>
-    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _changes.DeductAsync(request, cancellationToken);
-    }
+    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken = default) => _changes.DeductAsync(request, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _changes.ReceiveAsync(request, cancellationToken);
-    }
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) => _changes.ReceiveAsync(request, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _changes.AdjustAsync(request, cancellationToken);
-    }
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) => _changes.AdjustAsync(request, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default)
-    {
-        LevelReads.CheckKey(key);
-        ArgumentNullException.ThrowIfNull(policy);
-        policy.Validate();
-        return _changes.SetPolicyAsync(key, policy, cancellationToken);
-    }
+    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
+        _changes.SetPolicyAsync(key, policy, cancellationToken);
 
     /// <inheritdoc/>
     public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) => _holds.ReserveAsync(request, cancellationToken);

@@ -20,8 +20,11 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
     private SqlDialect Dialect => executor.Dialect;
 
     /// <summary>A deduct, timed and traced: the one-command sale when it applies, else the transaction.</summary>
-    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken) =>
-        executor.RunChangeAsync(request, Deduction(request), cancellationToken, oneCommandSale.AttemptFor(request));
+    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return executor.RunChangeAsync(request, Deduction(request), cancellationToken, oneCommandSale.AttemptFor(request));
+    }
 
     /// <summary>The deduct of <see cref="DeductAsync"/>, for a caller that times and traces it itself (coalescing).</summary>
     public Task<StockChangeResult> DeductUntimedAsync(DeductRequest request, CancellationToken cancellationToken) =>
@@ -29,6 +32,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
 
     public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var isReturn = request.Kind == StockMovementKind.Return;
         return executor.RunChangeAsync(
             request,
@@ -47,6 +51,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
 
     public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         StockLine[] line = [new StockLine(request.Key, Math.Abs(request.Delta))];
         return executor.RunChangeAsync(
             request,
@@ -66,6 +71,9 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
 
     public async Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken)
     {
+        LevelReads.CheckKey(key);
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
         var row = await executor.RunOperationAsync(
             StockOperation.SetPolicy,
             async (s, now) => await s.QueryRowAsync<LevelRow>(
