@@ -41,7 +41,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     public async Task A_commit_commits_the_order_and_its_stock_change_together()
     {
         var key = await StockedAsync(_store, 10);
-        await using (var connection = await Server.Tables.Open())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             await InsertOrderAsync(connection, transaction, "order-1", key, 3);
@@ -62,7 +62,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 10);
         var request = new DeductRequest(new StockLine(key, 3)) { Reference = "order-1", IdempotencyKey = NewSku("key") };
-        await using (var connection = await Server.Tables.Open())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             await InsertOrderAsync(connection, transaction, "order-1", key, 3);
@@ -86,7 +86,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         var key = await StockedAsync(_store, 10);
         var checkout = async () =>
         {
-            await using var connection = await Server.Tables.Open();
+            await using var connection = await Provider.OpenCallerConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             (await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 4)) { Reference = "order-1" }))
                 .Succeeded.Should().BeTrue();
@@ -107,7 +107,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 5);
         var unknown = new StockKey(NewSku("unknown"));
-        await using (var connection = await Server.Tables.Open())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             var view = Provider.InTransaction(_store, connection, transaction);
@@ -135,7 +135,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 10);
         Guid rolledBack;
-        await using (var connection = await Server.Tables.Open())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             var reserved = await Provider.InTransaction(_store, connection, transaction).ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)));
@@ -146,7 +146,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         (await _store.GetHoldAsync(rolledBack)).Should().BeNull();
         (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 10 && s.Reserved == 0);
 
-        await using (var connection = await Server.Tables.Open())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             var view = Provider.InTransaction(_store, connection, transaction);

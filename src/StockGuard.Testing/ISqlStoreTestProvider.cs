@@ -24,4 +24,10 @@ public interface ISqlStoreTestProvider : IStockStoreTestProvider
     /// <param name="connection">The caller's open connection to the store's database.</param>
     /// <param name="transaction">The caller's transaction on <paramref name="connection"/>.</param>
     IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction);
+
+    /// <summary>
+    /// Opens a connection of the caller's own, as a shop would open it for its transaction: by default the server's
+    /// <see cref="StockTables.Open"/>; a provider whose stores go through a pooler opens it through the pooler too.
+    /// </summary>
+    Task<System.Data.Common.DbConnection> OpenCallerConnectionAsync() => Server.Tables.Open();
 }
