@@ -150,6 +150,14 @@ internal abstract class SqlEngine
     public virtual async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Whether the optimistic strategy's retry can see a newer version in a caller's transaction begun at
+    /// <paramref name="isolation"/>. Default: <see langword="true"/> (on PostgreSQL a frozen snapshot turns a concurrent
+    /// change into a serialization failure, which ends the operation; it never loops). MySQL and MariaDB say no for
+    /// REPEATABLE READ, where every retry reads the transaction's first snapshot again.
+    /// </summary>
+    public virtual bool OptimisticRetrySeesNewerVersions(IsolationLevel isolation) => true;
+
     /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
     public abstract SqlFailure Classify(Exception exception);
 

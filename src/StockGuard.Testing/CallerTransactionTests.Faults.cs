@@ -14,7 +14,7 @@ public abstract partial class CallerTransactionTests<TProvider>
         var key = await StockedAsync(_store, 10);
         await using (var connection = await Provider.OpenCallerConnectionAsync())
         {
-            await using var transaction = await connection.BeginTransactionAsync();
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
             await InsertOrderAsync(connection, transaction, "order-1", key, 2);
 
             // Asked inside the transaction: behind a transaction pooler only then is the server connection the transaction's.
@@ -166,7 +166,7 @@ public abstract partial class CallerTransactionTests<TProvider>
     {
         var key = await StockedAsync(_store, 5);
         await using var connection = await Provider.OpenCallerConnectionAsync();
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await transaction.RollbackAsync();
             var finished = async () => await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 1)));
@@ -175,7 +175,7 @@ public abstract partial class CallerTransactionTests<TProvider>
         }
 
         await using var other = await Provider.OpenCallerConnectionAsync();
-        await using var otherTransaction = await other.BeginTransactionAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync(IsolationLevel.ReadCommitted);
         var foreign = () => Provider.InTransaction(_store, connection, otherTransaction);
         foreign.Should().Throw<ArgumentException>().WithParameterName("transaction");
 

@@ -9,7 +9,8 @@ namespace StockGuard.Testing;
 /// A SQL store working in the caller's own transaction, beside an order table of the test's own in the same database:
 /// the order and its stock change are committed together or not at all, whatever ends the transaction (a commit, a
 /// rollback, an exception, a killed connection), and under concurrent checkouts orders and stock always agree.
-/// A provider closes this class in one line.
+/// A provider closes this class in one line. Every transaction begins at READ COMMITTED, as docs/transactions.md asks
+/// (the optimistic strategy refuses MySQL's repeatable read).
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test, their views in a caller's transaction and the hooks into their server.</typeparam>
 public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFixture<TProvider>
@@ -42,7 +43,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 10);
         await using (var connection = await Provider.OpenCallerConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await InsertOrderAsync(connection, transaction, "order-1", key, 3);
             var result = await Provider.InTransaction(_store, connection, transaction).DeductAsync(
@@ -63,7 +64,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         var key = await StockedAsync(_store, 10);
         var request = new DeductRequest(new StockLine(key, 3)) { Reference = "order-1", IdempotencyKey = NewSku("key") };
         await using (var connection = await Provider.OpenCallerConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await InsertOrderAsync(connection, transaction, "order-1", key, 3);
             (await Provider.InTransaction(_store, connection, transaction).DeductAsync(request)).Succeeded.Should().BeTrue();
@@ -87,7 +88,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         var checkout = async () =>
         {
             await using var connection = await Provider.OpenCallerConnectionAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
             (await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 4)) { Reference = "order-1" }))
                 .Succeeded.Should().BeTrue();
             ThrowPaymentDeclined();
@@ -108,7 +109,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         var key = await StockedAsync(_store, 5);
         var unknown = new StockKey(NewSku("unknown"));
         await using (var connection = await Provider.OpenCallerConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             var view = Provider.InTransaction(_store, connection, transaction);
             await InsertOrderAsync(connection, transaction, "order-1", key, 2);
@@ -136,7 +137,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         var key = await StockedAsync(_store, 10);
         Guid rolledBack;
         await using (var connection = await Provider.OpenCallerConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             var reserved = await Provider.InTransaction(_store, connection, transaction).ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)));
             rolledBack = reserved.Hold!.Id;
@@ -147,7 +148,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 10 && s.Reserved == 0);
 
         await using (var connection = await Provider.OpenCallerConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             var view = Provider.InTransaction(_store, connection, transaction);
             var hold = (await view.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)))).Hold!;

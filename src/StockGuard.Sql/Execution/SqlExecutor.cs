@@ -97,6 +97,24 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         return new SqlExecutor(_store ?? this, connection, transaction);
     }
 
+    /// <summary>
+    /// Refuses, before anything is written, a caller's transaction in which <paramref name="strategy"/> could never succeed
+    /// against a concurrent change: the optimistic strategy at an isolation level whose reads never show a newer version.
+    /// </summary>
+    /// <exception cref="ArgumentException">The optimistic strategy in such a transaction; the message names READ COMMITTED.</exception>
+    public void ThrowIfStrategyCannotWorkInCallerTransaction(ConcurrencyStrategy strategy)
+    {
+        if (strategy == ConcurrencyStrategy.Optimistic && _caller is { } caller && !Dialect.OptimisticRetrySeesNewerVersions(caller.Transaction.IsolationLevel))
+        {
+            var level = caller.Transaction.IsolationLevel;
+            throw new ArgumentException(
+                $"The caller's transaction runs at REPEATABLE READ (IsolationLevel.{level}), where the optimistic strategy's retry reads the " +
+                "transaction's first snapshot again and can never see the version that beat it. Begin the transaction with " +
+                "IsolationLevel.ReadCommitted (READ COMMITTED), or use the atomic or pessimistic strategy for this call. Nothing was changed.",
+                "transaction");
+        }
+    }
+
     /// <summary>Makes the schema and the clock ready for an operation that runs outside <see cref="RunAsync{T}"/>.</summary>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {

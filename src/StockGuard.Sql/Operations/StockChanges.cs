@@ -93,7 +93,9 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
     {
         var sortedLines = lines.OrderBy(l => l.Key).ToArray();
         var sorted = sortedLines.Select(toTake).ToArray();
-        var strategy = Strategy(request.Strategy ?? executor.Options.Strategy);
+        var chosen = request.Strategy ?? executor.Options.Strategy;
+        executor.ThrowIfStrategyCannotWorkInCallerTransaction(chosen);
+        var strategy = Strategy(chosen);
         var outcome = await strategy.TakeAsync(s, sorted, trailing, now, null).ConfigureAwait(false);
         if (outcome.Applied is { } applied)
         {
