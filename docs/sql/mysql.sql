@@ -86,6 +86,9 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 -- SelectHoldLines
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, quantity AS Quantity, released AS Released FROM `stockguard`.`stock_hold_lines` WHERE hold_id = @holdId ORDER BY line_no;
 
+-- SelectHoldSaleMovements
+SELECT kind AS Kind, on_hand_delta AS OnHandDelta FROM `stockguard`.`stock_movements` WHERE sku = @sku AND location = @location AND hold_id = @holdId AND kind IN ('hold_confirmed', 'return');
+
 -- SelectIdempotencyKey
 SELECT fingerprint AS Fingerprint, result AS Result FROM `stockguard`.`stock_idempotency_keys` WHERE idempotency_key = @key;
 

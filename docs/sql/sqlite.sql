@@ -75,6 +75,9 @@ SELECT id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS Expi
 -- SelectHoldLines
 SELECT sku AS Sku, location AS Location, quantity AS Quantity, released AS Released FROM "main"."stock_hold_lines" WHERE hold_id = @holdId ORDER BY line_no;
 
+-- SelectHoldSaleMovements
+SELECT kind AS Kind, on_hand_delta AS OnHandDelta FROM "main"."stock_movements" WHERE sku = @sku AND location = @location AND hold_id = @holdId AND kind IN ('hold_confirmed', 'return');
+
 -- SelectIdempotencyKey
 SELECT fingerprint AS Fingerprint, result AS Result FROM "main"."stock_idempotency_keys" WHERE idempotency_key = @key;
 

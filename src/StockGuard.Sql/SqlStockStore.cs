@@ -109,6 +109,12 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ConfirmAsync(holdId, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default) => _holds.ConfirmAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default) => _holds.ReturnAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ReleaseAsync(holdId, cancellationToken);
 
     /// <inheritdoc/>

@@ -149,7 +149,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
     };
 
     /// <summary>Puts rows returned in key order back in the request's order; a missing row means an unknown item, a row past the limit a refused receipt.</summary>
-    private static StockLevel[] InRequestOrder(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLine> sorted, IReadOnlyList<LevelRow?> rows)
+    public static StockLevel[] InRequestOrder(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLine> sorted, IReadOnlyList<LevelRow?> rows)
     {
         var levels = new StockLevel[lines.Count];
         for (var i = 0; i < lines.Count; i++)
