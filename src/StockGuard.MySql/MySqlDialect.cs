@@ -161,6 +161,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
         return await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>1 inside a transaction (an XA one too), 0 in autocommit, where a savepoint would stand alone.</summary>
+    public override string SelectInTransaction => "SELECT @@in_transaction";
+
     public override SqlFailure Classify(Exception exception) => exception switch
     {
         // Refused credentials, a missing database, no privilege: a retry fails the same way.

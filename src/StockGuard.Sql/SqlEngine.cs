@@ -158,6 +158,19 @@ internal abstract class SqlEngine
     /// </summary>
     public virtual bool OptimisticRetrySeesNewerVersions(IsolationLevel isolation) => true;
 
+    /// <summary>
+    /// A query that returns 1 when the connection is in a transaction, for a caller's connection enlisted in an ambient
+    /// transaction; null where a savepoint outside a transaction is an error anyway (<see cref="IsOutsideTransaction"/>).
+    /// MySQL and MariaDB take a savepoint outside a transaction silently, and then commit every write at once.
+    /// </summary>
+    public virtual string? SelectInTransaction => null;
+
+    /// <summary>Whether <paramref name="exception"/> says a savepoint was asked for outside a transaction.</summary>
+    public virtual bool IsOutsideTransaction(Exception exception) => false;
+
+    /// <summary>Whether a connection of this engine can enlist in an ambient (System.Transactions) transaction. SQLite's cannot.</summary>
+    public virtual bool EnlistsInAmbientTransactions => true;
+
     /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
     public abstract SqlFailure Classify(Exception exception);
 

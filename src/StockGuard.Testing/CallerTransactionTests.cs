@@ -231,7 +231,7 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
 
     private static void ThrowPaymentDeclined() => throw new InvalidOperationException("Payment declined.");
 
-    private Task InsertOrderAsync(DbConnection connection, DbTransaction transaction, string id, StockKey key, int quantity) =>
+    private Task InsertOrderAsync(DbConnection connection, DbTransaction? transaction, string id, StockKey key, int quantity) =>
         ExecuteAsync(connection, transaction, $"INSERT INTO {_orders} (id, sku, quantity) VALUES (@id, @sku, @quantity)", ("id", id), ("sku", key.Sku), ("quantity", quantity));
 
     private async Task<IReadOnlyList<(string Id, long Quantity)>> OrdersAsync()
