@@ -63,6 +63,13 @@ public sealed class CachingStockStore(IStockStore inner, TimeProvider time, Time
     public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) =>
         ForgettingHoldAsync(() => inner.ConfirmAsync(holdId, cancellationToken));
 
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default) =>
+        ForgettingHoldAsync(() => inner.ConfirmAsync(request, cancellationToken));
+
+    // A return changes on-hand units the cache may hold: its items are forgotten like a receipt's.
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default) =>
+        ForgettingAsync(Keys(request?.Lines), () => inner.ReturnAsync(request!, cancellationToken));
+
     public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) =>
         ForgettingHoldAsync(() => inner.ReleaseAsync(holdId, cancellationToken));
 

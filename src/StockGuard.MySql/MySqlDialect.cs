@@ -30,6 +30,15 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
 
     public override string StoreName => "mysql";
 
+    /// <summary>
+    /// InnoDB's consistent reads at REPEATABLE READ return the transaction's first snapshot, so a version that beat the
+    /// optimistic update is never seen again. MySqlConnector begins <see cref="IsolationLevel.Unspecified"/> (and
+    /// <see cref="IsolationLevel.Snapshot"/>) as REPEATABLE READ. READ COMMITTED and below read the newest committed
+    /// version; SERIALIZABLE reads lock and read it too.
+    /// </summary>
+    public override bool OptimisticRetrySeesNewerVersions(IsolationLevel isolation) =>
+        isolation is not (IsolationLevel.RepeatableRead or IsolationLevel.Snapshot or IsolationLevel.Unspecified);
+
     public override string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
 
     public override string SchemaScript => Script.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
@@ -151,6 +160,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
 
         return await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>1 inside a transaction (an XA one too), 0 in autocommit, where a savepoint would stand alone.</summary>
+    public override string SelectInTransaction => "SELECT @@in_transaction";
 
     public override SqlFailure Classify(Exception exception) => exception switch
     {

@@ -116,6 +116,9 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         $"UPDATE {IdempotencyKeys} k SET result = CAST(t.r AS jsonb) FROM unnest(@keys, @results) AS t(k, r) WHERE k.idempotency_key = t.k",
         new { keys = keys.ToArray(), results = results.ToArray() });
 
+    /// <summary>no_active_sql_transaction (25P01): a savepoint outside a transaction block.</summary>
+    public override bool IsOutsideTransaction(Exception exception) => exception is PostgresException { SqlState: PostgresErrorCodes.NoActiveSqlTransaction };
+
     public override SqlFailure Classify(Exception exception) => exception switch
     {
         PostgresException lost when IsStatementLost(lost) => SqlFailure.StatementLost,

@@ -82,6 +82,14 @@ internal sealed class HoldLineRow
     public StockKey Key => new(Sku, Location);
 }
 
+/// <summary>A <c>hold_confirmed</c> or <c>return</c> movement of one item that names a hold.</summary>
+internal sealed class HoldSaleMovementRow
+{
+    public string Kind { get; set; } = "";
+
+    public long OnHandDelta { get; set; }
+}
+
 /// <summary>One idempotency key row.</summary>
 internal sealed class IdempotencyRow
 {

@@ -180,6 +180,15 @@ internal abstract class SqlDialect : SqlEngine
     public virtual string FinishHold =>
         $"UPDATE {Holds} SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active'";
 
+    /// <summary>
+    /// (<c>@holdId, @sku, @location</c>) → the item's <c>hold_confirmed</c> and <c>return</c> movements that name the hold, as
+    /// <see cref="HoldSaleMovementRow"/>s: what the hold sold of the item and what came back against it. Found through the
+    /// item's ledger index, then filtered by hold.
+    /// </summary>
+    public virtual string SelectHoldSaleMovements =>
+        $"SELECT kind AS Kind, on_hand_delta AS OnHandDelta FROM {Movements} " +
+        "WHERE sku = @sku AND location = @location AND hold_id = @holdId AND kind IN ('hold_confirmed', 'return')";
+
     /// <summary>(<c>@id, @expiresAt</c>): moves an active hold's expiry.</summary>
     public virtual string SetHoldExpiry => $"UPDATE {Holds} SET expires_at = @expiresAt WHERE id = @id AND state = 'active'";
 

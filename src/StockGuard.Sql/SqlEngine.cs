@@ -150,6 +150,27 @@ internal abstract class SqlEngine
     public virtual async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Whether the optimistic strategy's retry can see a newer version in a caller's transaction begun at
+    /// <paramref name="isolation"/>. Default: <see langword="true"/> (on PostgreSQL a frozen snapshot turns a concurrent
+    /// change into a serialization failure, which ends the operation; it never loops). MySQL and MariaDB say no for
+    /// REPEATABLE READ, where every retry reads the transaction's first snapshot again.
+    /// </summary>
+    public virtual bool OptimisticRetrySeesNewerVersions(IsolationLevel isolation) => true;
+
+    /// <summary>
+    /// A query that returns 1 when the connection is in a transaction, for a caller's connection enlisted in an ambient
+    /// transaction; null where a savepoint outside a transaction is an error anyway (<see cref="IsOutsideTransaction"/>).
+    /// MySQL and MariaDB take a savepoint outside a transaction silently, and then commit every write at once.
+    /// </summary>
+    public virtual string? SelectInTransaction => null;
+
+    /// <summary>Whether <paramref name="exception"/> says a savepoint was asked for outside a transaction.</summary>
+    public virtual bool IsOutsideTransaction(Exception exception) => false;
+
+    /// <summary>Whether a connection of this engine can enlist in an ambient (System.Transactions) transaction. SQLite's cannot.</summary>
+    public virtual bool EnlistsInAmbientTransactions => true;
+
     /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
     public abstract SqlFailure Classify(Exception exception);
 

@@ -70,6 +70,19 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     public SqlStockTransaction InTransaction(DbConnection connection, DbTransaction transaction) =>
         new(_executor.InTransaction(connection, transaction));
 
+    /// <summary>
+    /// The store working on the caller's <paramref name="connection"/>, opened inside an ambient <c>System.Transactions</c>
+    /// transaction (a <c>TransactionScope</c>) and enlisted in it: every change made through the returned view commits
+    /// when the scope completes and rolls back with it. PostgreSQL (Npgsql) and MySQL/MariaDB (MySqlConnector) only, with
+    /// enlistment on (the drivers' default); see docs/transactions.md.
+    /// </summary>
+    /// <param name="connection">The caller's open connection, opened inside the active scope, of the store's engine.</param>
+    /// <returns>A view of the store in the ambient transaction; make one per scope.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="connection"/> is null.</exception>
+    /// <exception cref="ArgumentException">The connection is not open or not of the store's engine, the engine does not enlist (SQLite), or there is no active ambient transaction; an operation on a connection that turns out not to be in a transaction is refused the same way and changes nothing.</exception>
+    public SqlStockTransaction InTransaction(DbConnection connection) =>
+        new(_executor.InAmbientTransaction(connection));
+
     /// <inheritdoc/>
     public Task<StockLevel?> GetLevelAsync(StockKey key, CancellationToken cancellationToken = default) => _reads.GetLevelAsync(key, cancellationToken);
 
@@ -78,9 +91,11 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
         _reads.GetLevelsAsync(keys, cancellationToken);
 
     /// <inheritdoc/>
+    /// <exception cref="AmbientTransactionException">Called inside an ambient System.Transactions transaction (also for every other write of the store's own).</exception>
     public async Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        _executor.RefuseAmbientTransaction(nameof(DeductAsync));
         var result = (request.Strategy ?? _executor.Options.Strategy) == ConcurrencyStrategy.Coalescing && request.Lines.Count == 1
             ? await _coalescing.DeductAsync(request, cancellationToken).ConfigureAwait(false)
             : await _changes.DeductAsync(request, cancellationToken).ConfigureAwait(false);
@@ -93,33 +108,77 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     }
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) => _changes.ReceiveAsync(request, cancellationToken);
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ReceiveAsync));
+        return _changes.ReceiveAsync(request, cancellationToken);
+    }
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) => _changes.AdjustAsync(request, cancellationToken);
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(AdjustAsync));
+        return _changes.AdjustAsync(request, cancellationToken);
+    }
 
     /// <inheritdoc/>
-    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
-        _changes.SetPolicyAsync(key, policy, cancellationToken);
+    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(SetPolicyAsync));
+        return _changes.SetPolicyAsync(key, policy, cancellationToken);
+    }
 
     /// <inheritdoc/>
-    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) => _holds.ReserveAsync(request, cancellationToken);
+    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ReserveAsync));
+        return _holds.ReserveAsync(request, cancellationToken);
+    }
 
     /// <inheritdoc/>
-    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ConfirmAsync(holdId, cancellationToken);
+    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ConfirmAsync));
+        return _holds.ConfirmAsync(holdId, cancellationToken);
+    }
 
     /// <inheritdoc/>
-    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ReleaseAsync(holdId, cancellationToken);
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ConfirmAsync));
+        return _holds.ConfirmAsync(request, cancellationToken);
+    }
 
     /// <inheritdoc/>
-    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        _holds.ExtendAsync(holdId, timeToLive, cancellationToken);
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ReturnAsync));
+        return _holds.ReturnAsync(request, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ReleaseAsync));
+        return _holds.ReleaseAsync(holdId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ExtendAsync));
+        return _holds.ExtendAsync(holdId, timeToLive, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.GetHoldAsync(holdId, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default) => _sweeper.SweepAsync(cancellationToken);
+    public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(SweepAsync));
+        return _sweeper.SweepAsync(cancellationToken);
+    }
 
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public void Dispose()

@@ -5,7 +5,7 @@ using StockGuard.Sql.Strategies.Atomic;
 namespace StockGuard.Sql;
 
 /// <summary>
-/// A <see cref="SqlStockStore"/> working in a transaction its caller owns (<see cref="SqlStockStore.InTransaction"/>):
+/// A <see cref="SqlStockStore"/> working in a transaction its caller owns (<see cref="SqlStockStore.InTransaction(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)"/>):
 /// every change, its movements and its idempotency key are written in that transaction, so the caller's commit commits
 /// them with the caller's own rows and the caller's rollback leaves no trace of any of them. The store never commits,
 /// rolls back or closes the caller's connection or transaction. See docs/transactions.md.
@@ -65,6 +65,12 @@ public sealed class SqlStockTransaction : IStockStore
 
     /// <inheritdoc/>
     public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ConfirmAsync(holdId, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default) => _holds.ConfirmAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default) => _holds.ReturnAsync(request, cancellationToken);
 
     /// <inheritdoc/>
     public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ReleaseAsync(holdId, cancellationToken);

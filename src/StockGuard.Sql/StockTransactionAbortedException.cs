@@ -2,7 +2,7 @@ namespace StockGuard.Sql;
 
 /// <summary>
 /// A deadlock or serialization failure hit a store operation running in the caller's own transaction
-/// (<see cref="SqlStockStore.InTransaction"/>). The store cannot run it again on its own: the database may have rolled
+/// (<see cref="SqlStockStore.InTransaction(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)"/>). The store cannot run it again on its own: the database may have rolled
 /// back the caller's whole transaction (MySQL and MariaDB do on a deadlock), and what the caller read in it may be
 /// stale. Nothing of the transaction can be trusted: roll it back and run the whole transaction again. Always
 /// transient; the outcome is known (nothing of the transaction was committed).

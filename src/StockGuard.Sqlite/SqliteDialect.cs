@@ -32,6 +32,9 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
 
     public override string StoreName => "sqlite";
 
+    /// <summary>Microsoft.Data.Sqlite does not enlist in System.Transactions.</summary>
+    public override bool EnlistsInAmbientTransactions => false;
+
     public override string SchemaScript => Script.Value;
 
     /// <summary>Empty: <c>BEGIN IMMEDIATE</c> already holds the only write lock until the commit.</summary>

@@ -12,8 +12,12 @@ public abstract partial class CallerTransactionTests<TProvider>
     public async Task A_connection_killed_before_the_commit_leaves_neither()
     {
         var key = await StockedAsync(_store, 10);
-        await using (var connection = await Server.Tables.Open())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
         {
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
+            await InsertOrderAsync(connection, transaction, "order-1", key, 2);
+
+            // Asked inside the transaction: behind a transaction pooler only then is the server connection the transaction's.
             long id;
             try
             {
@@ -25,8 +29,6 @@ public abstract partial class CallerTransactionTests<TProvider>
                 return;
             }
 
-            await using var transaction = await connection.BeginTransactionAsync();
-            await InsertOrderAsync(connection, transaction, "order-1", key, 2);
             (await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 2)) { Reference = "order-1" }))
                 .Succeeded.Should().BeTrue();
             await Server.KillConnectionAsync(id);
@@ -43,7 +45,7 @@ public abstract partial class CallerTransactionTests<TProvider>
     [Test]
     public async Task A_deadlock_between_two_callers_transactions_is_not_retried_and_says_the_whole_transaction_must_run_again()
     {
-        await using var probe = await Server.Tables.Open();
+        await using var probe = await Provider.OpenCallerConnectionAsync();
         try
         {
             await Server.ConnectionIdAsync(probe);
@@ -55,8 +57,8 @@ public abstract partial class CallerTransactionTests<TProvider>
         }
 
         var (x, y) = await TwoItemsAsync(_store, 10);
-        await using var first = await Server.Tables.Open();
-        await using var second = await Server.Tables.Open();
+        await using var first = await Provider.OpenCallerConnectionAsync();
+        await using var second = await Provider.OpenCallerConnectionAsync();
         await using var firstTransaction = await first.BeginTransactionAsync(IsolationLevel.ReadCommitted);
         await using var secondTransaction = await second.BeginTransactionAsync(IsolationLevel.ReadCommitted);
         var one = Provider.InTransaction(_store, first, firstTransaction);
@@ -115,7 +117,7 @@ public abstract partial class CallerTransactionTests<TProvider>
             var quantity = 1 + (i % 3);
             while (true)
             {
-                await using var connection = await Server.Tables.Open();
+                await using var connection = await Provider.OpenCallerConnectionAsync();
 
                 // Read committed, as docs/transactions.md asks: an optimistic retry must see the newer version
                 // (MySQL's default, repeatable read, would show it the transaction's first snapshot again and again).
@@ -163,8 +165,8 @@ public abstract partial class CallerTransactionTests<TProvider>
     public async Task A_closed_connection_a_transaction_of_another_connection_or_a_finished_transaction_is_refused()
     {
         var key = await StockedAsync(_store, 5);
-        await using var connection = await Server.Tables.Open();
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using var connection = await Provider.OpenCallerConnectionAsync();
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await transaction.RollbackAsync();
             var finished = async () => await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 1)));
@@ -172,8 +174,8 @@ public abstract partial class CallerTransactionTests<TProvider>
             (await _store.GetLevelAsync(key))!.OnHand.Should().Be(5);
         }
 
-        await using var other = await Server.Tables.Open();
-        await using var otherTransaction = await other.BeginTransactionAsync();
+        await using var other = await Provider.OpenCallerConnectionAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync(IsolationLevel.ReadCommitted);
         var foreign = () => Provider.InTransaction(_store, connection, otherTransaction);
         foreign.Should().Throw<ArgumentException>().WithParameterName("transaction");
 

@@ -9,7 +9,8 @@ namespace StockGuard.Testing;
 /// A SQL store working in the caller's own transaction, beside an order table of the test's own in the same database:
 /// the order and its stock change are committed together or not at all, whatever ends the transaction (a commit, a
 /// rollback, an exception, a killed connection), and under concurrent checkouts orders and stock always agree.
-/// A provider closes this class in one line.
+/// A provider closes this class in one line. Every transaction begins at READ COMMITTED, as docs/transactions.md asks
+/// (the optimistic strategy refuses MySQL's repeatable read).
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test, their views in a caller's transaction and the hooks into their server.</typeparam>
 public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFixture<TProvider>
@@ -41,8 +42,8 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     public async Task A_commit_commits_the_order_and_its_stock_change_together()
     {
         var key = await StockedAsync(_store, 10);
-        await using (var connection = await Server.Tables.Open())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await InsertOrderAsync(connection, transaction, "order-1", key, 3);
             var result = await Provider.InTransaction(_store, connection, transaction).DeductAsync(
@@ -62,8 +63,8 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 10);
         var request = new DeductRequest(new StockLine(key, 3)) { Reference = "order-1", IdempotencyKey = NewSku("key") };
-        await using (var connection = await Server.Tables.Open())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             await InsertOrderAsync(connection, transaction, "order-1", key, 3);
             (await Provider.InTransaction(_store, connection, transaction).DeductAsync(request)).Succeeded.Should().BeTrue();
@@ -86,8 +87,8 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         var key = await StockedAsync(_store, 10);
         var checkout = async () =>
         {
-            await using var connection = await Server.Tables.Open();
-            await using var transaction = await connection.BeginTransactionAsync();
+            await using var connection = await Provider.OpenCallerConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted);
             (await Provider.InTransaction(_store, connection, transaction).DeductAsync(new DeductRequest(new StockLine(key, 4)) { Reference = "order-1" }))
                 .Succeeded.Should().BeTrue();
             ThrowPaymentDeclined();
@@ -107,8 +108,8 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 5);
         var unknown = new StockKey(NewSku("unknown"));
-        await using (var connection = await Server.Tables.Open())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             var view = Provider.InTransaction(_store, connection, transaction);
             await InsertOrderAsync(connection, transaction, "order-1", key, 2);
@@ -135,8 +136,8 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
     {
         var key = await StockedAsync(_store, 10);
         Guid rolledBack;
-        await using (var connection = await Server.Tables.Open())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             var reserved = await Provider.InTransaction(_store, connection, transaction).ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)));
             rolledBack = reserved.Hold!.Id;
@@ -146,8 +147,8 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         (await _store.GetHoldAsync(rolledBack)).Should().BeNull();
         (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 10 && s.Reserved == 0);
 
-        await using (var connection = await Server.Tables.Open())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
         {
             var view = Provider.InTransaction(_store, connection, transaction);
             var hold = (await view.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)))).Hold!;
@@ -163,9 +164,74 @@ public abstract partial class CallerTransactionTests<TProvider> : SqlProviderFix
         (await Server.LedgerAsync(key)).Should().Be((6L, 0L));
     }
 
+    [Test]
+    public async Task Confirming_part_of_a_hold_and_a_return_against_it_write_one_movement_per_line_naming_the_hold_and_commit_with_the_callers_rows()
+    {
+        var a = await StockedAsync(_store, 10);
+        var b = await StockedAsync(_store, 10);
+        var c = await StockedAsync(_store, 10);
+        var hold = (await _store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(a, 4), new StockLine(b, 3), new StockLine(c, 2)) { Reference = "order-1" })).Hold!;
+
+        await using (var connection = await Provider.OpenCallerConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted))
+        {
+            var view = Provider.InTransaction(_store, connection, transaction);
+            await InsertOrderAsync(connection, transaction, "order-1", a, 4);
+            (await view.ConfirmAsync(new ConfirmRequest(hold.Id, new StockLine(a, 4), new StockLine(b, 1)))).ConfirmedLines
+                .Should().Equal(new StockLine(a, 4), new StockLine(b, 1));
+            (await view.ReturnAsync(new HoldReturnRequest(hold.Id, NewSku("rma"), new StockLine(a, 1)) { Reference = "rma-1" })).Succeeded.Should().BeTrue();
+            await transaction.CommitAsync();
+        }
+
+        (await OrdersAsync()).Should().Equal(("order-1", 4L));
+        var id = hold.Id.ToString();
+        (await HoldMovementsAsync(a)).Should().Equal(("hold_placed", 0L, 4L, id), ("hold_confirmed", -4L, -4L, id), ("return", 1L, 0L, id));
+        (await HoldMovementsAsync(b)).Should().Equal(("hold_placed", 0L, 3L, id), ("hold_confirmed", -1L, -3L, id));
+        (await HoldMovementsAsync(c)).Should().Equal(("hold_placed", 0L, 2L, id), ("hold_released", 0L, -2L, id));
+        (await Server.LedgerAsync(a)).Should().Be((7L, 0L));
+        (await Server.LedgerAsync(b)).Should().Be((9L, 0L));
+        (await Server.LedgerAsync(c)).Should().Be((10L, 0L));
+        foreach (var key in new[] { a, b, c })
+        {
+            var stored = await Server.StoredAsync(key);
+            (stored.OnHand, stored.Reserved).Should().Be(await Server.LedgerAsync(key), "the ledger rebuilds the counters");
+        }
+    }
+
+    /// <summary>The item's movements after its receipt, in ledger order: kind, on-hand delta, reserved delta, hold id.</summary>
+    private async Task<IReadOnlyList<(string Kind, long OnHand, long Reserved, string? Hold)>> HoldMovementsAsync(StockKey key)
+    {
+        var tables = Server.Tables;
+        await using var connection = await tables.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            $"SELECT {tables.Text("kind")}, on_hand_delta, reserved_delta, {tables.IdText("hold_id")} FROM {tables.Table("stock_movements")} " +
+            "WHERE sku = @sku AND location = @location AND kind <> 'receipt' ORDER BY id";
+        foreach (var (name, value) in new[] { ("sku", key.Sku), ("location", key.Location) })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        var rows = new List<(string, long, long, string?)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((
+                reader.GetString(0),
+                Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture),
+                reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return rows;
+    }
+
     private static void ThrowPaymentDeclined() => throw new InvalidOperationException("Payment declined.");
 
-    private Task InsertOrderAsync(DbConnection connection, DbTransaction transaction, string id, StockKey key, int quantity) =>
+    private Task InsertOrderAsync(DbConnection connection, DbTransaction? transaction, string id, StockKey key, int quantity) =>
         ExecuteAsync(connection, transaction, $"INSERT INTO {_orders} (id, sku, quantity) VALUES (@id, @sku, @quantity)", ("id", id), ("sku", key.Sku), ("quantity", quantity));
 
     private async Task<IReadOnlyList<(string Id, long Quantity)>> OrdersAsync()

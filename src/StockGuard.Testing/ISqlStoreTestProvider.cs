@@ -24,4 +24,20 @@ public interface ISqlStoreTestProvider : IStockStoreTestProvider
     /// <param name="connection">The caller's open connection to the store's database.</param>
     /// <param name="transaction">The caller's transaction on <paramref name="connection"/>.</param>
     IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction);
+
+    /// <summary>
+    /// The view of <paramref name="store"/> that works on <paramref name="connection"/>, opened inside an ambient
+    /// System.Transactions transaction (<c>SqlStockStore.InTransaction(connection)</c>). By default not supported: the
+    /// suite's ambient-transaction tests are then skipped.
+    /// </summary>
+    /// <param name="store">A store made by <see cref="CreateStore(TimeProvider, SqlStoreSettings)"/>.</param>
+    /// <param name="connection">The caller's connection, opened inside the scope.</param>
+    IStockStore InAmbientTransaction(IStockStore store, System.Data.Common.DbConnection connection) =>
+        throw new NotSupportedException("This provider does not make views in an ambient transaction.");
+
+    /// <summary>
+    /// Opens a connection of the caller's own, as a shop would open it for its transaction: by default the server's
+    /// <see cref="StockTables.Open"/>; a provider whose stores go through a pooler opens it through the pooler too.
+    /// </summary>
+    Task<System.Data.Common.DbConnection> OpenCallerConnectionAsync() => Server.Tables.Open();
 }

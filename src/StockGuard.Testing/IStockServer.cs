@@ -43,7 +43,7 @@ public interface IStockServer
     Task KillConnectionAsync(long connectionId);
 
     /// <summary>The server's id of <paramref name="connection"/>, for <see cref="KillConnectionAsync"/>.</summary>
-    /// <param name="connection">An open connection of the test's own.</param>
+    /// <param name="connection">An open connection of the test's own, possibly in a transaction (behind a transaction pooler, ask inside the transaction).</param>
     /// <exception cref="NotSupportedException">The database has no server connections (SQLite).</exception>
     Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection);
 

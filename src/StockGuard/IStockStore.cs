@@ -67,6 +67,35 @@ public interface IStockStore
     /// <exception cref="HoldStateException">The hold was released.</exception>
     Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Turns part of a live hold into a sale and gives the rest back, in one transaction: a line, or part of one, was
+    /// cancelled while the payment was taken. Each sold line writes one <c>hold_confirmed</c> movement (on hand down by
+    /// the units sold, reserved down by the units held); a line not sold at all writes a <c>hold_released</c> one.
+    /// Repeating the same confirm is a no-op that reports success; a hold past its expiry is not sold.
+    /// </summary>
+    /// <param name="request">The hold and the units to sell.</param>
+    /// <param name="cancellationToken">Cancels the operation; it then takes effect entirely or not at all.</param>
+    /// <returns><see cref="HoldOutcome.Confirmed"/> with <see cref="HoldResult.ConfirmedLines"/>, or <see cref="HoldOutcome.Expired"/>.</returns>
+    /// <exception cref="HoldNotFoundException">The hold does not exist.</exception>
+    /// <exception cref="HoldStateException">The hold was released, or confirmed with other quantities.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A line names an item the hold does not hold, or more units than it holds; nothing was changed.</exception>
+    Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes back units a confirmed hold sold (the compensation of a confirmed sale): on hand goes up, with one
+    /// <see cref="StockMovementKind.Return"/> movement per line that names the hold. Never more units of an item than
+    /// the hold sold of it, counting earlier returns against it. The request's idempotency key makes a retry take
+    /// effect once.
+    /// </summary>
+    /// <param name="request">The hold, the returned units and the return's idempotency key.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The items' new levels.</returns>
+    /// <exception cref="HoldNotFoundException">The hold does not exist (or was purged after the retention period).</exception>
+    /// <exception cref="HoldStateException">The hold is not confirmed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A line returns more units than the hold sold of that item and not yet returned; nothing was changed.</exception>
+    /// <exception cref="IdempotencyConflictException">The idempotency key was used for a different request.</exception>
+    Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Gives a hold's units back. Releasing a released hold again is a no-op that reports success.</summary>
     /// <param name="holdId">The hold.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

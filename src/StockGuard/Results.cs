@@ -82,6 +82,13 @@ public sealed record HoldResult(HoldOutcome Outcome, StockHold Hold)
 {
     /// <summary>Whether the hold was already in the asked-for state, so nothing changed (a retried confirm or release).</summary>
     public bool WasAlreadyDone { get; init; }
+
+    /// <summary>
+    /// When <see cref="Outcome"/> is <see cref="HoldOutcome.Confirmed"/>: the units the hold sold, one line per item that
+    /// sold any, in the hold's line order (all of <see cref="StockHold.Lines"/> unless part of the hold was confirmed);
+    /// also for a repeated confirm. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<StockLine> ConfirmedLines { get; init; } = [];
 }
 
 /// <summary>What a confirm, release or extend did to a hold.</summary>

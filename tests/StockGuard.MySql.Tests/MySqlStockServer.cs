@@ -77,8 +77,9 @@ internal sealed class MySqlStockServer(string database) : SqlStockServer
         await MySqlServer.Exec(killer, $"KILL {connectionId}");
     }
 
-    public override async Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection) =>
-        Convert.ToInt64(await MySqlServer.Exec((MySqlConnection)connection, "SELECT CONNECTION_ID()"), CultureInfo.InvariantCulture);
+    /// <summary>The id the server sent at connect (CONNECTION_ID()), read without a command, so also inside a transaction.</summary>
+    public override Task<long> ConnectionIdAsync(System.Data.Common.DbConnection connection) =>
+        Task.FromResult((long)((MySqlConnection)connection).ServerThread);
 
     public override bool IsLockTimeout(Exception? error) => error is MySqlException { ErrorCode: MySqlErrorCode.LockWaitTimeout };
 

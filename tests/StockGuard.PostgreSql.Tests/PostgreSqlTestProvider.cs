@@ -73,6 +73,17 @@ public abstract class PostgreSqlTestProvider : ISqlStoreTestProvider
     public IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) =>
         ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection, transaction);
 
+    public IStockStore InAmbientTransaction(IStockStore store, System.Data.Common.DbConnection connection) =>
+        ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection);
+
+    /// <summary>The caller's connection for the caller-transaction suite: through PgBouncer when the stores go through it.</summary>
+    public async Task<System.Data.Common.DbConnection> OpenCallerConnectionAsync()
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
     public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
     {
         var options = Options();

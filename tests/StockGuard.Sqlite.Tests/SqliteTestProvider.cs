@@ -40,6 +40,9 @@ public abstract class SqliteTestProvider : ISqlStoreTestProvider
     public IStockStore InTransaction(IStockStore store, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction) =>
         ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection, transaction);
 
+    public IStockStore InAmbientTransaction(IStockStore store, System.Data.Common.DbConnection connection) =>
+        ((StockGuard.Sql.SqlStockStore)store).InTransaction(connection);
+
     public IStockStore CreateStore(TimeProvider time, SqlStoreSettings settings)
     {
         var options = Options();

@@ -20,7 +20,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     private readonly SqlExecutor? _store;
 
     /// <summary>The caller's open connection and transaction, when this executor runs in them.</summary>
-    private readonly (DbConnection Connection, DbTransaction Transaction)? _caller;
+    private readonly (DbConnection Connection, DbTransaction? Transaction, System.Data.IsolationLevel Isolation)? _caller;
 
     private Type? _connectionType;
 
@@ -37,7 +37,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     }
 
     /// <summary>An executor that runs every operation in the caller's open transaction, sharing this one's pool, schema gate and clock.</summary>
-    private SqlExecutor(SqlExecutor store, DbConnection connection, DbTransaction transaction)
+    private SqlExecutor(SqlExecutor store, DbConnection connection, DbTransaction? transaction, System.Data.IsolationLevel isolation)
     {
         DataSource = store.DataSource;
         Dialect = store.Dialect;
@@ -47,7 +47,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         _schema = store._schema;
         _clock = store._clock;
         _store = store;
-        _caller = (connection, transaction);
+        _caller = (connection, transaction, isolation);
     }
 
     public DbDataSource DataSource { get; }
@@ -78,6 +78,68 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(transaction);
+        CheckCallerConnection(connection);
+        if (!ReferenceEquals(transaction.Connection, connection))
+        {
+            throw new ArgumentException("The transaction does not belong to the connection, or has already been committed or rolled back.", nameof(transaction));
+        }
+
+        System.Data.IsolationLevel isolation;
+        try
+        {
+            isolation = transaction.IsolationLevel;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Npgsql tells a finished transaction here.
+            throw new ArgumentException($"The transaction can no longer be used ({ex.Message.Trim().TrimEnd('.')}); it has been committed or rolled back.", nameof(transaction), ex);
+        }
+
+        return new SqlExecutor(_store ?? this, connection, transaction, isolation);
+    }
+
+    /// <summary>
+    /// An executor whose operations run on <paramref name="connection"/>, enlisted in the ambient System.Transactions
+    /// transaction it was opened in; savepoints are taken by statement. The connection is checked here, its enlistment by
+    /// each operation before it writes.
+    /// </summary>
+    public SqlExecutor InAmbientTransaction(DbConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (!Dialect.EnlistsInAmbientTransactions)
+        {
+            throw new ArgumentException($"A {connection.GetType().Name} does not enlist in System.Transactions transactions; begin a transaction on it and pass both to InTransaction(connection, transaction).", nameof(connection));
+        }
+
+        CheckCallerConnection(connection);
+        var ambient = System.Transactions.Transaction.Current;
+        if (ambient is null || ambient.TransactionInformation.Status != System.Transactions.TransactionStatus.Active)
+        {
+            throw new ArgumentException(
+                "There is no active ambient transaction (TransactionScope): call InTransaction(connection) inside the scope the connection was opened in, or pass a transaction of the connection to InTransaction(connection, transaction).",
+                nameof(connection));
+        }
+
+        var isolation = Enum.TryParse<System.Data.IsolationLevel>(ambient.IsolationLevel.ToString(), out var level) ? level : System.Data.IsolationLevel.Unspecified;
+        return new SqlExecutor(_store ?? this, connection, null, isolation);
+    }
+
+    /// <summary>
+    /// Refuses a write of the store's own inside an ambient System.Transactions transaction: the store's own transaction
+    /// would commit whatever the scope decides. A view in a caller's transaction is never refused here.
+    /// </summary>
+    /// <exception cref="AmbientTransactionException">An ambient transaction is active.</exception>
+    public void RefuseAmbientTransaction(string operation)
+    {
+        if (_caller is null && System.Transactions.Transaction.Current is not null)
+        {
+            throw new AmbientTransactionException(Dialect.StoreName, operation);
+        }
+    }
+
+    /// <summary>Checks a caller's connection: of this store's engine, and open.</summary>
+    private void CheckCallerConnection(DbConnection connection)
+    {
         var expected = _connectionType ??= ConnectionTypeOf(DataSource);
         if (!expected.IsInstanceOfType(connection))
         {
@@ -88,13 +150,24 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         {
             throw new ArgumentException($"The connection is {connection.State}; open it and begin the transaction before handing them to the store.", nameof(connection));
         }
+    }
 
-        if (!ReferenceEquals(transaction.Connection, connection))
+    /// <summary>
+    /// Refuses, before anything is written, a caller's transaction in which <paramref name="strategy"/> could never succeed
+    /// against a concurrent change: the optimistic strategy at an isolation level whose reads never show a newer version.
+    /// </summary>
+    /// <exception cref="ArgumentException">The optimistic strategy in such a transaction; the message names READ COMMITTED.</exception>
+    public void ThrowIfStrategyCannotWorkInCallerTransaction(ConcurrencyStrategy strategy)
+    {
+        if (strategy == ConcurrencyStrategy.Optimistic && _caller is { } caller && !Dialect.OptimisticRetrySeesNewerVersions(caller.Isolation))
         {
-            throw new ArgumentException("The transaction does not belong to the connection, or has already been committed or rolled back.", nameof(transaction));
+            var level = caller.Isolation;
+            throw new ArgumentException(
+                $"The caller's transaction runs at REPEATABLE READ (IsolationLevel.{level}), where the optimistic strategy's retry reads the " +
+                "transaction's first snapshot again and can never see the version that beat it. Begin the transaction with " +
+                "IsolationLevel.ReadCommitted (READ COMMITTED), or use the atomic or pessimistic strategy for this call. Nothing was changed.",
+                "transaction");
         }
-
-        return new SqlExecutor(_store ?? this, connection, transaction);
     }
 
     /// <summary>Makes the schema and the clock ready for an operation that runs outside <see cref="RunAsync{T}"/>.</summary>
@@ -228,7 +301,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// work and leaves the caller's transaction theirs to end. Nothing is retried here: a deadlock or serialization
     /// failure may have ended the caller's whole transaction (MySQL rolls it back), so only the caller can run it again.
     /// </summary>
-    private async Task<T> RunInCallerTransactionAsync<T>(DbConnection connection, DbTransaction transaction, Func<SqlSession, Task<T>> body, CancellationToken cancellationToken)
+    private async Task<T> RunInCallerTransactionAsync<T>(DbConnection connection, DbTransaction? transaction, Func<SqlSession, Task<T>> body, CancellationToken cancellationToken)
     {
         SqlSession? session = null;
         try

@@ -25,13 +25,15 @@ internal sealed class SqlSession : IAsyncDisposable
     private readonly DbConnection _connection;
     private readonly int _commandTimeout;
     private readonly List<SqlCall> _deferred = [];
-    private DbTransaction _transaction;
+
+    /// <summary>The transaction commands run on; null only for a caller's connection enlisted in an ambient (System.Transactions) transaction.</summary>
+    private DbTransaction? _transaction;
     private bool _hasSavepoint;
 
     /// <summary>Whether the connection and transaction are the caller's: the session never commits, rolls back or closes them.</summary>
     private bool _joined;
 
-    private SqlSession(DbConnection connection, DbTransaction transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
+    private SqlSession(DbConnection connection, DbTransaction? transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
     {
         _connection = connection;
         _transaction = transaction;
@@ -51,7 +53,7 @@ internal sealed class SqlSession : IAsyncDisposable
 
     public static async Task<SqlSession> OpenAsync(DbDataSource source, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
     {
-        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenOwnAsync(source, cancellationToken).ConfigureAwait(false);
         try
         {
             var transaction = await dialect.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -68,8 +70,30 @@ internal sealed class SqlSession : IAsyncDisposable
     /// A session in the caller's open transaction: marks a savepoint first, so that an undo or a failure takes back the
     /// store's work alone. <see cref="CommitAsync"/> releases it and leaves the commit to the caller.
     /// </summary>
-    public static async Task<SqlSession> JoinAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
+    public static async Task<SqlSession> JoinAsync(DbConnection connection, DbTransaction? transaction, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
     {
+        var session = new SqlSession(connection, transaction, dialect, commandTimeout, cancellationToken) { _joined = true };
+        if (transaction is null)
+        {
+            // Enlisted in an ambient transaction: the connection must be in it now, or a savepoint would stand alone and
+            // every write would commit at once (MySQL's autocommit; PostgreSQL refuses a savepoint outside a transaction).
+            if (dialect.SelectInTransaction is { } probe && Convert.ToInt64(await connection.ExecuteScalarAsync(new CommandDefinition(probe, null, null, commandTimeout, cancellationToken: cancellationToken)).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 1)
+            {
+                throw NotEnlisted(null);
+            }
+
+            try
+            {
+                await session.SaveAsync(CallSavepoint).ConfigureAwait(false);
+            }
+            catch (DbException ex) when (dialect.IsOutsideTransaction(ex))
+            {
+                throw NotEnlisted(ex);
+            }
+
+            return session;
+        }
+
         try
         {
             await transaction.SaveAsync(CallSavepoint, cancellationToken).ConfigureAwait(false);
@@ -80,7 +104,23 @@ internal sealed class SqlSession : IAsyncDisposable
             throw new ArgumentException($"The transaction can no longer be used ({ex.Message.Trim().TrimEnd('.')}); it has been committed or rolled back.", nameof(transaction), ex);
         }
 
-        return new SqlSession(connection, transaction, dialect, commandTimeout, cancellationToken) { _joined = true };
+        return session;
+
+        static ArgumentException NotEnlisted(Exception? inner) => new(
+            "The connection is not in a transaction: open it inside the TransactionScope (with enlistment on, the drivers' default) " +
+            "and use it while the scope is active. Nothing was changed.",
+            "connection",
+            inner);
+    }
+
+    /// <summary>
+    /// Opens a connection of the store's own pool outside any ambient (System.Transactions) transaction: the store's own
+    /// transactions are never enlisted in a caller's scope, whose rollback would otherwise undo a change the store reported.
+    /// </summary>
+    public static async Task<DbConnection> OpenOwnAsync(DbDataSource source, CancellationToken cancellationToken)
+    {
+        using var unenlisted = new System.Transactions.TransactionScope(System.Transactions.TransactionScopeOption.Suppress, System.Transactions.TransactionScopeAsyncFlowOption.Enabled);
+        return await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>In a caller's transaction, takes back everything the store did in it; a failure to do so is left to the caller's rollback.</summary>
@@ -94,7 +134,7 @@ internal sealed class SqlSession : IAsyncDisposable
         _deferred.Clear();
         try
         {
-            await _transaction.RollbackAsync(CallSavepoint, CancellationToken.None).ConfigureAwait(false);
+            await RollbackToAsync(CallSavepoint, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (SqlFailures.IsDriverFailure(ex) || ex is InvalidOperationException)
         {
@@ -197,7 +237,7 @@ internal sealed class SqlSession : IAsyncDisposable
     /// <summary>Marks the point <see cref="UndoAsync"/> returns to: after the idempotency key row, before the change.</summary>
     public async Task SavepointAsync()
     {
-        await _transaction.SaveAsync(AttemptSavepoint, CancellationToken).ConfigureAwait(false);
+        await SaveAsync(AttemptSavepoint).ConfigureAwait(false);
         _hasSavepoint = true;
     }
 
@@ -207,18 +247,18 @@ internal sealed class SqlSession : IAsyncDisposable
         _deferred.Clear();
         if (_hasSavepoint)
         {
-            await _transaction.RollbackAsync(AttemptSavepoint, CancellationToken).ConfigureAwait(false);
+            await RollbackToAsync(AttemptSavepoint, CancellationToken).ConfigureAwait(false);
             return;
         }
 
         if (_joined)
         {
             // Never the caller's whole transaction: only what the store did in it.
-            await _transaction.RollbackAsync(CallSavepoint, CancellationToken).ConfigureAwait(false);
+            await RollbackToAsync(CallSavepoint, CancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await _transaction.RollbackAsync(CancellationToken).ConfigureAwait(false);
+        await _transaction!.RollbackAsync(CancellationToken).ConfigureAwait(false);
         await _transaction.DisposeAsync().ConfigureAwait(false);
         _transaction = await Dialect.BeginTransactionAsync(_connection, CancellationToken).ConfigureAwait(false);
     }
@@ -230,13 +270,21 @@ internal sealed class SqlSession : IAsyncDisposable
         _deferred.Clear();
         if (_joined)
         {
-            await _transaction.ReleaseAsync(CallSavepoint, CancellationToken).ConfigureAwait(false);
+            if (_transaction is null)
+            {
+                await ExecuteAsync("RELEASE SAVEPOINT " + CallSavepoint, new { }).ConfigureAwait(false);
+            }
+            else
+            {
+                await _transaction.ReleaseAsync(CallSavepoint, CancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
         // Not cancellable: once the commit is on its way, abandoning it would only hide its outcome.
         CommitStarted = true;
-        await _transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await _transaction!.CommitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -246,8 +294,32 @@ internal sealed class SqlSession : IAsyncDisposable
             return;
         }
 
-        await _transaction.DisposeAsync().ConfigureAwait(false);
+        await _transaction!.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Marks a savepoint: through the transaction, or by statement on a connection enlisted in an ambient transaction.</summary>
+    private async Task SaveAsync(string name)
+    {
+        if (_transaction is null)
+        {
+            await ExecuteAsync("SAVEPOINT " + name, new { }).ConfigureAwait(false);
+            return;
+        }
+
+        await _transaction.SaveAsync(name, CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns to a savepoint: through the transaction, or by statement on a connection enlisted in an ambient transaction.</summary>
+    private async Task RollbackToAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_transaction is null)
+        {
+            await _connection.ExecuteAsync(new CommandDefinition("ROLLBACK TO SAVEPOINT " + name, null, null, _commandTimeout, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
+        await _transaction.RollbackAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     private static (string Name, Func<object, object?> Read)[] ReadersOf(Type type)

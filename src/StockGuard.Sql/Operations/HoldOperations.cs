@@ -37,6 +37,74 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
     public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken) =>
         FinishAsync(holdId, StockOperation.Confirm, null, cancellationToken);
 
+    /// <summary>Confirms part of a hold: sells <see cref="ConfirmRequest.Lines"/>, gives back the rest, in one transaction.</summary>
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return FinishAsync(request.HoldId, StockOperation.Confirm, null, cancellationToken, request.Lines);
+    }
+
+    /// <summary>
+    /// Puts back on hand units a confirmed hold sold, one <c>return</c> movement per line naming the hold. Items are locked
+    /// in key order, then the hold (the lock order), so two returns against one item are judged one after the other.
+    /// </summary>
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return executor.RunChangeAsync(
+            request,
+            async (s, now) =>
+            {
+                var id = new { id = Dialect.HoldIdParameter(request.HoldId) };
+                _ = await s.QueryRowAsync<HoldRow>(Dialect.SelectHold, id).ConfigureAwait(false) ?? throw new HoldNotFoundException(request.HoldId);
+                var sorted = request.Lines.OrderBy(l => l.Key).ToArray();
+                await s.ExecuteAllAsync([.. sorted.Select(l => ItemCalls.Key(Dialect.LockItem, l.Key))]).ConfigureAwait(false);
+                var hold = await s.QueryRowAsync<HoldRow>(Dialect.LockHold, id).ConfigureAwait(false) ?? throw new HoldNotFoundException(request.HoldId);
+                if (ParseState(hold.State) != HoldState.Confirmed)
+                {
+                    throw new HoldStateException(request.HoldId, ToHold(hold, [], now).State, "return units of");
+                }
+
+                foreach (var line in request.Lines)
+                {
+                    var (sold, returned) = await SaleOfItemAsync(s, request.HoldId, line.Key).ConfigureAwait(false);
+                    HoldSale.CheckReturnable(request.HoldId, line, sold, returned);
+                }
+
+                var calls = sorted.Select(l => ItemCalls.Change(Dialect, l.Key, l.Quantity, 0, now)).ToArray();
+                var movements = Movements.For(Dialect, sorted, MovementKind.Return, l => (l.Quantity, 0), request.Reference, request.HoldId, null, now);
+                var rows = await s.QueryEachAsync<LevelRow>(calls, movements).ConfigureAwait(false);
+                return StockChangeResult.Applied(StockChanges.InRequestOrder(request.Lines, sorted, rows));
+            },
+            cancellationToken);
+    }
+
+    /// <summary>What the hold sold of the item and what came back against it, from the ledger.</summary>
+    private async Task<(long Sold, long Returned)> SaleOfItemAsync(SqlSession s, Guid holdId, StockKey key)
+    {
+        var rows = await s.QueryRowsAsync<HoldSaleMovementRow>(
+            Dialect.SelectHoldSaleMovements,
+            new { holdId = Dialect.HoldIdParameter(holdId), sku = key.Sku, location = key.Location }).ConfigureAwait(false);
+        var confirmed = Movements.LedgerName(MovementKind.HoldConfirmed);
+        return (-rows.Where(r => r.Kind == confirmed).Sum(r => r.OnHandDelta), rows.Where(r => r.Kind != confirmed).Sum(r => r.OnHandDelta));
+    }
+
+    /// <summary>The units a confirmed hold sold, in line order, items that sold none left out.</summary>
+    private async Task<StockLine[]> SoldAsync(SqlSession s, Guid holdId, IReadOnlyList<HoldLineRow> lines)
+    {
+        var sold = new List<StockLine>();
+        foreach (var line in lines)
+        {
+            var (units, _) = await SaleOfItemAsync(s, holdId, line.Key).ConfigureAwait(false);
+            if (units > 0)
+            {
+                sold.Add(new StockLine(line.Key, (int)units));
+            }
+        }
+
+        return [.. sold];
+    }
+
     public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken) =>
         FinishAsync(holdId, StockOperation.Release, null, cancellationToken);
 
@@ -72,11 +140,11 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             : new ReserveResult(null, taken.Levels, taken.ShortLines);
     }
 
-    private async Task<HoldResult> FinishAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    private async Task<HoldResult> FinishAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken, IReadOnlyList<StockLine>? sell = null)
     {
         var (result, expired) = await executor.RunOperationAsync(
             operation,
-            (s, now) => FinishCoreAsync(s, holdId, operation, timeToLive, now),
+            (s, now) => FinishCoreAsync(s, holdId, operation, timeToLive, sell, now),
             static r => r.Result.Outcome == HoldOutcome.Expired ? "expired" : r.Result.WasAlreadyDone ? "repeated" : "applied",
             cancellationToken).ConfigureAwait(false);
         if (expired)
@@ -86,14 +154,14 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
 
         if (result is { Outcome: HoldOutcome.Confirmed, WasAlreadyDone: false })
         {
-            StockGuardTelemetry.RecordSold(Dialect.StoreName, result.Hold.Lines.Sum(l => (long)l.Quantity));
+            StockGuardTelemetry.RecordSold(Dialect.StoreName, result.ConfirmedLines.Sum(l => (long)l.Quantity));
         }
 
         return result;
     }
 
     /// <summary>The hold's change, and whether this transaction expired it (counted once it commits).</summary>
-    private async Task<(HoldResult Result, bool Expired)> FinishCoreAsync(SqlSession s, Guid holdId, StockOperation operation, TimeSpan? timeToLive, DateTimeOffset now)
+    private async Task<(HoldResult Result, bool Expired)> FinishCoreAsync(SqlSession s, Guid holdId, StockOperation operation, TimeSpan? timeToLive, IReadOnlyList<StockLine>? sell, DateTimeOffset now)
     {
         var id = new { id = Dialect.HoldIdParameter(holdId) };
         var hold = await s.QueryRowAsync<HoldRow>(Dialect.SelectHold, id).ConfigureAwait(false)
@@ -116,6 +184,15 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         {
             case HoldState.Expired:
                 return (new HoldResult(HoldOutcome.Expired, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)), false);
+            case HoldState.Confirmed when operation == StockOperation.Confirm:
+                var held = lines ?? await LinesAsync(s, holdId).ConfigureAwait(false);
+                var soldBefore = await SoldAsync(s, holdId, held).ConfigureAwait(false);
+                if (sell is not null && !HoldSale.SameUnits(sell, soldBefore))
+                {
+                    throw new HoldStateException(holdId, state, "confirm other quantities of");
+                }
+
+                return (new HoldResult(outcome, ToHold(hold, held, now)) { WasAlreadyDone = true, ConfirmedLines = soldBefore }, false);
             case var done when done == wanted && done != HoldState.Active:
                 return (new HoldResult(outcome, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)) { WasAlreadyDone = true }, false);
             case not HoldState.Active:
@@ -134,12 +211,14 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             return (await ExpireAsync(s, hold, lines, now).ConfigureAwait(false), true);
         }
 
+        // Checked before anything is written: a line the hold does not hold, or more units than it holds, changes nothing.
+        var sold = operation == StockOperation.Confirm ? HoldSale.Sold(holdId, [.. lines.Select(l => new StockLine(l.Key, l.Quantity))], sell) : [];
         var calls = new List<SqlCall>();
         foreach (var line in lines.OrderBy(l => l.Key))
         {
             calls.Add(operation switch
             {
-                StockOperation.Confirm => ItemCalls.Change(Dialect, line.Key, -line.Quantity, -line.Quantity, now),
+                StockOperation.Confirm => ItemCalls.Change(Dialect, line.Key, -HoldSale.UnitsOf(sold, line.Key), -line.Quantity, now),
                 StockOperation.Release => ItemCalls.Change(Dialect, line.Key, 0, -line.Quantity, now),
                 _ => ItemCalls.Change(Dialect, line.Key, 0, 0, now),
             });
@@ -151,16 +230,25 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             hold.ExpiresAt = Dialect.Truncate(now + timeToLive!.Value).UtcDateTime;
             trailing.Add(new SqlCall(Dialect.SetHoldExpiry, new { id = Dialect.HoldIdParameter(holdId), expiresAt = Dialect.TimeParameter(Utc(hold.ExpiresAt)) }));
         }
+        else if (operation == StockOperation.Confirm)
+        {
+            // One finishing movement per line: a sold line's hold_confirmed takes the units sold off hand and the units
+            // held out of reserved; a line that sells nothing is released.
+            var selling = lines.Where(l => HoldSale.UnitsOf(sold, l.Key) > 0).ToArray();
+            trailing.AddRange(ReleaseLines(holdId, selling, MovementKind.HoldConfirmed, l => (-HoldSale.UnitsOf(sold, l.Key), -l.Quantity), hold.Reference, now));
+            trailing.AddRange(ReleaseLines(holdId, lines.Except(selling), MovementKind.HoldReleased, static l => (0, -l.Quantity), hold.Reference, now));
+            trailing.Add(FinishHold(holdId, "confirmed", now));
+            hold.State = "confirmed";
+        }
         else
         {
-            var confirm = operation == StockOperation.Confirm;
-            trailing.AddRange(ReleaseLines(holdId, lines, confirm ? MovementKind.HoldConfirmed : MovementKind.HoldReleased, confirm, hold.Reference, now));
-            trailing.Add(FinishHold(holdId, confirm ? "confirmed" : "released", now));
-            hold.State = confirm ? "confirmed" : "released";
+            trailing.AddRange(ReleaseLines(holdId, lines, MovementKind.HoldReleased, false, hold.Reference, now));
+            trailing.Add(FinishHold(holdId, "released", now));
+            hold.State = "released";
         }
 
         await s.QueryEachAsync<LevelRow>(calls, trailing).ConfigureAwait(false);
-        return (new HoldResult(outcome, ToHold(hold, lines, now)), false);
+        return (new HoldResult(outcome, ToHold(hold, lines, now)) { ConfirmedLines = sold }, false);
     }
 
     /// <summary>
@@ -186,17 +274,21 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         return await LinesAsync(s, holdId).ConfigureAwait(false);
     }
 
-    private List<SqlCall> ReleaseLines(Guid holdId, IEnumerable<HoldLineRow> lines, MovementKind kind, bool sold, string? reference, DateTimeOffset now)
+    private List<SqlCall> ReleaseLines(Guid holdId, IEnumerable<HoldLineRow> lines, MovementKind kind, bool sold, string? reference, DateTimeOffset now) =>
+        ReleaseLines(holdId, lines, kind, l => (sold ? -l.Quantity : 0, -l.Quantity), reference, now);
+
+    /// <summary>Marks the lines released and writes one movement per line, its deltas from <paramref name="deltas"/>.</summary>
+    private List<SqlCall> ReleaseLines(Guid holdId, IEnumerable<HoldLineRow> lines, MovementKind kind, Func<HoldLineRow, (long OnHand, long Reserved)> deltas, string? reference, DateTimeOffset now)
     {
         var calls = new List<SqlCall>();
-        var stockLines = new List<StockLine>();
-        foreach (var line in lines)
+        var released = lines.ToArray();
+        foreach (var line in released)
         {
             calls.Add(new SqlCall(Dialect.ReleaseHoldLine, new { holdId = Dialect.HoldIdParameter(holdId), sku = line.Sku, location = line.Location }));
-            stockLines.Add(new StockLine(line.Key, line.Quantity));
         }
 
-        calls.AddRange(Movements.For(Dialect, stockLines, kind, l => (sold ? -l.Quantity : 0, -l.Quantity), reference, holdId, null, now));
+        var byKey = released.ToDictionary(l => l.Key);
+        calls.AddRange(Movements.For(Dialect, released.Select(l => new StockLine(l.Key, l.Quantity)), kind, l => deltas(byKey[l.Key]), reference, holdId, null, now));
         return calls;
     }
 

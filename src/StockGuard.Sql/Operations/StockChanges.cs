@@ -93,7 +93,9 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
     {
         var sortedLines = lines.OrderBy(l => l.Key).ToArray();
         var sorted = sortedLines.Select(toTake).ToArray();
-        var strategy = Strategy(request.Strategy ?? executor.Options.Strategy);
+        var chosen = request.Strategy ?? executor.Options.Strategy;
+        executor.ThrowIfStrategyCannotWorkInCallerTransaction(chosen);
+        var strategy = Strategy(chosen);
         var outcome = await strategy.TakeAsync(s, sorted, trailing, now, null).ConfigureAwait(false);
         if (outcome.Applied is { } applied)
         {
@@ -147,7 +149,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
     };
 
     /// <summary>Puts rows returned in key order back in the request's order; a missing row means an unknown item, a row past the limit a refused receipt.</summary>
-    private static StockLevel[] InRequestOrder(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLine> sorted, IReadOnlyList<LevelRow?> rows)
+    public static StockLevel[] InRequestOrder(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLine> sorted, IReadOnlyList<LevelRow?> rows)
     {
         var levels = new StockLevel[lines.Count];
         for (var i = 0; i < lines.Count; i++)

@@ -13,6 +13,12 @@ internal sealed class InMemoryHold(Guid id, StockLine[] lines, DateTimeOffset cr
 
     public DateTimeOffset FinishedAt { get; set; }
 
+    /// <summary>The units a confirm sold, in line order, items that sold none left out; empty until confirmed.</summary>
+    public StockLine[] Sold { get; set; } = [];
+
+    /// <summary>Units returned against the sale, per item.</summary>
+    public Dictionary<StockKey, long> Returned { get; } = [];
+
     public StockHold Snapshot(DateTimeOffset now) => new(
         Id,
         Lines,

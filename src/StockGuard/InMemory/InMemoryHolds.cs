@@ -78,13 +78,13 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
         return new ReserveResult(hold.Snapshot(now), levels, []);
     }
 
-    public Task<HoldResult> Finish(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    public Task<HoldResult> Finish(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken, IReadOnlyList<StockLine>? sell = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var scope = StockGuardTelemetry.Start(InMemoryStockStore.StoreName, operation);
         try
         {
-            var result = FinishCore(holdId, operation, timeToLive);
+            var result = FinishCore(holdId, operation, timeToLive, sell);
             scope.Complete(result.Outcome == HoldOutcome.Expired ? "expired" : result.WasAlreadyDone ? "repeated" : "applied");
             return Task.FromResult(result);
         }
@@ -95,7 +95,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
         }
     }
 
-    private HoldResult FinishCore(Guid holdId, StockOperation operation, TimeSpan? timeToLive)
+    private HoldResult FinishCore(Guid holdId, StockOperation operation, TimeSpan? timeToLive, IReadOnlyList<StockLine>? sell)
     {
         if (!_holds.TryGetValue(holdId, out var hold))
         {
@@ -129,11 +129,20 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
             {
                 case HoldState.Expired:
                     return new HoldResult(HoldOutcome.Expired, hold.Snapshot(now));
+                case HoldState.Confirmed when operation == StockOperation.Confirm:
+                    if (sell is not null && !HoldSale.SameUnits(sell, hold.Sold))
+                    {
+                        throw new HoldStateException(holdId, hold.State, "confirm other quantities of");
+                    }
+
+                    return new HoldResult(outcome, hold.Snapshot(now)) { WasAlreadyDone = true, ConfirmedLines = hold.Sold };
                 case var state when state == wanted && state != HoldState.Active:
                     return new HoldResult(outcome, hold.Snapshot(now)) { WasAlreadyDone = true };
                 case not HoldState.Active:
                     throw new HoldStateException(holdId, hold.State, StockGuardTelemetry.OperationName(operation));
             }
+
+            var sold = operation == StockOperation.Confirm ? HoldSale.Sold(holdId, hold.Lines, sell) : [];
 
             var items = _items.Resolve(hold.Lines, create: false);
             using var locks = LockSet.Enter(items);
@@ -156,9 +165,10 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                 switch (operation)
                 {
                     case StockOperation.Confirm:
+                        var selling = HoldSale.UnitsOf(sold, hold.Lines[i].Key);
                         items[i].RemoveHold(hold.Id);
-                        items[i].OnHand -= quantity;
-                        units += quantity;
+                        items[i].OnHand -= selling;
+                        units += selling;
                         break;
                     case StockOperation.Release:
                         items[i].RemoveHold(hold.Id);
@@ -177,6 +187,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
             {
                 hold.State = wanted;
                 hold.FinishedAt = now;
+                hold.Sold = sold;
             }
 
             if (units > 0)
@@ -184,7 +195,38 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                 StockGuardTelemetry.RecordSold(InMemoryStockStore.StoreName, units);
             }
 
-            return new HoldResult(outcome, hold.Snapshot(now));
+            return new HoldResult(outcome, hold.Snapshot(now)) { ConfirmedLines = sold };
+        }
+    }
+
+    /// <summary>Puts back on hand units a confirmed hold sold; never more of an item than it sold less what came back before.</summary>
+    public StockChangeResult Return(HoldReturnRequest request)
+    {
+        if (!_holds.TryGetValue(request.HoldId, out var hold))
+        {
+            throw new HoldNotFoundException(request.HoldId);
+        }
+
+        // Lock order everywhere: the hold, then its items in key order.
+        lock (hold)
+        {
+            if (hold.State != HoldState.Confirmed)
+            {
+                throw new HoldStateException(hold.Id, hold.Snapshot(_time.GetUtcNow()).State, "return units of");
+            }
+
+            foreach (var line in request.Lines)
+            {
+                HoldSale.CheckReturnable(hold.Id, line, HoldSale.UnitsOf(hold.Sold, line.Key), hold.Returned.GetValueOrDefault(line.Key));
+            }
+
+            var result = _items.Add(request.Lines, nameof(request));
+            foreach (var line in request.Lines)
+            {
+                hold.Returned[line.Key] = hold.Returned.GetValueOrDefault(line.Key) + line.Quantity;
+            }
+
+            return result;
         }
     }
 

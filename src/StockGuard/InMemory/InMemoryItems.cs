@@ -122,10 +122,12 @@ internal sealed class InMemoryItems(TimeProvider time)
         return StockChangeResult.Applied(levels);
     }
 
-    public StockChangeResult Add(ReceiveRequest request)
+    public StockChangeResult Add(ReceiveRequest request) => Add(request.Lines, nameof(request), create: request.Kind == StockMovementKind.Receipt);
+
+    /// <summary>Adds the units of <paramref name="lines"/> to existing items (or creates them when <paramref name="create"/>), all or none.</summary>
+    public StockChangeResult Add(IReadOnlyList<StockLine> lines, string paramName, bool create = false)
     {
-        var lines = request.Lines;
-        var items = Resolve(lines, create: request.Kind == StockMovementKind.Receipt);
+        var items = Resolve(lines, create);
         using var locks = LockSet.Enter(items);
         var now = _time.GetUtcNow();
         for (var i = 0; i < items.Count; i++)
@@ -133,7 +135,7 @@ internal sealed class InMemoryItems(TimeProvider time)
             items[i].Prune(now);
             if (items[i].OnHand + lines[i].Quantity > StockLimits.MaxStock)
             {
-                throw new ArgumentOutOfRangeException(nameof(request), lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {StockLimits.MaxStock}. Nothing was changed.");
+                throw new ArgumentOutOfRangeException(paramName, lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {StockLimits.MaxStock}. Nothing was changed.");
             }
         }
 

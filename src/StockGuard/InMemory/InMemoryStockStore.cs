@@ -86,6 +86,20 @@ public sealed partial class InMemoryStockStore : IStockStore
         _holds.Finish(holdId, StockOperation.Confirm, null, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _holds.Finish(request.HoldId, StockOperation.Confirm, null, cancellationToken, request.Lines);
+    }
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Run(request, cancellationToken, static (store, r) => store._holds.Return((HoldReturnRequest)r), static r => r with { IsReplay = true });
+    }
+
+    /// <inheritdoc/>
     public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) =>
         _holds.Finish(holdId, StockOperation.Release, null, cancellationToken);
 

@@ -60,7 +60,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         DbConnection? connection = null;
         try
         {
-            connection = await executor.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await SqlSession.OpenOwnAsync(executor.DataSource, cancellationToken).ConfigureAwait(false);
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {
