@@ -158,6 +158,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                     case StockOperation.Confirm:
                         items[i].RemoveHold(hold.Id);
                         items[i].OnHand -= quantity;
+                        items[i].LedgerSold += quantity;
                         units += quantity;
                         break;
                     case StockOperation.Release:
