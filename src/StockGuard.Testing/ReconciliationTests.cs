@@ -202,11 +202,18 @@ public abstract class ReconciliationTests<TProvider> : ProviderFixture<TProvider
     public async Task A_repair_racing_buyers_never_takes_a_sale_back_and_conservation_stays_exact()
     {
         const int Buyers = 24, Rounds = 4, Units = 100, Phantom = 7;
-        var keys = new StockKey[4];
+        var keys = new StockKey[6];
         for (var i = 0; i < keys.Length; i++)
         {
             keys[i] = await ItemAsync(Units);
-            await CorruptCounterAsync(keys[i], StockCounter.OnHand, Phantom);
+        }
+
+        // The first four have phantom units; the last two are consistent, and a verify running meanwhile must say so.
+        var corrupted = keys[..4];
+        var consistent = keys[4..];
+        foreach (var key in corrupted)
+        {
+            await CorruptCounterAsync(key, StockCounter.OnHand, Phantom);
         }
 
         var sold = new int[keys.Length];
@@ -230,14 +237,31 @@ public abstract class ReconciliationTests<TProvider> : ProviderFixture<TProvider
         var repair = Task.Run(async () =>
         {
             await gate.Task;
-            return await Reconciler.RepairAsync(new ReconciliationRequest(keys));
+            return await Reconciler.RepairAsync(new ReconciliationRequest(corrupted));
+        });
+        var buying = Task.WhenAll(buyers);
+        var verify = Task.Run(async () =>
+        {
+            await gate.Task;
+            var falseDrifts = new List<StockDrift>();
+            var verifies = 0;
+            do
+            {
+                falseDrifts.AddRange((await Reconciler.VerifyAsync(new ReconciliationRequest(consistent))).Drifts);
+                verifies++;
+            }
+            while (!buying.IsCompleted);
+
+            return (falseDrifts, verifies);
         });
         gate.SetResult();
-        await Task.WhenAll(buyers).WaitAsync(TimeSpan.FromSeconds(120));
+        await buying.WaitAsync(TimeSpan.FromSeconds(120));
         var report = await repair.WaitAsync(TimeSpan.FromSeconds(120));
+        var (falseDrifts, verifies) = await verify.WaitAsync(TimeSpan.FromSeconds(120));
 
         sold.Sum().Should().Be(Buyers * Rounds, "every buyer found stock");
-        report.Repairs.Select(r => r.OnHandDelta).Should().Equal(Enumerable.Repeat(-(long)Phantom, keys.Length), "only the phantom units are taken away, never a sale made meanwhile");
+        report.Repairs.Select(r => r.OnHandDelta).Should().Equal(Enumerable.Repeat(-(long)Phantom, corrupted.Length), "only the phantom units are taken away, never a sale made meanwhile");
+        falseDrifts.Should().BeEmpty("a verify reads each item's counters and sums together, so {0} verifies during the sales saw no drift on consistent items", verifies);
         for (var i = 0; i < keys.Length; i++)
         {
             var level = (await Store.GetLevelAsync(keys[i]))!;
