@@ -142,19 +142,12 @@ internal sealed class Reconciliation(SqlExecutor executor)
             },
             cancellationToken);
 
+    /// <summary>
+    /// One adjustment movement of the item. Written through <see cref="Movements.For"/>, as every movement is, so that
+    /// each column it binds is bound here too; the line's quantity is not used, the deltas are given.
+    /// </summary>
     private SqlCall Adjustment(StockKey key, long onHandDelta, long reservedDelta, string? reference, string note, DateTimeOffset now) =>
-        new(Dialect.InsertMovement, new
-        {
-            at = Dialect.TimeParameter(now),
-            sku = key.Sku,
-            location = key.Location,
-            kind = Movements.LedgerName(MovementKind.Adjustment),
-            onHandDelta,
-            reservedDelta,
-            holdId = (object?)null,
-            reference,
-            note,
-        });
+        Movements.For(Dialect, [new StockLine(key, 1)], MovementKind.Adjustment, _ => (onHandDelta, reservedDelta), reference, null, note, now)[0];
 
     private static string Outcome(ReconciliationReport report) =>
         report.IsClean ? "clean" : report.Repairs.Count > 0 && !report.IsDryRun ? "repaired" : "drift";
