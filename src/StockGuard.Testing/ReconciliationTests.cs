@@ -50,9 +50,14 @@ public abstract class ReconciliationTests<TProvider> : ProviderFixture<TProvider
     protected abstract Task CorruptHoldLineAsync(StockKey key, Guid holdId, long delta);
 
     [Test]
-    public async Task A_store_used_as_shops_use_it_verifies_clean()
+    public async Task A_store_used_as_shops_use_it_with_sales_holds_expiries_corrections_and_returns_verifies_clean()
     {
-        var (a, b) = (await ItemAsync(20), await ItemAsync(5));
+        var (a, b, c) = (await ItemAsync(20), await ItemAsync(5), await ItemAsync(2));
+        await HoldAsync(c, 2);
+        await HoldAsync(b, 1);
+        Time.Advance(HoldTime + TimeSpan.FromMinutes(1));
+        await SellAsync(c, 2);
+        (await Store.SweepAsync()).ExpiredHolds.Should().BeGreaterThanOrEqualTo(1, "the hold on b expired and nobody touched b");
         await SellAsync(a, 3);
         var confirmed = await HoldAsync(a, 2);
         await Store.ConfirmAsync(confirmed);
@@ -61,11 +66,11 @@ public abstract class ReconciliationTests<TProvider> : ProviderFixture<TProvider
         await Store.AdjustAsync(new AdjustRequest(a, -1, "damaged"));
         await Store.ReceiveAsync(new ReceiveRequest(new StockLine(b, 2)) { Kind = StockMovementKind.Return });
 
-        var report = await Reconciler.VerifyAsync(new ReconciliationRequest([a, b]));
+        var report = await Reconciler.VerifyAsync(new ReconciliationRequest([a, b, c]));
 
         report.Drifts.Should().BeEmpty();
         report.IsClean.Should().BeTrue();
-        report.ItemsChecked.Should().Be(2);
+        report.ItemsChecked.Should().Be(3);
         report.Repairs.Should().BeEmpty();
         report.NextAfter.Should().BeNull("a request that names its items has no next page");
     }
