@@ -32,13 +32,15 @@ public sealed partial class InMemoryStockStore : IStockReconciler
             var found = Balances(items);
             var drifts = found.SelectMany(b => b.Drifts).ToList();
             var repairs = new List<StockRepair>();
-            foreach (var item in items)
+            for (var i = 0; i < items.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!found.Any(b => b.Key == item.Key && b.Drifts.Count > 0))
+                if (found[i].Drifts.Count == 0)
                 {
                     continue;
                 }
+
+                var item = items[i];
 
                 lock (item)
                 {
