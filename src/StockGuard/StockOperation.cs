@@ -32,4 +32,13 @@ public enum StockOperation
 
     /// <summary>An item's safety stock, backorder limit or low-stock threshold set.</summary>
     SetPolicy,
+
+    /// <summary>A physical count set an item's on-hand units (<see cref="PhysicalCountRequest"/>).</summary>
+    Count,
+
+    /// <summary>Counters compared with the ledger and the live holds (<see cref="IStockReconciler.VerifyAsync"/>).</summary>
+    Verify,
+
+    /// <summary>Drifted counters put right by reconciliation movements (<see cref="IStockReconciler.RepairAsync"/>).</summary>
+    Repair,
 }

@@ -13,7 +13,8 @@ public static class StockGuardServiceCollectionExtensions
 {
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
-    /// validation at start-up, and the hosted sweeper of expired holds. Chain a store: <c>.UseInMemory()</c>,
+    /// validation at start-up, the hosted sweeper of expired holds, and <see cref="IStockReconciler"/> (the registered
+    /// store itself, which every store of these packages is). Chain a store: <c>.UseInMemory()</c>,
     /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -31,6 +32,12 @@ public static class StockGuardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockGuardOptions>, StockGuardOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSweeper>());
+        services.TryAddSingleton<IStockReconciler>(static sp =>
+        {
+            var store = sp.GetRequiredService<IStockStore>();
+            return store as IStockReconciler ?? throw new InvalidOperationException(
+                $"The registered store ({store.GetType().Name}) does not implement IStockReconciler, so it cannot verify or repair its counters.");
+        });
         return new StockGuardBuilder(services);
     }
 

@@ -64,6 +64,9 @@ public static class StockGuardTelemetry
         StockOperation.Expire => "expire",
         StockOperation.Extend => "extend",
         StockOperation.SetPolicy => "set_policy",
+        StockOperation.Count => "count",
+        StockOperation.Verify => "verify",
+        StockOperation.Repair => "repair",
         _ => "other",
     };
 
