@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
@@ -71,6 +72,24 @@ public sealed class StartupTests
         {
             File.Delete(path);
         }
+    }
+
+    [Test]
+    public async Task The_in_memory_store_is_healthy_with_no_schema_to_check()
+    {
+        using var host = Host(s =>
+        {
+            s.AddLogging();
+            s.AddStockGuard().UseInMemory().EnsureSchemaOnStartup();
+            s.AddHealthChecks().AddStockGuard();
+        });
+        await host.StartAsync();
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        await host.StopAsync();
+
+        report.Status.Should().Be(HealthStatus.Healthy, string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Description}")));
+        report.Entries[StockGuardHealthChecks.Schema].Description.Should().Be("The stock store keeps no schema.");
     }
 
     private static IHost Host(Action<IServiceCollection> configure)
