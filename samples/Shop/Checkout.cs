@@ -68,7 +68,10 @@ internal sealed class Checkout(IStockStore store, PaymentGateway payments, Catal
         var expired = new List<Guid>();
         foreach (var id in holdIds)
         {
-            var extended = await store.ExtendAsync(id, window, cancellationToken);
+            // Extended to cover the payment, never shortened: a declined card leaves the buyer the time they had.
+            var hold = await store.GetHoldAsync(id, cancellationToken) ?? throw new HoldNotFoundException(id);
+            var left = hold.ExpiresAt - time.GetUtcNow();
+            var extended = await store.ExtendAsync(id, left > window ? left : window, cancellationToken);
             if (extended.Outcome == HoldOutcome.Expired)
             {
                 expired.Add(id);

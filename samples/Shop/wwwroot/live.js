@@ -36,7 +36,8 @@ function pollLive(url, intervalMs, status, onChange, onTick) {
       } else if (response.status === 304) {
         unchanged++;
       }
-      status.textContent = `Live: stock last changed at ${changedAt?.toLocaleTimeString('en-GB') ?? '—'} · ${unchanged} polls since answered 304 Not Modified`;
+      status.textContent = `Live: stock last changed at ${changedAt?.toLocaleTimeString('en-GB') ?? '—'}; ` +
+        `${unchanged} ${unchanged === 1 ? 'poll' : 'polls'} since answered 304 Not Modified`;
       status.classList.remove('offline');
     } catch {
       status.textContent = 'Offline: retrying…';

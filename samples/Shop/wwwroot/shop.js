@@ -75,7 +75,9 @@ async function refreshHolds() {
   for (const id of [...cart.keys()]) {
     const response = await fetch(`/api/cart/holds/${id}`, { cache: 'no-store' });
     if (response.status === 404) { cart.delete(id); continue; }
-    if (response.ok) cart.set(id, { hold: await response.json(), receivedAt: performance.now() });
+    const hold = response.ok ? await response.json() : null;
+    // A hold paid for or removed while this answer was on its way stays out of the cart.
+    if (hold && cart.has(id)) cart.set(id, { hold, receivedAt: performance.now() });
   }
   renderCart();
 }
