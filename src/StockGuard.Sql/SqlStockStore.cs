@@ -22,7 +22,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
+public abstract class SqlStockStore : IStockStore, IStockSchema, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -55,6 +55,12 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <exception cref="StockStoreException">The database failed, or holds a newer schema than this library knows.</exception>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) => _executor.EnsureSchemaAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public int RequiredVersion => SqlDialect.SchemaVersion;
+
+    /// <inheritdoc/>
+    public Task<int?> GetSchemaVersionAsync(CancellationToken cancellationToken = default) => _executor.GetSchemaVersionAsync(cancellationToken);
 
     /// <summary>
     /// The store working in a transaction the caller owns: every change made through the returned view, with its

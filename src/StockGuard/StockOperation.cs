@@ -1,6 +1,7 @@
 namespace StockGuard;
 
 /// <summary>The kinds of operation a store performs, as telemetry names them (<see cref="Diagnostics.StockGuardTelemetry.OperationName"/>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StockOperation>))]
 public enum StockOperation
 {
     /// <summary>A deduct: units sold directly (<see cref="DeductRequest"/>).</summary>

@@ -29,6 +29,7 @@ public static class StockGuardServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StockSweepStatus>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockGuardOptions>, StockGuardOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSweeper>());
         return new StockGuardBuilder(services);
@@ -42,8 +43,8 @@ public static class StockGuardServiceCollectionExtensions
         builder.UseStore(configure, static (sp, options) => new InMemoryStockStore(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<InMemoryStockStore>>()));
 
     /// <summary>
-    /// Registers a store as the singleton <see cref="IStockStore"/>, with its options validated at start-up.
-    /// Store packages build their <c>Use…</c> methods on this.
+    /// Registers a store as the singleton <see cref="IStockStore"/>, with its options validated at start-up, in place of
+    /// any store (and its <see cref="IStockSchema"/>) registered before. Store packages build their <c>Use…</c> methods on this.
     /// </summary>
     /// <typeparam name="TOptions">The store's options.</typeparam>
     /// <param name="builder">The StockGuard builder.</param>
@@ -63,6 +64,7 @@ public static class StockGuardServiceCollectionExtensions
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, StockStoreOptionsValidator<TOptions>>());
         builder.Services.RemoveAll<IStockStore>();
+        builder.Services.RemoveAll<IStockSchema>();   // the schema of a store registered before, if it had one
         builder.Services.AddSingleton(sp => factory(sp, sp.GetRequiredService<IOptions<TOptions>>().Value));
         return builder;
     }
