@@ -13,12 +13,12 @@ internal sealed class Catalog(IOptions<ShopOptions> options)
 
     public IReadOnlyList<StockKey> Keys { get; } = [.. options.Value.Products.Select(p => new StockKey(p.Sku))];
 
-    /// <summary>The product of <paramref name="sku"/>.</summary>
-    /// <exception cref="ArgumentException">No product has that SKU.</exception>
-    public Product Get(string? sku) =>
-        sku is not null && _bySku.TryGetValue(sku, out var product)
-            ? product
-            : throw new ArgumentException($"The catalog has no product '{sku}'.", nameof(sku));
+    /// <summary>The product of <paramref name="sku"/>, if the catalog has one.</summary>
+    public Product? Find(string? sku) => sku is not null && _bySku.TryGetValue(sku, out var product) ? product : null;
+
+    /// <summary>The product of <paramref name="sku"/>, which the store names, so the catalog has it.</summary>
+    /// <exception cref="InvalidOperationException">No product has that SKU.</exception>
+    public Product Get(string sku) => Find(sku) ?? throw new InvalidOperationException($"The catalog has no product '{sku}'.");
 
     public long PriceOf(IEnumerable<StockLine> lines) => lines.Sum(l => Get(l.Key.Sku).PriceCents * l.Quantity);
 }

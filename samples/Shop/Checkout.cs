@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using StockGuard;
 
 namespace Shop;
 
 /// <summary>How a checkout ended.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CheckoutOutcome>))]
 internal enum CheckoutOutcome
 {
     /// <summary>Paid and sold: every hold of the cart was confirmed.</summary>
@@ -40,11 +42,6 @@ internal sealed class Checkout(IStockStore store, PaymentGateway payments, Catal
 
     public async Task<CheckoutResult> RunAsync(IReadOnlyCollection<Guid> holdIds, CancellationToken cancellationToken)
     {
-        if (holdIds.Count == 0)
-        {
-            throw new ArgumentException("The cart is empty.", nameof(holdIds));
-        }
-
         var holds = holdIds.Distinct().Order().ToArray();
         var cart = string.Join(',', holds);
         var run = _running.GetOrAdd(cart, _ => new Lazy<Task<CheckoutResult>>(() => PayAsync(holds, CancellationToken.None)));

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 
 namespace Shop;
 
 /// <summary>How an order was paid.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OrderKind>))]
 internal enum OrderKind
 {
     /// <summary>Held in a cart, paid by card, then confirmed.</summary>

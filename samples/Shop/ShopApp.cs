@@ -1,7 +1,4 @@
-using System.Text.Json.Serialization;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using StockGuard;
 
 namespace Shop;
 
@@ -52,10 +49,10 @@ internal static class ShopApp
                 throw new OptionsValidationException(ShopOptions.Section, typeof(ShopOptions), [$"Shop:Store is '{store}'; use 'sqlite' or 'postgres'."]);
         }
 
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<StockProblems>();
-        builder.Services.AddHealthChecks().AddCheck<StockStoreHealthCheck>("stock-store");
+        // The schema is made before the catalog is stocked and before the first buyer comes; StockGuard's errors are
+        // answered as problem details, Idempotency-Key headers are read and checked, and enums are written by name.
+        stock.EnsureSchemaOnStartup().AddAspNetCore();
+        builder.Services.AddHealthChecks().AddStockGuard();
 
         builder.Services.AddSingleton<Catalog>();
         builder.Services.AddSingleton<OrderBook>();
@@ -73,22 +70,5 @@ internal static class ShopApp
         app.MapHealthChecks("/healthz");
         app.MapShop();
         return app;
-    }
-}
-
-/// <summary>Healthy while the store answers a read.</summary>
-internal sealed class StockStoreHealthCheck(IStockStore store, Catalog catalog) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await store.GetLevelsAsync(catalog.Keys.Take(1), cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (StockStoreException ex)
-        {
-            return HealthCheckResult.Unhealthy("The stock store does not answer.", ex);
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using StockGuard;
+using StockGuard.AspNetCore;
 
 namespace Shop;
 
@@ -15,8 +16,6 @@ internal sealed record AdminStockView(string Sku, string Name, long OnHand, long
 internal sealed record LineView(string Sku, string Name, int Quantity, long PriceCents);
 
 internal sealed record HoldView(Guid Id, HoldState State, DateTimeOffset ExpiresAt, long RemainingMs, IReadOnlyList<LineView> Lines);
-
-internal sealed record ShortLineView(string Sku, int Requested, long Available);
 
 internal sealed record CartLineRequest(string Sku, int Quantity);
 
@@ -33,8 +32,6 @@ internal sealed record PaymentsView(long CapturedCents, long VoidedCents, IReadO
 /// <summary>The shop's HTTP API, under <c>/api</c>; the pages in wwwroot call it.</summary>
 internal static class ShopEndpoints
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     private const int MaxQuantity = 10;
 
     public static void MapShop(this IEndpointRouteBuilder app)
@@ -61,13 +58,16 @@ internal static class ShopEndpoints
         // Add to cart: the units are held for the buyer at once, and come back by themselves if the cart is left.
         api.MapPost("/cart/holds", async (CartLineRequest line, Catalog catalog, IStockStore store, IOptions<ShopOptions> options, TimeProvider time, CancellationToken ct) =>
         {
-            var product = catalog.Get(line.Sku);
-            CheckQuantity(line.Quantity);
+            if (Invalid(line, catalog, out var product) is { } invalid)
+            {
+                return invalid;
+            }
+
             var result = await store.ReserveAsync(
                 new ReserveRequest(options.Value.HoldTime, new StockLine(product.Sku, line.Quantity)) { Reference = "cart" }, ct);
             return result.Hold is { } hold
                 ? Results.Created($"/api/cart/holds/{hold.Id}", View(hold, catalog, time))
-                : OutOfStock(result.ShortLines);
+                : StockResults.Refused(result.ShortLines);
         });
 
         api.MapGet("/cart/holds/{id:guid}", async (Guid id, Catalog catalog, IStockStore store, TimeProvider time, CancellationToken ct) =>
@@ -78,7 +78,12 @@ internal static class ShopEndpoints
 
         api.MapPost("/checkout", async (CheckoutRequest request, Checkout checkout, CancellationToken ct) =>
         {
-            var result = await checkout.RunAsync(request.Holds ?? [], ct);
+            if (request.Holds is not { Length: > 0 } holds)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The cart is empty", detail: "A checkout names at least one hold.");
+            }
+
+            var result = await checkout.RunAsync(holds, ct);
             return result.Outcome switch
             {
                 CheckoutOutcome.Paid or CheckoutOutcome.PartlyPaid => Results.Ok(result),
@@ -90,21 +95,25 @@ internal static class ShopEndpoints
         // Buy now, paid on invoice: one deduct, applied once however often the buyer's browser retries the request.
         api.MapPost("/orders", async (HttpContext context, CartLineRequest line, Catalog catalog, IStockStore store, OrderBook orders, TimeProvider time, CancellationToken ct) =>
         {
-            var key = IdempotencyKey(context) ?? throw new ArgumentException($"A buy-now order needs an {IdempotencyKeyHeader} header, so that a retried request is applied once.");
-            var product = catalog.Get(line.Sku);
-            CheckQuantity(line.Quantity);
+            if (Invalid(line, catalog, out var product) is { } invalid)
+            {
+                return invalid;
+            }
+
+            // WithIdempotencyKey() below has checked the header and keeps a second request with the same key out meanwhile.
+            var key = context.GetIdempotencyKey()!;
             var orderId = $"B-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..8]}";
             var result = await store.DeductAsync(
                 new DeductRequest(new StockLine(product.Sku, line.Quantity)) { IdempotencyKey = key, Reference = orderId }, ct);
             if (!result.Succeeded)
             {
-                return OutOfStock(result.ShortLines);
+                return StockResults.Refused(result.ShortLines);
             }
 
             var lines = new[] { new OrderLine(product.Sku, product.Name, line.Quantity, product.PriceCents) };
             orders.Add(new Order(orderId, OrderKind.BuyNow, lines, product.PriceCents * line.Quantity, time.GetUtcNow()));
             return Results.Ok(new BuyNowView(orderId, result.IsReplay, [.. lines.Select(l => new LineView(l.Sku, l.Name, l.Quantity, l.PriceCents))], product.PriceCents * line.Quantity));
-        });
+        }).WithIdempotencyKey();
 
         var admin = api.MapGroup("/admin");
 
@@ -118,34 +127,49 @@ internal static class ShopEndpoints
         // A delivery is received once per delivery note, however often the form is sent.
         admin.MapPost("/receipts", async (HttpContext context, ReceiptRequest receipt, Catalog catalog, IStockStore store, CancellationToken ct) =>
         {
-            var product = catalog.Get(receipt.Sku);
-            ArgumentException.ThrowIfNullOrWhiteSpace(receipt.DeliveryNote, nameof(receipt.DeliveryNote));
+            if (catalog.Find(receipt.Sku) is not { } product)
+            {
+                return UnknownProduct(receipt.Sku);
+            }
+
+            if (string.IsNullOrWhiteSpace(receipt.DeliveryNote))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["deliveryNote"] = ["A delivery is received against its delivery note."] });
+            }
+
+            // A quantity of 0 or less is StockGuard's to refuse: its ArgumentException becomes a 400 problem.
             var note = receipt.DeliveryNote.Trim();
             var result = await store.ReceiveAsync(
                 new ReceiveRequest(new StockLine(product.Sku, receipt.Quantity))
                 {
-                    IdempotencyKey = IdempotencyKey(context) ?? $"delivery-note:{note}:{product.Sku}",
+                    IdempotencyKey = context.GetIdempotencyKey() ?? $"delivery-note:{note}:{product.Sku}",
                     Reference = $"delivery note {note}",
                 },
                 ct);
             var level = result.Levels[0];
             return Results.Ok(new ReceiptView(product.Sku, level.OnHand, level.Available, result.IsReplay));
-        });
+        }).WithIdempotencyKey(required: false);
 
         admin.MapGet("/orders", (OrderBook orders, PaymentGateway payments) =>
             new PaymentsView(payments.CapturedCents, payments.VoidedCents, orders.Recent(20)));
     }
 
-    private static string? IdempotencyKey(HttpContext context) =>
-        context.Request.Headers[IdempotencyKeyHeader] is [{ Length: > 0 } key] ? key : null;
-
-    private static void CheckQuantity(int quantity)
+    /// <summary>A problem for a line that names no product of the catalog or a quantity a cart does not take; else <see langword="null"/>.</summary>
+    private static IResult? Invalid(CartLineRequest line, Catalog catalog, out Product product)
     {
-        if (quantity is < 1 or > MaxQuantity)
+        product = catalog.Find(line.Sku)!;
+        if (product is null)
         {
-            throw new ArgumentOutOfRangeException(nameof(quantity), quantity, $"A cart line takes 1 to {MaxQuantity} units.");
+            return UnknownProduct(line.Sku);
         }
+
+        return line.Quantity is < 1 or > MaxQuantity
+            ? Results.ValidationProblem(new Dictionary<string, string[]> { ["quantity"] = [$"A line takes 1 to {MaxQuantity} units (was {line.Quantity})."] })
+            : null;
     }
+
+    private static IResult UnknownProduct(string? sku) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown product", detail: $"The catalog has no product '{sku}'.");
 
     private static HoldView View(StockHold hold, Catalog catalog, TimeProvider time)
     {
@@ -158,13 +182,4 @@ internal static class ShopEndpoints
             live ? (long)(hold.ExpiresAt - now).TotalMilliseconds : 0,
             [.. hold.Lines.Select(l => catalog.Get(l.Key.Sku) is var p ? new LineView(p.Sku, p.Name, l.Quantity, p.PriceCents) : null!)]);
     }
-
-    private static IResult OutOfStock(IReadOnlyList<ShortLine> shortLines) => Results.Problem(
-        statusCode: StatusCodes.Status409Conflict,
-        title: "Not enough stock",
-        detail: string.Join("; ", shortLines.Select(s => $"{s.Key.Sku}: {s.Requested} asked, {Math.Max(0, s.Sellable)} left")),
-        extensions: new Dictionary<string, object?>
-        {
-            ["shortLines"] = shortLines.Select(s => new ShortLineView(s.Key.Sku, s.Requested, Math.Max(0, s.Sellable))).ToArray(),
-        });
 }

@@ -5,9 +5,11 @@ using Microsoft.Net.Http.Headers;
 namespace Shop;
 
 /// <summary>
-/// Conditional reads of stock: the entity tag is a hash of the body, so it changes with every level (an expired hold
-/// that a read already leaves out of <c>Reserved</c> changes the body before any sweep bumps the item's version), and
-/// a poller that sends it back in If-None-Match gets 304 with no body while nothing changed.
+/// Conditional reads of the catalog's stock, a list of levels: the entity tag hashes the body, and a poller that sends it
+/// back in If-None-Match gets 304 with no body while nothing changed. StockGuard.AspNetCore tags one level by its
+/// <c>Version</c> (<c>StockResults.Level</c>); the storefront reads the whole catalog in one request, so the list gets a
+/// tag of its own. Any change of a level shows in the body, an expired hold included (reads leave it out of
+/// <c>Reserved</c> before the sweep releases it).
 /// </summary>
 internal static class StockETag
 {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Shop;
+using StockGuard.DependencyInjection;
 
 namespace StockGuard.Shop.Tests;
 
@@ -41,7 +42,10 @@ internal sealed class ShopServer : IAsyncDisposable
     public IStockStore Store => _app.Services.GetRequiredService<IStockStore>();
 
     /// <summary>Starts a shop; <paramref name="products"/> replace the catalog of appsettings.json when given.</summary>
-    public static async Task<ShopServer> StartAsync(Product[]? products = null, Action<PaymentOptions>? payment = null)
+    /// <param name="products">The catalog; appsettings.json's when <see langword="null"/>.</param>
+    /// <param name="payment">Changes the card provider's settings: approved at once otherwise.</param>
+    /// <param name="sweeper">Whether the hosted sweeper releases expired holds; without it only reads leave them out.</param>
+    public static async Task<ShopServer> StartAsync(Product[]? products = null, Action<PaymentOptions>? payment = null, bool sweeper = true)
     {
         var folder = Directory.CreateTempSubdirectory("stockguard-shop-");
         var clock = new FakeTimeProvider(Start);
@@ -63,6 +67,7 @@ internal sealed class ShopServer : IAsyncDisposable
                         o.Products = [.. products];
                     }
                 });
+                builder.Services.PostConfigure<StockGuardOptions>(o => o.EnableSweeper = sweeper);
                 builder.Services.PostConfigure<PaymentOptions>(o =>
                 {
                     // Approved at once unless the test says otherwise: a payment delay would wait on the fake clock.
