@@ -1,6 +1,6 @@
-using StockGuard.AspNetCore;
+using Microsoft.AspNetCore.Http;
 
-namespace Microsoft.AspNetCore.Http;
+namespace StockGuard.AspNetCore;
 
 /// <summary>StockGuard's view of a request.</summary>
 public static class StockGuardHttpContextExtensions
