@@ -85,7 +85,7 @@ internal sealed class Checkout(IStockStore store, PaymentGateway payments, Catal
         }
 
         var amount = catalog.PriceOf(held.SelectMany(h => h.Lines));
-        var payment = await payments.AuthorizeAsync(amount, window, cancellationToken);
+        var payment = await payments.AuthorizeAsync(amount, held.Min(h => h.ExpiresAt), cancellationToken);
         if (payment.Answer == PaymentAnswer.Declined)
         {
             return new CheckoutResult(CheckoutOutcome.Declined, null, [], 0, 0);

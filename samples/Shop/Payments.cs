@@ -14,7 +14,7 @@ internal sealed record Payment(string Id, long AmountCents, PaymentAnswer Answer
 
 /// <summary>
 /// A simulated card payment provider: it answers after <see cref="PaymentOptions.Delay"/>, declines some payments
-/// and answers some only after the cart's payment window has run out, as real providers sometimes do. Its time comes
+/// and answers some only after the cart's holds have run out, as real providers sometimes do. Its time comes
 /// from <see cref="TimeProvider"/>, so a test with a fake clock decides when a payment arrives.
 /// </summary>
 internal sealed class PaymentGateway(IOptions<PaymentOptions> options, TimeProvider time)
@@ -31,8 +31,14 @@ internal sealed class PaymentGateway(IOptions<PaymentOptions> options, TimeProvi
     /// <summary>Cents authorised and then given back so far.</summary>
     public long VoidedCents => Interlocked.Read(ref _voided);
 
-    /// <summary>Asks the provider to authorise <paramref name="amountCents"/>; a late answer comes after <paramref name="window"/>.</summary>
-    public async Task<Payment> AuthorizeAsync(long amountCents, TimeSpan window, CancellationToken cancellationToken)
+    /// <summary>Raised when a payment starts waiting for the provider's answer (its timer is set): tests advance the clock then.</summary>
+    public event EventHandler? AnswerPending;
+
+    /// <summary>
+    /// Asks the provider to authorise <paramref name="amountCents"/>. A late answer comes two seconds after
+    /// <paramref name="deadline"/>, when the cart's holds have run out.
+    /// </summary>
+    public async Task<Payment> AuthorizeAsync(long amountCents, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         bool declined, late;
         lock (_diceLock)
@@ -41,10 +47,12 @@ internal sealed class PaymentGateway(IOptions<PaymentOptions> options, TimeProvi
             late = _dice.NextDouble() < _options.LateRate;
         }
 
-        var delay = !declined && late ? window + TimeSpan.FromSeconds(2) : _options.Delay;
+        var delay = !declined && late ? deadline - time.GetUtcNow() + TimeSpan.FromSeconds(2) : _options.Delay;
         if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(delay, time, cancellationToken);
+            var answer = Task.Delay(delay, time, cancellationToken);
+            AnswerPending?.Invoke(this, EventArgs.Empty);
+            await answer;
         }
 
         return new Payment($"pay_{Guid.NewGuid():N}"[..16], amountCents, declined ? PaymentAnswer.Declined : PaymentAnswer.Approved, time.GetUtcNow());

@@ -70,8 +70,7 @@ internal sealed class PaymentOptions
     public double DeclineRate { get; set; } = 0.15;
 
     /// <summary>
-    /// The share of approved payments that arrive only after the cart's payment window has run out, so that its
-    /// holds have expired, 0 to 1. Default: 0.1.
+    /// The share of approved payments that arrive only after the cart's holds have run out, 0 to 1. Default: 0.1.
     /// </summary>
     [Range(0.0, 1.0)]
     public double LateRate { get; set; } = 0.1;

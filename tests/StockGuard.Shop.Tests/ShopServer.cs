@@ -38,6 +38,9 @@ internal sealed class ShopServer : IAsyncDisposable
     /// <summary>Where the shop listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri Address { get; }
 
+    /// <summary>The shop's simulated card provider.</summary>
+    public PaymentGateway Payments => _app.Services.GetRequiredService<PaymentGateway>();
+
     /// <summary>The shop's store, to check what the pages show against the stock itself.</summary>
     public IStockStore Store => _app.Services.GetRequiredService<IStockStore>();
 

@@ -123,6 +123,33 @@ public sealed partial class StorefrontTests
     }
 
     [Test]
+    public async Task A_payment_that_arrives_after_the_hold_expired_sells_nothing()
+    {
+        await using var shop = await ShopServer.StartAsync([Product("HP-ANC", "Headphones", stock: 1, priceCents: 24900)], p => p.LateRate = 1);
+        var buyer = await OpenAsync(shop);
+        var other = await OpenAsync(shop);
+        await Card(buyer, "HP-ANC").GetByRole(AriaRole.Button, new() { Name = "Add to cart" }).ClickAsync();
+        await Expect(CartLine(buyer).Locator(".timer")).ToHaveTextAsync(HeldFor());
+        var hold = Guid.Parse((await CartLine(buyer).GetAttributeAsync("data-hold"))!);
+        var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        shop.Payments.AnswerPending += (_, _) => pending.TrySetResult();
+
+        await buyer.GetByRole(AriaRole.Button, new() { Name = "Pay by card" }).ClickAsync();
+        await Expect(buyer.Locator("#message")).ToHaveTextAsync("Waiting for the payment provider…");
+        await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // The card provider answers two seconds after the hold ran out.
+        shop.Clock.Advance(HoldTime + TimeSpan.FromSeconds(3));
+
+        await Expect(buyer.Locator("#message")).ToHaveTextAsync("The payment arrived after your holds had expired: nothing was sold, nothing was charged.");
+        await Expect(CartLine(buyer).Locator(".timer")).ToHaveTextAsync("Hold expired: back on sale");
+        await Expect(Stock(other, "HP-ANC")).ToHaveTextAsync("Only 1 left");
+        (await shop.Store.GetHoldAsync(hold))!.State.Should().Be(HoldState.Expired);
+        var level = await LevelAsync(shop, "HP-ANC");
+        (level.OnHand, level.Reserved, level.Available).Should().Be((1, 0, 1));
+        (shop.Payments.CapturedCents, shop.Payments.VoidedCents).Should().Be((0, 24900));
+    }
+
+    [Test]
     public async Task Buy_now_retried_after_a_lost_answer_is_bought_once()
     {
         await using var shop = await ShopServer.StartAsync([Product("DOCK-12", "Dock", stock: 4, priceCents: 15900)]);
