@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StockGuard;
+using StockGuard.Changes;
 using StockGuard.DependencyInjection;
 using StockGuard.InMemory;
 
@@ -13,7 +14,8 @@ public static class StockGuardServiceCollectionExtensions
 {
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
-    /// validation at start-up, and the hosted sweeper of expired holds. Chain a store: <c>.UseInMemory()</c>,
+    /// validation at start-up, the hosted sweeper of expired holds, and <see cref="IStockChangeFeed"/> as the
+    /// registered <see cref="IStockStore"/>'s change feed (every StockGuard store is one). Chain a store: <c>.UseInMemory()</c>,
     /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -31,6 +33,8 @@ public static class StockGuardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockGuardOptions>, StockGuardOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSweeper>());
+        services.TryAddSingleton<IStockChangeFeed>(static sp => sp.GetRequiredService<IStockStore>() as IStockChangeFeed
+            ?? throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({sp.GetRequiredService<IStockStore>().GetType().Name}) has no change feed: it does not implement {nameof(IStockChangeFeed)}. Register one yourself, or use a StockGuard store."));
         return new StockGuardBuilder(services);
     }
 
