@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Caching.Hybrid;
 using StockGuard;
+using StockGuard.Caching;
 using StockGuard.Changes;
 using StockGuard.DependencyInjection;
 using StockGuard.InMemory;
@@ -56,6 +58,39 @@ public static class StockGuardChangeBuilderExtensions
     }
 
     /// <summary>
+    /// Serves storefront reads from a <see cref="StockLevelCache"/>: register it, and run its feed follower as a hosted
+    /// service that removes the entries of changed items. Inject <see cref="StockLevelCache"/> where the shop reads
+    /// levels for display; writes go to <see cref="IStockStore"/> as before and never read the cache. Needs a
+    /// <see cref="HybridCache"/>: call <c>services.AddHybridCache()</c> (package Microsoft.Extensions.Caching.Hybrid).
+    /// </summary>
+    /// <param name="builder">The StockGuard builder.</param>
+    /// <param name="configure">Sets <see cref="StockLevelCacheOptions"/>; optional.</param>
+    /// <returns>The builder.</returns>
+    public static IStockGuardBuilder UseReadCache(this IStockGuardBuilder builder, Action<StockLevelCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<StockLevelCacheOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockLevelCacheOptions>, StockLevelCacheOptionsValidator>());
+        AddConsumerStore(services);
+        services.TryAddSingleton(static sp => new StockLevelCache(
+            sp.GetRequiredService<IStockStore>(),
+            sp.GetRequiredService<IStockChangeFeed>(),
+            sp.GetService<HybridCache>() ?? throw new InvalidOperationException($"UseReadCache() needs a {nameof(HybridCache)}: call services.AddHybridCache() (package Microsoft.Extensions.Caching.Hybrid)."),
+            sp.GetRequiredService<IOptions<StockLevelCacheOptions>>().Value,
+            sp.GetService<IStockChangeConsumerStore>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<StockLevelCache>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockLevelCacheService>());
+        return builder;
+    }
+
+    /// <summary>
     /// Registers <see cref="IStockChangeConsumerStore"/> as the store's own (SQL stores) or, for the in-memory store, an
     /// <see cref="InMemoryStockChangeConsumers"/>.
     /// </summary>
@@ -72,6 +107,16 @@ public static class StockGuardChangeBuilderExtensions
 internal sealed class StockChangeDispatcherOptionsValidator : IValidateOptions<StockChangeDispatcherOptions>
 {
     public ValidateOptionsResult Validate(string? name, StockChangeDispatcherOptions options)
+    {
+        var failures = options.Validate().ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>Validates <see cref="StockLevelCacheOptions"/> at start-up.</summary>
+internal sealed class StockLevelCacheOptionsValidator : IValidateOptions<StockLevelCacheOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StockLevelCacheOptions options)
     {
         var failures = options.Validate().ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
