@@ -106,3 +106,52 @@ internal sealed class ExpiredHoldLineRow
 
     public string? Location { get; set; }
 }
+
+/// <summary>One sale of a coalesced batch as its movement records it: the delta, the reference and the item's on-hand units and stored version right after it.</summary>
+internal readonly record struct SaleMovement(long OnHandDelta, string? Reference, long OnHandAfter, long VersionAfter);
+
+/// <summary>One movement row as the change feed reads it.</summary>
+internal sealed class ChangeRow
+{
+    public long Id { get; set; }
+
+    /// <summary>The writing transaction's id on PostgreSQL; 0 elsewhere.</summary>
+    public long Tx { get; set; }
+
+    public DateTime OccurredAt { get; set; }
+
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public long OnHandDelta { get; set; }
+
+    public long ReservedDelta { get; set; }
+
+    public Guid? HoldId { get; set; }
+
+    /// <summary>The hold id stored as text (SQLite): the dialect selects <c>hold_id AS HoldIdText</c>.</summary>
+    public string? HoldIdText
+    {
+        get => HoldId?.ToString();
+        set => HoldId = value is null ? null : Guid.Parse(value);
+    }
+
+    public string? Reference { get; set; }
+
+    public string? Note { get; set; }
+
+    public long? OnHandAfter { get; set; }
+
+    public long? ReservedAfter { get; set; }
+
+    public long? SafetyStockAfter { get; set; }
+
+    public long? BackorderLimitAfter { get; set; }
+
+    public long? LowStockThresholdAfter { get; set; }
+
+    public long? VersionAfter { get; set; }
+}

@@ -22,8 +22,11 @@ internal abstract class SqlEngine
         Schema = schema;
     }
 
-    /// <summary>The version of the schema this library writes and reads. Bump it with every change to the tables.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>
+    /// The version of the schema this library writes and reads. Bump it with every change to the tables. Version 2 added
+    /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed.
+    /// </summary>
+    public const int SchemaVersion = 2;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }
@@ -134,6 +137,16 @@ internal abstract class SqlEngine
     /// the database has no server clock of its own (SQLite).
     /// </summary>
     public virtual string? SelectServerTime => null;
+
+    /// <summary>
+    /// () → a positive number when the tables exist at an older version that <see cref="UpgradeScript"/> brings up to
+    /// date (the movement ledger lacks its version-2 columns), 0 otherwise; <see langword="null"/> (the default) when the
+    /// <see cref="SchemaScript"/> upgrades by itself (PostgreSQL's <c>ADD COLUMN IF NOT EXISTS</c>).
+    /// </summary>
+    public virtual string? SelectNeedsUpgrade => null;
+
+    /// <summary>The statements that bring version-1 tables to <see cref="SchemaVersion"/>, run before <see cref="SchemaScript"/> when <see cref="SelectNeedsUpgrade"/> says so.</summary>
+    public virtual string UpgradeScript => "";
 
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
     public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StockGuard.Changes;
 using StockGuard.Diagnostics;
 using StockGuard.Sql.Execution;
 using StockGuard.Sql.Operations;
@@ -22,7 +23,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
+public abstract class SqlStockStore : IStockStore, IStockChangeFeed, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -31,6 +32,7 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     private readonly CoalescingDeducts _coalescing;
     private readonly HoldOperations _holds;
     private readonly HoldSweeper _sweeper;
+    private readonly ChangeFeedReads _feed;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -44,6 +46,7 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
         _coalescing = new CoalescingDeducts(_executor, _changes);
         _holds = new HoldOperations(_executor, _changes);
         _sweeper = new HoldSweeper(_executor, _holds);
+        _feed = new ChangeFeedReads(_executor);
     }
 
     private protected SqlDialect Dialect { get; }
@@ -114,6 +117,22 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     /// <inheritdoc/>
     public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
         _holds.ExtendAsync(holdId, timeToLive, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangePage> ReadChangesAsync(StockChangePosition after, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+        _feed.ReadChangesAsync(after, maxCount, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangePosition> GetLastPositionAsync(CancellationToken cancellationToken = default) => _feed.GetLastPositionAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangePage> ReadHistoryAsync(
+        StockKey key,
+        StockHistoryOrder order = StockHistoryOrder.NewestFirst,
+        StockChangePosition? after = null,
+        int maxCount = 100,
+        CancellationToken cancellationToken = default) =>
+        _feed.ReadHistoryAsync(key, order, after, maxCount, cancellationToken);
 
     /// <inheritdoc/>
     public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.GetHoldAsync(holdId, cancellationToken);

@@ -29,10 +29,18 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     private const int NotADatabase = 26;
 
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Schema.sql"));
+    private static readonly Lazy<string> Upgrade2 = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Upgrade2.sql"));
 
     public override string StoreName => "sqlite";
 
     public override string SchemaScript => Script.Value;
+
+    /// <summary>The ledger exists without its version-2 columns; read inside the schema run's <c>BEGIN IMMEDIATE</c>, so no other process upgrades at the same time.</summary>
+    public override string SelectNeedsUpgrade =>
+        "SELECT COUNT(*) FROM sqlite_master m WHERE m.type = 'table' AND m.name = 'stock_movements' " +
+        "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('stock_movements') c WHERE c.name = 'version_after')";
+
+    public override string UpgradeScript => Upgrade2.Value;
 
     /// <summary>Empty: <c>BEGIN IMMEDIATE</c> already holds the only write lock until the commit.</summary>
     protected override string ForUpdate => "";

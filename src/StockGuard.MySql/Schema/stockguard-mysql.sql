@@ -1,4 +1,5 @@
--- StockGuard schema, version 1, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again.
+-- StockGuard schema, version 2, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- database is upgraded first by stockguard-mysql-upgrade-2.sql (the store runs it when the columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
 -- database by hand, replace every `stockguard` below (in backticks, as it appears) with your database name.
 -- By hand: mysql --protocol=tcp -u admin -p < stockguard-mysql.sql
@@ -81,7 +82,13 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_movements` (
     hold_id        CHAR(36)       CHARACTER SET ascii COLLATE ascii_bin NULL,
     reference      VARCHAR(200)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
     note           VARCHAR(200)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    on_hand_after             BIGINT NULL,
+    reserved_after            BIGINT NULL,
+    safety_stock_after        BIGINT NULL,
+    backorder_limit_after     BIGINT NULL,
+    low_stock_threshold_after BIGINT NULL,
+    version_after             BIGINT NULL,
     KEY stock_movements_by_item (sku, location, id)
 ) ENGINE = InnoDB;
 
-INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (1);
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (2);

@@ -1,5 +1,6 @@
--- StockGuard schema, version 1, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
--- e_sqlite3 qualifies. Safe to run again. EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
+-- StockGuard schema, version 2, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql
+-- (the store runs it when the columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
 -- Times are UTC text 'yyyy-MM-dd HH:mm:ss.ffffff' (fixed width, so text order is time order); hold ids are
 -- lower-case text uuids; booleans are 0/1. Text columns use SQLite's default BINARY collation: SKUs compare
@@ -72,9 +73,15 @@ CREATE TABLE IF NOT EXISTS "main".stock_movements (
     reserved_delta INTEGER NOT NULL,
     hold_id        TEXT    NULL,
     reference      TEXT    NULL,
-    note           TEXT    NULL
+    note           TEXT    NULL,
+    on_hand_after             INTEGER NULL,
+    reserved_after            INTEGER NULL,
+    safety_stock_after        INTEGER NULL,
+    backorder_limit_after     INTEGER NULL,
+    low_stock_threshold_after INTEGER NULL,
+    version_after             INTEGER NULL
 );
 
 CREATE INDEX IF NOT EXISTS "main".stock_movements_by_item ON stock_movements (sku, location, id);
 
-INSERT INTO "main".stock_schema_version (version) VALUES (1) ON CONFLICT (version) DO NOTHING;
+INSERT INTO "main".stock_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;

@@ -70,7 +70,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
         var levels = new StockLevel[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt);
+            items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt, hold.Reference, _items.Ledger);
             levels[i] = items[i].Snapshot();
         }
 
@@ -158,10 +158,12 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                     case StockOperation.Confirm:
                         items[i].RemoveHold(hold.Id);
                         items[i].OnHand -= quantity;
+                        _items.Ledger.Record(items[i], StockMovementKind.HoldConfirmed, -quantity, -quantity, hold.Id, hold.Reference, null, now);
                         units += quantity;
                         break;
                     case StockOperation.Release:
                         items[i].RemoveHold(hold.Id);
+                        _items.Ledger.Record(items[i], StockMovementKind.HoldReleased, 0, -quantity, hold.Id, hold.Reference, null, now);
                         break;
                     default:
                         items[i].ExtendHold(hold.Id, now + timeToLive!.Value);
@@ -197,7 +199,11 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
             {
                 lock (item)
                 {
-                    item.RemoveHold(hold.Id);
+                    // Only where the item still held it: an item that dropped it on its own recorded the expiry then.
+                    if (item.RemoveHold(hold.Id) is var units and > 0)
+                    {
+                        _items.Ledger.Record(item, StockMovementKind.HoldExpired, 0, -units, hold.Id, hold.Reference, null, now);
+                    }
                 }
             }
         }
