@@ -155,3 +155,34 @@ internal sealed class ChangeRow
 
     public long? VersionAfter { get; set; }
 }
+
+/// <summary>One parked change as its row stores it.</summary>
+internal sealed class ParkedRow
+{
+    public string Consumer { get; set; } = "";
+
+    public long Tx { get; set; }
+
+    public long Id { get; set; }
+
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public int Attempts { get; set; }
+
+    public string Error { get; set; } = "";
+
+    /// <summary>A DateTime on PostgreSQL and MySQL, UTC text on SQLite.</summary>
+    public object? ParkedAt { get; set; }
+
+    public DateTimeOffset ParkedAtUtc => ParkedAt switch
+    {
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+        DateTimeOffset time => time,
+        string text => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal),
+        _ => default,
+    };
+}

@@ -24,9 +24,10 @@ internal abstract class SqlEngine
 
     /// <summary>
     /// The version of the schema this library writes and reads. Bump it with every change to the tables. Version 2 added
-    /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed.
+    /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed; version 3
+    /// the change consumers' leases, checkpoints and parked changes.
     /// </summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }
@@ -68,6 +69,12 @@ internal abstract class SqlEngine
 
     /// <summary>The applied schema versions.</summary>
     public string SchemaVersions => Table("stock_schema_version");
+
+    /// <summary>The change consumers' leases and checkpoints (schema version 3).</summary>
+    public string ChangeConsumers => Table("stock_change_consumers");
+
+    /// <summary>The changes consumers parked (schema version 3).</summary>
+    public string ParkedChanges => Table("stock_parked_changes");
 
     /// <summary>
     /// The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties, in this

@@ -23,7 +23,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract class SqlStockStore : IStockStore, IStockChangeFeed, IAsyncDisposable, IDisposable
+public abstract partial class SqlStockStore : IStockStore, IStockChangeFeed, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -143,6 +143,7 @@ public abstract class SqlStockStore : IStockStore, IStockChangeFeed, IAsyncDispo
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public void Dispose()
     {
+        StopWaking();
         _executor.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -150,6 +151,7 @@ public abstract class SqlStockStore : IStockStore, IStockChangeFeed, IAsyncDispo
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public async ValueTask DisposeAsync()
     {
+        StopWaking();
         await _executor.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }

@@ -1,6 +1,6 @@
--- StockGuard schema, version 2, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 3, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
--- database it upgrades it to version 2 (the ALTER TABLE ... IF NOT EXISTS section below).
+-- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS section below); on a version-2 one it adds version 3.
 -- EnsureSchemaAsync runs this script with "stockguard" replaced by the configured schema name; to use another
 -- schema by hand, replace every "stockguard" below (quoted, as it appears) with your quoted schema name.
 -- Run it in one transaction, e.g.: psql -v ON_ERROR_STOP=1 --single-transaction -f stockguard-postgresql.sql
@@ -106,3 +106,43 @@ ALTER TABLE "stockguard".stock_movements ALTER COLUMN tx SET DEFAULT pg_current_
 CREATE INDEX IF NOT EXISTS stock_movements_by_transaction ON "stockguard".stock_movements (tx, id);
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
+
+-- Version 3: the change consumers. One row per consumer name: its checkpoint (the last feed position it handled) and
+-- its lease (the dispatcher that delivers, until lease_expires_at by the store's clock). The checkpoint is written only
+-- under the owner's unexpired lease, by the statement that renews it. Parked changes are those a consumer's handler kept
+-- failing on; the consumer went on past them.
+CREATE TABLE IF NOT EXISTS "stockguard".stock_change_consumers (
+    consumer         text        COLLATE "C" NOT NULL PRIMARY KEY,
+    checkpoint_tx    bigint      NOT NULL DEFAULT 0,
+    checkpoint_seq   bigint      NOT NULL DEFAULT 0,
+    lease_owner      text        NULL,
+    lease_expires_at timestamptz NULL
+);
+
+CREATE TABLE IF NOT EXISTS "stockguard".stock_parked_changes (
+    consumer     text        COLLATE "C" NOT NULL,
+    position_tx  bigint      NOT NULL,
+    position_seq bigint      NOT NULL,
+    sku          text        COLLATE "C" NOT NULL,
+    location     text        COLLATE "C" NOT NULL,
+    kind         text        NOT NULL,
+    attempts     integer     NOT NULL,
+    error        text        NOT NULL,
+    parked_at    timestamptz NOT NULL,
+    PRIMARY KEY (consumer, position_tx, position_seq)
+);
+
+-- Wakes the dispatchers (LISTEN stockguard_changes): one notification per writing transaction, sent at its commit,
+-- whose payload is the schema. Behind a transaction pooler nobody can listen; the dispatchers poll there.
+CREATE OR REPLACE FUNCTION "stockguard".stock_movements_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('stockguard_changes', TG_TABLE_SCHEMA);
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS stock_movements_notify ON "stockguard".stock_movements;
+CREATE TRIGGER stock_movements_notify AFTER INSERT ON "stockguard".stock_movements
+    FOR EACH STATEMENT EXECUTE FUNCTION "stockguard".stock_movements_notify();
+
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;

@@ -1,4 +1,4 @@
--- StockGuard schema, version 2, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- StockGuard schema, version 3, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
 -- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql
 -- (the store runs it when the columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
@@ -85,3 +85,30 @@ CREATE TABLE IF NOT EXISTS "main".stock_movements (
 CREATE INDEX IF NOT EXISTS "main".stock_movements_by_item ON stock_movements (sku, location, id);
 
 INSERT INTO "main".stock_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
+
+-- Version 3: the change consumers. One row per consumer name: its checkpoint (the last feed position it handled) and
+-- its lease (the dispatcher that delivers, until lease_expires_at by the store's clock). The checkpoint is written only
+-- under the owner's unexpired lease, by the statement that renews it. Parked changes are those a consumer's handler kept
+-- failing on; the consumer went on past them.
+CREATE TABLE IF NOT EXISTS "main".stock_change_consumers (
+    consumer         TEXT    NOT NULL PRIMARY KEY,
+    checkpoint_tx    INTEGER NOT NULL DEFAULT 0,
+    checkpoint_seq   INTEGER NOT NULL DEFAULT 0,
+    lease_owner      TEXT    NULL,
+    lease_expires_at TEXT    NULL
+);
+
+CREATE TABLE IF NOT EXISTS "main".stock_parked_changes (
+    consumer     TEXT    NOT NULL,
+    position_tx  INTEGER NOT NULL,
+    position_seq INTEGER NOT NULL,
+    sku          TEXT    NOT NULL,
+    location     TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    attempts     INTEGER NOT NULL,
+    error        TEXT    NOT NULL,
+    parked_at    TEXT    NOT NULL,
+    PRIMARY KEY (consumer, position_tx, position_seq)
+);
+
+INSERT INTO "main".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
