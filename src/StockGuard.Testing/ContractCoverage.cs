@@ -45,6 +45,7 @@ public static class ContractCoverage
         typeof(CoalescingTests<>),
         typeof(ClockSkewTests<>),
         typeof(CallerTransactionTests<>),
+        typeof(ChangeDeliveryTests<>),
     ];
 
     /// <summary>The generic suite definitions that the concrete test classes of <paramref name="testAssembly"/> derive from.</summary>
