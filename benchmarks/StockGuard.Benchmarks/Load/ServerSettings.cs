@@ -28,7 +28,7 @@ internal static class ServerSettings
     public const string LoadSchema = "stockguard_load";
 
     /// <summary>The library's tables that hold data (all but the schema version), children before parents.</summary>
-    private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items"];
+    private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items", "stock_change_consumers", "stock_parked_changes"];
 
     /// <summary>Whether an unreachable server fails the run instead of skipping its targets (CI sets it to 1).</summary>
     public static bool ServersRequired => Environment.GetEnvironmentVariable(RequireServersVariable) is "1" or "true";
@@ -125,6 +125,14 @@ internal static class ServerSettings
     {
         await using var connection = await PostgresDataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"TRUNCATE {string.Join(", ", LibraryTables.Select(t => $"{LoadSchema}.{t}"))}", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Turns the movement ledger's NOTIFY trigger (schema version 3) in <see cref="LoadSchema"/> on or off.</summary>
+    public static async Task SetPostgresNotifyAsync(bool notify, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresDataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"ALTER TABLE {LoadSchema}.stock_movements {(notify ? "ENABLE" : "DISABLE")} TRIGGER stock_movements_notify", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
