@@ -68,6 +68,9 @@ public sealed class PostgreSqlStockStore : SqlStockStore
 
     private protected override void StopWaking() => _listener.Dispose();
 
+    /// <summary>Wakes this store's waiters and sends NOTIFY to other processes' (after the commit, coalesced).</summary>
+    private protected override void OnChangesCommitted() => _listener.Notify();
+
     private static PostgreSqlConnections Connections(NpgsqlDataSource dataSource, PostgreSqlStockStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(dataSource);

@@ -40,4 +40,25 @@ public abstract partial class SqlStockStore : IStockChangeConsumerStore
     private protected virtual void StopWaking()
     {
     }
+
+    /// <summary>
+    /// Called after an operation of this store (not of a caller-transaction view) has ended, whether or not it wrote
+    /// movements: a store that can tell other processes of new changes (PostgreSQL's NOTIFY) does so here, after the
+    /// commit and off the operation's path. Changes committed in a caller's transaction are found by polling.
+    /// </summary>
+    private protected virtual void OnChangesCommitted()
+    {
+    }
+
+    private async Task<T> Committed<T>(Task<T> operation)
+    {
+        try
+        {
+            return await operation.ConfigureAwait(false);
+        }
+        finally
+        {
+            OnChangesCommitted();
+        }
+    }
 }

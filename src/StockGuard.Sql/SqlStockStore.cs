@@ -87,6 +87,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockChangeFeed, IAs
         var result = (request.Strategy ?? _executor.Options.Strategy) == ConcurrencyStrategy.Coalescing && request.Lines.Count == 1
             ? await _coalescing.DeductAsync(request, cancellationToken).ConfigureAwait(false)
             : await _changes.DeductAsync(request, cancellationToken).ConfigureAwait(false);
+        OnChangesCommitted();
         if (!result.IsReplay && result.Succeeded)
         {
             StockGuardTelemetry.RecordSold(Dialect.StoreName, request.Lines.Sum(l => (long)l.Quantity));
@@ -96,23 +97,23 @@ public abstract partial class SqlStockStore : IStockStore, IStockChangeFeed, IAs
     }
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) => _changes.ReceiveAsync(request, cancellationToken);
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) => Committed(_changes.ReceiveAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) => _changes.AdjustAsync(request, cancellationToken);
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) => Committed(_changes.AdjustAsync(request, cancellationToken));
 
     /// <inheritdoc/>
     public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
         _changes.SetPolicyAsync(key, policy, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) => _holds.ReserveAsync(request, cancellationToken);
+    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) => Committed(_holds.ReserveAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ConfirmAsync(holdId, cancellationToken);
+    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => Committed(_holds.ConfirmAsync(holdId, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.ReleaseAsync(holdId, cancellationToken);
+    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => Committed(_holds.ReleaseAsync(holdId, cancellationToken));
 
     /// <inheritdoc/>
     public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
@@ -138,7 +139,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockChangeFeed, IAs
     public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.GetHoldAsync(holdId, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default) => _sweeper.SweepAsync(cancellationToken);
+    public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default) => Committed(_sweeper.SweepAsync(cancellationToken));
 
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public void Dispose()

@@ -132,17 +132,4 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_parked_changes (
     PRIMARY KEY (consumer, position_tx, position_seq)
 );
 
--- Wakes the dispatchers (LISTEN stockguard_changes): one notification per writing transaction, sent at its commit,
--- whose payload is the schema. Behind a transaction pooler nobody can listen; the dispatchers poll there.
-CREATE OR REPLACE FUNCTION "stockguard".stock_movements_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('stockguard_changes', TG_TABLE_SCHEMA);
-    RETURN NULL;
-END
-$$;
-
-DROP TRIGGER IF EXISTS stock_movements_notify ON "stockguard".stock_movements;
-CREATE TRIGGER stock_movements_notify AFTER INSERT ON "stockguard".stock_movements
-    FOR EACH STATEMENT EXECUTE FUNCTION "stockguard".stock_movements_notify();
-
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
