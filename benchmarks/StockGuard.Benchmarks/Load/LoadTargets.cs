@@ -51,11 +51,6 @@ internal static class LoadTargets
             ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem"],
             ServerSettings.ProbePostgresAsync,
             spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, options))),
-        ["postgres-nonotify"] = new(
-            "StockGuard.PostgreSql: as postgres, with the ledger's NOTIFY trigger disabled for the cell (what the change feed's wake-up costs the sale)",
-            [],
-            ServerSettings.ProbePostgresAsync,
-            spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, options), notify: false)),
         ["postgres-shared"] = new(
             "StockGuard.PostgreSql: PostgreSqlStockStore over the run's shared NpgsqlDataSource with Npgsql's defaults (reset on close, no auto-prepare), schema stockguard_load (emptied before each cell)",
             [],
@@ -135,16 +130,12 @@ internal static class LoadTargets
     };
 
     /// <summary>A PostgreSQL store on <see cref="ServerSettings.LoadSchema"/>, its tables created and emptied for the cell.</summary>
-    /// <param name="spec">The target.</param>
-    /// <param name="create">Creates the store.</param>
-    /// <param name="notify">Whether the ledger's NOTIFY trigger fires during the cell (the store's schema has it on).</param>
-    private static StockStoreTarget PostgresStoreTarget(TargetSpec spec, Func<PostgreSqlStockStoreOptions, PostgreSqlStockStore> create, bool notify = true) =>
+    private static StockStoreTarget PostgresStoreTarget(TargetSpec spec, Func<PostgreSqlStockStoreOptions, PostgreSqlStockStore> create) =>
         new(spec, async cancellationToken =>
         {
             var store = create(new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
             await store.EnsureSchemaAsync(cancellationToken);
             await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
-            await ServerSettings.SetPostgresNotifyAsync(notify, cancellationToken);
             return store;
         }, "PostgreSQL");
 

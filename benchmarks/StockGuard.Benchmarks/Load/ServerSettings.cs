@@ -132,14 +132,6 @@ internal static class ServerSettings
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Turns the movement ledger's NOTIFY trigger (schema version 3) in <see cref="LoadSchema"/> on or off.</summary>
-    public static async Task SetPostgresNotifyAsync(bool notify, CancellationToken cancellationToken)
-    {
-        await using var connection = await PostgresDataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"ALTER TABLE {LoadSchema}.stock_movements {(notify ? "ENABLE" : "DISABLE")} TRIGGER stock_movements_notify", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     /// <summary>Empties the library's tables in <see cref="LoadSchema"/> on MySQL/MariaDB (the store has created them).</summary>
     public static async Task EmptyMySqlLoadSchemaAsync(CancellationToken cancellationToken)
     {
