@@ -63,7 +63,17 @@ public sealed class ChangeRegistrationTests
             .UseReadCache(o => o.MaxAge = TimeSpan.Zero);
         using var provider = services.BuildServiceProvider();
 
-        var thrown = provider.Invoking(p => p.GetRequiredService<IStartupValidator>().Validate()).Should().Throw<Exception>().Which;
+        Exception? thrown = null;
+        try
+        {
+            provider.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception ex)
+        {
+            thrown = ex;
+        }
+
+        thrown.Should().NotBeNull();
         var failures = (thrown is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [thrown])
             .OfType<OptionsValidationException>().SelectMany(e => e.Failures).ToList();
         failures.Should().Contain(m => m.Contains("StockChangeDispatcherOptions.BatchSize", StringComparison.Ordinal));
