@@ -45,6 +45,8 @@ public static class ContractCoverage
         typeof(CoalescingTests<>),
         typeof(ClockSkewTests<>),
         typeof(CallerTransactionTests<>),
+        typeof(ChangeFeedTests<>),
+        typeof(SqlChangeFeedTests<>),
     ];
 
     /// <summary>The generic suite definitions that the concrete test classes of <paramref name="testAssembly"/> derive from.</summary>
