@@ -170,6 +170,13 @@ internal abstract class SqlEngine
     public virtual async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Begins the transaction of a read that writes nothing (the change feed). Default: as <see cref="BeginTransactionAsync"/>.
+    /// SQLite begins DEFERRED, so that the read takes a snapshot without waiting for the write lock.
+    /// </summary>
+    public virtual ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        BeginTransactionAsync(connection, cancellationToken);
+
     /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
     public abstract SqlFailure Classify(Exception exception);
 

@@ -84,6 +84,17 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
         return ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
     }
 
+    /// <summary>
+    /// DEFERRED: a read that writes nothing takes its WAL snapshot at its first statement and never waits for the write
+    /// lock, so a feed reader runs beside a writer that holds it. The snapshot holds only committed transactions, and
+    /// every one of them took its ids above all ids committed before it (one writer at a time): reading by id passes nothing.
+    /// </summary>
+    public override ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: true));
+    }
+
     public override SqlFailure Classify(Exception exception) => exception switch
     {
         // Busy or locked past the busy timeout (another process, or another connection of this one, kept the write lock).

@@ -45,6 +45,8 @@ public static class ContractCoverage
         typeof(CoalescingTests<>),
         typeof(ClockSkewTests<>),
         typeof(CallerTransactionTests<>),
+        typeof(ChangeFeedTests<>),
+        typeof(SqlChangeFeedTests<>),
         typeof(ChangeDeliveryTests<>),
     ];
 

@@ -21,9 +21,10 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
     public async Task<StockChangePage> ReadChangesAsync(StockChangePosition after, int maxCount, CancellationToken cancellationToken)
     {
         CheckCount(maxCount);
-        var rows = await executor.ReadAsync(
-            (s, _) => s.QueryRowsAsync<ChangeRow>(Dialect.SelectChanges, new { afterTx = after.Transaction, afterId = after.Sequence, limit = maxCount + 1 }),
-            cancellationToken).ConfigureAwait(false);
+        var rows = await executor.RunAsync(
+            s => s.QueryRowsAsync<ChangeRow>(Dialect.SelectChanges, new { afterTx = after.Transaction, afterId = after.Sequence, limit = maxCount + 1 }),
+            cancellationToken,
+            readOnly: true).ConfigureAwait(false);
         var take = Math.Min(rows.Count, maxCount);
         var stoppedAtGap = false;
         if (Dialect.ChangeIdsMayHaveGaps)
@@ -44,7 +45,7 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
     {
         if (Dialect.SelectLastChange is { } last)
         {
-            var row = await executor.ReadAsync((s, _) => s.QueryRowAsync<ChangeRow>(last, new { }), cancellationToken).ConfigureAwait(false);
+            var row = await executor.RunAsync(s => s.QueryRowAsync<ChangeRow>(last, new { }), cancellationToken, readOnly: true).ConfigureAwait(false);
             return row is null ? StockChangePosition.Start : new StockChangePosition(row.Tx, row.Id);
         }
 
@@ -90,11 +91,12 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
 
         CheckCount(maxCount);
         var newestFirst = order == StockHistoryOrder.NewestFirst;
-        var rows = await executor.ReadAsync(
-            (s, _) => s.QueryRowsAsync<ChangeRow>(
+        var rows = await executor.RunAsync(
+            s => s.QueryRowsAsync<ChangeRow>(
                 Dialect.SelectHistory(newestFirst, after is not null),
                 new { sku = key.Sku, location = key.Location, afterId = after?.Sequence ?? 0, limit = maxCount + 1 }),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            readOnly: true).ConfigureAwait(false);
         var take = Math.Min(rows.Count, maxCount);
         var changes = new StockChange[take];
         for (var i = 0; i < take; i++)
