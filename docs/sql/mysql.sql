@@ -1,6 +1,9 @@
 -- Every statement the mysql store sends with its default options, as the store builds it.
 -- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.
 
+-- AcquireChangeLease
+UPDATE `stockguard`.`stock_change_consumers` SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
+
 -- Change
 UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
@@ -8,6 +11,9 @@ SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Loc
 -- ChangeBatchIfSellable
 UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- ChangeConsumers
+`stockguard`.`stock_change_consumers`;
 
 -- ChangeIfSellable
 UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity;
@@ -28,7 +34,7 @@ SELECT CONVERT(idempotency_key USING utf8mb4) FROM `stockguard`.`stock_idempoten
 SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 START TRANSACTION;
 SELECT version AS VersionBefore FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
-INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;
 UPDATE `stockguard`.`stock_items` SET on_hand = on_hand - @quantity, version = version + 1 WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location;
 COMMIT;
@@ -39,6 +45,9 @@ ROLLBACK;
 -- FinishHold
 UPDATE `stockguard`.`stock_holds` SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
 
+-- InsertChangeConsumer
+INSERT INTO `stockguard`.`stock_change_consumers` (consumer, checkpoint_tx, checkpoint_seq) VALUES (@consumer, 0, 0) ON DUPLICATE KEY UPDATE consumer = consumer;
+
 -- InsertHold
 INSERT INTO `stockguard`.`stock_holds` (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
 
@@ -46,10 +55,13 @@ INSERT INTO `stockguard`.`stock_holds` (id, state, created_at, expires_at, finis
 INSERT INTO `stockguard`.`stock_hold_lines` (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE);
 
 -- InsertMovement
-INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note);
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
+
+-- InsertParkedChange
+INSERT INTO `stockguard`.`stock_parked_changes` (consumer, position_tx, position_seq, sku, location, kind, attempts, error, parked_at) VALUES (@consumer, @tx, @seq, @sku, @location, @kind, @attempts, @error, @parkedAt) ON DUPLICATE KEY UPDATE consumer = consumer;
 
 -- InsertSaleMovements
-INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL);
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL, @o0, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v0), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL, @o1, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v1);
 
 -- LockExpiredHolds
 SELECT id AS HoldId FROM `stockguard`.`stock_holds` WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id FOR UPDATE SKIP LOCKED;
@@ -60,8 +72,14 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 -- LockItem
 SELECT 1 FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
 
+-- LockLeasedConsumer
+SELECT 1 FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now FOR UPDATE;
+
 -- LockLevel
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
+
+-- ParkedChanges
+`stockguard`.`stock_parked_changes`;
 
 -- PurgeFinishedHolds
 DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l WHERE l.hold_id = `stockguard`.`stock_holds`.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit;
@@ -69,13 +87,19 @@ DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <
 -- PurgeIdempotencyKeys
 DELETE FROM `stockguard`.`stock_idempotency_keys` WHERE created_at <= @before ORDER BY created_at LIMIT @limit;
 
+-- ReleaseChangeLease
+UPDATE `stockguard`.`stock_change_consumers` SET lease_owner = NULL, lease_expires_at = NULL WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- ReleaseExpiredLines
-INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now;
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL, i.on_hand, i.reserved - SUM(l.quantity) OVER (ORDER BY l.hold_id, l.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version + ROW_NUMBER() OVER (ORDER BY l.hold_id, l.line_no) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id JOIN `stockguard`.`stock_items` i ON i.sku = l.sku AND i.location = l.location WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now ORDER BY l.hold_id, l.line_no;
 UPDATE `stockguard`.`stock_items` SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now), version = version + (SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now);
 UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE sku = @sku AND location = @location AND released = FALSE AND hold_id IN (SELECT id FROM `stockguard`.`stock_holds` WHERE expires_at <= @now);
 
 -- ReleaseHoldLine
 UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- SaveChangeCheckpoint
+UPDATE `stockguard`.`stock_change_consumers` SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;
 
 -- SelectBalance
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, COALESCE((SELECT SUM(m.on_hand_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, COALESCE((SELECT SUM(m.reserved_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
@@ -83,8 +107,14 @@ SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Loc
 -- SelectBalancesPage
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, COALESCE((SELECT SUM(m.on_hand_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, COALESCE((SELECT SUM(m.reserved_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved FROM `stockguard`.`stock_items` i WHERE i.sku >= @afterSku AND (i.sku > @afterSku OR i.location > @afterLocation) ORDER BY i.sku, i.location LIMIT @limit;
 
+-- SelectChanges
+SELECT id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM `stockguard`.`stock_movements` WHERE id > @afterId ORDER BY id LIMIT @limit LOCK IN SHARE MODE;
+
 -- SelectExpiredHolds
 SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location FROM `stockguard`.`stock_holds` h LEFT JOIN `stockguard`.`stock_hold_lines` l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM (SELECT id FROM `stockguard`.`stock_holds` WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch);
+
+-- SelectHistory
+SELECT id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM `stockguard`.`stock_movements` WHERE sku = @sku AND location = @location AND id < @afterId ORDER BY id DESC LIMIT @limit;
 
 -- SelectHold
 SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM `stockguard`.`stock_holds` WHERE id = @id;
@@ -101,8 +131,20 @@ SELECT fingerprint AS Fingerprint, result AS Result FROM `stockguard`.`stock_ide
 -- SelectInTransaction
 SELECT @@in_transaction;
 
+-- SelectLastChange
+-- (none on this engine)
+
+-- SelectLeasedConsumer
+SELECT checkpoint_tx AS Tx, checkpoint_seq AS Id FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- SelectLevel
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
+
+-- SelectNeedsUpgrade
+SELECT COUNT(*) FROM information_schema.tables t WHERE t.table_schema = 'stockguard' AND t.table_name = 'stock_movements' AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'version_after');
+
+-- SelectParkedChanges
+SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, location AS Location, kind AS Kind, attempts AS Attempts, error AS Error, parked_at AS ParkedAt FROM `stockguard`.`stock_parked_changes` WHERE consumer = @consumer ORDER BY position_tx, position_seq LIMIT @limit;
 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM `stockguard`.`stock_schema_version`;
@@ -121,6 +163,18 @@ UPDATE `stockguard`.`stock_idempotency_keys` SET result = CASE idempotency_key W
 
 -- TryInsertIdempotencyKey
 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt);
+
+-- UpgradeScript
+-- StockGuard schema upgrade from version 1 to 2, for MySQL 8.0 or MariaDB 10.6 or later. Run it once on a
+-- version-1 database, then stockguard-mysql.sql (which records version 2). The store runs it by itself when the
+-- movement ledger lacks the version-2 columns. It adds the item's level after each movement (NULL on older rows).
+ALTER TABLE `stockguard`.`stock_movements`
+    ADD COLUMN on_hand_after             BIGINT NULL,
+    ADD COLUMN reserved_after            BIGINT NULL,
+    ADD COLUMN safety_stock_after        BIGINT NULL,
+    ADD COLUMN backorder_limit_after     BIGINT NULL,
+    ADD COLUMN low_stock_threshold_after BIGINT NULL,
+    ADD COLUMN version_after             BIGINT NULL;;
 
 -- UpsertPolicy
 INSERT INTO `stockguard`.`stock_items` (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1;

@@ -1,11 +1,17 @@
 -- Every statement the postgresql store sends with its default options, as the store builds it.
 -- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.
 
+-- AcquireChangeLease
+UPDATE "stockguard"."stock_change_consumers" SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
+
 -- Change
 UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
 -- ChangeBatchIfSellable
 UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
+
+-- ChangeConsumers
+"stockguard"."stock_change_consumers";
 
 -- ChangeIfSellable
 UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
@@ -20,13 +26,16 @@ UPDATE "stockguard"."stock_items" SET on_hand = on_hand + @onHandDelta, version 
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) SELECT t.k, t.f, NULL, @createdAt FROM unnest(@keys, @fingerprints) WITH ORDINALITY AS t(k, f, n) ORDER BY t.n ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
 
 -- DeductOne
-WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - $3, version = version + 1 WHERE sku = $1 AND location = $2 AND $6::text = 'stockguard' AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL FROM changed) SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, 'stockguard' AS StoreSchema FROM changed;
+WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - $3, version = version + 1 WHERE sku = $1 AND location = $2 AND $6::text = 'stockguard' AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, 'stockguard' AS StoreSchema FROM changed;
 
 -- DeductOneRollback
 -- (none on this engine)
 
 -- FinishHold
 UPDATE "stockguard"."stock_holds" SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
+
+-- InsertChangeConsumer
+INSERT INTO "stockguard"."stock_change_consumers" (consumer, checkpoint_tx, checkpoint_seq) VALUES (@consumer, 0, 0) ON CONFLICT (consumer) DO NOTHING;
 
 -- InsertHold
 INSERT INTO "stockguard"."stock_holds" (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
@@ -35,10 +44,13 @@ INSERT INTO "stockguard"."stock_holds" (id, state, created_at, expires_at, finis
 INSERT INTO "stockguard"."stock_hold_lines" (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE);
 
 -- InsertMovement
-INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note);
+INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, CAST(@holdId AS uuid), @reference, @note, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
+
+-- InsertParkedChange
+INSERT INTO "stockguard"."stock_parked_changes" (consumer, position_tx, position_seq, sku, location, kind, attempts, error, parked_at) VALUES (@consumer, @tx, @seq, @sku, @location, @kind, @attempts, @error, @parkedAt) ON CONFLICT (consumer, position_tx, position_seq) DO NOTHING;
 
 -- InsertSaleMovements
-INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL FROM unnest(@deltas, @references) WITH ORDINALITY AS t(d, r, n) ORDER BY t.n;
+INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL, t.o, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, t.v FROM unnest(@deltas, @references, @onHands, @versions) WITH ORDINALITY AS t(d, r, o, v, n) ORDER BY t.n;
 
 -- LockExpiredHolds
 SELECT id AS HoldId FROM "stockguard"."stock_holds" WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id FOR UPDATE SKIP LOCKED;
@@ -49,8 +61,14 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 -- LockItem
 SELECT 1 FROM "stockguard"."stock_items" WHERE sku = @sku AND location = @location FOR UPDATE;
 
+-- LockLeasedConsumer
+SELECT 1 FROM "stockguard"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now FOR UPDATE;
+
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
+
+-- ParkedChanges
+"stockguard"."stock_parked_changes";
 
 -- PurgeFinishedHolds
 DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "stockguard"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit FOR UPDATE SKIP LOCKED);
@@ -58,11 +76,17 @@ DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard".
 -- PurgeIdempotencyKeys
 DELETE FROM "stockguard"."stock_idempotency_keys" WHERE idempotency_key IN (SELECT idempotency_key FROM "stockguard"."stock_idempotency_keys" WHERE created_at <= @before LIMIT @limit FOR UPDATE SKIP LOCKED);
 
+-- ReleaseChangeLease
+UPDATE "stockguard"."stock_change_consumers" SET lease_owner = NULL, lease_expires_at = NULL WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- ReleaseExpiredLines
-WITH freed AS (UPDATE "stockguard"."stock_hold_lines" l SET released = TRUE FROM "stockguard"."stock_holds" h WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now RETURNING l.hold_id, l.sku, l.location, l.quantity, h.reference), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @now, sku, location, 'hold_expired', 0, -quantity, hold_id, reference, NULL FROM freed) UPDATE "stockguard"."stock_items" SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed);
+WITH freed AS (UPDATE "stockguard"."stock_hold_lines" l SET released = TRUE FROM "stockguard"."stock_holds" h WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now RETURNING l.hold_id, l.line_no, l.sku, l.location, l.quantity, h.reference), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, f.sku, f.location, 'hold_expired', 0, -f.quantity, f.hold_id, f.reference, NULL, i.on_hand, i.reserved - SUM(f.quantity) OVER (ORDER BY f.hold_id, f.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version + ROW_NUMBER() OVER (ORDER BY f.hold_id, f.line_no) FROM freed f JOIN "stockguard"."stock_items" i ON i.sku = f.sku AND i.location = f.location ORDER BY f.hold_id, f.line_no) UPDATE "stockguard"."stock_items" SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed);
 
 -- ReleaseHoldLine
 UPDATE "stockguard"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- SaveChangeCheckpoint
+UPDATE "stockguard"."stock_change_consumers" SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;
 
 -- SelectBalance
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, COALESCE((SELECT SUM(m.on_hand_delta) FROM "stockguard"."stock_movements" m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, COALESCE((SELECT SUM(m.reserved_delta) FROM "stockguard"."stock_movements" m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
@@ -70,8 +94,14 @@ SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved
 -- SelectBalancesPage
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, COALESCE((SELECT SUM(m.on_hand_delta) FROM "stockguard"."stock_movements" m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, COALESCE((SELECT SUM(m.reserved_delta) FROM "stockguard"."stock_movements" m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved FROM "stockguard"."stock_items" i WHERE i.sku >= @afterSku AND (i.sku > @afterSku OR i.location > @afterLocation) ORDER BY i.sku, i.location LIMIT @limit;
 
+-- SelectChanges
+SELECT id AS Id, tx::text::bigint AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM "stockguard"."stock_movements" WHERE (tx, id) > (CAST(CAST(@afterTx AS text) AS xid8), @afterId) AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT @limit;
+
 -- SelectExpiredHolds
 SELECT h.id AS HoldId, l.sku AS Sku, l.location AS Location FROM "stockguard"."stock_holds" h LEFT JOIN "stockguard"."stock_hold_lines" l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM "stockguard"."stock_holds" WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit);
+
+-- SelectHistory
+SELECT id AS Id, tx::text::bigint AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM "stockguard"."stock_movements" WHERE sku = @sku AND location = @location AND id < @afterId ORDER BY id DESC LIMIT @limit;
 
 -- SelectHold
 SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM "stockguard"."stock_holds" WHERE id = @id;
@@ -88,8 +118,20 @@ SELECT fingerprint AS Fingerprint, result AS Result FROM "stockguard"."stock_ide
 -- SelectInTransaction
 -- (none on this engine)
 
+-- SelectLastChange
+SELECT tx::text::bigint AS Tx, id AS Id FROM "stockguard"."stock_movements" WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1;
+
+-- SelectLeasedConsumer
+SELECT checkpoint_tx AS Tx, checkpoint_seq AS Id FROM "stockguard"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- SelectLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
+
+-- SelectNeedsUpgrade
+-- (none on this engine)
+
+-- SelectParkedChanges
+SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, location AS Location, kind AS Kind, attempts AS Attempts, error AS Error, parked_at AS ParkedAt FROM "stockguard"."stock_parked_changes" WHERE consumer = @consumer ORDER BY position_tx, position_seq LIMIT @limit;
 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM "stockguard"."stock_schema_version";
@@ -108,6 +150,9 @@ UPDATE "stockguard"."stock_idempotency_keys" k SET result = CAST(t.r AS jsonb) F
 
 -- TryInsertIdempotencyKey
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING;
+
+-- UpgradeScript
+;
 
 -- UpsertPolicy
 INSERT INTO "stockguard"."stock_items" AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1 RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;

@@ -14,7 +14,7 @@ namespace StockGuard.MySql;
 /// by <c>SELECT … WHERE ROW_COUNT() &gt; 0</c>, which reads the row this transaction just locked and changed.
 /// SKUs, locations and keys are VARBINARY (exact bytes), read back as utf8mb4 text.
 /// </summary>
-internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : SqlDialect(schema)
+internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, TimeSpan changeGapWait) : SqlDialect(schema)
 {
     // Server error numbers without a MySqlErrorCode name in MySqlConnector 2.4.
     private const int ConnectionKilled = 1927;     // MariaDB ER_CONNECTION_KILLED
@@ -23,6 +23,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
     private const int StatementTimeout = 1969;     // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
 
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(MySqlDialect), "StockGuard.MySql.Schema.sql"));
+    private static readonly Lazy<string> Upgrade2 = new(() => EmbeddedScript(typeof(MySqlDialect), "StockGuard.MySql.Upgrade2.sql"));
 
     private readonly string? _setLockWaitTimeout = lockWaitTimeout is { } timeout
         ? $"SET SESSION innodb_lock_wait_timeout = {Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}"
@@ -43,10 +44,24 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
 
     public override string SchemaScript => Script.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
 
+    /// <summary>The ledger exists without its version-2 columns. (MySQL 8 has no <c>ADD COLUMN IF NOT EXISTS</c>, so the script cannot tell by itself.)</summary>
+    public override string SelectNeedsUpgrade =>
+        "SELECT COUNT(*) FROM information_schema.tables t WHERE t.table_schema = '" + Schema + "' AND t.table_name = 'stock_movements' " +
+        "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'version_after')";
+
+    public override string UpgradeScript => Upgrade2.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
+
     // UTC_TIMESTAMP ignores the session's time zone; TIMESTAMPDIFF counts from the epoch without converting.
     public override string SelectServerTime => "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
 
     /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
+    /// <summary>MySQL has no <c>ON CONFLICT</c>: a duplicate key sets its first column to itself, which changes nothing.</summary>
+    protected override string OnConflictDoNothing(string keyColumns)
+    {
+        var first = keyColumns.Split(',')[0].Trim();
+        return $" ON DUPLICATE KEY UPDATE {first} = {first}";
+    }
+
     protected override string ItemColumns =>
         "CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, " +
         "safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
@@ -98,8 +113,8 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
 
     /// <summary>
     /// One multi-statement command: the transaction, the row lock, the movement, the change, the new row and the commit,
-    /// in one round trip. The movement's <c>INSERT … SELECT</c> and the <c>UPDATE</c> test the same condition on the same
-    /// row, which the command locked first, so they apply together or not at all whatever happens to the client; nothing
+    /// in one round trip. The movement's <c>INSERT … SELECT</c> (which records the level the <c>UPDATE</c> then leaves) and the
+    /// <c>UPDATE</c> test the same condition on the same row, which the command locked first, so they apply together or not at all whatever happens to the client; nothing
     /// is carried from statement to statement (<c>ROW_COUNT()</c> is not reliable once the client has gone, and user
     /// variables would be taken for parameters by the driver). The version read under the lock tells the store whether
     /// the change applied. The server stops a multi-statement command at its first error, so an error reported before
@@ -109,13 +124,36 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout) : S
         (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
         "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
         $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
-        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-        $"SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL FROM {Items} " +
+        $"INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, " +
+        $"on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM {Items} " +
         "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
         $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
         "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
         $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
         "COMMIT";
+
+    protected override string ChangeColumns =>
+        "id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, " +
+        "on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, " +
+        "on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, " +
+        "backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter";
+
+    /// <summary>
+    /// A locking read in the READ COMMITTED transaction every read runs in: it waits for each row in the range that a
+    /// transaction inserted and has not ended, so an uncommitted row is read after its commit (or not at all after its
+    /// rollback), never passed. An id taken but not yet inserted is not in the index to wait for: that shows as a gap in
+    /// the ids, which the store passes only after the gap wait (<see cref="ChangeIdsMayHaveGaps"/>). Record locks only
+    /// (no gap locks under READ COMMITTED), released at the read's commit; writers never wait for them.
+    /// </summary>
+    public override string SelectChanges =>
+        $"SELECT {ChangeColumns} FROM {Movements} WHERE id > @afterId ORDER BY id LIMIT @limit LOCK IN SHARE MODE";
+
+    public override string? SelectLastChange => null;
+
+    public override bool ChangeIdsMayHaveGaps => true;
+
+    public override TimeSpan ChangeGapWait => changeGapWait;
 
     /// <summary>A failure part-way leaves the command's transaction open: it must not reach the next user of the connection.</summary>
     public override string DeductOneRollback => "ROLLBACK";

@@ -39,7 +39,7 @@ public sealed class MySqlStockStore : SqlStockStore
     }
 
     private MySqlStockStore(MySqlDataSource dataSource, bool ownsDataSource, MySqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
-        : base(dataSource, ownsDataSource, new MySqlDialect(Validated(options).Schema, options.LockWaitTimeout), options, timeProvider, logger)
+        : base(dataSource, ownsDataSource, new MySqlDialect(Validated(options).Schema, options.LockWaitTimeout, options.ChangeFeedGapWait), options, timeProvider, logger)
     {
     }
 

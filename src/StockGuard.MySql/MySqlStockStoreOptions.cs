@@ -17,10 +17,20 @@ public sealed class MySqlStockStoreOptions : SqlStockStoreOptions
     /// </summary>
     public TimeSpan? LockWaitTimeout { get; set; }
 
+    /// <summary>
+    /// How long the change feed waits at a gap in the ledger's ids before it passes it. A gap is an id that a rolled-back
+    /// insert used (it never fills) or one that an insert has taken but not yet put in the index (it fills within
+    /// moments): the feed's locking read waits for every inserted, uncommitted row, but cannot see an id before its row
+    /// exists. A change whose insert takes longer than this between taking its id and writing its row would be passed.
+    /// Default: 3 seconds. Range: 100 milliseconds to 10 minutes. See docs/changes.md.
+    /// </summary>
+    public TimeSpan ChangeFeedGapWait { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <inheritdoc/>
     protected override void Validate(ICollection<string> failures)
     {
         base.Validate(failures);
+        CheckRange(failures, nameof(MySqlStockStoreOptions), nameof(ChangeFeedGapWait), ChangeFeedGapWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         if (LockWaitTimeout is { } timeout)
         {
             CheckRange(failures, nameof(MySqlStockStoreOptions), nameof(LockWaitTimeout), timeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));

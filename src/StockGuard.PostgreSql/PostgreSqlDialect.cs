@@ -32,13 +32,19 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, " +
         "low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1");
 
-    /// <summary>One statement (so it batches): the lines are released, their movements written and the item's count lowered (and its version raised by one per line) together.</summary>
+    /// <summary>
+    /// One statement (so it batches): the lines are released, their movements written and the item's count lowered (and
+    /// its version raised by one per line) together. Every part sees the row as it was before the statement (the caller
+    /// locked it), so each movement's level is that row less the lines before it.
+    /// </summary>
     public override string ReleaseExpiredLines =>
         $"WITH freed AS (UPDATE {HoldLines} l SET released = TRUE FROM {Holds} h " +
         "WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now " +
-        "RETURNING l.hold_id, l.sku, l.location, l.quantity, h.reference), " +
-        $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-        "SELECT @now, sku, location, 'hold_expired', 0, -quantity, hold_id, reference, NULL FROM freed) " +
+        "RETURNING l.hold_id, l.line_no, l.sku, l.location, l.quantity, h.reference), " +
+        $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT @now, f.sku, f.location, 'hold_expired', 0, -f.quantity, f.hold_id, f.reference, NULL, " +
+        "i.on_hand, i.reserved - SUM(f.quantity) OVER (ORDER BY f.hold_id, f.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, " +
+        $"i.version + ROW_NUMBER() OVER (ORDER BY f.hold_id, f.line_no) FROM freed f JOIN {Items} i ON i.sku = f.sku AND i.location = f.location ORDER BY f.hold_id, f.line_no) " +
         $"UPDATE {Items} SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) " +
         "WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed)";
 
@@ -55,8 +61,8 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     public override string DeductOne =>
         $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
         $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), " +
-        $"moved AS (INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-        "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL FROM changed) " +
+        $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
         $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
 
     /// <summary>Positional: Npgsql then sends the text as it is, without parsing it for named parameters on every call.</summary>
@@ -101,10 +107,36 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     public override string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
 
     /// <summary>Arrays and <c>unnest</c>: one statement text whatever the batch size, so that it can be prepared.</summary>
-    public override SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<long> onHandDeltas, IReadOnlyList<string?> references) => new(
-        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-        "SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL FROM unnest(@deltas, @references) WITH ORDINALITY AS t(d, r, n) ORDER BY t.n",
-        new { at = TimeParameter(at), sku = key.Sku, location = key.Location, deltas = onHandDeltas.ToArray(), references = references.ToArray() });
+    public override SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<SaleMovement> sales, LevelRow after) => new(
+        $"INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL, t.o, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, t.v " +
+        "FROM unnest(@deltas, @references, @onHands, @versions) WITH ORDINALITY AS t(d, r, o, v, n) ORDER BY t.n",
+        new
+        {
+            at = TimeParameter(at), sku = key.Sku, location = key.Location, reserved = after.Reserved, safetyStock = after.SafetyStock,
+            backorderLimit = after.BackorderLimit, lowStockThreshold = after.LowStockThreshold,
+            deltas = sales.Select(m => m.OnHandDelta).ToArray(), references = sales.Select(m => m.Reference).ToArray(),
+            onHands = sales.Select(m => m.OnHandAfter).ToArray(), versions = sales.Select(m => m.VersionAfter).ToArray(),
+        });
+
+    /// <summary>The writing transaction's id (<c>xid8</c>), as a bigint (by text: xid8 has no cast to bigint).</summary>
+    protected override string ChangeTransaction => "tx::text::bigint";
+
+    /// <summary>
+    /// Ids are taken at insert and commit out of order, so the feed is ordered by the writing transaction's id, then the
+    /// row's, and reads only rows of transactions below the oldest one still running (the snapshot's xmin): every such
+    /// transaction has ended, so no row can later commit at an earlier position. A long transaction holds the feed back.
+    /// </summary>
+    public override string SelectChanges =>
+        $"SELECT {ChangeColumns} FROM {Movements} " +
+        "WHERE (tx, id) > (CAST(CAST(@afterTx AS text) AS xid8), @afterId) AND tx < pg_snapshot_xmin(pg_current_snapshot()) " +
+        "ORDER BY tx, id LIMIT @limit";
+
+    public override string SelectLastChange =>
+        $"SELECT {ChangeTransaction} AS Tx, id AS Id FROM {Movements} WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1";
+
+    /// <summary>A select list gives a parameter no type of its own; the hold id is a uuid.</summary>
+    protected override string HoldIdValue => "CAST(@holdId AS uuid)";
 
     public override SqlCall ClaimIdempotencyKeys(DateTimeOffset createdAt, IReadOnlyList<string> keys, IReadOnlyList<string> fingerprints) => new(
         $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +

@@ -52,10 +52,24 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     {
     }
 
+    private readonly PostgreSqlChangeListener _listener;
+
     private PostgreSqlStockStore(PostgreSqlConnections connections, bool ownsDataSource, PostgreSqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
         : base(connections, ownsDataSource, new PostgreSqlDialect(options.Schema, connections), options, timeProvider, logger)
     {
+        _listener = new PostgreSqlChangeListener(connections, options.Schema, timeProvider ?? TimeProvider.System, (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     }
+
+    /// <summary>Whether the store is told of commits by LISTEN/NOTIFY now; false before the first wait for changes and behind a transaction pooler, where waits poll.</summary>
+    internal bool IsListening => _listener.IsListening;
+
+    /// <summary>Waits for a NOTIFY from a transaction that wrote movements in this schema, at most <paramref name="maxWait"/>.</summary>
+    private protected override Task WaitForChangesCoreAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _listener.WaitAsync(maxWait, cancellationToken);
+
+    private protected override void StopWaking() => _listener.Dispose();
+
+    /// <summary>Wakes this store's waiters and sends NOTIFY to other processes' (after the commit, coalesced).</summary>
+    private protected override void OnChangesCommitted() => _listener.Notify();
 
     private static PostgreSqlConnections Connections(NpgsqlDataSource dataSource, PostgreSqlStockStoreOptions options)
     {

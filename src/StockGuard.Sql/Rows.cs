@@ -137,3 +137,83 @@ internal sealed class ExpiredHoldLineRow
 
     public string? Location { get; set; }
 }
+
+/// <summary>One sale of a coalesced batch as its movement records it: the delta, the reference and the item's on-hand units and stored version right after it.</summary>
+internal readonly record struct SaleMovement(long OnHandDelta, string? Reference, long OnHandAfter, long VersionAfter);
+
+/// <summary>One movement row as the change feed reads it.</summary>
+internal sealed class ChangeRow
+{
+    public long Id { get; set; }
+
+    /// <summary>The writing transaction's id on PostgreSQL; 0 elsewhere.</summary>
+    public long Tx { get; set; }
+
+    public DateTime OccurredAt { get; set; }
+
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public long OnHandDelta { get; set; }
+
+    public long ReservedDelta { get; set; }
+
+    public Guid? HoldId { get; set; }
+
+    /// <summary>The hold id stored as text (SQLite): the dialect selects <c>hold_id AS HoldIdText</c>.</summary>
+    public string? HoldIdText
+    {
+        get => HoldId?.ToString();
+        set => HoldId = value is null ? null : Guid.Parse(value);
+    }
+
+    public string? Reference { get; set; }
+
+    public string? Note { get; set; }
+
+    public long? OnHandAfter { get; set; }
+
+    public long? ReservedAfter { get; set; }
+
+    public long? SafetyStockAfter { get; set; }
+
+    public long? BackorderLimitAfter { get; set; }
+
+    public long? LowStockThresholdAfter { get; set; }
+
+    public long? VersionAfter { get; set; }
+}
+
+/// <summary>One parked change as its row stores it.</summary>
+internal sealed class ParkedRow
+{
+    public string Consumer { get; set; } = "";
+
+    public long Tx { get; set; }
+
+    public long Id { get; set; }
+
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public int Attempts { get; set; }
+
+    public string Error { get; set; } = "";
+
+    /// <summary>A DateTime on PostgreSQL and MySQL, UTC text on SQLite.</summary>
+    public object? ParkedAt { get; set; }
+
+    public DateTimeOffset ParkedAtUtc => ParkedAt switch
+    {
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+        DateTimeOffset time => time,
+        string text => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal),
+        _ => default,
+    };
+}

@@ -80,8 +80,10 @@ internal abstract partial class SqlDialect : SqlEngine
     /// (<c>@sku, @location, @now</c>): gives back the units of every unreleased line on the item whose hold expired at
     /// <c>@now</c>: lowers <c>reserved</c> by their units and adds one to the version per line (so that the version a
     /// reader sees, which counted those lines, does not move), marks those lines released and writes one
-    /// <c>hold_expired</c> movement per line. The caller has locked the item row first (lock order), so the lines and
-    /// their holds' expiry, read without locks, cannot change under it. The default is three plain statements in one command.
+    /// <c>hold_expired</c> movement per line, in (hold, line) order, each with the item's level right after it (the
+    /// running sum of the lines before it, taken from the row before the change). The caller has locked the item row
+    /// first (lock order), so the lines and their holds' expiry, read without locks, cannot change under it. The default
+    /// is three plain statements in one command.
     /// </summary>
     public virtual string ReleaseExpiredLines
     {
@@ -89,8 +91,12 @@ internal abstract partial class SqlDialect : SqlEngine
         {
             var expired = $"FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now";
             return
-                $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-                $"SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL {expired};\n" +
+                $"INSERT INTO {Movements} ({MovementColumns}) " +
+                "SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL, " +
+                "i.on_hand, i.reserved - SUM(l.quantity) OVER (ORDER BY l.hold_id, l.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, " +
+                "i.version + ROW_NUMBER() OVER (ORDER BY l.hold_id, l.line_no) " +
+                $"FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id JOIN {Items} i ON i.sku = l.sku AND i.location = l.location " +
+                "WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now ORDER BY l.hold_id, l.line_no;\n" +
                 $"UPDATE {Items} SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) {expired}), version = version + (SELECT COUNT(*) {expired}) " +
                 $"WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 {expired});\n" +
                 $"UPDATE {HoldLines} SET released = TRUE WHERE sku = @sku AND location = @location AND released = FALSE " +
@@ -98,10 +104,72 @@ internal abstract partial class SqlDialect : SqlEngine
         }
     }
 
-    /// <summary>(<c>@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note</c>): one movement row.</summary>
+    /// <summary>
+    /// The movement ledger's columns every insert names, in this order: when, the item, the kind, the deltas, the hold,
+    /// reference and note, then the item's level right after the movement (version 2).
+    /// </summary>
+    protected static string MovementColumns =>
+        "occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, " +
+        "on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after";
+
+    /// <summary>The <c>@holdId</c> parameter where its type must be known from the text (a select list): PostgreSQL casts it.</summary>
+    protected virtual string HoldIdValue => "@holdId";
+
+    /// <summary>
+    /// (<c>@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note</c>): one movement row,
+    /// with the item's level after it read from the item row in the same transaction. The caller has changed that row
+    /// (once: lines of one item are merged) and holds its lock, so the row is exactly the level the change left.
+    /// </summary>
     public virtual string InsertMovement =>
-        $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) " +
-        "VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note)";
+        $"INSERT INTO {Movements} ({MovementColumns}) " +
+        $"SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, {HoldIdValue}, @reference, @note, " +
+        $"i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
+
+    // ---- Change feed ---------------------------------------------------------------------------------------------
+
+    /// <summary>The movement columns the feed reads, aliased to <see cref="ChangeRow"/>'s properties.</summary>
+    protected virtual string ChangeColumns =>
+        $"id AS Id, {ChangeTransaction} AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, " +
+        $"on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS {HoldIdAlias}, reference AS Reference, note AS Note, " +
+        "on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, " +
+        "backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter";
+
+    /// <summary>The expression of a movement's transaction position: <c>0</c>, or PostgreSQL's <c>tx</c> as a bigint.</summary>
+    protected virtual string ChangeTransaction => "0";
+
+    /// <summary>
+    /// (<c>@afterTx, @afterId, @limit</c>) → up to <c>@limit</c> <see cref="ChangeRow"/>s after the position, in feed order,
+    /// of committed movements only, none of which can be followed later by a commit at an earlier position. Default: by
+    /// id, for an engine whose ids commit in order (SQLite: one writer at a time, and each takes ids above every
+    /// committed one).
+    /// </summary>
+    public virtual string SelectChanges =>
+        $"SELECT {ChangeColumns} FROM {Movements} WHERE id > @afterId ORDER BY id LIMIT @limit";
+
+    /// <summary>
+    /// () → the last position the feed can return now (<c>Tx</c>, <c>Id</c>), or no row when there is none;
+    /// <see langword="null"/> when the engine must walk the feed to know (MySQL: ids may be in flight below the last one).
+    /// </summary>
+    public virtual string? SelectLastChange => $"SELECT {ChangeTransaction} AS Tx, id AS Id FROM {Movements} ORDER BY id DESC LIMIT 1";
+
+    /// <summary>
+    /// Whether the feed's ids may have gaps that later fill (an id taken but its row not yet in the index) or never fill
+    /// (a rolled-back insert): the store then passes a gap only after it has stayed open for the gap wait. Default: no.
+    /// </summary>
+    public virtual bool ChangeIdsMayHaveGaps => false;
+
+    /// <summary>How long a gap in the ids stays open before the feed passes it, when <see cref="ChangeIdsMayHaveGaps"/>.</summary>
+    public virtual TimeSpan ChangeGapWait => TimeSpan.Zero;
+
+    /// <summary>
+    /// (<c>@sku, @location, @afterId, @limit</c>) → up to <c>@limit</c> of one item's <see cref="ChangeRow"/>s, newest or
+    /// oldest first, beyond <c>@afterId</c> when <paramref name="fromCursor"/>. Within one item, id order is commit order
+    /// on every engine: each change takes its ids while it holds the item's row lock.
+    /// </summary>
+    public virtual string SelectHistory(bool newestFirst, bool fromCursor) =>
+        $"SELECT {ChangeColumns} FROM {Movements} WHERE sku = @sku AND location = @location" +
+        (fromCursor ? (newestFirst ? " AND id < @afterId" : " AND id > @afterId") : "") +
+        (newestFirst ? " ORDER BY id DESC" : " ORDER BY id") + " LIMIT @limit";
 
     // ---- One-line deduct in one command -------------------------------------------------------------------------
 
@@ -261,19 +329,29 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string ChangeLockedBatch =>
         $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location";
 
-    /// <summary>One <c>sale</c> movement row per entry of <paramref name="onHandDeltas"/> (with the reference at the same index), in that order, as one command.</summary>
-    public virtual SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<long> onHandDeltas, IReadOnlyList<string?> references)
+    /// <summary>
+    /// One <c>sale</c> movement row per sale of a coalesced batch, in batch order, as one command: each with its on-hand
+    /// delta, reference and the item's on-hand units and version right after it, the rest of the level from
+    /// <paramref name="after"/> (the stored row, which sales do not change).
+    /// </summary>
+    public virtual SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<SaleMovement> sales, LevelRow after)
     {
-        var parameters = new Dictionary<string, object?> { ["at"] = TimeParameter(at), ["sku"] = key.Sku, ["location"] = key.Location };
-        for (var i = 0; i < onHandDeltas.Count; i++)
+        var parameters = new Dictionary<string, object?>
         {
-            parameters[$"d{i}"] = onHandDeltas[i];
-            parameters[$"r{i}"] = references[i];
+            ["at"] = TimeParameter(at), ["sku"] = key.Sku, ["location"] = key.Location, ["reserved"] = after.Reserved,
+            ["safetyStock"] = after.SafetyStock, ["backorderLimit"] = after.BackorderLimit, ["lowStockThreshold"] = after.LowStockThreshold,
+        };
+        for (var i = 0; i < sales.Count; i++)
+        {
+            parameters[$"d{i}"] = sales[i].OnHandDelta;
+            parameters[$"r{i}"] = sales[i].Reference;
+            parameters[$"o{i}"] = sales[i].OnHandAfter;
+            parameters[$"v{i}"] = sales[i].VersionAfter;
         }
 
         return new SqlCall(
-            $"INSERT INTO {Movements} (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES " +
-            string.Join(", ", Enumerable.Range(0, onHandDeltas.Count).Select(i => $"(@at, @sku, @location, 'sale', @d{i}, 0, NULL, @r{i}, NULL)")),
+            $"INSERT INTO {Movements} ({MovementColumns}) VALUES " +
+            string.Join(", ", Enumerable.Range(0, sales.Count).Select(i => $"(@at, @sku, @location, 'sale', @d{i}, 0, NULL, @r{i}, NULL, @o{i}, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v{i})")),
             parameters);
     }
 

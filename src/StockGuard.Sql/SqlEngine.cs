@@ -22,8 +22,12 @@ internal abstract class SqlEngine
         Schema = schema;
     }
 
-    /// <summary>The version of the schema this library writes and reads. Bump it with every change to the tables.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>
+    /// The version of the schema this library writes and reads. Bump it with every change to the tables. Version 2 added
+    /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed; version 3
+    /// the change consumers' leases, checkpoints and parked changes.
+    /// </summary>
+    public const int SchemaVersion = 3;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }
@@ -65,6 +69,12 @@ internal abstract class SqlEngine
 
     /// <summary>The applied schema versions.</summary>
     public string SchemaVersions => Table("stock_schema_version");
+
+    /// <summary>The change consumers' leases and checkpoints (schema version 3).</summary>
+    public string ChangeConsumers => Table("stock_change_consumers");
+
+    /// <summary>The changes consumers parked (schema version 3).</summary>
+    public string ParkedChanges => Table("stock_parked_changes");
 
     /// <summary>
     /// The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties, in this
@@ -135,6 +145,16 @@ internal abstract class SqlEngine
     /// </summary>
     public virtual string? SelectServerTime => null;
 
+    /// <summary>
+    /// () → a positive number when the tables exist at an older version that <see cref="UpgradeScript"/> brings up to
+    /// date (the movement ledger lacks its version-2 columns), 0 otherwise; <see langword="null"/> (the default) when the
+    /// <see cref="SchemaScript"/> upgrades by itself (PostgreSQL's <c>ADD COLUMN IF NOT EXISTS</c>).
+    /// </summary>
+    public virtual string? SelectNeedsUpgrade => null;
+
+    /// <summary>The statements that bring version-1 tables to <see cref="SchemaVersion"/>, run before <see cref="SchemaScript"/> when <see cref="SelectNeedsUpgrade"/> says so.</summary>
+    public virtual string UpgradeScript => "";
+
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
     public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";
 
@@ -170,6 +190,13 @@ internal abstract class SqlEngine
 
     /// <summary>Whether a connection of this engine can enlist in an ambient (System.Transactions) transaction. SQLite's cannot.</summary>
     public virtual bool EnlistsInAmbientTransactions => true;
+
+    /// <summary>
+    /// Begins the transaction of a read that writes nothing (the change feed). Default: as <see cref="BeginTransactionAsync"/>.
+    /// SQLite begins DEFERRED, so that the read takes a snapshot without waiting for the write lock.
+    /// </summary>
+    public virtual ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        BeginTransactionAsync(connection, cancellationToken);
 
     /// <summary>Classifies a driver exception. <see cref="OperationCanceledException"/> never reaches this method.</summary>
     public abstract SqlFailure Classify(Exception exception);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StockGuard.Changes;
 using StockGuard.Diagnostics;
 using StockGuard.Sql.Execution;
 using StockGuard.Sql.Operations;
@@ -22,7 +23,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchema, IAsyncDisposable, IDisposable
+public abstract partial class SqlStockStore : IStockStore, IStockReconciler, IStockChangeFeed, IStockSchema, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -32,6 +33,7 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
     private readonly HoldOperations _holds;
     private readonly HoldSweeper _sweeper;
     private readonly Reconciliation _reconciliation;
+    private readonly ChangeFeedReads _feed;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -46,6 +48,7 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
         _holds = new HoldOperations(_executor, _changes);
         _sweeper = new HoldSweeper(_executor, _holds);
         _reconciliation = new Reconciliation(_executor);
+        _feed = new ChangeFeedReads(_executor);
     }
 
     private protected SqlDialect Dialect { get; }
@@ -107,6 +110,7 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
         var result = (request.Strategy ?? _executor.Options.Strategy) == ConcurrencyStrategy.Coalescing && request.Lines.Count == 1
             ? await _coalescing.DeductAsync(request, cancellationToken).ConfigureAwait(false)
             : await _changes.DeductAsync(request, cancellationToken).ConfigureAwait(false);
+        OnChangesCommitted();
         if (!result.IsReplay && result.Succeeded)
         {
             StockGuardTelemetry.RecordSold(Dialect.StoreName, request.Lines.Sum(l => (long)l.Quantity));
@@ -119,14 +123,14 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
     public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(ReceiveAsync));
-        return _changes.ReceiveAsync(request, cancellationToken);
+        return Committed(_changes.ReceiveAsync(request, cancellationToken));
     }
 
     /// <inheritdoc/>
     public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(AdjustAsync));
-        return _changes.AdjustAsync(request, cancellationToken);
+        return Committed(_changes.AdjustAsync(request, cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -140,35 +144,35 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
     public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(ReserveAsync));
-        return _holds.ReserveAsync(request, cancellationToken);
+        return Committed(_holds.ReserveAsync(request, cancellationToken));
     }
 
     /// <inheritdoc/>
     public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(ConfirmAsync));
-        return _holds.ConfirmAsync(holdId, cancellationToken);
+        return Committed(_holds.ConfirmAsync(holdId, cancellationToken));
     }
 
     /// <inheritdoc/>
     public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(ConfirmAsync));
-        return _holds.ConfirmAsync(request, cancellationToken);
+        return Committed(_holds.ConfirmAsync(request, cancellationToken));
     }
 
     /// <inheritdoc/>
     public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(ReturnAsync));
-        return _holds.ReturnAsync(request, cancellationToken);
+        return Committed(_holds.ReturnAsync(request, cancellationToken));
     }
 
     /// <inheritdoc/>
     public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(ReleaseAsync));
-        return _holds.ReleaseAsync(holdId, cancellationToken);
+        return Committed(_holds.ReleaseAsync(holdId, cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -179,13 +183,29 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
     }
 
     /// <inheritdoc/>
+    public Task<StockChangePage> ReadChangesAsync(StockChangePosition after, int maxCount = 1000, CancellationToken cancellationToken = default) =>
+        _feed.ReadChangesAsync(after, maxCount, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangePosition> GetLastPositionAsync(CancellationToken cancellationToken = default) => _feed.GetLastPositionAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockChangePage> ReadHistoryAsync(
+        StockKey key,
+        StockHistoryOrder order = StockHistoryOrder.NewestFirst,
+        StockChangePosition? after = null,
+        int maxCount = 100,
+        CancellationToken cancellationToken = default) =>
+        _feed.ReadHistoryAsync(key, order, after, maxCount, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.GetHoldAsync(holdId, cancellationToken);
 
     /// <inheritdoc/>
     public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
         _executor.RefuseAmbientTransaction(nameof(SweepAsync));
-        return _sweeper.SweepAsync(cancellationToken);
+        return Committed(_sweeper.SweepAsync(cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -195,17 +215,24 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
 
     /// <inheritdoc/>
     /// <remarks>Each drifted item is repaired in a transaction of its own that locks its row, whatever the store's strategy.</remarks>
-    public Task<ReconciliationReport> RepairAsync(ReconciliationRequest request, CancellationToken cancellationToken = default) =>
-        _reconciliation.RepairAsync(request, cancellationToken);
+    public Task<ReconciliationReport> RepairAsync(ReconciliationRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(RepairAsync));
+        return Committed(_reconciliation.RepairAsync(request, cancellationToken));
+    }
 
     /// <inheritdoc/>
     /// <remarks>The count locks the item's row, whatever the store's strategy, and gives back its expired holds first.</remarks>
-    public Task<StockChangeResult> CountAsync(PhysicalCountRequest request, CancellationToken cancellationToken = default) =>
-        _reconciliation.CountAsync(request, cancellationToken);
+    public Task<StockChangeResult> CountAsync(PhysicalCountRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(CountAsync));
+        return Committed(_reconciliation.CountAsync(request, cancellationToken));
+    }
 
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public void Dispose()
     {
+        StopWaking();
         _executor.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -213,6 +240,7 @@ public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchem
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public async ValueTask DisposeAsync()
     {
+        StopWaking();
         await _executor.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }

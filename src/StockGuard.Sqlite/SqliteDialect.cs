@@ -29,6 +29,7 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     private const int NotADatabase = 26;
 
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Schema.sql"));
+    private static readonly Lazy<string> Upgrade2 = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Upgrade2.sql"));
 
     public override string StoreName => "sqlite";
 
@@ -36,6 +37,13 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     public override bool EnlistsInAmbientTransactions => false;
 
     public override string SchemaScript => Script.Value;
+
+    /// <summary>The ledger exists without its version-2 columns; read inside the schema run's <c>BEGIN IMMEDIATE</c>, so no other process upgrades at the same time.</summary>
+    public override string SelectNeedsUpgrade =>
+        "SELECT COUNT(*) FROM sqlite_master m WHERE m.type = 'table' AND m.name = 'stock_movements' " +
+        "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('stock_movements') c WHERE c.name = 'version_after')";
+
+    public override string UpgradeScript => Upgrade2.Value;
 
     /// <summary>Empty: <c>BEGIN IMMEDIATE</c> already holds the only write lock until the commit.</summary>
     protected override string ForUpdate => "";
@@ -77,6 +85,17 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
+    }
+
+    /// <summary>
+    /// DEFERRED: a read that writes nothing takes its WAL snapshot at its first statement and never waits for the write
+    /// lock, so a feed reader runs beside a writer that holds it. The snapshot holds only committed transactions, and
+    /// every one of them took its ids above all ids committed before it (one writer at a time): reading by id passes nothing.
+    /// </summary>
+    public override ValueTask<DbTransaction> BeginReadTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: true));
     }
 
     public override SqlFailure Classify(Exception exception) => exception switch

@@ -46,6 +46,9 @@ public static class ContractCoverage
         typeof(ClockSkewTests<>),
         typeof(CallerTransactionTests<>),
         typeof(SqlReconciliationTests<>),
+        typeof(ChangeFeedTests<>),
+        typeof(SqlChangeFeedTests<>),
+        typeof(ChangeDeliveryTests<>),
     ];
 
     /// <summary>The generic suite definitions that the concrete test classes of <paramref name="testAssembly"/> derive from.</summary>

@@ -1,21 +1,34 @@
 namespace StockGuard;
 
-/// <summary>Why on-hand stock changed, as written to a store's movement ledger.</summary>
+/// <summary>
+/// What a movement in a store's ledger records: why on-hand or reserved stock changed. Every store's ledger and
+/// its change feed (<see cref="Changes.IStockChangeFeed"/>) use these kinds; a receipt or return request names
+/// <see cref="Receipt"/> or <see cref="Return"/>.
+/// </summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StockMovementKind>))]
 public enum StockMovementKind
 {
-    /// <summary>Units received from a supplier or transfer.</summary>
+    /// <summary>Units received from a supplier or transfer: on hand up.</summary>
     Receipt,
 
-    /// <summary>Units a customer sent back.</summary>
+    /// <summary>Units a customer sent back: on hand up.</summary>
     Return,
 
-    /// <summary>Units sold directly (deducted).</summary>
+    /// <summary>Units sold directly by a deduct: on hand down.</summary>
     Sale,
 
-    /// <summary>A counted correction.</summary>
+    /// <summary>A counted correction, with its reason as the note: on hand up or down.</summary>
     Adjustment,
 
-    /// <summary>Units of a confirmed hold, sold.</summary>
+    /// <summary>A hold's units sold on confirm: reserved and on hand down.</summary>
     HoldConfirmed,
+
+    /// <summary>Units put on hold: reserved up.</summary>
+    HoldPlaced,
+
+    /// <summary>A hold's units given back by its owner: reserved down.</summary>
+    HoldReleased,
+
+    /// <summary>An expired hold's units given back, by the sweep or lazily by the next write: reserved down.</summary>
+    HoldExpired,
 }

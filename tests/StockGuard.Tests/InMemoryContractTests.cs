@@ -20,3 +20,5 @@ public sealed class InMemoryTestProvider : IStockStoreTestProvider
 }
 
 public sealed class InMemoryContractTests : StockStoreContractTests<InMemoryTestProvider>;
+
+public sealed class InMemoryChangeFeedTests : ChangeFeedTests<InMemoryTestProvider>;

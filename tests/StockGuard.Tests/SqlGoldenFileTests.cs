@@ -87,9 +87,32 @@ public sealed class SqlGoldenFileTests
         _ when type == typeof(DateTimeOffset) => At,
         _ when type == typeof(StockKey) => new StockKey("sku"),
         _ when type == typeof(int) => 2,
+        _ when type == typeof(bool) => true,
         _ when type == typeof(IReadOnlyList<long>) => new long[] { -1, -2 },
         _ when type == typeof(IReadOnlyList<string>) || type == typeof(IReadOnlyList<string?>) => new[] { "a", "b" },
         _ when type == typeof(IReadOnlyList<StockKey>) => new[] { new StockKey("a"), new StockKey("b") },
+        // Internal row types of StockGuard.Sql, built by reflection: a sale movement list and the level after it.
+        _ when type.IsGenericType && type.GetGenericArguments()[0].Name == "SaleMovement" => SaleMovements(type.GetGenericArguments()[0]),
+        _ when type.Name == "LevelRow" => Row(type, ("Sku", "sku"), ("Location", "default"), ("OnHand", 7L), ("Version", 3L)),
         _ => throw new NotSupportedException($"No sample argument of type {type} for a dialect method: add one here."),
     };
+
+    private static Array SaleMovements(Type movement)
+    {
+        var sales = Array.CreateInstance(movement, 2);
+        sales.SetValue(Activator.CreateInstance(movement, -1L, "a", 9L, 2L), 0);
+        sales.SetValue(Activator.CreateInstance(movement, -2L, null, 7L, 3L), 1);
+        return sales;
+    }
+
+    private static object Row(Type type, params (string Property, object Value)[] values)
+    {
+        var row = Activator.CreateInstance(type)!;
+        foreach (var (property, value) in values)
+        {
+            type.GetProperty(property)!.SetValue(row, value);
+        }
+
+        return row;
+    }
 }

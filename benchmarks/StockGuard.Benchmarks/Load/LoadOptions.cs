@@ -13,7 +13,9 @@ internal sealed class LoadOptions
                                     (and the library's SQL stores once registered in Load/LoadTargets.cs)
           --strategy NAME           atomic | pessimistic | optimistic (sent on each request; in-memory ignores it)
           --idempotency             give every request a fresh idempotency key
-          --targets A,B,...         several targets, each store[/strategy][+idem], e.g. raw-postgres,inmemory
+          --targets A,B,...         several targets, each store[/strategy][+idem][+feed][+cache], e.g. raw-postgres,inmemory
+                                    (+feed: a change dispatcher consumes the feed, its delivery latency reported;
+                                    +cache: the level cache follows the feed, its staleness and reads reported)
         Grid
           --workload W,...          hot | sellout | zipf | uniform (default: hot)
           --clients N,...           concurrent clients (default: 16)

@@ -24,11 +24,15 @@ internal static class ServerSettings
     /// <summary>
     /// The schema (PostgreSQL) or database (MySQL) that the library's stores use in the harness. It is emptied before
     /// every cell, as the baselines' table is, so that no cell pays for the rows and ledger of the cells before it.
+    /// STOCKGUARD_LOAD_SCHEMA names another (a plain identifier), so that runs of different schema versions on one server
+    /// keep apart; default <c>stockguard_load</c>.
     /// </summary>
-    public const string LoadSchema = "stockguard_load";
+    public static string LoadSchema { get; } = Read("STOCKGUARD_LOAD_SCHEMA", "stockguard_load") is var name && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+        ? name
+        : throw new ArgumentException("STOCKGUARD_LOAD_SCHEMA must be a plain identifier: ASCII letters, digits and '_'.");
 
     /// <summary>The library's tables that hold data (all but the schema version), children before parents.</summary>
-    private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items"];
+    private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items", "stock_change_consumers", "stock_parked_changes"];
 
     /// <summary>Whether an unreachable server fails the run instead of skipping its targets (CI sets it to 1).</summary>
     public static bool ServersRequired => Environment.GetEnvironmentVariable(RequireServersVariable) is "1" or "true";

@@ -18,6 +18,7 @@ internal sealed class StockStoreTarget(
 
     private IStockStore? _store;
     private StockKey[] _keys = [];
+    private FeedFollowers? _followers;
 
     public string Name => spec.Name;
 
@@ -46,13 +47,24 @@ internal sealed class StockStoreTarget(
                 throw new InvalidOperationException($"{Name}: the initial receipt was refused.");
             }
         }
+
+        if (spec.Feed || spec.Cache)
+        {
+            _followers = await FeedFollowers.StartAsync(Name, _store, _keys, spec.Feed, spec.Cache, cellId, cancellationToken);
+        }
     }
 
     public Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<ILoadClient>(new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec));
+        Task.FromResult<ILoadClient>(new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec, _followers));
 
     public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
     {
+        if (_followers is not null)
+        {
+            await _followers.StopAndReportAsync(cancellationToken);
+            _followers = null;
+        }
+
         var levels = new long[_keys.Length];
         var index = new Dictionary<StockKey, int>(_keys.Length);
         for (var i = 0; i < _keys.Length; i++)
@@ -91,7 +103,7 @@ internal sealed class StockStoreTarget(
         _store = null;
     }
 
-    private sealed class Client(IStockStore store, StockKey[] keys, TargetSpec spec) : ILoadClient
+    private sealed class Client(IStockStore store, StockKey[] keys, TargetSpec spec, FeedFollowers? followers) : ILoadClient
     {
         public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
         {
@@ -101,6 +113,11 @@ internal sealed class StockStoreTarget(
                 IdempotencyKey = spec.Idempotency ? Guid.NewGuid().ToString("N") : null,
             };
             var result = await store.DeductAsync(request, cancellationToken);
+            if (result.Succeeded && followers is not null)
+            {
+                followers.Sold(result.Levels[0]);
+            }
+
             return result.Succeeded;
         }
 

@@ -1,4 +1,5 @@
--- StockGuard schema, version 1, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again.
+-- StockGuard schema, version 3, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- database is upgraded first by stockguard-mysql-upgrade-2.sql (the store runs it when the columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
 -- database by hand, replace every `stockguard` below (in backticks, as it appears) with your database name.
 -- By hand: mysql --protocol=tcp -u admin -p < stockguard-mysql.sql
@@ -81,7 +82,40 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_movements` (
     hold_id        CHAR(36)       CHARACTER SET ascii COLLATE ascii_bin NULL,
     reference      VARCHAR(200)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
     note           VARCHAR(200)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    on_hand_after             BIGINT NULL,
+    reserved_after            BIGINT NULL,
+    safety_stock_after        BIGINT NULL,
+    backorder_limit_after     BIGINT NULL,
+    low_stock_threshold_after BIGINT NULL,
+    version_after             BIGINT NULL,
     KEY stock_movements_by_item (sku, location, id)
 ) ENGINE = InnoDB;
 
-INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (1);
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (2);
+
+-- Version 3: the change consumers. One row per consumer name: its checkpoint (the last feed position it handled) and
+-- its lease (the dispatcher that delivers, until lease_expires_at by the store's clock). The checkpoint is written only
+-- under the owner's unexpired lease, by the statement that renews it. Parked changes are those a consumer's handler kept
+-- failing on; the consumer went on past them.
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_change_consumers` (
+    consumer         VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    checkpoint_tx    BIGINT       NOT NULL DEFAULT 0,
+    checkpoint_seq   BIGINT       NOT NULL DEFAULT 0,
+    lease_owner      VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    lease_expires_at DATETIME(6)  NULL
+) ENGINE = InnoDB;
+
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_parked_changes` (
+    consumer     VARCHAR(100)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    position_tx  BIGINT        NOT NULL,
+    position_seq BIGINT        NOT NULL,
+    sku          VARCHAR(128)  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    location     VARCHAR(64)   CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    kind         VARCHAR(32)   CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    attempts     INT           NOT NULL,
+    error        VARCHAR(4000) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    parked_at    DATETIME(6)   NOT NULL,
+    PRIMARY KEY (consumer, position_tx, position_seq)
+) ENGINE = InnoDB;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (3);

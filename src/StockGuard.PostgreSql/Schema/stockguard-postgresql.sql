@@ -1,5 +1,6 @@
--- StockGuard schema, version 1, for PostgreSQL 12 or later.
--- Safe to run again, and from several processes at once (the advisory lock serialises them).
+-- StockGuard schema, version 3, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
+-- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS section below); on a version-2 one it adds version 3.
 -- EnsureSchemaAsync runs this script with "stockguard" replaced by the configured schema name; to use another
 -- schema by hand, replace every "stockguard" below (quoted, as it appears) with your quoted schema name.
 -- Run it in one transaction, e.g.: psql -v ON_ERROR_STOP=1 --single-transaction -f stockguard-postgresql.sql
@@ -64,20 +65,71 @@ CREATE INDEX IF NOT EXISTS stock_idempotency_keys_by_time ON "stockguard".stock_
 
 -- The movement ledger: one row per line of every change, in the change's transaction. Summing the deltas of an
 -- item rebuilds its on_hand and reserved. kind: receipt, return, sale, adjustment, hold_placed, hold_confirmed,
--- hold_released, hold_expired.
+-- hold_released, hold_expired. Version 2: tx is the writing transaction's id (its default, so every insert records
+-- it), which orders the change feed without gaps: the feed reads only rows whose tx is below the oldest transaction
+-- still running, in (tx, id) order. The *_after columns are the item row right after the movement, written by the
+-- statement that writes the movement; NULL on rows written by version 1, and tx 0.
 CREATE TABLE IF NOT EXISTS "stockguard".stock_movements (
-    id             bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    occurred_at    timestamptz NOT NULL,
-    sku            text        COLLATE "C" NOT NULL,
-    location       text        COLLATE "C" NOT NULL,
-    kind           text        NOT NULL,
-    on_hand_delta  bigint      NOT NULL,
-    reserved_delta bigint      NOT NULL,
-    hold_id        uuid        NULL,
-    reference      text        NULL,
-    note           text        NULL
+    id                        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at               timestamptz NOT NULL,
+    sku                       text        COLLATE "C" NOT NULL,
+    location                  text        COLLATE "C" NOT NULL,
+    kind                      text        NOT NULL,
+    on_hand_delta             bigint      NOT NULL,
+    reserved_delta            bigint      NOT NULL,
+    hold_id                   uuid        NULL,
+    reference                 text        NULL,
+    note                      text        NULL,
+    tx                        xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    on_hand_after             bigint      NULL,
+    reserved_after            bigint      NULL,
+    safety_stock_after        bigint      NULL,
+    backorder_limit_after     bigint      NULL,
+    low_stock_threshold_after bigint      NULL,
+    version_after             bigint      NULL
 );
 
 CREATE INDEX IF NOT EXISTS stock_movements_by_item ON "stockguard".stock_movements (sku, location, id);
 
-INSERT INTO "stockguard".stock_schema_version (version) VALUES (1) ON CONFLICT (version) DO NOTHING;
+-- Version 1 to 2. tx is added with the constant 0 (no table rewrite: every existing row committed long ago and reads
+-- first), then its default becomes the writing transaction's id.
+ALTER TABLE "stockguard".stock_movements
+    ADD COLUMN IF NOT EXISTS tx                        xid8   NOT NULL DEFAULT '0',
+    ADD COLUMN IF NOT EXISTS on_hand_after             bigint NULL,
+    ADD COLUMN IF NOT EXISTS reserved_after            bigint NULL,
+    ADD COLUMN IF NOT EXISTS safety_stock_after        bigint NULL,
+    ADD COLUMN IF NOT EXISTS backorder_limit_after     bigint NULL,
+    ADD COLUMN IF NOT EXISTS low_stock_threshold_after bigint NULL,
+    ADD COLUMN IF NOT EXISTS version_after             bigint NULL;
+ALTER TABLE "stockguard".stock_movements ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
+
+CREATE INDEX IF NOT EXISTS stock_movements_by_transaction ON "stockguard".stock_movements (tx, id);
+
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
+
+-- Version 3: the change consumers. One row per consumer name: its checkpoint (the last feed position it handled) and
+-- its lease (the dispatcher that delivers, until lease_expires_at by the store's clock). The checkpoint is written only
+-- under the owner's unexpired lease, by the statement that renews it. Parked changes are those a consumer's handler kept
+-- failing on; the consumer went on past them.
+CREATE TABLE IF NOT EXISTS "stockguard".stock_change_consumers (
+    consumer         text        COLLATE "C" NOT NULL PRIMARY KEY,
+    checkpoint_tx    bigint      NOT NULL DEFAULT 0,
+    checkpoint_seq   bigint      NOT NULL DEFAULT 0,
+    lease_owner      text        NULL,
+    lease_expires_at timestamptz NULL
+);
+
+CREATE TABLE IF NOT EXISTS "stockguard".stock_parked_changes (
+    consumer     text        COLLATE "C" NOT NULL,
+    position_tx  bigint      NOT NULL,
+    position_seq bigint      NOT NULL,
+    sku          text        COLLATE "C" NOT NULL,
+    location     text        COLLATE "C" NOT NULL,
+    kind         text        NOT NULL,
+    attempts     integer     NOT NULL,
+    error        text        NOT NULL,
+    parked_at    timestamptz NOT NULL,
+    PRIMARY KEY (consumer, position_tx, position_seq)
+);
+
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;

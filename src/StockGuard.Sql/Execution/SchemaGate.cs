@@ -15,12 +15,20 @@ internal sealed class SchemaGate : IDisposable
     public Task EnsureReadyAsync(SqlExecutor executor, CancellationToken cancellationToken) =>
         _ready ? Task.CompletedTask : PrepareAsync(executor, cancellationToken);
 
-    /// <summary>Runs the schema script (safe to run again, from several processes at once) and checks the version.</summary>
+    /// <summary>
+    /// Upgrades older tables when the engine's script cannot do it by itself, runs the schema script (safe to run again,
+    /// from several processes at once) and checks the version.
+    /// </summary>
     public async Task CreateAsync(SqlExecutor executor, CancellationToken cancellationToken)
     {
         await executor.RunAsync(
             async s =>
             {
+                if (s.Dialect.SelectNeedsUpgrade is { } needsUpgrade && await s.QueryRowAsync<long>(needsUpgrade, new { }).ConfigureAwait(false) > 0)
+                {
+                    await s.ExecuteAsync(s.Dialect.UpgradeScript, new { }).ConfigureAwait(false);
+                }
+
                 await s.ExecuteAsync(s.Dialect.SchemaScript, new { }).ConfigureAwait(false);
                 return await CheckVersionAsync(s).ConfigureAwait(false);
             },

@@ -249,7 +249,8 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// <param name="body">The transaction's work.</param>
     /// <param name="cancellationToken">Cancels the operation until its commit is sent.</param>
     /// <param name="ensureReady">Whether the schema and the clock are made ready first: off only for the work that makes them ready.</param>
-    public async Task<T> RunAsync<T>(Func<SqlSession, Task<T>> body, CancellationToken cancellationToken, bool ensureReady = true)
+    /// <param name="readOnly">Whether the body only reads, in a transaction begun by <see cref="SqlEngine.BeginReadTransactionAsync"/>.</param>
+    public async Task<T> RunAsync<T>(Func<SqlSession, Task<T>> body, CancellationToken cancellationToken, bool ensureReady = true, bool readOnly = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (ensureReady)
@@ -267,7 +268,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
             SqlSession? session = null;
             try
             {
-                session = await SqlSession.OpenAsync(DataSource, Dialect, Options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+                session = await SqlSession.OpenAsync(DataSource, Dialect, Options.CommandTimeout, cancellationToken, readOnly).ConfigureAwait(false);
                 var result = await body(session).ConfigureAwait(false);
                 await session.CommitAsync().ConfigureAwait(false);
                 return result;

@@ -51,12 +51,14 @@ internal sealed class SqlSession : IAsyncDisposable
     /// <summary>Whether the commit was sent: a failure from here on leaves the outcome unknown.</summary>
     public bool CommitStarted { get; private set; }
 
-    public static async Task<SqlSession> OpenAsync(DbDataSource source, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken)
+    public static async Task<SqlSession> OpenAsync(DbDataSource source, SqlDialect dialect, int commandTimeout, CancellationToken cancellationToken, bool readOnly = false)
     {
         var connection = await OpenOwnAsync(source, cancellationToken).ConfigureAwait(false);
         try
         {
-            var transaction = await dialect.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = readOnly
+                ? await dialect.BeginReadTransactionAsync(connection, cancellationToken).ConfigureAwait(false)
+                : await dialect.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             return new SqlSession(connection, transaction, dialect, commandTimeout, cancellationToken);
         }
         catch

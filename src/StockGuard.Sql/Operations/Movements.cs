@@ -45,6 +45,21 @@ internal static class Movements
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown movement kind."),
     };
 
+    /// <summary>The public kind of a movement whose ledger word is <paramref name="ledgerName"/>.</summary>
+    /// <exception cref="StockStoreException">The ledger holds a word this library does not know (a newer library wrote it).</exception>
+    public static StockMovementKind PublicKind(string ledgerName) => ledgerName switch
+    {
+        "receipt" => StockMovementKind.Receipt,
+        "return" => StockMovementKind.Return,
+        "sale" => StockMovementKind.Sale,
+        "adjustment" => StockMovementKind.Adjustment,
+        "hold_placed" => StockMovementKind.HoldPlaced,
+        "hold_confirmed" => StockMovementKind.HoldConfirmed,
+        "hold_released" => StockMovementKind.HoldReleased,
+        "hold_expired" => StockMovementKind.HoldExpired,
+        _ => throw new StockStoreException($"The movement ledger holds a movement of kind '{ledgerName}', which this version of StockGuard does not know.", null, isTransient: false),
+    };
+
     /// <summary>One movement per line, its deltas from <paramref name="deltas"/>.</summary>
     public static List<SqlCall> For(
         SqlDialect dialect,

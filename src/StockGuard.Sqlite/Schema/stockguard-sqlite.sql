@@ -1,5 +1,6 @@
--- StockGuard schema, version 1, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
--- e_sqlite3 qualifies. Safe to run again. EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
+-- StockGuard schema, version 3, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql
+-- (the store runs it when the columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
 -- Times are UTC text 'yyyy-MM-dd HH:mm:ss.ffffff' (fixed width, so text order is time order); hold ids are
 -- lower-case text uuids; booleans are 0/1. Text columns use SQLite's default BINARY collation: SKUs compare
@@ -72,9 +73,42 @@ CREATE TABLE IF NOT EXISTS "main".stock_movements (
     reserved_delta INTEGER NOT NULL,
     hold_id        TEXT    NULL,
     reference      TEXT    NULL,
-    note           TEXT    NULL
+    note           TEXT    NULL,
+    on_hand_after             INTEGER NULL,
+    reserved_after            INTEGER NULL,
+    safety_stock_after        INTEGER NULL,
+    backorder_limit_after     INTEGER NULL,
+    low_stock_threshold_after INTEGER NULL,
+    version_after             INTEGER NULL
 );
 
 CREATE INDEX IF NOT EXISTS "main".stock_movements_by_item ON stock_movements (sku, location, id);
 
-INSERT INTO "main".stock_schema_version (version) VALUES (1) ON CONFLICT (version) DO NOTHING;
+INSERT INTO "main".stock_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
+
+-- Version 3: the change consumers. One row per consumer name: its checkpoint (the last feed position it handled) and
+-- its lease (the dispatcher that delivers, until lease_expires_at by the store's clock). The checkpoint is written only
+-- under the owner's unexpired lease, by the statement that renews it. Parked changes are those a consumer's handler kept
+-- failing on; the consumer went on past them.
+CREATE TABLE IF NOT EXISTS "main".stock_change_consumers (
+    consumer         TEXT    NOT NULL PRIMARY KEY,
+    checkpoint_tx    INTEGER NOT NULL DEFAULT 0,
+    checkpoint_seq   INTEGER NOT NULL DEFAULT 0,
+    lease_owner      TEXT    NULL,
+    lease_expires_at TEXT    NULL
+);
+
+CREATE TABLE IF NOT EXISTS "main".stock_parked_changes (
+    consumer     TEXT    NOT NULL,
+    position_tx  INTEGER NOT NULL,
+    position_seq INTEGER NOT NULL,
+    sku          TEXT    NOT NULL,
+    location     TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    attempts     INTEGER NOT NULL,
+    error        TEXT    NOT NULL,
+    parked_at    TEXT    NOT NULL,
+    PRIMARY KEY (consumer, position_tx, position_seq)
+);
+
+INSERT INTO "main".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StockGuard;
+using StockGuard.Changes;
 using StockGuard.DependencyInjection;
 using StockGuard.InMemory;
 
@@ -13,8 +14,8 @@ public static class StockGuardServiceCollectionExtensions
 {
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
-    /// validation at start-up, the hosted sweeper of expired holds, and <see cref="IStockReconciler"/> (the registered
-    /// store itself, which every store of these packages is). Chain a store: <c>.UseInMemory()</c>,
+    /// validation at start-up, the hosted sweeper of expired holds, and the registered store itself as
+    /// <see cref="IStockReconciler"/> and <see cref="IStockChangeFeed"/> (every StockGuard store is both). Chain a store: <c>.UseInMemory()</c>,
     /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -39,6 +40,8 @@ public static class StockGuardServiceCollectionExtensions
             return store as IStockReconciler ?? throw new InvalidOperationException(
                 $"The registered store ({store.GetType().Name}) does not implement IStockReconciler, so it cannot verify or repair its counters.");
         });
+        services.TryAddSingleton<IStockChangeFeed>(static sp => sp.GetRequiredService<IStockStore>() as IStockChangeFeed
+            ?? throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({sp.GetRequiredService<IStockStore>().GetType().Name}) has no change feed: it does not implement {nameof(IStockChangeFeed)}. Register one yourself, or use a StockGuard store."));
         return new StockGuardBuilder(services);
     }
 

@@ -6,7 +6,8 @@ namespace StockGuard.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Instruments: <c>stockguard.units.sold</c>, <c>stockguard.requests.refused</c>, <c>stockguard.conflicts</c>,
-/// <c>stockguard.retries</c>, <c>stockguard.holds.expired</c> (counters) and <c>stockguard.operation.duration</c>
+/// <c>stockguard.retries</c>, <c>stockguard.holds.expired</c>, <c>stockguard.changes.delivered</c>,
+/// <c>stockguard.changes.retried</c>, <c>stockguard.changes.parked</c> (counters, the last three tagged with <c>stockguard.consumer</c>) and <c>stockguard.operation.duration</c>
 /// (histogram, seconds), tagged with <c>stockguard.store</c>, <c>stockguard.operation</c> and <c>stockguard.outcome</c>.
 /// </remarks>
 public static class StockGuardDiagnostics

@@ -26,6 +26,12 @@ public static class StockGuardTelemetry
 
     private static readonly Counter<long> HoldsExpired = Meter.CreateCounter<long>("stockguard.holds.expired", "{hold}", "Holds released because they outlived their time-to-live.");
 
+    private static readonly Counter<long> ChangesDelivered = Meter.CreateCounter<long>("stockguard.changes.delivered", "{change}", "Changes a consumer's handler handled.");
+
+    private static readonly Counter<long> ChangesRetried = Meter.CreateCounter<long>("stockguard.changes.retried", "{attempt}", "Failed handler calls that are tried again after a back-off.");
+
+    private static readonly Counter<long> ChangesParked = Meter.CreateCounter<long>("stockguard.changes.parked", "{change}", "Changes set aside after the consumer's handler kept failing on them.");
+
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         "stockguard.batch.size",
         "{request}",
@@ -131,6 +137,20 @@ public static class StockGuardTelemetry
         if (UnitsSold.Enabled)
         {
             UnitsSold.Add(units, new KeyValuePair<string, object?>("stockguard.store", store));
+        }
+    }
+
+    internal static void RecordChangeDelivered(string consumer) => AddConsumerCount(ChangesDelivered, consumer);
+
+    internal static void RecordChangeRetried(string consumer) => AddConsumerCount(ChangesRetried, consumer);
+
+    internal static void RecordChangeParked(string consumer) => AddConsumerCount(ChangesParked, consumer);
+
+    private static void AddConsumerCount(Counter<long> counter, string consumer)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("stockguard.consumer", consumer));
         }
     }
 

@@ -7,6 +7,8 @@ internal sealed class InMemoryHold(Guid id, StockLine[] lines, DateTimeOffset cr
 
     public StockLine[] Lines { get; } = lines;
 
+    public string? Reference { get; } = reference;
+
     public DateTimeOffset ExpiresAt { get; set; } = expiresAt;
 
     public HoldState State { get; set; } = HoldState.Active;
@@ -25,5 +27,5 @@ internal sealed class InMemoryHold(Guid id, StockLine[] lines, DateTimeOffset cr
         createdAt,
         ExpiresAt,
         State == HoldState.Active && now >= ExpiresAt ? HoldState.Expired : State,
-        reference);
+        Reference);
 }

@@ -70,7 +70,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
         var levels = new StockLevel[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt);
+            items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt, hold.Reference, _items.Ledger);
             levels[i] = items[i].Snapshot();
         }
 
@@ -169,10 +169,20 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                         items[i].RemoveHold(hold.Id);
                         items[i].OnHand -= selling;
                         items[i].LedgerSold += selling;
+                        _items.Ledger.Record(
+                            items[i],
+                            selling > 0 ? StockMovementKind.HoldConfirmed : StockMovementKind.HoldReleased,
+                            -selling,
+                            -quantity,
+                            hold.Id,
+                            hold.Reference,
+                            null,
+                            now);
                         units += selling;
                         break;
                     case StockOperation.Release:
                         items[i].RemoveHold(hold.Id);
+                        _items.Ledger.Record(items[i], StockMovementKind.HoldReleased, 0, -quantity, hold.Id, hold.Reference, null, now);
                         break;
                     default:
                         items[i].ExtendHold(hold.Id, now + timeToLive!.Value);
@@ -221,7 +231,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                 HoldSale.CheckReturnable(hold.Id, line, HoldSale.UnitsOf(hold.Sold, line.Key), hold.Returned.GetValueOrDefault(line.Key));
             }
 
-            var result = _items.Add(request.Lines, nameof(request));
+            var result = _items.Add(request.Lines, nameof(request), StockMovementKind.Return, request.Reference, hold.Id);
             foreach (var line in request.Lines)
             {
                 hold.Returned[line.Key] = hold.Returned.GetValueOrDefault(line.Key) + line.Quantity;
@@ -240,7 +250,11 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
             {
                 lock (item)
                 {
-                    item.RemoveHold(hold.Id);
+                    // Only where the item still held it: an item that dropped it on its own recorded the expiry then.
+                    if (item.RemoveHold(hold.Id) is var units and > 0)
+                    {
+                        _items.Ledger.Record(item, StockMovementKind.HoldExpired, 0, -units, hold.Id, hold.Reference, null, now);
+                    }
                 }
             }
         }

@@ -34,12 +34,14 @@ internal sealed partial class InMemoryItem
     }
 
     /// <summary>Puts the counters right as <see cref="StockBalance.Repair"/> says, as one change (one version).</summary>
-    public void Repair(StockBalance balance)
+    public void Repair(StockBalance balance, InMemoryLedger ledger, string? reference)
     {
+        var ledgerReservedDelta = balance.HeldReserved - LedgerReserved;
         OnHand = balance.LedgerOnHand;
         Reserved = balance.HeldReserved;
         LedgerReserved = balance.HeldReserved;
         Version++;
+        ledger.Record(this, StockMovementKind.Adjustment, 0, ledgerReservedDelta, null, reference, balance.RepairNote);
     }
 
     /// <summary>For tests: moves a counter, or a live hold's units, without a movement, as a hand-written <c>UPDATE</c> would.</summary>
@@ -48,7 +50,7 @@ internal sealed partial class InMemoryItem
         if (holdId is { } id)
         {
             var entry = _holds![id];
-            _holds[id] = (checked((int)(entry.Quantity + delta)), entry.ExpiresAt);
+            _holds[id] = (checked((int)(entry.Quantity + delta)), entry.ExpiresAt, entry.Reference);
         }
         else if (counter == StockCounter.OnHand)
         {

@@ -11,8 +11,8 @@ internal sealed partial class InMemoryItem
     /// </summary>
     private const int SpacerBytes = 64;
 
-    // The live holds on this item: hold id → (units, expiry). Reserved is their sum, kept incrementally.
-    private Dictionary<Guid, (int Quantity, DateTimeOffset ExpiresAt)>? _holds;
+    // The live holds on this item: hold id → (units, expiry, the hold's reference). Reserved is their sum, kept incrementally.
+    private Dictionary<Guid, (int Quantity, DateTimeOffset ExpiresAt, string? Reference)>? _holds;
     private DateTimeOffset _nextExpiry = DateTimeOffset.MaxValue;
 
     // Never read: it keeps the block before this item alive, and the collector keeps live objects in order.
@@ -52,32 +52,37 @@ internal sealed partial class InMemoryItem
 
     public bool HasHold(Guid id) => _holds is not null && _holds.ContainsKey(id);
 
-    public void AddHold(Guid id, int quantity, DateTimeOffset expiresAt)
+    public void AddHold(Guid id, int quantity, DateTimeOffset expiresAt, string? reference, InMemoryLedger ledger)
     {
-        (_holds ??= []).Add(id, (quantity, expiresAt));
+        (_holds ??= []).Add(id, (quantity, expiresAt, reference));
         Reserved += quantity;
         LedgerReserved += quantity;
         Version++;
+        ledger.Record(this, StockMovementKind.HoldPlaced, 0, quantity, id, reference, null);
         if (expiresAt < _nextExpiry)
         {
             _nextExpiry = expiresAt;
         }
     }
 
-    public void RemoveHold(Guid id)
+    /// <summary>Drops a hold's entry; returns its units, or 0 when the item had already dropped it.</summary>
+    public int RemoveHold(Guid id)
     {
         if (_holds is not null && _holds.Remove(id, out var entry))
         {
             Reserved -= entry.Quantity;
             LedgerReserved -= entry.Quantity;
             Version++;
+            return entry.Quantity;
         }
+
+        return 0;
     }
 
     public void ExtendHold(Guid id, DateTimeOffset expiresAt)
     {
         var entry = _holds![id];
-        _holds[id] = (entry.Quantity, expiresAt);
+        _holds[id] = (entry.Quantity, expiresAt, entry.Reference);
         Version++;
 
         // _nextExpiry may now be earlier than any real expiry; the next Prune recomputes it.
@@ -93,7 +98,7 @@ internal sealed partial class InMemoryItem
     /// Drops the entries of holds past their expiry, so an expired hold never blocks a buyer even before
     /// the sweep reaches it. Costs one comparison unless a hold has expired.
     /// </summary>
-    public void Prune(DateTimeOffset now)
+    public void Prune(DateTimeOffset now, InMemoryLedger ledger)
     {
         if (now < _nextExpiry || _holds is null)
         {
@@ -116,15 +121,15 @@ internal sealed partial class InMemoryItem
 
         if (expired is not null)
         {
+            // One version per expired line, as a database store counts them: a reader sees each expiry as a change.
             foreach (var id in expired)
             {
-                Reserved -= _holds[id].Quantity;
-                LedgerReserved -= _holds[id].Quantity;
-                _holds.Remove(id);
+                _holds.Remove(id, out var entry);
+                Reserved -= entry.Quantity;
+                LedgerReserved -= entry.Quantity;
+                Version++;
+                ledger.Record(this, StockMovementKind.HoldExpired, 0, -entry.Quantity, id, entry.Reference, null, now);
             }
-
-            // One per expired line, as a database store counts them: a reader sees each expiry as a change.
-            Version += expired.Count;
         }
 
         _nextExpiry = next;

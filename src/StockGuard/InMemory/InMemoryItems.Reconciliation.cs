@@ -32,7 +32,7 @@ internal sealed partial class InMemoryItems
         var item = Find(request.Key, create: false);
         lock (item)
         {
-            item.Prune(_time.GetUtcNow());
+            item.Prune(_time.GetUtcNow(), Ledger);
             if (request.ExpectedVersion is { } expected && item.Version != expected)
             {
                 throw new StockVersionConflictException(item.Key, expected, item.Version);
@@ -53,6 +53,7 @@ internal sealed partial class InMemoryItems
             item.OnHand = request.CountedOnHand;
             item.LedgerAdjusted += delta;
             item.Version++;
+            Ledger.Record(item, StockMovementKind.Adjustment, delta, 0, null, request.Reference, request.Reason);
             return StockChangeResult.Applied([item.Snapshot()]);
         }
     }

@@ -7,10 +7,13 @@ namespace StockGuard.InMemory;
 /// The in-memory store's items and the changes that touch items only: reads, deducts, receipts, corrections and
 /// policies. Each item has its own lock; an order of several items locks them in key order.
 /// </summary>
-internal sealed partial class InMemoryItems(TimeProvider time)
+internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger ledger)
 {
     private readonly ConcurrentDictionary<StockKey, InMemoryItem> _items = new();
     private readonly TimeProvider _time = time;
+
+    /// <summary>The movement ledger every change of an item records into, under the item's lock.</summary>
+    public InMemoryLedger Ledger { get; } = ledger;
 
     /// <summary>The item of <paramref name="key"/>, if it exists.</summary>
     public bool TryGet(StockKey key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out InMemoryItem item) => _items.TryGetValue(key, out item);
@@ -27,7 +30,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
         var now = _time.GetUtcNow();
         lock (item)
         {
-            item.Prune(now);
+            item.Prune(now, Ledger);
             return Task.FromResult<StockLevel?>(item.Snapshot());
         }
     }
@@ -46,7 +49,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
             {
                 lock (item)
                 {
-                    item.Prune(now);
+                    item.Prune(now, Ledger);
                     levels.Add(item.Snapshot());
                 }
             }
@@ -66,7 +69,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
         var now = _time.GetUtcNow();
         lock (item)
         {
-            item.Prune(now);
+            item.Prune(now, Ledger);
             item.SafetyStock = policy.SafetyStock;
             item.BackorderLimit = policy.BackorderLimit;
             item.LowStockThreshold = policy.LowStockThreshold;
@@ -115,6 +118,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
             items[i].OnHand -= lines[i].Quantity;
             items[i].LedgerSold += lines[i].Quantity;
             items[i].Version++;
+            Ledger.Record(items[i], StockMovementKind.Sale, -lines[i].Quantity, 0, null, request.Reference, null);
             levels[i] = items[i].Snapshot();
             units += lines[i].Quantity;
         }
@@ -123,17 +127,21 @@ internal sealed partial class InMemoryItems(TimeProvider time)
         return StockChangeResult.Applied(levels);
     }
 
-    public StockChangeResult Add(ReceiveRequest request) => Add(request.Lines, nameof(request), create: request.Kind == StockMovementKind.Receipt);
+    public StockChangeResult Add(ReceiveRequest request) =>
+        Add(request.Lines, nameof(request), request.Kind, request.Reference, holdId: null, create: request.Kind == StockMovementKind.Receipt);
 
-    /// <summary>Adds the units of <paramref name="lines"/> to existing items (or creates them when <paramref name="create"/>), all or none.</summary>
-    public StockChangeResult Add(IReadOnlyList<StockLine> lines, string paramName, bool create = false)
+    /// <summary>
+    /// Adds the units of <paramref name="lines"/> to existing items (or creates them when <paramref name="create"/>), all
+    /// or none, each line recorded as a <paramref name="kind"/> movement.
+    /// </summary>
+    public StockChangeResult Add(IReadOnlyList<StockLine> lines, string paramName, StockMovementKind kind, string? reference, Guid? holdId, bool create = false)
     {
         var items = Resolve(lines, create);
         using var locks = LockSet.Enter(items);
         var now = _time.GetUtcNow();
         for (var i = 0; i < items.Count; i++)
         {
-            items[i].Prune(now);
+            items[i].Prune(now, Ledger);
             if (items[i].OnHand + lines[i].Quantity > StockLimits.MaxStock)
             {
                 throw new ArgumentOutOfRangeException(paramName, lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would take its on-hand units past {StockLimits.MaxStock}. Nothing was changed.");
@@ -146,6 +154,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
             items[i].OnHand += lines[i].Quantity;
             items[i].LedgerReceived += lines[i].Quantity;
             items[i].Version++;
+            Ledger.Record(items[i], kind, lines[i].Quantity, 0, holdId, reference, null, now);
             levels[i] = items[i].Snapshot();
         }
 
@@ -161,7 +170,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
 
         lock (item)
         {
-            item.Prune(_time.GetUtcNow());
+            item.Prune(_time.GetUtcNow(), Ledger);
             if (request.Delta < 0 && item.Sellable < -(long)request.Delta)
             {
                 return StockChangeResult.Refused([item.Snapshot()], [new ShortLine(item.Key, -request.Delta, item.Sellable)]);
@@ -175,6 +184,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
             item.OnHand += request.Delta;
             item.LedgerAdjusted += request.Delta;
             item.Version++;
+            Ledger.Record(item, StockMovementKind.Adjustment, request.Delta, 0, null, request.Reference, request.Reason);
             return StockChangeResult.Applied([item.Snapshot()]);
         }
     }
@@ -192,7 +202,7 @@ internal sealed partial class InMemoryItems(TimeProvider time)
             if (items[i].MayHaveExpiredHolds)
             {
                 now ??= _time.GetUtcNow();
-                items[i].Prune(now.Value);
+                items[i].Prune(now.Value, Ledger);
             }
 
             if (items[i].Sellable < lines[i].Quantity)

@@ -53,7 +53,7 @@ public sealed partial class InMemoryStockStore : IStockReconciler
 
                     if (!request.DryRun)
                     {
-                        item.Repair(balance);
+                        item.Repair(balance, _items.Ledger, request.Reference);
                     }
 
                     repairs.Add(balance.Repair(request.DryRun ? null : item.Snapshot()));

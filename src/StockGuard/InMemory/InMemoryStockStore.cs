@@ -33,7 +33,7 @@ public sealed partial class InMemoryStockStore : IStockStore
         _options.ThrowIfInvalid();
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<InMemoryStockStore>.Instance;
-        _items = new InMemoryItems(_time);
+        _items = new InMemoryItems(_time, new InMemoryLedger(_options.ChangeRetention, _time));
         _holds = new InMemoryHolds(_items, _time);
     }
 

@@ -27,8 +27,8 @@ internal static class CoalescedBatch
         }
 
         var results = new StockChangeResult?[batch.Count];
-        var deltas = new List<long>(batch.Count);
-        var references = new List<string?>(batch.Count);
+        var sales = new List<SaleMovement>(batch.Count);
+        LevelRow? locked = null;
         var writes = new List<SqlCall>(3);
         var whole = count == 0 ? null : await s.QueryRowAsync<LevelRow>(
             dialect.ChangeBatchIfSellable,
@@ -45,8 +45,7 @@ internal static class CoalescedBatch
                     onHand -= batch[i].Line.Quantity;
                     version++;
                     results[i] = StockChangeResult.Applied([Level(whole, onHand, version)]);
-                    deltas.Add(-batch[i].Line.Quantity);
-                    references.Add(batch[i].Request.Reference);
+                    sales.Add(new SaleMovement(-batch[i].Line.Quantity, batch[i].Request.Reference, onHand, version));
                 }
             }
         }
@@ -69,8 +68,7 @@ internal static class CoalescedBatch
                     onHand -= quantity;
                     version++;
                     results[i] = StockChangeResult.Applied([Level(row, onHand, version)]);
-                    deltas.Add(-quantity);
-                    references.Add(batch[i].Request.Reference);
+                    sales.Add(new SaleMovement(-quantity, batch[i].Request.Reference, onHand, version));
                 }
                 else
                 {
@@ -78,15 +76,18 @@ internal static class CoalescedBatch
                 }
             }
 
-            if (deltas.Count > 0)
+            if (sales.Count > 0)
             {
-                writes.Add(new SqlCall(dialect.ChangeLockedBatch, new { sku = key.Sku, location = key.Location, onHandDelta = deltas.Sum(), versions = (long)deltas.Count }));
+                writes.Add(new SqlCall(dialect.ChangeLockedBatch, new { sku = key.Sku, location = key.Location, onHandDelta = sales.Sum(m => m.OnHandDelta), versions = (long)sales.Count }));
             }
+
+            locked = row;
         }
 
-        if (deltas.Count > 0)
+        if (sales.Count > 0)
         {
-            writes.Add(dialect.InsertSaleMovements(now, key, deltas, references));
+            // The stored row's counts and version after each sale (a sale changes on-hand units only).
+            writes.Add(dialect.InsertSaleMovements(now, key, sales, locked ?? whole!));
         }
 
         var keys = new List<string>();

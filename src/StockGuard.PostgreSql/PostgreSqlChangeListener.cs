@@ -1,0 +1,180 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace StockGuard.PostgreSql;
+
+/// <summary>
+/// Wakes change dispatchers and caches when changes commit. The store's waiters wake at once after the store's own
+/// operations; other processes are told with <c>NOTIFY stockguard_changes</c> (payload: the schema), sent after the
+/// commit on a connection of its own, never in the writer's transaction: a notifying transaction holds PostgreSQL's
+/// notification queue lock through its commit, which serialises every writer's commit (measured in docs/changes.md).
+/// Requests that arrive while one is sent share the next, at most one every <see cref="Spacing"/>. From the first wait on
+/// (a dispatcher or cache in this process follows the feed), one connection per store listens, and the store notifies;
+/// a store that only writes sends nothing. Behind a transaction pooler nobody can listen: the waits run their full
+/// length (the dispatchers poll) and nothing is sent.
+/// </summary>
+internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections connections, string schema, TimeProvider time, ILogger logger) : IDisposable
+{
+    public const string Channel = "stockguard_changes";
+
+    /// <summary>The shortest time between two notifications this store sends.</summary>
+    public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(2);
+
+    private int _requests;
+
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
+    private volatile bool _listening;
+
+    /// <summary>Whether the store is being told of commits now (false before the first wait, behind a transaction pooler, or while reconnecting).</summary>
+    public bool IsListening => _listening;
+
+    public async Task WaitAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _ = Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None);
+        }
+
+        var signal = Volatile.Read(ref _signal).Task;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(maxWait, time, linked.Token);
+        var first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
+        await linked.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first == delay && delay.IsFaulted)
+        {
+            await delay.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The store's operation has ended: wake this store's waiters now, and tell other processes soon.</summary>
+    public void Notify()
+    {
+        Signal();
+        // A store that follows the feed itself tells the others; one that only writes sends nothing and takes no
+        // connection for it (its changes reach other processes' dispatchers at their poll).
+        if (Volatile.Read(ref _started) == 1 && !connections.TransactionPooled && !_stop.IsCancellationRequested && Interlocked.Increment(ref _requests) == 1)
+        {
+            _ = Task.Run(SendAsync, CancellationToken.None);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+
+    /// <summary>Sends one NOTIFY for every request that came before it; requests that came meanwhile send one more.</summary>
+    private async Task SendAsync()
+    {
+        var stop = _stop.Token;
+        try
+        {
+            while (true)
+            {
+                var served = Volatile.Read(ref _requests);
+                var connection = (NpgsqlConnection)await connections.OpenConnectionAsync(stop).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @schema)", connection);
+                    await using (notify.ConfigureAwait(false))
+                    {
+                        notify.Parameters.AddWithValue("channel", Channel);
+                        notify.Parameters.AddWithValue("schema", schema);
+                        await notify.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+                    }
+                }
+
+                if (Interlocked.CompareExchange(ref _requests, 0, served) == served)
+                {
+                    return;
+                }
+
+                await Task.Delay(Spacing, time, stop).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or OperationCanceledException or ObjectDisposedException or System.IO.IOException)
+        {
+            // Listeners then find the changes at their next poll; the next operation tries again.
+            Volatile.Write(ref _requests, 0);
+            if (!stop.IsCancellationRequested)
+            {
+                LogNotifyFailed(logger, ex);
+            }
+        }
+    }
+
+    private void Signal() => Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task ListenAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = (NpgsqlConnection)await connections.OpenConnectionAsync(stop).ConfigureAwait(false);
+                await using var disposeConnection = connection.ConfigureAwait(false);
+                if (connections.TransactionPooled)
+                {
+                    LogPolling(logger);
+                    return;
+                }
+
+                connection.Notification += (_, e) =>
+                {
+                    if (string.Equals(e.Payload, schema, StringComparison.Ordinal))
+                    {
+                        Signal();
+                    }
+                };
+                var listen = new NpgsqlCommand($"LISTEN {Channel}", connection);
+                await using (listen.ConfigureAwait(false))
+                {
+                    await listen.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
+                }
+
+                _listening = true;
+
+                // Whatever committed while nobody listened is read now.
+                Signal();
+                while (true)
+                {
+                    await connection.WaitAsync(stop).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (!stop.IsCancellationRequested && ex is NpgsqlException or InvalidOperationException or TimeoutException or System.IO.IOException)
+            {
+                _listening = false;
+                LogListenFailed(logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                _listening = false;
+            }
+        }
+    }
+
+    [LoggerMessage(32, LogLevel.Debug, "The PostgreSQL store could not send NOTIFY for its changes; listeners find them at their next poll.")]
+    private static partial void LogNotifyFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(30, LogLevel.Information, "The PostgreSQL store is behind a transaction pooler, where LISTEN cannot work: change dispatchers and the level cache poll instead.")]
+    private static partial void LogPolling(ILogger logger);
+
+    [LoggerMessage(31, LogLevel.Warning, "The PostgreSQL store's LISTEN connection failed; it reconnects in a second, and the dispatchers poll meanwhile.")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception);
+}
