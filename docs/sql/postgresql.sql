@@ -20,7 +20,7 @@ UPDATE "stockguard"."stock_items" SET on_hand = on_hand + @onHandDelta, version 
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) SELECT t.k, t.f, NULL, @createdAt FROM unnest(@keys, @fingerprints) WITH ORDINALITY AS t(k, f, n) ORDER BY t.n ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
 
 -- DeductOne
-WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - $3, version = version + 1 WHERE sku = $1 AND location = $2 AND $6::text = 'stockguard' AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL FROM changed) SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, 'stockguard' AS StoreSchema FROM changed;
+WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - $3, version = version + 1 WHERE sku = $1 AND location = $2 AND $6::text = 'stockguard' AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, 'stockguard' AS StoreSchema FROM changed;
 
 -- DeductOneRollback
 -- (none on this engine)
@@ -35,10 +35,10 @@ INSERT INTO "stockguard"."stock_holds" (id, state, created_at, expires_at, finis
 INSERT INTO "stockguard"."stock_hold_lines" (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE);
 
 -- InsertMovement
-INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) VALUES (@at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note);
+INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, CAST(@holdId AS uuid), @reference, @note, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
 
 -- InsertSaleMovements
-INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL FROM unnest(@deltas, @references) WITH ORDINALITY AS t(d, r, n) ORDER BY t.n;
+INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL, t.o, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, t.v FROM unnest(@deltas, @references, @onHands, @versions) WITH ORDINALITY AS t(d, r, o, v, n) ORDER BY t.n;
 
 -- LockExpiredHolds
 SELECT id AS HoldId FROM "stockguard"."stock_holds" WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id FOR UPDATE SKIP LOCKED;
@@ -59,13 +59,19 @@ DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard".
 DELETE FROM "stockguard"."stock_idempotency_keys" WHERE idempotency_key IN (SELECT idempotency_key FROM "stockguard"."stock_idempotency_keys" WHERE created_at <= @before LIMIT @limit FOR UPDATE SKIP LOCKED);
 
 -- ReleaseExpiredLines
-WITH freed AS (UPDATE "stockguard"."stock_hold_lines" l SET released = TRUE FROM "stockguard"."stock_holds" h WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now RETURNING l.hold_id, l.sku, l.location, l.quantity, h.reference), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note) SELECT @now, sku, location, 'hold_expired', 0, -quantity, hold_id, reference, NULL FROM freed) UPDATE "stockguard"."stock_items" SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed);
+WITH freed AS (UPDATE "stockguard"."stock_hold_lines" l SET released = TRUE FROM "stockguard"."stock_holds" h WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now RETURNING l.hold_id, l.line_no, l.sku, l.location, l.quantity, h.reference), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, f.sku, f.location, 'hold_expired', 0, -f.quantity, f.hold_id, f.reference, NULL, i.on_hand, i.reserved - SUM(f.quantity) OVER (ORDER BY f.hold_id, f.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version + ROW_NUMBER() OVER (ORDER BY f.hold_id, f.line_no) FROM freed f JOIN "stockguard"."stock_items" i ON i.sku = f.sku AND i.location = f.location ORDER BY f.hold_id, f.line_no) UPDATE "stockguard"."stock_items" SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed);
 
 -- ReleaseHoldLine
 UPDATE "stockguard"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
 
+-- SelectChanges
+SELECT id AS Id, tx::text::bigint AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM "stockguard"."stock_movements" WHERE (tx, id) > (CAST(CAST(@afterTx AS text) AS xid8), @afterId) AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT @limit;
+
 -- SelectExpiredHolds
 SELECT h.id AS HoldId, l.sku AS Sku, l.location AS Location FROM "stockguard"."stock_holds" h LEFT JOIN "stockguard"."stock_hold_lines" l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM "stockguard"."stock_holds" WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit);
+
+-- SelectHistory
+SELECT id AS Id, tx::text::bigint AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM "stockguard"."stock_movements" WHERE sku = @sku AND location = @location AND id < @afterId ORDER BY id DESC LIMIT @limit;
 
 -- SelectHold
 SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference FROM "stockguard"."stock_holds" WHERE id = @id;
@@ -76,8 +82,17 @@ SELECT sku AS Sku, location AS Location, quantity AS Quantity, released AS Relea
 -- SelectIdempotencyKey
 SELECT fingerprint AS Fingerprint, result AS Result FROM "stockguard"."stock_idempotency_keys" WHERE idempotency_key = @key;
 
+-- SelectLastChange
+SELECT tx::text::bigint AS Tx, id AS Id FROM "stockguard"."stock_movements" WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1;
+
 -- SelectLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
+
+-- SelectMaxChangeId
+-- (none on this engine)
+
+-- SelectNeedsUpgrade
+-- (none on this engine)
 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM "stockguard"."stock_schema_version";
