@@ -1,6 +1,9 @@
 -- Every statement the mysql store sends with its default options, as the store builds it.
 -- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.
 
+-- AcquireChangeLease
+UPDATE `stockguard`.`stock_change_consumers` SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
+
 -- Change
 UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
@@ -39,6 +42,9 @@ ROLLBACK;
 -- FinishHold
 UPDATE `stockguard`.`stock_holds` SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
 
+-- InsertChangeConsumer
+INSERT INTO `stockguard`.`stock_change_consumers` (consumer, checkpoint_tx, checkpoint_seq) VALUES (@consumer, 0, 0) ON DUPLICATE KEY UPDATE consumer = consumer;
+
 -- InsertHold
 INSERT INTO `stockguard`.`stock_holds` (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
 
@@ -47,6 +53,9 @@ INSERT INTO `stockguard`.`stock_hold_lines` (hold_id, line_no, sku, location, qu
 
 -- InsertMovement
 INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
+
+-- InsertParkedChange
+INSERT INTO `stockguard`.`stock_parked_changes` (consumer, position_tx, position_seq, sku, location, kind, attempts, error, parked_at) VALUES (@consumer, @tx, @seq, @sku, @location, @kind, @attempts, @error, @parkedAt) ON DUPLICATE KEY UPDATE consumer = consumer;
 
 -- InsertSaleMovements
 INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL, @o0, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v0), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL, @o1, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v1);
@@ -60,6 +69,9 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 -- LockItem
 SELECT 1 FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
 
+-- LockLeasedConsumer
+SELECT 1 FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now FOR UPDATE;
+
 -- LockLevel
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
 
@@ -69,6 +81,9 @@ DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <
 -- PurgeIdempotencyKeys
 DELETE FROM `stockguard`.`stock_idempotency_keys` WHERE created_at <= @before ORDER BY created_at LIMIT @limit;
 
+-- ReleaseChangeLease
+UPDATE `stockguard`.`stock_change_consumers` SET lease_owner = NULL, lease_expires_at = NULL WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- ReleaseExpiredLines
 INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL, i.on_hand, i.reserved - SUM(l.quantity) OVER (ORDER BY l.hold_id, l.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version + ROW_NUMBER() OVER (ORDER BY l.hold_id, l.line_no) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id JOIN `stockguard`.`stock_items` i ON i.sku = l.sku AND i.location = l.location WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now ORDER BY l.hold_id, l.line_no;
 UPDATE `stockguard`.`stock_items` SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now), version = version + (SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now);
@@ -76,6 +91,9 @@ UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE sku = @sku AND 
 
 -- ReleaseHoldLine
 UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- SaveChangeCheckpoint
+UPDATE `stockguard`.`stock_change_consumers` SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;
 
 -- SelectChanges
 SELECT id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM `stockguard`.`stock_movements` WHERE id > @afterId ORDER BY id LIMIT @limit LOCK IN SHARE MODE;
@@ -98,6 +116,9 @@ SELECT fingerprint AS Fingerprint, result AS Result FROM `stockguard`.`stock_ide
 -- SelectLastChange
 -- (none on this engine)
 
+-- SelectLeasedConsumer
+SELECT checkpoint_tx AS Tx, checkpoint_seq AS Id FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- SelectLevel
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
 
@@ -106,6 +127,9 @@ SELECT MAX(id) FROM `stockguard`.`stock_movements`;
 
 -- SelectNeedsUpgrade
 SELECT COUNT(*) FROM information_schema.tables t WHERE t.table_schema = 'stockguard' AND t.table_name = 'stock_movements' AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'version_after');
+
+-- SelectParkedChanges
+SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, location AS Location, kind AS Kind, attempts AS Attempts, error AS Error, parked_at AS ParkedAt FROM `stockguard`.`stock_parked_changes` WHERE consumer = @consumer ORDER BY position_tx, position_seq LIMIT @limit;
 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM `stockguard`.`stock_schema_version`;

@@ -1,6 +1,9 @@
 -- Every statement the postgresql store sends with its default options, as the store builds it.
 -- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.
 
+-- AcquireChangeLease
+UPDATE "stockguard"."stock_change_consumers" SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
+
 -- Change
 UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
@@ -28,6 +31,9 @@ WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - 
 -- FinishHold
 UPDATE "stockguard"."stock_holds" SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
 
+-- InsertChangeConsumer
+INSERT INTO "stockguard"."stock_change_consumers" (consumer, checkpoint_tx, checkpoint_seq) VALUES (@consumer, 0, 0) ON CONFLICT (consumer) DO NOTHING;
+
 -- InsertHold
 INSERT INTO "stockguard"."stock_holds" (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
 
@@ -36,6 +42,9 @@ INSERT INTO "stockguard"."stock_hold_lines" (hold_id, line_no, sku, location, qu
 
 -- InsertMovement
 INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, CAST(@holdId AS uuid), @reference, @note, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
+
+-- InsertParkedChange
+INSERT INTO "stockguard"."stock_parked_changes" (consumer, position_tx, position_seq, sku, location, kind, attempts, error, parked_at) VALUES (@consumer, @tx, @seq, @sku, @location, @kind, @attempts, @error, @parkedAt) ON CONFLICT (consumer, position_tx, position_seq) DO NOTHING;
 
 -- InsertSaleMovements
 INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL, t.o, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, t.v FROM unnest(@deltas, @references, @onHands, @versions) WITH ORDINALITY AS t(d, r, o, v, n) ORDER BY t.n;
@@ -49,6 +58,9 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 -- LockItem
 SELECT 1 FROM "stockguard"."stock_items" WHERE sku = @sku AND location = @location FOR UPDATE;
 
+-- LockLeasedConsumer
+SELECT 1 FROM "stockguard"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now FOR UPDATE;
+
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
 
@@ -58,11 +70,17 @@ DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard".
 -- PurgeIdempotencyKeys
 DELETE FROM "stockguard"."stock_idempotency_keys" WHERE idempotency_key IN (SELECT idempotency_key FROM "stockguard"."stock_idempotency_keys" WHERE created_at <= @before LIMIT @limit FOR UPDATE SKIP LOCKED);
 
+-- ReleaseChangeLease
+UPDATE "stockguard"."stock_change_consumers" SET lease_owner = NULL, lease_expires_at = NULL WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- ReleaseExpiredLines
 WITH freed AS (UPDATE "stockguard"."stock_hold_lines" l SET released = TRUE FROM "stockguard"."stock_holds" h WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now RETURNING l.hold_id, l.line_no, l.sku, l.location, l.quantity, h.reference), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, f.sku, f.location, 'hold_expired', 0, -f.quantity, f.hold_id, f.reference, NULL, i.on_hand, i.reserved - SUM(f.quantity) OVER (ORDER BY f.hold_id, f.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version + ROW_NUMBER() OVER (ORDER BY f.hold_id, f.line_no) FROM freed f JOIN "stockguard"."stock_items" i ON i.sku = f.sku AND i.location = f.location ORDER BY f.hold_id, f.line_no) UPDATE "stockguard"."stock_items" SET reserved = reserved - (SELECT SUM(quantity) FROM freed), version = version + (SELECT COUNT(*) FROM freed) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM freed);
 
 -- ReleaseHoldLine
 UPDATE "stockguard"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- SaveChangeCheckpoint
+UPDATE "stockguard"."stock_change_consumers" SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;
 
 -- SelectChanges
 SELECT id AS Id, tx::text::bigint AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM "stockguard"."stock_movements" WHERE (tx, id) > (CAST(CAST(@afterTx AS text) AS xid8), @afterId) AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, id LIMIT @limit;
@@ -85,6 +103,9 @@ SELECT fingerprint AS Fingerprint, result AS Result FROM "stockguard"."stock_ide
 -- SelectLastChange
 SELECT tx::text::bigint AS Tx, id AS Id FROM "stockguard"."stock_movements" WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1;
 
+-- SelectLeasedConsumer
+SELECT checkpoint_tx AS Tx, checkpoint_seq AS Id FROM "stockguard"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- SelectLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
 
@@ -93,6 +114,9 @@ SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved
 
 -- SelectNeedsUpgrade
 -- (none on this engine)
+
+-- SelectParkedChanges
+SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, location AS Location, kind AS Kind, attempts AS Attempts, error AS Error, parked_at AS ParkedAt FROM "stockguard"."stock_parked_changes" WHERE consumer = @consumer ORDER BY position_tx, position_seq LIMIT @limit;
 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM "stockguard"."stock_schema_version";

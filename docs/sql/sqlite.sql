@@ -1,6 +1,9 @@
 -- Every statement the sqlite store sends with its default options, as the store builds it.
 -- Written by tests/StockGuard.Tests/SqlGoldenFileTests.cs; do not edit by hand.
 
+-- AcquireChangeLease
+UPDATE "main"."stock_change_consumers" SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
+
 -- Change
 UPDATE "main"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
@@ -28,6 +31,9 @@ INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, resul
 -- FinishHold
 UPDATE "main"."stock_holds" SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active';
 
+-- InsertChangeConsumer
+INSERT INTO "main"."stock_change_consumers" (consumer, checkpoint_tx, checkpoint_seq) VALUES (@consumer, 0, 0) ON CONFLICT (consumer) DO NOTHING;
+
 -- InsertHold
 INSERT INTO "main"."stock_holds" (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference);
 
@@ -36,6 +42,9 @@ INSERT INTO "main"."stock_hold_lines" (hold_id, line_no, sku, location, quantity
 
 -- InsertMovement
 INSERT INTO "main"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, @holdId, @reference, @note, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM "main"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
+
+-- InsertParkedChange
+INSERT INTO "main"."stock_parked_changes" (consumer, position_tx, position_seq, sku, location, kind, attempts, error, parked_at) VALUES (@consumer, @tx, @seq, @sku, @location, @kind, @attempts, @error, @parkedAt) ON CONFLICT (consumer, position_tx, position_seq) DO NOTHING;
 
 -- InsertSaleMovements
 INSERT INTO "main"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL, @o0, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v0), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL, @o1, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v1);
@@ -49,6 +58,9 @@ SELECT id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS Expi
 -- LockItem
 SELECT 1 FROM "main"."stock_items" WHERE sku = @sku AND location = @location;
 
+-- LockLeasedConsumer
+SELECT 1 FROM "main"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;
+
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "main"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
 
@@ -58,6 +70,9 @@ DELETE FROM "main"."stock_holds" WHERE id IN (SELECT id FROM "main"."stock_holds
 -- PurgeIdempotencyKeys
 DELETE FROM "main"."stock_idempotency_keys" WHERE idempotency_key IN (SELECT idempotency_key FROM "main"."stock_idempotency_keys" WHERE created_at <= @before LIMIT @limit);
 
+-- ReleaseChangeLease
+UPDATE "main"."stock_change_consumers" SET lease_owner = NULL, lease_expires_at = NULL WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- ReleaseExpiredLines
 INSERT INTO "main"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, l.sku, l.location, 'hold_expired', 0, -l.quantity, l.hold_id, h.reference, NULL, i.on_hand, i.reserved - SUM(l.quantity) OVER (ORDER BY l.hold_id, l.line_no ROWS UNBOUNDED PRECEDING), i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version + ROW_NUMBER() OVER (ORDER BY l.hold_id, l.line_no) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id JOIN "main"."stock_items" i ON i.sku = l.sku AND i.location = l.location WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now ORDER BY l.hold_id, l.line_no;
 UPDATE "main"."stock_items" SET reserved = reserved - (SELECT COALESCE(SUM(l.quantity), 0) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now), version = version + (SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now) WHERE sku = @sku AND location = @location AND EXISTS (SELECT 1 FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now);
@@ -65,6 +80,9 @@ UPDATE "main"."stock_hold_lines" SET released = TRUE WHERE sku = @sku AND locati
 
 -- ReleaseHoldLine
 UPDATE "main"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- SaveChangeCheckpoint
+UPDATE "main"."stock_change_consumers" SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;
 
 -- SelectChanges
 SELECT id AS Id, 0 AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldIdText, reference AS Reference, note AS Note, on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter FROM "main"."stock_movements" WHERE id > @afterId ORDER BY id LIMIT @limit;
@@ -87,6 +105,9 @@ SELECT fingerprint AS Fingerprint, result AS Result FROM "main"."stock_idempoten
 -- SelectLastChange
 SELECT 0 AS Tx, id AS Id FROM "main"."stock_movements" ORDER BY id DESC LIMIT 1;
 
+-- SelectLeasedConsumer
+SELECT checkpoint_tx AS Tx, checkpoint_seq AS Id FROM "main"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner;
+
 -- SelectLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "main"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
 
@@ -95,6 +116,9 @@ SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved
 
 -- SelectNeedsUpgrade
 SELECT COUNT(*) FROM sqlite_master m WHERE m.type = 'table' AND m.name = 'stock_movements' AND NOT EXISTS (SELECT 1 FROM pragma_table_info('stock_movements') c WHERE c.name = 'version_after');
+
+-- SelectParkedChanges
+SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, location AS Location, kind AS Kind, attempts AS Attempts, error AS Error, parked_at AS ParkedAt FROM "main"."stock_parked_changes" WHERE consumer = @consumer ORDER BY position_tx, position_seq LIMIT @limit;
 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM "main"."stock_schema_version";
