@@ -18,11 +18,12 @@ public sealed class MySqlStockStoreOptions : SqlStockStoreOptions
     public TimeSpan? LockWaitTimeout { get; set; }
 
     /// <summary>
-    /// How long the change feed waits at a gap in the ledger's ids before it passes it. A gap is an id that a rolled-back
-    /// insert used (it never fills) or one that an insert has taken but not yet put in the index (it fills within
-    /// moments): the feed's locking read waits for every inserted, uncommitted row, but cannot see an id before its row
-    /// exists. A change whose insert takes longer than this between taking its id and writing its row would be passed.
-    /// Default: 3 seconds. Range: 100 milliseconds to 10 minutes. See docs/changes.md.
+    /// How long the change feed waits at a gap in the ledger's ids. A gap is an id that a rolled-back insert used (it
+    /// never fills) or one that an insert has taken but not yet written (it fills within moments): the feed's locking read
+    /// waits for every written, uncommitted row, but cannot see an id before its row exists. Ids are taken in increasing
+    /// order, so the feed passes a gap once it read a higher committed id at least this long ago; a change whose insert
+    /// takes longer than this between taking its id and writing its row would be passed. Default: 3 seconds. Range: 100
+    /// milliseconds to 10 minutes. See docs/changes.md.
     /// </summary>
     public TimeSpan ChangeFeedGapWait { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -70,9 +70,10 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     /// <summary>Sends one NOTIFY for every request that came before it; requests that came meanwhile send one more.</summary>
     private async Task SendAsync()
     {
-        var stop = _stop.Token;
+        var stop = CancellationToken.None;
         try
         {
+            stop = _stop.Token;
             while (true)
             {
                 var served = Volatile.Read(ref _requests);

@@ -158,8 +158,15 @@ internal abstract partial class SqlDialect : SqlEngine
     /// </summary>
     public virtual bool ChangeIdsMayHaveGaps => false;
 
-    /// <summary>How long a gap in the ids stays open before the feed passes it, when <see cref="ChangeIdsMayHaveGaps"/>.</summary>
+    /// <summary>
+    /// How long after the feed read a highest committed id it passes a gap below it, when <see cref="ChangeIdsMayHaveGaps"/>:
+    /// ids are taken in increasing order, so every id below it was taken by then, and an insert writes its row within
+    /// moments of taking its id.
+    /// </summary>
     public virtual TimeSpan ChangeGapWait => TimeSpan.Zero;
+
+    /// <summary>() → the highest committed movement id, read before each feed read when <see cref="ChangeIdsMayHaveGaps"/>; <see langword="null"/> otherwise.</summary>
+    public virtual string? SelectMaxChangeId => ChangeIdsMayHaveGaps ? $"SELECT MAX(id) FROM {Movements}" : null;
 
     /// <summary>
     /// (<c>@sku, @location, @afterId, @limit</c>) → up to <c>@limit</c> of one item's <see cref="ChangeRow"/>s, newest or

@@ -317,7 +317,7 @@ public abstract class ChangeFeedTests<TProvider> : ProviderFixture<TProvider>
         {
             var page = await Feed.ReadChangesAsync(position, maxCount: 500);
             page.Changes.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
-            page.Changes.Should().AllSatisfy(c => c.Position.Should().BeGreaterThan(position));
+            page.Changes.Where(c => c.Position <= position).Should().BeEmpty("a page holds only changes after the position it was read after");
             changes.AddRange(until is { } last ? page.Changes.Where(c => c.Position <= last) : page.Changes);
             position = page.Next;
             if (page.HasMore && (until is null || position < until))

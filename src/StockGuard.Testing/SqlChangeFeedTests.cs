@@ -57,7 +57,7 @@ public abstract class SqlChangeFeedTests<TProvider> : SqlProviderFixture<TProvid
             else
             {
                 before.AddRange(await reading);
-                before.Should().NotContain(c => c.Key == held, "the held change is not committed");
+                before.Should().NotContain(c => c.Reference == "held", "the held change is not committed");
             }
 
             await transaction.CommitAsync();
@@ -76,7 +76,8 @@ public abstract class SqlChangeFeedTests<TProvider> : SqlProviderFixture<TProvid
         }
 
         var resume = before.Count > 0 ? before[^1].Position : after.Count > 0 ? after[^1].Position : start;
-        for (var attempt = 0; after.Concat(before).Count(c => c.Key == held || c.Key == later) < 4; attempt++)
+        // The stocking receipts may come after the start too: on PostgreSQL the last position waits for every older transaction.
+        for (var attempt = 0; after.Concat(before).Count(c => c.Reference is "held" or "later-0" or "later-1" or "later-2") < 4; attempt++)
         {
             attempt.Should().BeLessThan(300, "the feed should show the four changes within a minute");
             var page = await ReadAllAsync(feed, resume);
@@ -91,9 +92,9 @@ public abstract class SqlChangeFeedTests<TProvider> : SqlProviderFixture<TProvid
 
         var all = before.Concat(after).ToList();
         all.Select(c => c.Position).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems("a reader never finds a change before a position it passed");
-        all.Where(c => c.Key == held).Should().ContainSingle("the late commit is read once, not passed").Which.Reference.Should().Be("held");
-        all.Where(c => c.Key == later).Select(c => c.Reference).Should().Equal("later-0", "later-1", "later-2");
-        all.Single(c => c.Key == held).LevelAfter!.OnHand.Should().Be(6);
+        all.Where(c => c.Key == held && c.Reference == "held").Should().ContainSingle("the late commit is read once, not passed").Which.LevelAfter!.OnHand.Should().Be(6);
+        all.Where(c => c.Key == later && c.Reference != null).Select(c => c.Reference).Should().Equal("later-0", "later-1", "later-2");
+        all.Where(c => c.Key == held || c.Key == later).Should().HaveCount(c => c == 4 || c == 5 || c == 6, "besides, at most the two stocking receipts");
     }
 
     private static async Task<List<StockChange>> ReadAllAsync(IStockChangeFeed feed, StockChangePosition after)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using System.Diagnostics.Metrics;
+using StockGuard.Changes;
 using StockGuard.Diagnostics;
 using StockGuard.DependencyInjection;
 using StockGuard.InMemory;
@@ -28,6 +29,32 @@ public sealed class DependencyInjectionTests
         await store.ReceiveAsync(new ReceiveRequest(new StockLine("sku", 1)));
         var hold = await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine("sku", 1)));
         hold.Hold!.CreatedAt.Should().Be(time.GetUtcNow());
+    }
+
+    [Test]
+    public async Task AddStockGuard_serves_the_store_as_its_change_feed()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddStockGuard().UseInMemory(o => o.ChangeRetention = 100);
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var feed = provider.GetRequiredService<IStockChangeFeed>();
+        feed.Should().BeSameAs(provider.GetRequiredService<IStockStore>());
+        await provider.GetRequiredService<IStockStore>().ReceiveAsync(new ReceiveRequest(new StockLine("sku", 3)));
+        (await feed.ReadChangesAsync(StockChangePosition.Start)).Changes.Should().ContainSingle().Which.LevelAfter!.OnHand.Should().Be(3);
+    }
+
+    [Test]
+    public void A_registered_store_without_a_feed_is_named_when_the_feed_is_asked_for()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddStockGuard().UseStore<InMemoryStockStoreOptions>(null, static (_, _) => new StoreWithoutFeed());
+        using var provider = services.BuildServiceProvider();
+
+        var ask = () => provider.GetRequiredService<IStockChangeFeed>();
+        ask.Should().Throw<InvalidOperationException>().WithMessage("*StoreWithoutFeed*IStockChangeFeed*");
     }
 
     [Test]
@@ -117,5 +144,32 @@ public sealed class DependencyInjectionTests
 
         services.Count(d => d.ServiceType == typeof(IStockStore)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
+    }
+
+    private sealed class StoreWithoutFeed : IStockStore
+    {
+        public Task<StockLevel?> GetLevelAsync(StockKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<StockLevel>> GetLevelsAsync(IEnumerable<StockKey> keys, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

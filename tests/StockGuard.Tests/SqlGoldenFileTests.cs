@@ -78,7 +78,7 @@ public sealed class SqlGoldenFileTests
 
     /// <summary>Dialect members that return text but send nothing: names, advice, the quoting rule (the schema script ships as its own file).</summary>
     private static readonly HashSet<string> NotStatements =
-        ["StoreName", "Schema", "PoolerAdvice", "SchemaScript", "Items", "Holds", "HoldLines", "IdempotencyKeys", "Movements", "SchemaVersions", "Quote", "ToString"];
+        ["StoreName", "Schema", "PoolerAdvice", "SchemaScript", "UpgradeScript", "Items", "Holds", "HoldLines", "IdempotencyKeys", "Movements", "SchemaVersions", "ChangeConsumers", "ParkedChanges", "Quote", "ToString"];
 
     private static object[] Samples(MethodInfo method) => [.. method.GetParameters().Select(p => Sample(p.ParameterType))];
 
@@ -87,32 +87,22 @@ public sealed class SqlGoldenFileTests
         _ when type == typeof(DateTimeOffset) => At,
         _ when type == typeof(StockKey) => new StockKey("sku"),
         _ when type == typeof(int) => 2,
-        _ when type == typeof(bool) => true,
         _ when type == typeof(IReadOnlyList<long>) => new long[] { -1, -2 },
         _ when type == typeof(IReadOnlyList<string>) || type == typeof(IReadOnlyList<string?>) => new[] { "a", "b" },
         _ when type == typeof(IReadOnlyList<StockKey>) => new[] { new StockKey("a"), new StockKey("b") },
-        // Internal row types of StockGuard.Sql, built by reflection: a sale movement list and the level after it.
-        _ when type.IsGenericType && type.GetGenericArguments()[0].Name == "SaleMovement" => SaleMovements(type.GetGenericArguments()[0]),
-        _ when type.Name == "LevelRow" => Row(type, ("Sku", "sku"), ("Location", "default"), ("OnHand", 7L), ("Version", 3L)),
+        _ when type == typeof(bool) => true,
+
+        // Internal row types of StockGuard.Sql, made by reflection: two coalesced sales, and the row they leave.
+        { Name: "LevelRow" } => Activator.CreateInstance(type)!,
+        { IsGenericType: true } when type.GetGenericArguments()[0] is { Name: "SaleMovement" } sale => SaleMovements(sale),
         _ => throw new NotSupportedException($"No sample argument of type {type} for a dialect method: add one here."),
     };
 
-    private static Array SaleMovements(Type movement)
+    private static Array SaleMovements(Type sale)
     {
-        var sales = Array.CreateInstance(movement, 2);
-        sales.SetValue(Activator.CreateInstance(movement, -1L, "a", 9L, 2L), 0);
-        sales.SetValue(Activator.CreateInstance(movement, -2L, null, 7L, 3L), 1);
+        var sales = Array.CreateInstance(sale, 2);
+        sales.SetValue(Activator.CreateInstance(sale, -1L, "a", 9L, 5L), 0);
+        sales.SetValue(Activator.CreateInstance(sale, -2L, "b", 7L, 6L), 1);
         return sales;
-    }
-
-    private static object Row(Type type, params (string Property, object Value)[] values)
-    {
-        var row = Activator.CreateInstance(type)!;
-        foreach (var (property, value) in values)
-        {
-            type.GetProperty(property)!.SetValue(row, value);
-        }
-
-        return row;
     }
 }

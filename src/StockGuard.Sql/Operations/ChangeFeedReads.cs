@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using StockGuard.Changes;
 using StockGuard.Sql.Execution;
 
@@ -7,13 +6,16 @@ namespace StockGuard.Sql.Operations;
 /// <summary>
 /// The read side of the movement ledger: the change feed after a position, the last position, and one item's history.
 /// Each read is one statement in its own transaction; on an engine whose ids may have gaps (MySQL), the feed stops at a
-/// gap it has not yet seen open for the dialect's gap wait.
+/// gap until a highest committed id above it, read before, is the dialect's gap wait old.
 /// </summary>
 internal sealed class ChangeFeedReads(SqlExecutor executor)
 {
-    // First id of a gap → when this store first saw it open. Gaps fill or expire within the gap wait, so few stay here.
-    private readonly ConcurrentDictionary<long, long> _gapsSeen = new();
-    private readonly Lock _walkedLock = new();
+    // Samples of the highest committed id, each with when it was read, oldest first. Ids are taken from one counter in
+    // increasing order, so every id below a sample was taken before it was read; once a sample is a gap wait old, a gap
+    // below it that is still open is a rolled-back or unused id, not an insert on its way.
+    private readonly Queue<(long MaxId, long At)> _samples = new();
+    private readonly Lock _sync = new();
+    private long _ripe;
     private StockChangePosition _walked;
 
     private SqlDialect Dialect => executor.Dialect;
@@ -22,14 +24,23 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
     {
         CheckCount(maxCount);
         var rows = await executor.RunAsync(
-            s => s.QueryRowsAsync<ChangeRow>(Dialect.SelectChanges, new { afterTx = after.Transaction, afterId = after.Sequence, limit = maxCount + 1 }),
+            async s =>
+            {
+                if (Dialect.SelectMaxChangeId is { } selectMax)
+                {
+                    var maxId = await s.QueryRowAsync<long?>(selectMax, new { }).ConfigureAwait(false);
+                    Sample(maxId ?? 0);
+                }
+
+                return await s.QueryRowsAsync<ChangeRow>(Dialect.SelectChanges, new { afterTx = after.Transaction, afterId = after.Sequence, limit = maxCount + 1 }).ConfigureAwait(false);
+            },
             cancellationToken,
             readOnly: true).ConfigureAwait(false);
         var take = Math.Min(rows.Count, maxCount);
         var stoppedAtGap = false;
         if (Dialect.ChangeIdsMayHaveGaps)
         {
-            (take, stoppedAtGap) = UpToFirstOpenGap(after.Sequence, rows, take);
+            (take, stoppedAtGap) = UpToFirstYoungGap(after.Sequence, rows, take);
         }
 
         var changes = new StockChange[take];
@@ -51,7 +62,7 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
 
         // Ids below the last one may still be in flight: walk the feed from where this store last got to.
         StockChangePosition position;
-        lock (_walkedLock)
+        lock (_sync)
         {
             position = _walked;
         }
@@ -66,7 +77,7 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
             }
         }
 
-        lock (_walkedLock)
+        lock (_sync)
         {
             if (position > _walked)
             {
@@ -113,32 +124,44 @@ internal sealed class ChangeFeedReads(SqlExecutor executor)
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxCount, IStockChangeFeed.MaxPageSize);
     }
 
-    /// <summary>
-    /// How many of the first <paramref name="take"/> rows may be returned: all up to the first gap in the ids that has
-    /// not yet been open for the gap wait. A gap seen for the first time starts its wait now.
-    /// </summary>
-    private (int Take, bool StoppedAtGap) UpToFirstOpenGap(long afterId, IReadOnlyList<ChangeRow> rows, int take)
+    /// <summary>Records that <paramref name="maxId"/> was the highest committed id just now.</summary>
+    private void Sample(long maxId)
     {
-        foreach (var passed in _gapsSeen.Keys)
+        var now = executor.Time.GetTimestamp();
+        lock (_sync)
         {
-            if (passed <= afterId)
+            if (maxId > _ripe && (_samples.Count == 0 || maxId > _samples.Last().MaxId))
             {
-                _gapsSeen.TryRemove(passed, out _);
+                _samples.Enqueue((maxId, now));
             }
+        }
+    }
+
+    /// <summary>
+    /// How many of the first <paramref name="take"/> rows may be returned: all up to the first gap in the ids that is not
+    /// yet known to be closed for good, i.e. not below a highest id read at least the gap wait ago.
+    /// </summary>
+    private (int Take, bool StoppedAtGap) UpToFirstYoungGap(long afterId, IReadOnlyList<ChangeRow> rows, int take)
+    {
+        long ripe;
+        lock (_sync)
+        {
+            var now = executor.Time.GetTimestamp();
+            while (_samples.TryPeek(out var sample) && executor.Time.GetElapsedTime(sample.At, now) >= Dialect.ChangeGapWait)
+            {
+                _ripe = Math.Max(_ripe, _samples.Dequeue().MaxId);
+            }
+
+            ripe = _ripe;
         }
 
         var expected = afterId + 1;
-        var time = executor.Time;
-        var now = time.GetTimestamp();
         for (var i = 0; i < take; i++)
         {
-            if (rows[i].Id != expected)
+            // The gap is ids expected … rows[i].Id − 1; the highest of them must lie below a ripe sample.
+            if (rows[i].Id != expected && rows[i].Id - 1 >= ripe)
             {
-                var seen = _gapsSeen.GetOrAdd(expected, now);
-                if (time.GetElapsedTime(seen, now) < Dialect.ChangeGapWait)
-                {
-                    return (i, true);
-                }
+                return (i, true);
             }
 
             expected = rows[i].Id + 1;

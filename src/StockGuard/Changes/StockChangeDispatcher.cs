@@ -146,7 +146,22 @@ public sealed partial class StockChangeDispatcher
         var position = checkpoint;
         while (true)
         {
-            var page = await _feed.ReadChangesAsync(position, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+            StockChangePage page;
+            try
+            {
+                page = await _feed.ReadChangesAsync(position, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StockChangePositionExpiredException expired)
+            {
+                // The store no longer keeps what came after the checkpoint (the in-memory store's bounded retention):
+                // those changes are lost to this consumer. Say so loudly and go on from the oldest change kept, rather
+                // than stop the consumer for good.
+                LogChangesLost(_logger, _consumer, position.ToString(), expired.OldestRetained.ToString());
+                var oldest = expired.OldestRetained;
+                position = new StockChangePosition(oldest.Transaction, Math.Max(0, oldest.Sequence - 1));
+                continue;
+            }
+
             foreach (var change in page.Changes)
             {
                 if (!await DeliverAsync(change, position, cancellationToken).ConfigureAwait(false))
@@ -260,6 +275,9 @@ public sealed partial class StockChangeDispatcher
 
     [LoggerMessage(23, LogLevel.Error, "Change consumer {Consumer}: parked the change at {Position} of {Key} after {Attempts} failed attempts; the consumer goes on with the next change.")]
     private static partial void LogParked(ILogger logger, string consumer, string position, string key, int attempts, Exception exception);
+
+    [LoggerMessage(26, LogLevel.Error, "Change consumer {Consumer}: the store no longer keeps the changes after its checkpoint {Checkpoint}; the consumer goes on from the oldest change kept, {Oldest}, and the changes between are not delivered.")]
+    private static partial void LogChangesLost(ILogger logger, string consumer, string checkpoint, string oldest);
 
     [LoggerMessage(24, LogLevel.Warning, "Change consumer {Consumer}: reading the feed or writing the checkpoint failed; trying again after the poll interval.")]
     private static partial void LogDispatchFailed(ILogger logger, string consumer, Exception exception);

@@ -1,0 +1,53 @@
+using FluentAssertions;
+using NUnit.Framework;
+using StockGuard.Changes;
+
+namespace StockGuard.MySql.Tests;
+
+/// <summary>A version-1 ledger is upgraded to version 2 in place, by the store on first use, and again harmlessly.</summary>
+[TestFixture]
+public sealed class MySqlSchemaUpgradeTests
+{
+    [Test]
+    public async Task A_version_1_ledger_is_upgraded_in_place_and_its_old_movements_read_without_a_level()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var database = MySqlServer.NewDatabaseName("upgrade");
+        try
+        {
+            var key = new StockKey("upgraded");
+            await using (var v2 = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+            {
+                await v2.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)) { Reference = "written by version 1" });
+            }
+
+            // What version 1 left: no levels, version 1 recorded.
+            await using (var connection = await MySqlServer.OpenAsync())
+            {
+                await MySqlServer.Exec(
+                    connection,
+                    $"ALTER TABLE `{database}`.stock_movements DROP COLUMN on_hand_after, DROP COLUMN reserved_after, DROP COLUMN safety_stock_after, " +
+                    "DROP COLUMN backorder_limit_after, DROP COLUMN low_stock_threshold_after, DROP COLUMN version_after; " +
+                    $"DELETE FROM `{database}`.stock_schema_version; INSERT INTO `{database}`.stock_schema_version (version) VALUES (1)");
+            }
+
+            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
+            var sold = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "written by version 2" });
+            await store.EnsureSchemaAsync();
+
+            await using (var connection = await MySqlServer.OpenAsync())
+            {
+                (await MySqlServer.Exec(connection, $"SELECT GROUP_CONCAT(version ORDER BY version) FROM `{database}`.stock_schema_version")).Should().Be("1,2,3");
+            }
+
+            var page = await store.ReadChangesAsync(StockChangePosition.Start);
+            page.Changes.Select(c => c.Reference).Should().Equal("written by version 1", "written by version 2");
+            page.Changes[0].LevelAfter.Should().BeNull("version 1 kept no level");
+            page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
+}

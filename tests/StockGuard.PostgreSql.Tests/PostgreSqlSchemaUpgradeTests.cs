@@ -1,0 +1,57 @@
+using FluentAssertions;
+using NUnit.Framework;
+using StockGuard.Changes;
+using StockGuard.Tests.Shared;
+
+namespace StockGuard.PostgreSql.Tests;
+
+/// <summary>A version-1 schema is upgraded to version 2 in place, by the store on first use, and again harmlessly.</summary>
+[TestFixture]
+public sealed class PostgreSqlSchemaUpgradeTests
+{
+    [Test]
+    public async Task A_version_1_ledger_is_upgraded_in_place_and_its_old_movements_read_first_without_a_level()
+    {
+        await (await PostgreSqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var schema = PostgreSqlServer.NewSchemaName("upgrade");
+        try
+        {
+            var key = new StockKey("upgraded");
+            await using (var v2 = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema }))
+            {
+                await v2.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)) { Reference = "written by version 1" });
+            }
+
+            // What version 1 left: no transaction ids, no levels, version 1 recorded.
+            await using (var connection = await PostgreSqlServer.OpenAsync())
+            {
+                await PostgreSqlServer.Exec(
+                    connection,
+                    $"ALTER TABLE \"{schema}\".stock_movements DROP COLUMN tx, DROP COLUMN on_hand_after, DROP COLUMN reserved_after, DROP COLUMN safety_stock_after, " +
+                    "DROP COLUMN backorder_limit_after, DROP COLUMN low_stock_threshold_after, DROP COLUMN version_after; " +
+                    $"DELETE FROM \"{schema}\".stock_schema_version; INSERT INTO \"{schema}\".stock_schema_version (version) VALUES (1)");
+            }
+
+            await using var store = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema });
+            var sold = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "written by version 2" });
+            await store.EnsureSchemaAsync();
+
+            await using (var connection = await PostgreSqlServer.OpenAsync())
+            {
+                (await PostgreSqlServer.Exec(connection, $"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{schema}\".stock_schema_version")).Should().Be("1,2,3");
+            }
+
+            var page = await store.ReadChangesAsync(StockChangePosition.Start);
+            page.Changes.Select(c => c.Reference).Should().Equal("written by version 1", "written by version 2");
+            page.Changes[0].Position.Transaction.Should().Be(0, "rows from before the upgrade have no transaction id and read first");
+            page.Changes[0].LevelAfter.Should().BeNull("version 1 kept no level");
+            page.Changes[1].Position.Transaction.Should().BeGreaterThan(0);
+            page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
+            (await store.GetLastPositionAsync()).Should().Be(page.Changes[1].Position);
+        }
+        finally
+        {
+            await PostgreSqlServer.DropSchemaAsync(schema);
+        }
+    }
+}
