@@ -22,7 +22,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
+public abstract class SqlStockStore : IStockStore, IStockAllocator, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -31,6 +31,7 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
     private readonly CoalescingDeducts _coalescing;
     private readonly HoldOperations _holds;
     private readonly HoldSweeper _sweeper;
+    private readonly LocationOperations _locations;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -44,6 +45,7 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
         _coalescing = new CoalescingDeducts(_executor, _changes);
         _holds = new HoldOperations(_executor, _changes);
         _sweeper = new HoldSweeper(_executor, _holds);
+        _locations = new LocationOperations(_executor);
     }
 
     private protected SqlDialect Dialect { get; }
@@ -179,6 +181,32 @@ public abstract class SqlStockStore : IStockStore, IAsyncDisposable, IDisposable
         _executor.RefuseAmbientTransaction(nameof(SweepAsync));
         return _sweeper.SweepAsync(cancellationToken);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Allocation locks its candidate items whatever the configured strategy (see <see cref="IStockAllocator"/>).</remarks>
+    public Task<AllocationResult> AllocateAsync(AllocateRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(AllocateAsync));
+        return _locations.AllocateAsync(request, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<TransferResult> TransferAsync(TransferRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(TransferAsync));
+        return _locations.TransferAsync(request, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<TransferResult> ReceiveTransferAsync(ReceiveTransferRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ReceiveTransferAsync));
+        return _locations.ReceiveTransferAsync(request, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<StockTotal> GetTotalAsync(string sku, IEnumerable<string>? locations = null, CancellationToken cancellationToken = default) =>
+        _locations.GetTotalAsync(sku, locations, cancellationToken);
 
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public void Dispose()

@@ -32,4 +32,13 @@ public enum StockOperation
 
     /// <summary>An item's safety stock, backorder limit or low-stock threshold set.</summary>
     SetPolicy,
+
+    /// <summary>An order allocated over locations (<see cref="AllocateRequest"/>).</summary>
+    Allocate,
+
+    /// <summary>Units moved between locations (<see cref="TransferRequest"/>).</summary>
+    Transfer,
+
+    /// <summary>Units of a transfer in transit landed (<see cref="ReceiveTransferRequest"/>).</summary>
+    ReceiveTransfer,
 }

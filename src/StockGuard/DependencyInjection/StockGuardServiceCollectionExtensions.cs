@@ -13,7 +13,7 @@ public static class StockGuardServiceCollectionExtensions
 {
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
-    /// validation at start-up, and the hosted sweeper of expired holds. Chain a store: <c>.UseInMemory()</c>,
+    /// validation at start-up, the hosted sweeper of expired holds, and <see cref="IStockAllocator"/> as the registered store. Chain a store: <c>.UseInMemory()</c>,
     /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -31,6 +31,10 @@ public static class StockGuardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockGuardOptions>, StockGuardOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSweeper>());
+
+        // Every store allocates over locations; the allocator is the registered store itself.
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockAllocator
+            ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockAllocator."));
         return new StockGuardBuilder(services);
     }
 

@@ -64,6 +64,9 @@ public static class StockGuardTelemetry
         StockOperation.Expire => "expire",
         StockOperation.Extend => "extend",
         StockOperation.SetPolicy => "set_policy",
+        StockOperation.Allocate => "allocate",
+        StockOperation.Transfer => "transfer",
+        StockOperation.ReceiveTransfer => "receive_transfer",
         _ => "other",
     };
 
