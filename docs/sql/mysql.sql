@@ -77,6 +77,12 @@ UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE sku = @sku AND 
 -- ReleaseHoldLine
 UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
 
+-- SelectBalance
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, COALESCE((SELECT SUM(m.on_hand_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, COALESCE((SELECT SUM(m.reserved_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location;
+
+-- SelectBalancesPage
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, COALESCE((SELECT SUM(m.on_hand_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, COALESCE((SELECT SUM(m.reserved_delta) FROM `stockguard`.`stock_movements` m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved FROM `stockguard`.`stock_items` i WHERE i.sku >= @afterSku AND (i.sku > @afterSku OR i.location > @afterLocation) ORDER BY i.sku, i.location LIMIT @limit;
+
 -- SelectExpiredHolds
 SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location FROM `stockguard`.`stock_holds` h LEFT JOIN `stockguard`.`stock_hold_lines` l ON l.hold_id = h.id AND l.released = FALSE WHERE h.id IN (SELECT id FROM (SELECT id FROM `stockguard`.`stock_holds` WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using StockGuard.DependencyInjection;
+using StockGuard.Sql.DependencyInjection;
 using StockGuard.PostgreSql;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,8 @@ public static class PostgreSqlStockGuardBuilderExtensions
 {
     /// <summary>
     /// Uses a <see cref="PostgreSqlStockStore"/> with its own connection pool for <paramref name="connectionString"/>.
-    /// Options are validated at start-up. Replaces any store registered before.
+    /// Options are validated at start-up. Replaces any store registered before; the store is also
+    /// the <see cref="StockGuard.IStockSchema"/> that start-up schema creation and health checks use.
     /// </summary>
     /// <param name="builder">The builder <c>AddStockGuard</c> returned.</param>
     /// <param name="connectionString">An Npgsql connection string; never logged.</param>
@@ -19,12 +21,13 @@ public static class PostgreSqlStockGuardBuilderExtensions
     public static IStockGuardBuilder UsePostgreSql(this IStockGuardBuilder builder, string connectionString, Action<PostgreSqlStockStoreOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return builder.UseStore(configure, (sp, options) => new PostgreSqlStockStore(connectionString, options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<PostgreSqlStockStore>>()));
+        return SqlStoreRegistration.UseSqlStore(builder, configure, (sp, options) => new PostgreSqlStockStore(connectionString, options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<PostgreSqlStockStore>>()));
     }
 
     /// <summary>
     /// Uses a <see cref="PostgreSqlStockStore"/> over <paramref name="dataSource"/>, which the caller (or the container) owns.
-    /// Options are validated at start-up. Replaces any store registered before.
+    /// Options are validated at start-up. Replaces any store registered before; the store is also
+    /// the <see cref="StockGuard.IStockSchema"/> that start-up schema creation and health checks use.
     /// </summary>
     /// <param name="builder">The builder <c>AddStockGuard</c> returned.</param>
     /// <param name="dataSource">The Npgsql data source.</param>
@@ -33,6 +36,6 @@ public static class PostgreSqlStockGuardBuilderExtensions
     public static IStockGuardBuilder UsePostgreSql(this IStockGuardBuilder builder, NpgsqlDataSource dataSource, Action<PostgreSqlStockStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        return builder.UseStore(configure, (sp, options) => new PostgreSqlStockStore(dataSource, options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<PostgreSqlStockStore>>()));
+        return SqlStoreRegistration.UseSqlStore(builder, configure, (sp, options) => new PostgreSqlStockStore(dataSource, options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<PostgreSqlStockStore>>()));
     }
 }

@@ -45,6 +45,29 @@ internal sealed class LevelRow
     public StockLevel ToLevel() => new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, ReportedVersion);
 }
 
+/// <summary>One item's counters beside its ledger sums and its live hold lines, for reconciliation.</summary>
+internal sealed class BalanceRow
+{
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public long OnHand { get; set; }
+
+    /// <summary>The stored reserved units: every unreleased hold line, expired or not.</summary>
+    public long Reserved { get; set; }
+
+    public long LedgerOnHand { get; set; }
+
+    public long LedgerReserved { get; set; }
+
+    public long HeldReserved { get; set; }
+
+    public StockKey Key => new(Sku, Location);
+
+    public StockBalance ToBalance() => new(Key, OnHand, Reserved, LedgerOnHand, LedgerReserved, HeldReserved);
+}
+
 /// <summary>One hold row.</summary>
 internal sealed class HoldRow
 {

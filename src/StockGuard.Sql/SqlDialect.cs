@@ -29,7 +29,7 @@ namespace StockGuard.Sql;
 /// the item's unreleased lines of expired holds: an expiry raises the version a reader sees at once, and the release
 /// that follows leaves it unchanged.</para>
 /// </remarks>
-internal abstract class SqlDialect : SqlEngine
+internal abstract partial class SqlDialect : SqlEngine
 {
     /// <inheritdoc cref="SqlEngine(string)"/>
     protected SqlDialect(string schema)

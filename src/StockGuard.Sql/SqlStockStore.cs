@@ -22,7 +22,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract class SqlStockStore : IStockStore, IStockAllocator, IAsyncDisposable, IDisposable
+public abstract class SqlStockStore : IStockStore, IStockReconciler, IStockSchema, IStockAllocator, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -31,6 +31,7 @@ public abstract class SqlStockStore : IStockStore, IStockAllocator, IAsyncDispos
     private readonly CoalescingDeducts _coalescing;
     private readonly HoldOperations _holds;
     private readonly HoldSweeper _sweeper;
+    private readonly Reconciliation _reconciliation;
     private readonly LocationOperations _locations;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
@@ -45,6 +46,7 @@ public abstract class SqlStockStore : IStockStore, IStockAllocator, IAsyncDispos
         _coalescing = new CoalescingDeducts(_executor, _changes);
         _holds = new HoldOperations(_executor, _changes);
         _sweeper = new HoldSweeper(_executor, _holds);
+        _reconciliation = new Reconciliation(_executor);
         _locations = new LocationOperations(_executor);
     }
 
@@ -57,6 +59,12 @@ public abstract class SqlStockStore : IStockStore, IStockAllocator, IAsyncDispos
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <exception cref="StockStoreException">The database failed, or holds a newer schema than this library knows.</exception>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) => _executor.EnsureSchemaAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public int RequiredVersion => SqlDialect.SchemaVersion;
+
+    /// <inheritdoc/>
+    public Task<int?> GetSchemaVersionAsync(CancellationToken cancellationToken = default) => _executor.GetSchemaVersionAsync(cancellationToken);
 
     /// <summary>
     /// The store working in a transaction the caller owns: every change made through the returned view, with its
@@ -181,6 +189,21 @@ public abstract class SqlStockStore : IStockStore, IStockAllocator, IAsyncDispos
         _executor.RefuseAmbientTransaction(nameof(SweepAsync));
         return _sweeper.SweepAsync(cancellationToken);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>A page is one statement without locks (on SQLite, one transaction, which holds the write lock while it reads).</remarks>
+    public Task<ReconciliationReport> VerifyAsync(ReconciliationRequest request, CancellationToken cancellationToken = default) =>
+        _reconciliation.VerifyAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Each drifted item is repaired in a transaction of its own that locks its row, whatever the store's strategy.</remarks>
+    public Task<ReconciliationReport> RepairAsync(ReconciliationRequest request, CancellationToken cancellationToken = default) =>
+        _reconciliation.RepairAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>The count locks the item's row, whatever the store's strategy, and gives back its expired holds first.</remarks>
+    public Task<StockChangeResult> CountAsync(PhysicalCountRequest request, CancellationToken cancellationToken = default) =>
+        _reconciliation.CountAsync(request, cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>Allocation locks its candidate items whatever the configured strategy (see <see cref="IStockAllocator"/>).</remarks>

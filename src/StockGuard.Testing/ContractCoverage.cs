@@ -55,6 +55,7 @@ public static class ContractCoverage
         typeof(CoalescingTests<>),
         typeof(ClockSkewTests<>),
         typeof(CallerTransactionTests<>),
+        typeof(SqlReconciliationTests<>),
     ];
 
     /// <summary>The generic suite definitions that the concrete test classes of <paramref name="testAssembly"/> derive from.</summary>

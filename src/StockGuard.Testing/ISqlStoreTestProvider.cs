@@ -4,7 +4,7 @@ namespace StockGuard.Testing;
 /// A provider of SQL stores for the shared SQL suites (<see cref="SqlFaultTests{TProvider}"/>,
 /// <see cref="SqlPoolTests{TProvider}"/>, <see cref="OneLineDeductTests{TProvider}"/>,
 /// <see cref="OneLineDeductFaultTests{TProvider}"/>, <see cref="CoalescingTests{TProvider}"/>,
-/// <see cref="ClockSkewTests{TProvider}"/>, <see cref="CallerTransactionTests{TProvider}"/>): stores set up as a suite asks, and the server's hooks.
+/// <see cref="ClockSkewTests{TProvider}"/>, <see cref="CallerTransactionTests{TProvider}"/>, <see cref="SqlReconciliationTests{TProvider}"/>): stores set up as a suite asks, and the server's hooks.
 /// </summary>
 public interface ISqlStoreTestProvider : IStockStoreTestProvider
 {

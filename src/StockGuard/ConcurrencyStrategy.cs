@@ -4,6 +4,7 @@ namespace StockGuard;
 /// How a database store keeps concurrent buyers from overselling. Every strategy is safe; they differ
 /// in cost under contention. The in-memory store locks items in memory and ignores the choice.
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ConcurrencyStrategy>))]
 public enum ConcurrencyStrategy
 {
     /// <summary>

@@ -147,3 +147,28 @@ public sealed class StockStoreBusyException : StockStoreException
     /// <summary>The queue limit that was reached.</summary>
     public int QueueLength { get; }
 }
+
+/// <summary>An item's version was not the one a request was made against: someone changed it meanwhile. Nothing was changed.</summary>
+public sealed class StockVersionConflictException : StockGuardException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The item.</param>
+    /// <param name="expectedVersion">The version the request was made against.</param>
+    /// <param name="actualVersion">The item's version now.</param>
+    public StockVersionConflictException(StockKey key, long expectedVersion, long actualVersion)
+        : base($"The stock item '{key}' is at version {actualVersion}, not {expectedVersion}: it changed since it was read. Nothing was changed; read it again and retry.")
+    {
+        Key = key;
+        ExpectedVersion = expectedVersion;
+        ActualVersion = actualVersion;
+    }
+
+    /// <summary>The item.</summary>
+    public StockKey Key { get; }
+
+    /// <summary>The version the request was made against.</summary>
+    public long ExpectedVersion { get; }
+
+    /// <summary>The item's version when the request arrived.</summary>
+    public long ActualVersion { get; }
+}

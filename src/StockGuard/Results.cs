@@ -92,6 +92,7 @@ public sealed record HoldResult(HoldOutcome Outcome, StockHold Hold)
 }
 
 /// <summary>What a confirm, release or extend did to a hold.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<HoldOutcome>))]
 public enum HoldOutcome
 {
     /// <summary>The hold is a sale now: reserved and on-hand units both dropped.</summary>

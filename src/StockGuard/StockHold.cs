@@ -21,6 +21,7 @@ public sealed record StockHold(
 }
 
 /// <summary>The life of a hold.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<HoldState>))]
 public enum HoldState
 {
     /// <summary>Holding its units until it expires.</summary>

@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace StockGuard;
 
 /// <summary>
 /// Identifies one stock item: one SKU at one location. Single-warehouse shops never name a location;
 /// <see cref="DefaultLocation"/> stands in. Comparison is ordinal and case-sensitive, on every store.
 /// </summary>
+[JsonConverter(typeof(StockKeyJsonConverter))]
 public readonly struct StockKey : IEquatable<StockKey>, IComparable<StockKey>
 {
     /// <summary>The location used when none is named: <c>"default"</c>.</summary>

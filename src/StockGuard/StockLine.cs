@@ -8,6 +8,7 @@ public readonly struct StockLine : IEquatable<StockLine>
     /// <param name="quantity">The number of units, at least 1.</param>
     /// <exception cref="ArgumentException"><paramref name="key"/> is <c>default</c>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="quantity"/> is zero or negative.</exception>
+    [System.Text.Json.Serialization.JsonConstructor]
     public StockLine(StockKey key, int quantity)
     {
         if (!key.IsValid)

@@ -1,6 +1,7 @@
 namespace StockGuard;
 
 /// <summary>Why on-hand stock changed, as written to a store's movement ledger.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StockMovementKind>))]
 public enum StockMovementKind
 {
     /// <summary>Units received from a supplier or transfer.</summary>

@@ -1,6 +1,7 @@
 namespace StockGuard;
 
 /// <summary>The kinds of operation a store performs, as telemetry names them (<see cref="Diagnostics.StockGuardTelemetry.OperationName"/>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StockOperation>))]
 public enum StockOperation
 {
     /// <summary>A deduct: units sold directly (<see cref="DeductRequest"/>).</summary>
@@ -32,6 +33,15 @@ public enum StockOperation
 
     /// <summary>An item's safety stock, backorder limit or low-stock threshold set.</summary>
     SetPolicy,
+
+    /// <summary>A physical count set an item's on-hand units (<see cref="PhysicalCountRequest"/>).</summary>
+    Count,
+
+    /// <summary>Counters compared with the ledger and the live holds (<see cref="IStockReconciler.VerifyAsync"/>).</summary>
+    Verify,
+
+    /// <summary>Drifted counters put right by reconciliation movements (<see cref="IStockReconciler.RepairAsync"/>).</summary>
+    Repair,
 
     /// <summary>An order allocated over locations (<see cref="AllocateRequest"/>).</summary>
     Allocate,

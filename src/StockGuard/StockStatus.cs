@@ -1,6 +1,7 @@
 namespace StockGuard;
 
 /// <summary>What a shop shows for an item, derived from its <see cref="StockLevel"/>.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StockStatus>))]
 public enum StockStatus
 {
     /// <summary>More than <see cref="StockLevel.LowStockThreshold"/> units are available.</summary>

@@ -70,9 +70,9 @@ public sealed class ConventionTests
         var misplaced = PackageAssemblies()
             .SelectMany(a => a.GetExportedTypes().Select(t => (Assembly: a.GetName().Name!, Type: t)))
             .Where(x => x.Type.Namespace != x.Assembly && x.Type.Namespace?.StartsWith(x.Assembly + ".", StringComparison.Ordinal) != true)
-            .Where(x => !(x.Type.Namespace == "Microsoft.Extensions.DependencyInjection" && x.Type.IsAbstract && x.Type.IsSealed && x.Type.Name.EndsWith("Extensions", StringComparison.Ordinal)))
+            .Where(x => !(x.Type.Namespace is "Microsoft.Extensions.DependencyInjection" or "Microsoft.AspNetCore.Builder" && x.Type.IsAbstract && x.Type.IsSealed && x.Type.Name.EndsWith("Extensions", StringComparison.Ordinal)))
             .Select(x => $"{x.Type.FullName} in {x.Assembly}");
 
-        misplaced.Should().BeEmpty("a type's namespace starts with its assembly's name (DI extension classes live in Microsoft.Extensions.DependencyInjection)");
+        misplaced.Should().BeEmpty("a type's namespace starts with its assembly's name (DI extension classes live in Microsoft.Extensions.DependencyInjection, endpoint extension classes in Microsoft.AspNetCore.Builder)");
     }
 }

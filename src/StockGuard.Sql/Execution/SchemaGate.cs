@@ -29,6 +29,20 @@ internal sealed class SchemaGate : IDisposable
         _ready = true;
     }
 
+    /// <summary>Reads the recorded schema version without creating anything: <see langword="null"/> when the tables are missing.</summary>
+    public static async Task<int?> ReadVersionAsync(SqlExecutor executor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await executor.RunAsync(s => s.QueryRowAsync<int?>(s.Dialect.SelectSchemaVersion, new { }), cancellationToken, ensureReady: false)
+                .ConfigureAwait(false);
+        }
+        catch (StockStoreException ex) when (ex.InnerException is { } cause && executor.Dialect.Classify(cause) == SqlFailure.SchemaMissing)
+        {
+            return null;
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 
     private async Task PrepareAsync(SqlExecutor executor, CancellationToken cancellationToken)

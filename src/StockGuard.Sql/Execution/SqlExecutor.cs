@@ -70,6 +70,9 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
     /// <summary>Creates the schema if missing (see <see cref="SchemaGate.CreateAsync"/>).</summary>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken) => _schema.CreateAsync(this, cancellationToken);
 
+    /// <summary>Reads the schema version (see <see cref="SchemaGate.ReadVersionAsync"/>).</summary>
+    public Task<int?> GetSchemaVersionAsync(CancellationToken cancellationToken) => SchemaGate.ReadVersionAsync(this, cancellationToken);
+
     /// <summary>
     /// An executor whose operations run in the caller's open <paramref name="transaction"/> on <paramref name="connection"/>.
     /// Both are checked here: open, of this store's engine, and the transaction the connection's.

@@ -13,7 +13,8 @@ public static class StockGuardServiceCollectionExtensions
 {
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
-    /// validation at start-up, the hosted sweeper of expired holds, and <see cref="IStockAllocator"/> as the registered store. Chain a store: <c>.UseInMemory()</c>,
+    /// validation at start-up, the hosted sweeper of expired holds, and <see cref="IStockReconciler"/> and <see cref="IStockAllocator"/> (the
+    /// registered store itself, which every store of these packages is). Chain a store: <c>.UseInMemory()</c>,
     /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -29,8 +30,15 @@ public static class StockGuardServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StockSweepStatus>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockGuardOptions>, StockGuardOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StockSweeper>());
+        services.TryAddSingleton<IStockReconciler>(static sp =>
+        {
+            var store = sp.GetRequiredService<IStockStore>();
+            return store as IStockReconciler ?? throw new InvalidOperationException(
+                $"The registered store ({store.GetType().Name}) does not implement IStockReconciler, so it cannot verify or repair its counters.");
+        });
 
         // Every store allocates over locations; the allocator is the registered store itself.
         services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockAllocator
@@ -46,8 +54,8 @@ public static class StockGuardServiceCollectionExtensions
         builder.UseStore(configure, static (sp, options) => new InMemoryStockStore(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<InMemoryStockStore>>()));
 
     /// <summary>
-    /// Registers a store as the singleton <see cref="IStockStore"/>, with its options validated at start-up.
-    /// Store packages build their <c>Use…</c> methods on this.
+    /// Registers a store as the singleton <see cref="IStockStore"/>, with its options validated at start-up, in place of
+    /// any store (and its <see cref="IStockSchema"/>) registered before. Store packages build their <c>Use…</c> methods on this.
     /// </summary>
     /// <typeparam name="TOptions">The store's options.</typeparam>
     /// <param name="builder">The StockGuard builder.</param>
@@ -67,6 +75,7 @@ public static class StockGuardServiceCollectionExtensions
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, StockStoreOptionsValidator<TOptions>>());
         builder.Services.RemoveAll<IStockStore>();
+        builder.Services.RemoveAll<IStockSchema>();   // the schema of a store registered before, if it had one
         builder.Services.AddSingleton(sp => factory(sp, sp.GetRequiredService<IOptions<TOptions>>().Value));
         return builder;
     }

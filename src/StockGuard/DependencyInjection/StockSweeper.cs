@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace StockGuard.DependencyInjection;
 
 /// <summary>Calls <see cref="IStockStore.SweepAsync"/> every <see cref="StockGuardOptions.SweepInterval"/>.</summary>
-internal sealed partial class StockSweeper(IServiceProvider services, IOptions<StockGuardOptions> options, TimeProvider time, ILogger<StockSweeper> logger)
+internal sealed partial class StockSweeper(IServiceProvider services, IOptions<StockGuardOptions> options, TimeProvider time, StockSweepStatus status, ILogger<StockSweeper> logger)
     : BackgroundService
 {
     private PeriodicTimer? _timer;
@@ -18,6 +18,7 @@ internal sealed partial class StockSweeper(IServiceProvider services, IOptions<S
         if (options.Value.EnableSweeper)
         {
             _timer = new PeriodicTimer(options.Value.SweepInterval, time);
+            status.Started(time.GetUtcNow());
         }
 
         return base.StartAsync(cancellationToken);
@@ -45,10 +46,12 @@ internal sealed partial class StockSweeper(IServiceProvider services, IOptions<S
                 try
                 {
                     await store.SweepAsync(stoppingToken).ConfigureAwait(false);
+                    status.Succeeded(time.GetUtcNow());
                 }
                 catch (Exception ex) when (ex is StockGuardException or InvalidOperationException or TimeoutException or System.Data.Common.DbException)
                 {
                     // A failed sweep is retried at the next interval; expired holds never block buyers meanwhile.
+                    status.Failed(time.GetUtcNow(), ex);
                     LogSweepFailed(logger, ex);
                 }
             }

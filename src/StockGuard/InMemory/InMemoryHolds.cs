@@ -181,6 +181,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                         var selling = HoldSale.UnitsOf(sold, hold.Lines[i].Key);
                         items[i].RemoveHold(hold.Id);
                         items[i].OnHand -= selling;
+                        items[i].LedgerSold += selling;
                         units += selling;
                         break;
                     case StockOperation.Release:

@@ -1,7 +1,7 @@
 namespace StockGuard.InMemory;
 
 /// <summary>One stock item's state. Every member is used under <c>lock (item)</c>.</summary>
-internal sealed class InMemoryItem
+internal sealed partial class InMemoryItem
 {
     /// <summary>
     /// Size of a block allocated just before each item (88 B with its array header). Every buyer of an item writes
@@ -56,6 +56,7 @@ internal sealed class InMemoryItem
     {
         (_holds ??= []).Add(id, (quantity, expiresAt));
         Reserved += quantity;
+        LedgerReserved += quantity;
         Version++;
         if (expiresAt < _nextExpiry)
         {
@@ -68,6 +69,7 @@ internal sealed class InMemoryItem
         if (_holds is not null && _holds.Remove(id, out var entry))
         {
             Reserved -= entry.Quantity;
+            LedgerReserved -= entry.Quantity;
             Version++;
         }
     }
@@ -117,6 +119,7 @@ internal sealed class InMemoryItem
             foreach (var id in expired)
             {
                 Reserved -= _holds[id].Quantity;
+                LedgerReserved -= _holds[id].Quantity;
                 _holds.Remove(id);
             }
 

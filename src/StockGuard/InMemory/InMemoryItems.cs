@@ -7,7 +7,7 @@ namespace StockGuard.InMemory;
 /// The in-memory store's items and the changes that touch items only: reads, deducts, receipts, corrections and
 /// policies. Each item has its own lock; an order of several items locks them in key order.
 /// </summary>
-internal sealed class InMemoryItems(TimeProvider time)
+internal sealed partial class InMemoryItems(TimeProvider time)
 {
     private readonly ConcurrentDictionary<StockKey, InMemoryItem> _items = new();
     private readonly TimeProvider _time = time;
@@ -117,6 +117,7 @@ internal sealed class InMemoryItems(TimeProvider time)
         for (var i = 0; i < items.Count; i++)
         {
             items[i].OnHand -= lines[i].Quantity;
+            items[i].LedgerSold += lines[i].Quantity;
             items[i].Version++;
             levels[i] = items[i].Snapshot();
             units += lines[i].Quantity;
@@ -147,6 +148,7 @@ internal sealed class InMemoryItems(TimeProvider time)
         for (var i = 0; i < items.Count; i++)
         {
             items[i].OnHand += lines[i].Quantity;
+            items[i].LedgerReceived += lines[i].Quantity;
             items[i].Version++;
             levels[i] = items[i].Snapshot();
         }
@@ -175,6 +177,7 @@ internal sealed class InMemoryItems(TimeProvider time)
             }
 
             item.OnHand += request.Delta;
+            item.LedgerAdjusted += request.Delta;
             item.Version++;
             return StockChangeResult.Applied([item.Snapshot()]);
         }

@@ -1,0 +1,101 @@
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using NUnit.Framework;
+using StockGuard.Sqlite;
+
+namespace StockGuard.AspNetCore.Tests;
+
+/// <summary>What the host finds wrong while it starts, instead of the first buyer finding it.</summary>
+public sealed class StartupTests
+{
+    [Test]
+    public async Task EnsureSchemaOnStartup_stops_the_host_when_the_database_cannot_be_opened()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"stockguard-missing-{Guid.NewGuid():N}", "stock.db");
+        using var host = Host(s => s.AddStockGuard().UseSqlite($"Data Source={missing};Mode=ReadWrite").EnsureSchemaOnStartup());
+
+        var start = () => host.StartAsync();
+
+        (await start.Should().ThrowAsync<StockStoreException>()).WithMessage("*SQLite*");
+    }
+
+    [Test]
+    public async Task Options_of_the_http_integration_and_the_health_checks_are_validated_at_start_up()
+    {
+        using var host = Host(s =>
+        {
+            s.AddStockGuard().UseInMemory().AddAspNetCore(o => o.RetryAfter = TimeSpan.Zero);
+            s.AddHealthChecks().AddStockGuard(o => o.SweeperMissedIntervals = 0);
+        });
+
+        var start = () => host.StartAsync();
+
+        var error = (await start.Should().ThrowAsync<AggregateException>()).Which;
+        error.InnerExceptions.Should().AllBeOfType<OptionsValidationException>();
+        error.InnerExceptions.Select(e => e.Message).Should().SatisfyRespectively(
+            e => e.Should().Contain("StockGuardHttpOptions").And.Contain("'RetryAfter'"),
+            e => e.Should().Contain("StockGuardHealthCheckOptions").And.Contain("'SweeperMissedIntervals'"));
+    }
+
+    [Test]
+    public void A_store_registered_after_a_sql_store_takes_its_schema_service_away()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"stockguard-web-{Guid.NewGuid():N}.db");
+        var services = new ServiceCollection();
+
+        services.AddStockGuard().UseSqlite($"Data Source={path}").UseInMemory();
+
+        services.Should().NotContain(d => d.ServiceType == typeof(IStockSchema));
+    }
+
+    [Test]
+    public async Task A_sql_store_is_its_own_schema_service()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"stockguard-web-{Guid.NewGuid():N}.db");
+        try
+        {
+            var services = new ServiceCollection().AddLogging();
+            services.AddStockGuard().UseSqlite($"Data Source={path};Pooling=False");
+            await using var provider = services.BuildServiceProvider();
+
+            var schema = provider.GetRequiredService<IStockSchema>();
+
+            schema.Should().BeSameAs(provider.GetRequiredService<IStockStore>()).And.BeOfType<SqliteStockStore>();
+            (await schema.GetSchemaVersionAsync()).Should().BeNull();
+            await schema.EnsureSchemaAsync();
+            (await schema.GetSchemaVersionAsync()).Should().Be(1);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task The_in_memory_store_is_healthy_with_no_schema_to_check()
+    {
+        using var host = Host(s =>
+        {
+            s.AddLogging();
+            s.AddStockGuard().UseInMemory().EnsureSchemaOnStartup();
+            s.AddHealthChecks().AddStockGuard();
+        });
+        await host.StartAsync();
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        await host.StopAsync();
+
+        report.Status.Should().Be(HealthStatus.Healthy, string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Description}")));
+        report.Entries[StockGuardHealthChecks.Schema].Description.Should().Be("The stock store keeps no schema.");
+    }
+
+    private static IHost Host(Action<IServiceCollection> configure)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        configure(builder.Services);
+        return builder.Build();
+    }
+}
