@@ -47,6 +47,7 @@ public abstract partial class LocationContractTests<TProvider>
         }
 
         (await OnHandAsync(skus[0], loc[0]) + await OnHandAsync(skus[0], loc[1]) + await OnHandAsync(skus[0], loc[2])).Should().Be(0);
+        await ShouldReconcileAsync(skus.SelectMany(s => loc.Select(l => new StockKey(s, l))));
     }
 
     [Test]
@@ -81,6 +82,7 @@ public abstract partial class LocationContractTests<TProvider>
         onHandA.Should().BeGreaterThanOrEqualTo(0);
         onHandB.Should().BeGreaterThanOrEqualTo(0);
         (await Allocator.GetTotalAsync(sku)).OnHand.Should().Be(50 - Count("sale-a") - Count("sale-b"));
+        await ShouldReconcileAsync([a, b]);
     }
 
     [Test]

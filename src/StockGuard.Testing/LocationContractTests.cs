@@ -60,6 +60,16 @@ public abstract partial class LocationContractTests<TProvider> : ProviderFixture
     protected async Task<IReadOnlyList<StockLevel>> LevelsAsync(IEnumerable<string> skus, IEnumerable<string> locations) =>
         await Store.GetLevelsAsync([.. skus.SelectMany(s => locations.Select(l => new StockKey(s, l)))]);
 
+    /// <summary>Asserts that the counters of <paramref name="keys"/> equal their ledger sums and live holds (a store that reconciles).</summary>
+    protected async Task ShouldReconcileAsync(IEnumerable<StockKey> keys)
+    {
+        if (Store is IStockReconciler reconciler)
+        {
+            var report = await reconciler.VerifyAsync(new ReconciliationRequest(keys));
+            report.Drifts.Should().BeEmpty("every allocation and transfer writes its movements");
+        }
+    }
+
     /// <summary>A part of an allocation.</summary>
     protected static StockLine Part(string sku, int quantity, string location) => new(sku, quantity, location);
 
@@ -316,6 +326,7 @@ public abstract partial class LocationContractTests<TProvider> : ProviderFixture
         var heldB = (await Store.GetLevelAsync(new StockKey(sku1, b)))!;
         (heldB.OnHand, heldB.Reserved).Should().Be((5L, 3L));
 
+        await ShouldReconcileAsync(result.Hold.Lines.Select(l => l.Key));
         (await Store.ConfirmAsync(result.Hold.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
         var soldB = (await Store.GetLevelAsync(new StockKey(sku1, b)))!;
         (soldB.OnHand, soldB.Reserved).Should().Be((2L, 0L));
@@ -378,6 +389,7 @@ public abstract partial class LocationContractTests<TProvider> : ProviderFixture
 
         landed.Quantity.Should().Be(4);
         (await OnHandAsync(sku, loc[1])).Should().Be(5);
+        await ShouldReconcileAsync([new StockKey(sku, loc[0]), new StockKey(sku, loc[1]), new StockKey(sku, TransferRequest.TransitLocation(sent.TransferId))]);
         var total = await Allocator.GetTotalAsync(sku);
         (total.OnHand, total.InTransit).Should().Be((11L, 0L));
         (await Allocator.ReceiveTransferAsync(new ReceiveTransferRequest(sent.TransferId, sku, loc[1]))).Quantity.Should().Be(0, "the units already landed");

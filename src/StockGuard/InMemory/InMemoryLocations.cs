@@ -123,6 +123,7 @@ internal sealed class InMemoryLocations(InMemoryItems items, InMemoryHolds holds
             for (var i = 0; i < parts.Length; i++)
             {
                 partItems[i].OnHand -= parts[i].Quantity;
+                partItems[i].LedgerSold += parts[i].Quantity;
                 partItems[i].Version++;
             }
 
@@ -145,11 +146,14 @@ internal sealed class InMemoryLocations(InMemoryItems items, InMemoryHolds holds
         }
     }
 
+    /// <summary>Moves units between locked items; the ledger counts a transfer with the signed corrections, as a database store's ledger sums every on-hand delta.</summary>
     private static void Move(InMemoryItem from, InMemoryItem to, int quantity)
     {
         from.OnHand -= quantity;
+        from.LedgerAdjusted -= quantity;
         from.Version++;
         to.OnHand += quantity;
+        to.LedgerAdjusted += quantity;
         to.Version++;
     }
 }
