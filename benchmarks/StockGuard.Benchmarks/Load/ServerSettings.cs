@@ -24,8 +24,9 @@ internal static class ServerSettings
     /// <summary>
     /// The schema (PostgreSQL) or database (MySQL) that the library's stores use in the harness. It is emptied before
     /// every cell, as the baselines' table is, so that no cell pays for the rows and ledger of the cells before it.
+    /// <c>STOCKGUARD_LOAD_SCHEMA</c> names another, e.g. when a newer build has upgraded the default one on a shared server.
     /// </summary>
-    public const string LoadSchema = "stockguard_load";
+    public static string LoadSchema { get; } = Read("STOCKGUARD_LOAD_SCHEMA", "stockguard_load");
 
     /// <summary>The library's tables that hold data (all but the schema version), children before parents.</summary>
     private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items"];

@@ -2,13 +2,28 @@ using StockGuard;
 
 namespace StockGuard.Benchmarks.Load;
 
-/// <summary>A target as named on the command line: <c>store[/strategy][+idem]</c>, e.g. <c>postgres/atomic+idem</c>.</summary>
-internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency)
+/// <summary>
+/// A target as named on the command line: <c>store[/strategy][+idem][+alloc]</c>, e.g. <c>postgres/atomic+idem</c>.
+/// <c>+alloc</c> turns each order into an allocation of three lines over three locations (<see cref="StockStoreTarget"/>).
+/// </summary>
+internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency, bool Allocation = false)
 {
     public string Name =>
-        Store + (Strategy is { } strategy ? "/" + strategy.ToString().ToLowerInvariant() : string.Empty) + (Idempotency ? "+idem" : string.Empty);
+        Store + (Strategy is { } strategy ? "/" + strategy.ToString().ToLowerInvariant() : string.Empty) + (Idempotency ? "+idem" : string.Empty)
+        + (Allocation ? "+alloc" : string.Empty);
 
     public static TargetSpec Parse(string text)
+    {
+        var allocation = text.EndsWith("+alloc", StringComparison.OrdinalIgnoreCase);
+        if (allocation)
+        {
+            text = text[..^"+alloc".Length];
+        }
+
+        return ParseStore(text) with { Allocation = allocation };
+    }
+
+    private static TargetSpec ParseStore(string text)
     {
         var idempotency = text.EndsWith("+idem", StringComparison.OrdinalIgnoreCase);
         if (idempotency)
