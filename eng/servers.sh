@@ -3,7 +3,7 @@
 # only, and creates the `stockguard` role and database on each. Safe to run again: a server that
 # already answers is left alone, and `apt-get` runs only when a package is missing.
 #
-#   eng/servers.sh                 # PostgreSQL 15, MariaDB and PgBouncer
+#   eng/servers.sh                 # PostgreSQL 15, MariaDB, PgBouncer and Chromium (for the shop's browser test)
 #   eng/servers.sh postgres        # only the named ones
 #
 # Connection strings the tests use by default (override with STOCKGUARD_POSTGRES / STOCKGUARD_MYSQL /
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 servers=("$@")
-[ ${#servers[@]} -gt 0 ] || servers=(postgres mariadb pgbouncer)
+[ ${#servers[@]} -gt 0 ] || servers=(postgres mariadb pgbouncer chromium)
 
 log() { printf '[servers] %s\n' "$*"; }
 
@@ -151,11 +151,23 @@ INI
   log "PgBouncer started"
 }
 
+# Debian's Chromium, which the shop's browser test drives headless through Playwright (tests/StockGuard.Shop.Tests);
+# Playwright itself downloads no browser.
+install_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    log "Chromium already installed"
+    return
+  fi
+  apt_install chromium
+  log "Chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"
+}
+
 for s in "${servers[@]}"; do
   case "$s" in
     postgres|postgresql) start_postgres ;;
     mariadb|mysql) start_mariadb ;;
     pgbouncer) start_pgbouncer ;;
-    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer)"; exit 2 ;;
+    chromium) install_chromium ;;
+    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer, chromium)"; exit 2 ;;
   esac
 done
