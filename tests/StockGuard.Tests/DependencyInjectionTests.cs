@@ -25,6 +25,7 @@ public sealed class DependencyInjectionTests
 
         var store = provider.GetRequiredService<IStockStore>();
         store.Should().BeOfType<InMemoryStockStore>().And.BeSameAs(provider.GetRequiredService<IStockStore>());
+        provider.GetRequiredService<IStockAllocator>().Should().BeSameAs(store, "the allocator is the registered store itself");
         await store.ReceiveAsync(new ReceiveRequest(new StockLine("sku", 1)));
         var hold = await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine("sku", 1)));
         hold.Hold!.CreatedAt.Should().Be(time.GetUtcNow());
