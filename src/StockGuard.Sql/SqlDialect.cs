@@ -43,6 +43,10 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string SelectLevel =>
         $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
 
+    /// <summary>(<c>@sku, @now</c>) → a <see cref="LevelRow"/> per location of the SKU, in location order, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set; no lock.</summary>
+    public virtual string SelectLevelsOfSku =>
+        $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku ORDER BY i.location";
+
     /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set, locking the item row until the transaction ends.</summary>
     public virtual string LockLevel => SelectLevel + ForUpdate;
 

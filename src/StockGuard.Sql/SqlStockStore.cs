@@ -23,7 +23,7 @@ namespace StockGuard.Sql;
 /// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
 /// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
 /// </remarks>
-public abstract partial class SqlStockStore : IStockStore, IStockReconciler, IStockChangeFeed, IStockSchema, IAsyncDisposable, IDisposable
+public abstract partial class SqlStockStore : IStockStore, IStockReconciler, IStockChangeFeed, IStockSchema, IStockAllocator, IAsyncDisposable, IDisposable
 {
     // The store is a facade: each family of operations lives in a class of its own (docs/architecture.md).
     private readonly SqlExecutor _executor;
@@ -34,6 +34,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     private readonly HoldSweeper _sweeper;
     private readonly Reconciliation _reconciliation;
     private readonly ChangeFeedReads _feed;
+    private readonly LocationOperations _locations;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -49,6 +50,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
         _sweeper = new HoldSweeper(_executor, _holds);
         _reconciliation = new Reconciliation(_executor);
         _feed = new ChangeFeedReads(_executor);
+        _locations = new LocationOperations(_executor);
     }
 
     private protected SqlDialect Dialect { get; }
@@ -228,6 +230,32 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
         _executor.RefuseAmbientTransaction(nameof(CountAsync));
         return Committed(_reconciliation.CountAsync(request, cancellationToken));
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Allocation locks its candidate items whatever the configured strategy (see <see cref="IStockAllocator"/>).</remarks>
+    public Task<AllocationResult> AllocateAsync(AllocateRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(AllocateAsync));
+        return Committed(_locations.AllocateAsync(request, cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public Task<TransferResult> TransferAsync(TransferRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(TransferAsync));
+        return Committed(_locations.TransferAsync(request, cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public Task<TransferResult> ReceiveTransferAsync(ReceiveTransferRequest request, CancellationToken cancellationToken = default)
+    {
+        _executor.RefuseAmbientTransaction(nameof(ReceiveTransferAsync));
+        return Committed(_locations.ReceiveTransferAsync(request, cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public Task<StockTotal> GetTotalAsync(string sku, IEnumerable<string>? locations = null, CancellationToken cancellationToken = default) =>
+        _locations.GetTotalAsync(sku, locations, cancellationToken);
 
     /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
     public void Dispose()

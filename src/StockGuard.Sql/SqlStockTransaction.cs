@@ -25,17 +25,19 @@ namespace StockGuard.Sql;
 /// <para>A view is cheap: make one per transaction and drop it when the transaction ends. Operations on one view must
 /// not run concurrently, as for the connection itself.</para>
 /// </remarks>
-public sealed class SqlStockTransaction : IStockStore
+public sealed class SqlStockTransaction : IStockStore, IStockAllocator
 {
     private readonly LevelReads _reads;
     private readonly StockChanges _changes;
     private readonly HoldOperations _holds;
+    private readonly LocationOperations _locations;
 
     internal SqlStockTransaction(SqlExecutor executor)
     {
         _reads = new LevelReads(executor);
         _changes = new StockChanges(executor, new OneCommandSale(executor));
         _holds = new HoldOperations(executor, _changes);
+        _locations = new LocationOperations(executor);
     }
 
     /// <inheritdoc/>
@@ -81,6 +83,19 @@ public sealed class SqlStockTransaction : IStockStore
 
     /// <inheritdoc/>
     public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.GetHoldAsync(holdId, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>The candidate items stay locked until the caller's transaction ends.</remarks>
+    public Task<AllocationResult> AllocateAsync(AllocateRequest request, CancellationToken cancellationToken = default) => _locations.AllocateAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<TransferResult> TransferAsync(TransferRequest request, CancellationToken cancellationToken = default) => _locations.TransferAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<TransferResult> ReceiveTransferAsync(ReceiveTransferRequest request, CancellationToken cancellationToken = default) => _locations.ReceiveTransferAsync(request, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StockTotal> GetTotalAsync(string sku, IEnumerable<string>? locations = null, CancellationToken cancellationToken = default) => _locations.GetTotalAsync(sku, locations, cancellationToken);
 
     /// <summary>Not supported in a caller's transaction: the sweep gives back expired holds in the store's own transactions (<see cref="SqlStockStore.SweepAsync"/>).</summary>
     /// <param name="cancellationToken">Unused.</param>

@@ -10,15 +10,25 @@ public static class ContractCoverage
     /// <paramref name="testAssembly"/>, read from the provider's public <c>Strategy</c> property.
     /// </summary>
     /// <param name="testAssembly">A provider's test assembly.</param>
-    public static IReadOnlySet<ConcurrencyStrategy> ClosedStrategies(Assembly testAssembly)
+    public static IReadOnlySet<ConcurrencyStrategy> ClosedStrategies(Assembly testAssembly) =>
+        ClosedStrategies(testAssembly, typeof(StockStoreContractTests<>));
+
+    /// <summary>
+    /// The strategies of the providers of every closed <paramref name="suite"/> (a generic suite definition such as
+    /// <see cref="LocationContractTests{TProvider}"/>) in <paramref name="testAssembly"/>.
+    /// </summary>
+    /// <param name="testAssembly">A provider's test assembly.</param>
+    /// <param name="suite">The generic suite definition, closed once per strategy.</param>
+    public static IReadOnlySet<ConcurrencyStrategy> ClosedStrategies(Assembly testAssembly, Type suite)
     {
         ArgumentNullException.ThrowIfNull(testAssembly);
+        ArgumentNullException.ThrowIfNull(suite);
         var strategies = new HashSet<ConcurrencyStrategy>();
         foreach (var type in testAssembly.GetTypes().Where(t => !t.IsAbstract))
         {
             for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
             {
-                if (baseType.IsGenericType && baseType.GetGenericTypeDefinition() == typeof(StockStoreContractTests<>))
+                if (baseType.IsGenericType && baseType.GetGenericTypeDefinition() == suite)
                 {
                     var provider = baseType.GetGenericArguments()[0];
                     if (provider.GetProperty("Strategy", BindingFlags.Public | BindingFlags.Instance) is { } property

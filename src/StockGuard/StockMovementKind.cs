@@ -31,4 +31,10 @@ public enum StockMovementKind
 
     /// <summary>An expired hold's units given back, by the sweep or lazily by the next write: reserved down.</summary>
     HoldExpired,
+
+    /// <summary>Units sent from this location to another by a transfer: on hand down (the note names the transfer).</summary>
+    TransferOut,
+
+    /// <summary>Units that arrived at this location by a transfer: on hand up (the note names the transfer).</summary>
+    TransferIn,
 }

@@ -42,4 +42,13 @@ public enum StockOperation
 
     /// <summary>Drifted counters put right by reconciliation movements (<see cref="IStockReconciler.RepairAsync"/>).</summary>
     Repair,
+
+    /// <summary>An order allocated over locations (<see cref="AllocateRequest"/>).</summary>
+    Allocate,
+
+    /// <summary>Units moved between locations (<see cref="TransferRequest"/>).</summary>
+    Transfer,
+
+    /// <summary>Units of a transfer in transit landed (<see cref="ReceiveTransferRequest"/>).</summary>
+    ReceiveTransfer,
 }

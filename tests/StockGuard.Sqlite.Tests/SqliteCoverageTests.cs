@@ -10,4 +10,9 @@ public sealed class SqliteCoverageTests
     public void The_contract_suite_is_closed_for_every_strategy() =>
         ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly)
             .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "a strategy without its closed contract class is untested");
+
+    [Test]
+    public void The_location_suite_is_closed_for_every_strategy() =>
+        ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly, typeof(LocationContractTests<>))
+            .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "allocation locks whatever the strategy, which only a closed class per strategy proves");
 }

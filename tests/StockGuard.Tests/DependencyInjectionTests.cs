@@ -26,6 +26,7 @@ public sealed class DependencyInjectionTests
 
         var store = provider.GetRequiredService<IStockStore>();
         store.Should().BeOfType<InMemoryStockStore>().And.BeSameAs(provider.GetRequiredService<IStockStore>());
+        provider.GetRequiredService<IStockAllocator>().Should().BeSameAs(store, "the allocator is the registered store itself");
         await store.ReceiveAsync(new ReceiveRequest(new StockLine("sku", 1)));
         var hold = await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine("sku", 1)));
         hold.Hold!.CreatedAt.Should().Be(time.GetUtcNow());
@@ -165,6 +166,10 @@ public sealed class DependencyInjectionTests
         public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

@@ -8,6 +8,11 @@ namespace StockGuard.Benchmarks.Load;
 /// store's tables, so that a cell starts from its own items and an empty ledger, as the baselines start from their
 /// emptied table. The strategy travels on each request (<see cref="StockRequest.Strategy"/>); with <c>+idem</c> every
 /// request carries a fresh idempotency key.
+/// With <c>+alloc</c> each of the workload's items is a bundle of three SKUs, each stocked at three locations (the
+/// item's stock split between them), and each order allocates the requested units of all three SKUs over the three
+/// locations by priority, half the clients' orders preferring the first location and half the last
+/// (<see cref="IStockAllocator.AllocateAsync"/>). An item's level is then its first SKU's on-hand summed over the
+/// locations; the three SKUs of a bundle always sell together, so a difference between them stops the run.
 /// </summary>
 internal sealed class StockStoreTarget(
     TargetSpec spec,
@@ -19,6 +24,7 @@ internal sealed class StockStoreTarget(
     private IStockStore? _store;
     private StockKey[] _keys = [];
     private FeedFollowers? _followers;
+    private string[] _locations = [];
 
     public string Name => spec.Name;
 
@@ -38,9 +44,12 @@ internal sealed class StockStoreTarget(
             _keys[i] = new StockKey($"{cellId}-{i:D5}");
         }
 
-        foreach (var chunk in _keys.Chunk(LinesPerReceipt))
+        _locations = spec.Allocation ? [$"{cellId}-east", $"{cellId}-north", $"{cellId}-west"] : [];
+        var receipt = spec.Allocation
+            ? _keys.SelectMany(k => Bundle(k).SelectMany(sku => _locations.Select((l, i) => new StockLine(sku, (stockPerSku / 3) + (i == 0 ? stockPerSku % 3 : 0), l)))).ToArray()
+            : Array.ConvertAll(_keys, key => new StockLine(key, stockPerSku));
+        foreach (var lines in receipt.Chunk(LinesPerReceipt))
         {
-            var lines = Array.ConvertAll(chunk, key => new StockLine(key, stockPerSku));
             var result = await _store.ReceiveAsync(new ReceiveRequest(lines) { Reference = "load harness" }, cancellationToken);
             if (!result.Succeeded)
             {
@@ -55,7 +64,12 @@ internal sealed class StockStoreTarget(
     }
 
     public Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<ILoadClient>(new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec, _followers));
+        Task.FromResult<ILoadClient>(spec.Allocation
+            ? new AllocatingClient((IStockAllocator)(_store ?? throw new InvalidOperationException("Prepare the target first.")), _keys, _locations, spec)
+            : new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec, _followers));
+
+    /// <summary>The three SKUs of an item's bundle, for <c>+alloc</c>.</summary>
+    private static string[] Bundle(StockKey item) => [item.Sku + "-a", item.Sku + "-b", item.Sku + "-c"];
 
     public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +77,30 @@ internal sealed class StockStoreTarget(
         {
             await _followers.StopAndReportAsync(cancellationToken);
             _followers = null;
+        }
+
+        if (spec.Allocation)
+        {
+            var totals = new long[_keys.Length];
+            for (var i = 0; i < _keys.Length; i++)
+            {
+                var sums = new long[3];
+                var bundle = Bundle(_keys[i]);
+                for (var s = 0; s < 3; s++)
+                {
+                    sums[s] = (await ((IStockAllocator)_store!).GetTotalAsync(bundle[s], _locations, cancellationToken)).OnHand;
+                }
+
+                if (sums[1] != sums[0] || sums[2] != sums[0])
+                {
+                    throw new InvalidOperationException($"{Name}: the SKUs of bundle {_keys[i]} hold {sums[0]}, {sums[1]} and {sums[2]} units; allocation is not all or nothing.");
+                }
+
+                totals[i] = sums[0];
+            }
+
+            await DisposeStoreAsync();
+            return totals;
         }
 
         var levels = new long[_keys.Length];
@@ -118,6 +156,27 @@ internal sealed class StockStoreTarget(
                 followers.Sold(result.Levels[0]);
             }
 
+            return result.Succeeded;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class AllocatingClient(IStockAllocator allocator, StockKey[] keys, string[] locations, TargetSpec spec) : ILoadClient
+    {
+        private readonly string[] _reversed = [.. locations.Reverse()];
+        private bool _preferLast;
+
+        public async Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken)
+        {
+            _preferLast = !_preferLast;
+            var request = new AllocateRequest(
+                Bundle(keys[sku]).Select(s => new AllocationLine(s, quantity)),
+                _preferLast ? _reversed : locations)
+            {
+                IdempotencyKey = spec.Idempotency ? Guid.NewGuid().ToString("N") : null,
+            };
+            var result = await allocator.AllocateAsync(request, cancellationToken);
             return result.Succeeded;
         }
 

@@ -3,48 +3,33 @@ using StockGuard;
 namespace StockGuard.Benchmarks.Load;
 
 /// <summary>
-/// A target as named on the command line: <c>store[/strategy][+idem][+feed][+cache]</c>, e.g. <c>postgres/atomic+idem</c>.
+/// A target as named on the command line: <c>store[/strategy][+idem][+feed][+cache][+alloc]</c>, e.g. <c>postgres/atomic+idem</c>.
 /// <c>+feed</c> runs a change dispatcher that consumes the feed during the cell and reports its delivery latency;
 /// <c>+cache</c> runs the level cache's follower, probes how long a cached read takes to see a sale, and compares cached
-/// reads with the database's after the cell.
+/// reads with the database's after the cell; <c>+alloc</c> turns each order into an allocation of three lines over three
+/// locations (<see cref="StockStoreTarget"/>).
 /// </summary>
-internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency, bool Feed = false, bool Cache = false)
+internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency, bool Feed = false, bool Cache = false, bool Allocation = false)
 {
+    private static readonly string[] Suffixes = ["+idem", "+feed", "+cache", "+alloc"];
+
     public string Name =>
         Store + (Strategy is { } strategy ? "/" + strategy.ToString().ToLowerInvariant() : string.Empty) + (Idempotency ? "+idem" : string.Empty)
-        + (Feed ? "+feed" : string.Empty) + (Cache ? "+cache" : string.Empty);
+        + (Feed ? "+feed" : string.Empty) + (Cache ? "+cache" : string.Empty) + (Allocation ? "+alloc" : string.Empty);
 
     public static TargetSpec Parse(string text)
     {
-        bool idempotency = false, feed = false, cache = false;
-        while (true)
+        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (Suffixes.FirstOrDefault(s => text.EndsWith(s, StringComparison.OrdinalIgnoreCase)) is { } suffix)
         {
-            if (text.EndsWith("+idem", StringComparison.OrdinalIgnoreCase))
-            {
-                idempotency = true;
-            }
-            else if (text.EndsWith("+feed", StringComparison.OrdinalIgnoreCase))
-            {
-                feed = true;
-            }
-            else if (text.EndsWith("+cache", StringComparison.OrdinalIgnoreCase))
-            {
-                cache = true;
-                text = text[..^"+cache".Length];
-                continue;
-            }
-            else
-            {
-                break;
-            }
-
-            text = text[..^"+idem".Length];
+            found.Add(suffix);
+            text = text[..^suffix.Length];
         }
 
         var slash = text.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0
-            ? new TargetSpec(text.ToLowerInvariant(), null, idempotency, feed, cache)
-            : new TargetSpec(text[..slash].ToLowerInvariant(), ParseStrategy(text[(slash + 1)..]), idempotency, feed, cache);
+        var store = (slash < 0 ? text : text[..slash]).ToLowerInvariant();
+        var strategy = slash < 0 ? (ConcurrencyStrategy?)null : ParseStrategy(text[(slash + 1)..]);
+        return new TargetSpec(store, strategy, found.Contains("+idem"), found.Contains("+feed"), found.Contains("+cache"), found.Contains("+alloc"));
     }
 
     public static ConcurrencyStrategy ParseStrategy(string text) =>

@@ -17,6 +17,40 @@ internal static class ResultJson
                 Shorts(result.ShortLines)),
             ResultJsonContext.Default.ReserveDto);
 
+    public static string Write(AllocationResult result) =>
+        JsonSerializer.Serialize(
+            new AllocationDto(
+                Lines(result.Parts),
+                Levels(result.Levels),
+                [.. result.ShortLines.Select(s => new AllocationShortDto(s.Sku, s.Requested, s.Sellable))],
+                result.Hold is { } h ? Hold(h) : null),
+            ResultJsonContext.Default.AllocationDto);
+
+    public static string Write(TransferResult result) =>
+        JsonSerializer.Serialize(
+            new TransferDto(result.TransferId, result.Quantity, Levels(result.Levels), result.ShortLine is { } s ? new ShortDto(s.Key.Sku, s.Key.Location, s.Requested, s.Sellable) : null),
+            ResultJsonContext.Default.TransferDto);
+
+    public static AllocationResult ReadAllocation(string json)
+    {
+        var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.AllocationDto) ?? throw Corrupt();
+        return new AllocationResult(Lines(dto.Parts), Levels(dto.Levels), [.. dto.Short.Select(s => new AllocationShortLine(s.Sku, s.Requested, s.Sellable))], dto.Hold is { } h ? Hold(h) : null) { IsReplay = true };
+    }
+
+    public static TransferResult ReadTransfer(string json)
+    {
+        var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.TransferDto) ?? throw Corrupt();
+        return new TransferResult(dto.Id, dto.Qty, Levels(dto.Levels), dto.Short is { } s ? new ShortLine(new StockKey(s.Sku, s.Loc), s.Requested, s.Sellable) : null) { IsReplay = true };
+    }
+
+    private static List<LineDto> Lines(IReadOnlyList<StockLine> lines) => [.. lines.Select(l => new LineDto(l.Key.Sku, l.Key.Location, l.Quantity))];
+
+    private static StockLine[] Lines(List<LineDto> lines) => [.. lines.Select(l => new StockLine(new StockKey(l.Sku, l.Loc), l.Qty))];
+
+    private static HoldDto Hold(StockHold h) => new(h.Id, Lines(h.Lines), h.CreatedAt, h.ExpiresAt, h.State, h.Reference);
+
+    private static StockHold Hold(HoldDto h) => new(h.Id, Lines(h.Lines), h.Created, h.Expires, h.State, h.Ref);
+
     public static StockChangeResult ReadChange(string json)
     {
         var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.ChangeDto) ?? throw Corrupt();
@@ -57,9 +91,17 @@ internal static class ResultJson
     internal sealed record ChangeDto(bool Ok, List<LevelDto> Levels, List<ShortDto> Short);
 
     internal sealed record ReserveDto(HoldDto? Hold, List<LevelDto> Levels, List<ShortDto> Short);
+
+    internal sealed record AllocationShortDto(string Sku, int Requested, long Sellable);
+
+    internal sealed record AllocationDto(List<LineDto> Parts, List<LevelDto> Levels, List<AllocationShortDto> Short, HoldDto? Hold);
+
+    internal sealed record TransferDto(Guid Id, int Qty, List<LevelDto> Levels, ShortDto? Short);
 }
 
 [JsonSerializable(typeof(ResultJson.ChangeDto))]
 [JsonSerializable(typeof(ResultJson.ReserveDto))]
+[JsonSerializable(typeof(ResultJson.AllocationDto))]
+[JsonSerializable(typeof(ResultJson.TransferDto))]
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 internal sealed partial class ResultJsonContext : JsonSerializerContext;

@@ -26,6 +26,12 @@ internal enum MovementKind
 
     /// <summary><c>hold_expired</c>: an expired hold's units given back (reserved down).</summary>
     HoldExpired,
+
+    /// <summary><c>transfer_out</c>: units leaving a location for another (on hand down); the note names the transfer.</summary>
+    TransferOut,
+
+    /// <summary><c>transfer_in</c>: units arriving from another location or from transit (on hand up); the note names the transfer.</summary>
+    TransferIn,
 }
 
 /// <summary>The movement rows of a change: one per line, written in the change's transaction.</summary>
@@ -42,6 +48,8 @@ internal static class Movements
         MovementKind.HoldConfirmed => "hold_confirmed",
         MovementKind.HoldReleased => "hold_released",
         MovementKind.HoldExpired => "hold_expired",
+        MovementKind.TransferOut => "transfer_out",
+        MovementKind.TransferIn => "transfer_in",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown movement kind."),
     };
 
@@ -57,6 +65,8 @@ internal static class Movements
         "hold_confirmed" => StockMovementKind.HoldConfirmed,
         "hold_released" => StockMovementKind.HoldReleased,
         "hold_expired" => StockMovementKind.HoldExpired,
+        "transfer_out" => StockMovementKind.TransferOut,
+        "transfer_in" => StockMovementKind.TransferIn,
         _ => throw new StockStoreException($"The movement ledger holds a movement of kind '{ledgerName}', which this version of StockGuard does not know.", null, isTransient: false),
     };
 

@@ -15,7 +15,7 @@ public static class StockGuardServiceCollectionExtensions
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
     /// validation at start-up, the hosted sweeper of expired holds, and the registered store itself as
-    /// <see cref="IStockReconciler"/> and <see cref="IStockChangeFeed"/> (every StockGuard store is both). Chain a store: <c>.UseInMemory()</c>,
+    /// <see cref="IStockReconciler"/>, <see cref="IStockChangeFeed"/> and <see cref="IStockAllocator"/> (every StockGuard store is all three). Chain a store: <c>.UseInMemory()</c>,
     /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -42,6 +42,10 @@ public static class StockGuardServiceCollectionExtensions
         });
         services.TryAddSingleton<IStockChangeFeed>(static sp => sp.GetRequiredService<IStockStore>() as IStockChangeFeed
             ?? throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({sp.GetRequiredService<IStockStore>().GetType().Name}) has no change feed: it does not implement {nameof(IStockChangeFeed)}. Register one yourself, or use a StockGuard store."));
+
+        // Every store allocates over locations; the allocator is the registered store itself.
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockAllocator
+            ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockAllocator."));
         return new StockGuardBuilder(services);
     }
 

@@ -73,6 +73,9 @@ public static class StockGuardTelemetry
         StockOperation.Count => "count",
         StockOperation.Verify => "verify",
         StockOperation.Repair => "repair",
+        StockOperation.Allocate => "allocate",
+        StockOperation.Transfer => "transfer",
+        StockOperation.ReceiveTransfer => "receive_transfer",
         _ => "other",
     };
 

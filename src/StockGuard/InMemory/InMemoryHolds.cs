@@ -78,6 +78,19 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
         return new ReserveResult(hold.Snapshot(now), levels, []);
     }
 
+    /// <summary>Places a hold of <paramref name="lines"/> on <paramref name="lineItems"/> (one per line), which the caller has locked and checked.</summary>
+    public StockHold PlaceLocked(StockLine[] lines, InMemoryItem[] lineItems, DateTimeOffset now, TimeSpan timeToLive, string? reference)
+    {
+        var hold = new InMemoryHold(Guid.CreateVersion7(now), lines, now, now + timeToLive, reference);
+        for (var i = 0; i < lineItems.Length; i++)
+        {
+            lineItems[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt, hold.Reference, _items.Ledger);
+        }
+
+        _holds[hold.Id] = hold;
+        return hold.Snapshot(now);
+    }
+
     public Task<HoldResult> Finish(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken, IReadOnlyList<StockLine>? sell = null)
     {
         cancellationToken.ThrowIfCancellationRequested();

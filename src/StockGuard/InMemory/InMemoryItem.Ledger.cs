@@ -12,7 +12,7 @@ internal sealed partial class InMemoryItem
     /// <summary>Units sold, by deducts and confirmed holds.</summary>
     public long LedgerSold { get; set; }
 
-    /// <summary>The sum of corrections and counts, signed.</summary>
+    /// <summary>The sum of corrections, counts and transfers, signed.</summary>
     public long LedgerAdjusted { get; set; }
 
     /// <summary>The sum of reserved deltas: holds placed, less holds confirmed, released and expired, plus reconciliation.</summary>

@@ -18,6 +18,10 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
     /// <summary>The item of <paramref name="key"/>, if it exists.</summary>
     public bool TryGet(StockKey key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out InMemoryItem item) => _items.TryGetValue(key, out item);
 
+    /// <summary>Every item of <paramref name="sku"/>, by a scan of all items.</summary>
+    public IEnumerable<InMemoryItem> OfSku(string sku) =>
+        _items.Where(p => string.Equals(p.Key.Sku, sku, StringComparison.Ordinal)).Select(p => p.Value);
+
     public Task<StockLevel?> GetLevelAsync(StockKey key, CancellationToken cancellationToken)
     {
         CheckKey(key);

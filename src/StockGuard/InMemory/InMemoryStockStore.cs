@@ -17,6 +17,7 @@ public sealed partial class InMemoryStockStore : IStockStore
 
     private readonly InMemoryItems _items;
     private readonly InMemoryHolds _holds;
+    private readonly InMemoryLocations _locations;
     private readonly IdempotencyCache _idempotency = new();
     private readonly InMemoryStockStoreOptions _options;
     private readonly TimeProvider _time;
@@ -35,6 +36,7 @@ public sealed partial class InMemoryStockStore : IStockStore
         _logger = logger ?? NullLogger<InMemoryStockStore>.Instance;
         _items = new InMemoryItems(_time, new InMemoryLedger(_options.ChangeRetention, _time));
         _holds = new InMemoryHolds(_items, _time);
+        _locations = new InMemoryLocations(_items, _holds, _time);
     }
 
     /// <inheritdoc/>
@@ -171,8 +173,8 @@ public sealed partial class InMemoryStockStore : IStockStore
 
     private static string Outcome(object result) => result switch
     {
-        StockChangeResult { IsReplay: true } or ReserveResult { IsReplay: true } => "replayed",
-        StockChangeResult { Succeeded: false } or ReserveResult { Succeeded: false } => "refused",
+        StockChangeResult { IsReplay: true } or ReserveResult { IsReplay: true } or AllocationResult { IsReplay: true } or TransferResult { IsReplay: true } => "replayed",
+        StockChangeResult { Succeeded: false } or ReserveResult { Succeeded: false } or AllocationResult { Succeeded: false } or TransferResult { Succeeded: false } => "refused",
         _ => "applied",
     };
 
