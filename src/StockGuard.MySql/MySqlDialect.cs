@@ -54,7 +54,6 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     // UTC_TIMESTAMP ignores the session's time zone; TIMESTAMPDIFF counts from the epoch without converting.
     public override string SelectServerTime => "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
 
-    /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
     /// <summary>MySQL has no <c>ON CONFLICT</c>: a duplicate key sets its first column to itself, which changes nothing.</summary>
     protected override string OnConflictDoNothing(string keyColumns)
     {
@@ -62,6 +61,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         return $" ON DUPLICATE KEY UPDATE {first} = {first}";
     }
 
+    /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
     protected override string ItemColumns =>
         "CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, " +
         "safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
