@@ -23,6 +23,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     private int _requests;
 
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
     private volatile bool _listening;
@@ -61,10 +62,14 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
         }
     }
 
+    /// <summary>Stops listening and sending. Safe to call more than once: a container disposes the store once for every service it is registered as.</summary>
     public void Dispose()
     {
-        _stop.Cancel();
-        _stop.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stop.Cancel();
+            _stop.Dispose();
+        }
     }
 
     /// <summary>Sends one NOTIFY for every request that came before it; requests that came meanwhile send one more.</summary>

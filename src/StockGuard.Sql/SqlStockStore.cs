@@ -34,6 +34,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     private readonly HoldSweeper _sweeper;
     private readonly Reconciliation _reconciliation;
     private readonly ChangeFeedReads _feed;
+    private int _disposed;
     private readonly LocationOperations _locations;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
@@ -257,17 +258,30 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     public Task<StockTotal> GetTotalAsync(string sku, IEnumerable<string>? locations = null, CancellationToken cancellationToken = default) =>
         _locations.GetTotalAsync(sku, locations, cancellationToken);
 
-    /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
+    /// <summary>
+    /// Releases the connection pool when the store created it from a connection string. Safe to call more than once
+    /// (a container disposes the store once for every service it is registered as).
+    /// </summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         StopWaking();
         _executor.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases the connection pool when the store created it from a connection string.</summary>
+    /// <summary>Releases the connection pool when the store created it from a connection string. Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         StopWaking();
         await _executor.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
