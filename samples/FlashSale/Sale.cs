@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using StockGuard;
+using StockGuard.Changes;
 
 namespace FlashSale;
 
@@ -19,6 +20,9 @@ internal static class Sale
 
         // The sale's items: one hot SKU everybody wants, and a few others bought in bundles with it.
         var skus = Enumerable.Range(0, settings.Skus).Select(i => new StockKey($"FLASH-{run}-{i:D2}")).ToArray();
+
+        // Every store is a change feed: a reader follows the sale as it happens, as a shop's ERP or search index would.
+        var audit = await FeedAudit.StartAsync(provider.GetRequiredService<IStockChangeFeed>(), skus, cancellationToken);
         await store.ReceiveAsync(new ReceiveRequest(skus.Select(k => new StockLine(k, settings.Stock))) { Reference = "opening stock" }, cancellationToken);
         database.Stocked = true;
 
@@ -29,10 +33,13 @@ internal static class Sale
         var stopwatch = Stopwatch.StartNew();
         using (var progress = new ProgressLine(tally, settings.Buyers))
         {
-            await Parallel.ForEachAsync(
+            var selling = Parallel.ForEachAsync(
                 Enumerable.Range(0, settings.Buyers),
                 new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
                 async (buyer, ct) => await Buyer.ShopAsync(store, skus, $"{run}-{buyer}", settings.HoldTimeToLive, tally, ct));
+            var following = audit.FollowAsync(selling, cancellationToken);
+            await selling;
+            await following;
             stopwatch.Stop();
             progress.Finish();
         }
@@ -42,7 +49,8 @@ internal static class Sale
         var swept = await store.SweepAsync(cancellationToken);
 
         var levels = await store.GetLevelsAsync(skus, cancellationToken);
-        var report = new SaleReport(settings.Stock, skus, tally, levels, swept.ExpiredHolds, stopwatch.Elapsed);
+        await audit.CatchUpAsync(cancellationToken);
+        var report = new SaleReport(settings.Stock, skus, tally, levels, swept.ExpiredHolds, stopwatch.Elapsed, audit);
         report.Print(Console.Out);
         return report.Violations.Count == 0 ? 0 : 1;
     }

@@ -10,16 +10,18 @@ internal sealed class SaleReport
     private readonly IReadOnlyList<Item> _items;
     private readonly int _expiredHolds;
     private readonly TimeSpan _elapsed;
+    private readonly FeedAudit _feed;
 
-    public SaleReport(long stockPerItem, IReadOnlyList<StockKey> skus, SaleTally tally, IReadOnlyList<StockLevel> levels, int expiredHolds, TimeSpan elapsed)
+    public SaleReport(long stockPerItem, IReadOnlyList<StockKey> skus, SaleTally tally, IReadOnlyList<StockLevel> levels, int expiredHolds, TimeSpan elapsed, FeedAudit feed)
     {
+        _feed = feed;
         _stockPerItem = stockPerItem;
         _tally = tally;
         _expiredHolds = expiredHolds;
         _elapsed = elapsed;
         var byKey = levels.ToDictionary(l => l.Key);
         _items = [.. skus.Select(k => new Item(k, tally.SoldOf(k), byKey.GetValueOrDefault(k)))];
-        Violations = [.. _items.SelectMany(i => i.Check(stockPerItem))];
+        Violations = [.. _items.SelectMany(i => i.Check(stockPerItem)), .. feed.Check(levels)];
     }
 
     public IReadOnlyList<string> Violations { get; }
@@ -40,6 +42,9 @@ internal sealed class SaleReport
             ("units left", $"{_items.Sum(i => i.Level?.OnHand ?? 0):N0}"),
             ("units still reserved", $"{_items.Sum(i => i.Level?.Reserved ?? 0):N0}"),
             ("units oversold (all items)", $"{_items.Sum(i => i.Oversold(_stockPerItem)):N0}"),
+            ("changes the feed reader saw", $"{_feed.Changes:N0}"),
+            ("  of them sales", $"{_feed.Sales:N0}"),
+            ("  sold-out status changes", $"{_feed.SoldOutEvents:N0}"),
             ("store operations", $"{_tally.Operations:N0}"),
             ("elapsed (selling)", $"{_elapsed.TotalSeconds:N2} s"),
             ("store operations per second", $"{_tally.Operations / Math.Max(_elapsed.TotalSeconds, 1e-9):N0}"),
@@ -66,7 +71,8 @@ internal sealed class SaleReport
         output.WriteLine();
         if (Violations.Count == 0)
         {
-            output.WriteLine("Invariants held on every item: units sold + units left = units received, nothing negative, nothing left reserved.");
+            output.WriteLine("Invariants held on every item: units sold + units left = units received, nothing negative, nothing left reserved;");
+            output.WriteLine("the change feed's movements rebuild every item's level, and its last change carries it.");
         }
         else
         {

@@ -37,7 +37,8 @@ internal static class Stores
                 builder.UseSqlite($"Data Source={file}", o => o.Strategy = settings.Strategy);
                 return new SaleDatabase(_ => DeleteAsync(file));
             case "inmemory":
-                builder.UseInMemory();
+                // The in-memory feed keeps the newest changes only: room for the whole sale, which the feed reader checks.
+                builder.UseInMemory(o => o.ChangeRetention = 1_000_000);
                 return new SaleDatabase(null);
             case "postgres":
                 var postgres = settings.ConnectionString ?? PostgreSqlDefault;
