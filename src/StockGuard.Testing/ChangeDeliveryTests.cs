@@ -199,6 +199,24 @@ public abstract class ChangeDeliveryTests<TProvider> : ProviderFixture<TProvider
     }
 
     [Test]
+    public async Task A_change_of_every_kind_can_be_parked_and_read_back()
+    {
+        var consumer = await NewConsumerAsync();
+        var consumers = Consumers(Store);
+        (await consumers.TryAcquireLeaseAsync(consumer, "host-a", TimeSpan.FromMinutes(1))).Should().NotBeNull();
+        var key = new StockKey(NewSku("kinds"));
+        var kinds = Enum.GetValues<StockMovementKind>();
+
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            var change = new StockChange(new StockChangePosition(0, i + 1), key, kinds[i], 0, 0, null, null, null, null, Time.GetUtcNow());
+            (await consumers.ParkAsync(consumer, "host-a", change, 3, "refused")).Should().BeTrue($"a {kinds[i]} change is parked like any other");
+        }
+
+        (await consumers.ReadParkedAsync(consumer)).Select(p => p.Kind).Should().Equal(kinds);
+    }
+
+    [Test]
     public async Task The_cache_serves_a_sold_out_item_as_sold_out_within_the_bound()
     {
         var key = await StockedAsync(Store, 2);

@@ -9,9 +9,9 @@ namespace StockGuard.Sql.Operations;
 /// </summary>
 internal sealed class ChangeConsumers(SqlExecutor executor)
 {
+    // Built from every kind the ledger writes, so a kind added there can be parked too.
     private static readonly Dictionary<StockMovementKind, string> LedgerNames =
-        new[] { "receipt", "return", "sale", "adjustment", "hold_placed", "hold_confirmed", "hold_released", "hold_expired" }
-            .ToDictionary(Movements.PublicKind);
+        Enum.GetValues<MovementKind>().Select(Movements.LedgerName).ToDictionary(Movements.PublicKind);
 
     private SqlDialect Dialect => executor.Dialect;
 
