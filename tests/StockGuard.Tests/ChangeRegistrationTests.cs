@@ -43,6 +43,36 @@ public sealed class ChangeRegistrationTests
     }
 
     [Test]
+    public async Task A_cache_that_starts_following_clears_its_own_entries_and_no_other_caches()
+    {
+        var services = new ServiceCollection();
+        services.AddHybridCache();
+        await using var provider = services.BuildServiceProvider();
+        var hybrid = provider.GetRequiredService<Microsoft.Extensions.Caching.Hybrid.HybridCache>();
+        var storeA = new StockGuard.InMemory.InMemoryStockStore();
+        var storeB = new StockGuard.InMemory.InMemoryStockStore();
+        var fast = TimeSpan.FromMilliseconds(10);
+        var cacheA = new StockLevelCache(storeA, storeA, hybrid, new StockLevelCacheOptions { KeyPrefix = "shop-a:", PollInterval = fast });
+        var cacheB = new StockLevelCache(storeB, storeB, hybrid, new StockLevelCacheOptions { KeyPrefix = "shop-b:", PollInterval = fast });
+        using var stop = new CancellationTokenSource();
+        var runA = cacheA.RunAsync(stop.Token);
+        await EventuallyAsync(() => cacheA.IsFollowing);
+        await storeA.ReceiveAsync(new ReceiveRequest(new StockLine("sku", 5)));
+        var received = await storeA.GetLastPositionAsync();
+        await EventuallyAsync(() => cacheA.Position >= received);
+        (await cacheA.GetLevelAsync("sku"))!.OnHand.Should().Be(5);
+
+        // A counter moved behind the feed's back: only a read of the store would see it.
+        storeA.Corrupt("sku", StockCounter.OnHand, 2);
+        var runB = cacheB.RunAsync(stop.Token);
+        await EventuallyAsync(() => cacheB.IsFollowing);
+
+        (await cacheA.GetLevelAsync("sku"))!.OnHand.Should().Be(5, "another cache starting on the same HybridCache leaves this one's entries alone");
+        await stop.CancelAsync();
+        await Task.WhenAll(runA, runB);
+    }
+
+    [Test]
     public void A_consumer_name_is_checked_and_given_once()
     {
         var builder = new ServiceCollection().AddStockGuard().UseInMemory().AddChangeHandler<Recorder>("erp");

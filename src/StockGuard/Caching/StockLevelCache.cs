@@ -30,8 +30,6 @@ namespace StockGuard.Caching;
 /// </remarks>
 public sealed partial class StockLevelCache
 {
-    private const string Tag = "stockguard:levels";
-
     private readonly IStockStore _store;
     private readonly IStockChangeFeed _feed;
     private readonly IStockChangeConsumerStore? _wake;
@@ -41,7 +39,8 @@ public sealed partial class StockLevelCache
     private readonly ILogger _logger;
     private readonly HybridCacheEntryOptions _entry;
     private readonly HybridCacheEntryOptions _lookOnly;
-    private readonly string[] _tags = [Tag];
+    /// <summary>The one tag of this cache's entries (its key prefix), so that a restart clears them and no other cache's.</summary>
+    private readonly string[] _tags;
 
     /// <summary>Each changed item's newest <see cref="StockLevel.Version"/> seen in the feed: an entry older than it is stale.</summary>
     private readonly ConcurrentDictionary<StockKey, long> _newest = new();
@@ -76,6 +75,7 @@ public sealed partial class StockLevelCache
         _feed = feed;
         _cache = cache;
         _options = options;
+        _tags = [options.KeyPrefix];
         _wake = wake;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -220,7 +220,7 @@ public sealed partial class StockLevelCache
         var position = await _feed.GetLastPositionAsync(cancellationToken).ConfigureAwait(false);
 
         // Entries stored while the feed was not followed may have missed changes: none survives into following.
-        await _cache.RemoveByTagAsync(Tag, cancellationToken).ConfigureAwait(false);
+        await _cache.RemoveByTagAsync(_tags[0], cancellationToken).ConfigureAwait(false);
         Position = position;
         _following = true;
         var keys = new HashSet<string>();
@@ -232,8 +232,12 @@ public sealed partial class StockLevelCache
                 keys.Clear();
                 foreach (var change in page.Changes)
                 {
-                    var version = change.LevelAfter?.Version ?? long.MaxValue;
-                    _newest.AddOrUpdate(change.Key, version, (_, known) => Math.Max(known, version));
+                    // A change without its level (written by a version-1 process during an upgrade) only removes the entry.
+                    if (change.LevelAfter is { Version: var version })
+                    {
+                        _newest.AddOrUpdate(change.Key, version, (_, known) => Math.Max(known, version));
+                    }
+
                     keys.Add(CacheKey(change.Key));
                 }
 
