@@ -25,6 +25,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
+    private int _disposed;
     private volatile bool _listening;
 
     /// <summary>Whether the store is being told of commits now (false before the first wait, behind a transaction pooler, or while reconnecting).</summary>
@@ -63,6 +64,12 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
 
     public void Dispose()
     {
+        // A container disposes the store once for every service it was registered as (store, feed, consumer store).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _stop.Dispose();
     }
