@@ -86,6 +86,26 @@ public abstract class StockLevelStreamTests
     }
 
     [Test]
+    public async Task A_catalog_stream_sends_the_levels_of_the_items_that_exist_then_each_change_of_one_of_them()
+    {
+        var (client, stock) = await StartAsync();
+        await stock.ReceiveAsync(new ReceiveRequest(new StockLine("A", 5), new StockLine("B", 9), new StockLine("C", 1)));
+
+        using var events = await SseReader.OpenAsync(client, "/stock/events?key=A&key=NOPE&key=B");
+        var a = await events.NextAsync().WaitAsync(Patience);
+        var b = await events.NextAsync().WaitAsync(Patience);
+        await stock.DeductAsync(new DeductRequest(new StockLine("C", 1)));
+        await stock.DeductAsync(new DeductRequest(new StockLine("B", 4)));
+        var sale = await events.NextAsync().WaitAsync(Patience);
+
+        (a.Level.GetProperty("key").GetString(), a.Level.GetProperty("onHand").GetInt64()).Should().Be(("A", 5L));
+        (b.Level.GetProperty("key").GetString(), b.Level.GetProperty("onHand").GetInt64(), b.Id).Should().Be(("B", 9L, a.Id));
+        (sale.Level.GetProperty("key").GetString(), sale.Level.GetProperty("onHand").GetInt64()).Should().Be(("B", 5L));
+        var tooMany = await client.GetAsync("/stock/events?" + string.Join("&", Enumerable.Range(0, 101).Select(i => $"key=S{i}")));
+        (await TestShop.ProblemAsync(tooMany, 400, StockProblemTypes.InvalidRequest)).GetProperty("detail").GetString().Should().Contain("101");
+    }
+
+    [Test]
     public async Task An_unknown_item_is_404_and_a_Last_Event_ID_that_is_no_position_is_400()
     {
         var (client, _) = await StartAsync();
@@ -138,6 +158,7 @@ public abstract class StockLevelStreamTests
         });
         _app.UseExceptionHandler();
         _app.MapStockLevelStream();
+        _app.MapStockLevelsStream();
         await _app.StartAsync();
         return (_app.GetTestClient(), _app.Services.GetRequiredService<IStockStore>());
     }

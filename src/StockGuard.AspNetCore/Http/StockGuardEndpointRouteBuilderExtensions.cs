@@ -58,7 +58,24 @@ public static class StockGuardEndpointRouteBuilderExtensions
         }
 
         return endpoints.MapGet(pattern, async (string key, HttpContext http, CancellationToken cancellationToken) =>
-            await StockLevelStream.StartAsync(http, key, cancellationToken).ConfigureAwait(false) ?? Results.Empty);
+            await StockLevelStream.StartAsync(http, [key], single: true, cancellationToken).ConfigureAwait(false) ?? Results.Empty);
+    }
+
+    /// <summary>
+    /// Maps <c>GET {pattern}?key=A&amp;key=B@berlin</c>, one Server-Sent Events stream of the levels of up to 100 items, for a
+    /// catalog page (a browser keeps at most six HTTP/1.1 connections to a site: one stream per item would take them all).
+    /// As <see cref="MapStockLevelStream"/>: first the level now of each item that exists (all with the same <c>id:</c>),
+    /// then the level after each change of one of them, resumed after <c>Last-Event-ID</c>. No key, or more than 100, is 400.
+    /// </summary>
+    /// <param name="endpoints">The app or a group.</param>
+    /// <param name="pattern">The route pattern. Default: <c>/stock/events</c>.</param>
+    /// <returns>The endpoint's builder, for authorization or rate limits.</returns>
+    public static RouteHandlerBuilder MapStockLevelsStream(this IEndpointRouteBuilder endpoints, string pattern = "/stock/events")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        return endpoints.MapGet(pattern, async ([Microsoft.AspNetCore.Mvc.FromQuery(Name = "key")] string[] keys, HttpContext http, CancellationToken cancellationToken) =>
+            await StockLevelStream.StartAsync(http, keys, single: false, cancellationToken).ConfigureAwait(false) ?? Results.Empty);
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ using StockGuard.Changes;
 namespace StockGuard.AspNetCore;
 
 /// <summary>
-/// One client's Server-Sent Events stream of one item's level: the level now, then the level after every change of the
-/// item, each with its feed position as the event id, and a comment line as heartbeat while nothing happens.
+/// One client's Server-Sent Events stream of the levels of one or more items: the levels now, then the level after every
+/// change of one of them, each with its feed position as the event id, and a comment line as heartbeat while nothing happens.
 /// </summary>
 internal static class StockLevelStream
 {
@@ -20,9 +20,25 @@ internal static class StockLevelStream
 
     private const string LastEventIdHeader = "Last-Event-ID";
 
-    public static async Task<IResult?> StartAsync(HttpContext http, string key, CancellationToken cancellationToken)
+    /// <summary>The most items one stream follows.</summary>
+    internal const int MaxKeys = 100;
+
+    /// <summary>
+    /// Streams the levels of <paramref name="keys"/>; <see langword="null"/> once the stream has ended, or the answer
+    /// to send instead (a bad <c>Last-Event-ID</c>, too many keys, an unknown item when <paramref name="single"/>).
+    /// </summary>
+    public static async Task<IResult?> StartAsync(HttpContext http, IReadOnlyList<string> keys, bool single, CancellationToken cancellationToken)
     {
-        var stockKey = StockHttp.ParseKey(key);
+        if (keys.Count is 0 or > MaxKeys)
+        {
+            return TypedResults.Problem(StockProblems.Problem(
+                StatusCodes.Status400BadRequest,
+                StockProblemTypes.InvalidRequest,
+                "The request breaks a stock rule",
+                string.Create(CultureInfo.InvariantCulture, $"A level stream follows 1 to {MaxKeys} items (key=…); {keys.Count} were asked for.")));
+        }
+
+        var stockKeys = keys.Select(StockHttp.ParseKey).Distinct().ToList();
         var services = http.RequestServices;
         var store = services.GetRequiredService<IStockStore>();
         var feed = services.GetRequiredService<IStockChangeFeed>();
@@ -31,7 +47,7 @@ internal static class StockLevelStream
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
 
         StockChangePosition position;
-        StockLevel? first = null;
+        IReadOnlyList<StockLevel> first = [];
         var lastEventId = http.Request.Headers[LastEventIdHeader].ToString();
         if (lastEventId.Length > 0)
         {
@@ -49,10 +65,10 @@ internal static class StockLevelStream
             // The position first, then the level: every change after the position not already in the level has a
             // higher Version, so none is lost between the two reads.
             position = await feed.GetLastPositionAsync(cancellationToken).ConfigureAwait(false);
-            first = await store.GetLevelAsync(stockKey, cancellationToken).ConfigureAwait(false);
-            if (first is null)
+            first = await store.GetLevelsAsync(stockKeys, cancellationToken).ConfigureAwait(false);
+            if (single && first.Count == 0)
             {
-                return StockResults.Level(stockKey, null);
+                return StockResults.Level(stockKeys[0], null);
             }
         }
 
@@ -63,15 +79,15 @@ internal static class StockLevelStream
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        await FollowAsync(response, stockKey, position, first, feed, store, wake, options, time, cancellationToken).ConfigureAwait(false);
+        await FollowAsync(response, stockKeys, position, first, feed, store, wake, options, time, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
     private static async Task FollowAsync(
         HttpResponse response,
-        StockKey key,
+        IReadOnlyList<StockKey> keys,
         StockChangePosition position,
-        StockLevel? first,
+        IReadOnlyList<StockLevel> first,
         IStockChangeFeed feed,
         IStockStore store,
         IStockChangeConsumerStore? wake,
@@ -81,10 +97,12 @@ internal static class StockLevelStream
     {
         try
         {
-            var known = first?.Version ?? -1;
-            if (first is not null)
+            // Each item's Version in the first levels sent; -1 for items followed from a Last-Event-ID.
+            var known = keys.ToDictionary(k => k, _ => -1L);
+            foreach (var level in first)
             {
-                await WriteEventAsync(response, position, first, cancellationToken).ConfigureAwait(false);
+                known[level.Key] = level.Version;
+                await WriteEventAsync(response, position, level, cancellationToken).ConfigureAwait(false);
             }
 
             var lastWrite = time.GetTimestamp();
@@ -108,9 +126,9 @@ internal static class StockLevelStream
                 foreach (var change in page.Changes)
                 {
                     // A change already in the first level sent (its Version not above it) is not sent again.
-                    if (change.Key == key && (change.LevelAfter?.Version ?? long.MaxValue) > known)
+                    if (known.TryGetValue(change.Key, out var version) && (change.LevelAfter?.Version ?? long.MaxValue) > version)
                     {
-                        var level = change.LevelAfter ?? await store.GetLevelAsync(key, cancellationToken).ConfigureAwait(false);
+                        var level = change.LevelAfter ?? await store.GetLevelAsync(change.Key, cancellationToken).ConfigureAwait(false);
                         if (level is not null)
                         {
                             await WriteEventAsync(response, change.Position, level, cancellationToken).ConfigureAwait(false);
