@@ -23,9 +23,9 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     private int _requests;
 
     private readonly CancellationTokenSource _stop = new();
-    private int _disposed;
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
+    private int _disposed;
     private volatile bool _listening;
 
     /// <summary>Whether the store is being told of commits now (false before the first wait, behind a transaction pooler, or while reconnecting).</summary>
@@ -62,14 +62,16 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
         }
     }
 
-    /// <summary>Stops listening and sending. Safe to call more than once: a container disposes the store once for every service it is registered as.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        // A container disposes the store once for every service it was registered as (store, feed, consumer store).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            _stop.Cancel();
-            _stop.Dispose();
+            return;
         }
+
+        _stop.Cancel();
+        _stop.Dispose();
     }
 
     /// <summary>Sends one NOTIFY for every request that came before it; requests that came meanwhile send one more.</summary>

@@ -298,7 +298,7 @@ public abstract class StockApiTests
         var schema = Shop.App.Services.GetRequiredService<IStockSchema>();
         (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion);
         var report = await Shop.App.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
-        report.Entries.Keys.Should().BeEquivalentTo(StockGuardHealthChecks.Store, StockGuardHealthChecks.Schema, StockGuardHealthChecks.Sweeper);
+        report.Entries.Keys.Should().BeEquivalentTo(StockGuardHealthChecks.Store, StockGuardHealthChecks.Schema, StockGuardHealthChecks.Sweeper, StockGuardHealthChecks.ChangeDispatchers);
         report.Entries.Values.Select(e => e.Status).Should().AllBeEquivalentTo(HealthStatus.Healthy, string.Join("; ", report.Entries.Select(e => e.Value.Description)));
         (await Shop.Client.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK);
     }

@@ -15,4 +15,12 @@ public sealed class StockGuardHealthCheckOptions
     /// <summary>The SKU the store check reads (it need not exist). Default: <c>stockguard-health-probe</c>.</summary>
     [Required]
     public string ProbeSku { get; set; } = "stockguard-health-probe";
+
+    /// <summary>
+    /// How long changes may wait for a dispatcher that holds its consumer's lease, and how long a dispatcher may go without
+    /// an answer from the store about its lease, before the change-dispatcher check is unhealthy. Default: 1 minute.
+    /// Range: 1 second to 1 day.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ChangeDispatcherMaxLag { get; set; } = TimeSpan.FromMinutes(1);
 }

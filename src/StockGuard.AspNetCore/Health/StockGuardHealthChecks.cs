@@ -19,4 +19,7 @@ public static class StockGuardHealthChecks
 
     /// <summary>The hold sweeper is not lagging: <c>stockguard-sweeper</c>.</summary>
     public const string Sweeper = "stockguard-sweeper";
+
+    /// <summary>Every change-feed dispatcher of this instance reaches its lease and keeps up with the feed: <c>stockguard-change-dispatchers</c>.</summary>
+    public const string ChangeDispatchers = "stockguard-change-dispatchers";
 }

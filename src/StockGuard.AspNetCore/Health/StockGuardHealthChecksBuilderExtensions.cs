@@ -9,14 +9,15 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class StockGuardHealthChecksBuilderExtensions
 {
     /// <summary>
-    /// Adds three checks, each tagged <see cref="StockGuardHealthChecks.Tag"/>: <see cref="StockGuardHealthChecks.Store"/> (the
+    /// Adds four checks, each tagged <see cref="StockGuardHealthChecks.Tag"/>: <see cref="StockGuardHealthChecks.Store"/> (the
     /// store answers a read), <see cref="StockGuardHealthChecks.Schema"/> (the schema is at the version this library needs; read,
-    /// never created) and <see cref="StockGuardHealthChecks.Sweeper"/> (a sweep of expired holds succeeded lately).
+    /// never created), <see cref="StockGuardHealthChecks.Sweeper"/> (a sweep of expired holds succeeded lately) and
+    /// <see cref="StockGuardHealthChecks.ChangeDispatchers"/> (every change handler's dispatcher reaches its lease and keeps up).
     /// </summary>
     /// <param name="builder">The health checks builder (<c>services.AddHealthChecks()</c>).</param>
     /// <param name="configure">Sets <see cref="StockGuardHealthCheckOptions"/>; optional.</param>
     /// <param name="failureStatus">What a failing check reports. Default: <see cref="HealthStatus.Unhealthy"/>.</param>
-    /// <param name="tags">More tags for the three checks (e.g. <c>ready</c>); optional.</param>
+    /// <param name="tags">More tags for the four checks (e.g. <c>ready</c>); optional.</param>
     /// <returns>The builder, for more checks.</returns>
     public static IHealthChecksBuilder AddStockGuard(
         this IHealthChecksBuilder builder, Action<StockGuardHealthCheckOptions>? configure = null, HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
@@ -34,6 +35,7 @@ public static class StockGuardHealthChecksBuilderExtensions
         return builder
             .AddCheck<StockStoreHealthCheck>(StockGuardHealthChecks.Store, failureStatus, allTags)
             .AddCheck<StockSchemaHealthCheck>(StockGuardHealthChecks.Schema, failureStatus, allTags)
-            .AddCheck<StockSweeperHealthCheck>(StockGuardHealthChecks.Sweeper, failureStatus, allTags);
+            .AddCheck<StockSweeperHealthCheck>(StockGuardHealthChecks.Sweeper, failureStatus, allTags)
+            .AddCheck<StockChangeDispatcherHealthCheck>(StockGuardHealthChecks.ChangeDispatchers, failureStatus, allTags);
     }
 }

@@ -36,6 +36,49 @@ public static class StockGuardEndpointRouteBuilderExtensions
     }
 
     /// <summary>
+    /// Maps <c>GET {pattern}</c> (the pattern has a <c>{key}</c> parameter: <c>SKU</c> or <c>SKU@location</c>, URL-encoded), a
+    /// Server-Sent Events stream of one item's level: first the level now, then the level after each change of the item,
+    /// one <c>data:</c> event each (the level's JSON, as <c>GET /stock/levels/{key}</c> answers it) whose <c>id:</c> is the
+    /// change's feed position; a comment line every <see cref="StockGuardHttpOptions.StreamHeartbeat"/> while nothing
+    /// happens. A client that reconnects with <c>Last-Event-ID</c> gets the changes after that position only (no first
+    /// level); an unknown item is 404, a <c>Last-Event-ID</c> that is not a position 400. The stream follows the store's
+    /// change feed, woken as change dispatchers are, and ends when the client goes away.
+    /// </summary>
+    /// <param name="endpoints">The app or a group.</param>
+    /// <param name="pattern">The route pattern, with a <c>{key}</c> parameter. Default: <c>/stock/levels/{key}/events</c>.</param>
+    /// <returns>The endpoint's builder, for authorization or rate limits.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pattern"/> has no <c>{key}</c> parameter.</exception>
+    public static RouteHandlerBuilder MapStockLevelStream(this IEndpointRouteBuilder endpoints, string pattern = "/stock/levels/{key}/events")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        if (!pattern.Contains("{key}", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The pattern '{pattern}' has no {{key}} parameter.", nameof(pattern));
+        }
+
+        return endpoints.MapGet(pattern, async (string key, HttpContext http, CancellationToken cancellationToken) =>
+            await StockLevelStream.StartAsync(http, [key], single: true, cancellationToken).ConfigureAwait(false) ?? Results.Empty);
+    }
+
+    /// <summary>
+    /// Maps <c>GET {pattern}?key=A&amp;key=B@berlin</c>, one Server-Sent Events stream of the levels of up to 100 items, for a
+    /// catalog page (a browser keeps at most six HTTP/1.1 connections to a site: one stream per item would take them all).
+    /// As <see cref="MapStockLevelStream"/>: first the level now of each item that exists (all with the same <c>id:</c>),
+    /// then the level after each change of one of them, resumed after <c>Last-Event-ID</c>. No key, or more than 100, is 400.
+    /// </summary>
+    /// <param name="endpoints">The app or a group.</param>
+    /// <param name="pattern">The route pattern. Default: <c>/stock/events</c>.</param>
+    /// <returns>The endpoint's builder, for authorization or rate limits.</returns>
+    public static RouteHandlerBuilder MapStockLevelsStream(this IEndpointRouteBuilder endpoints, string pattern = "/stock/events")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        return endpoints.MapGet(pattern, async ([Microsoft.AspNetCore.Mvc.FromQuery(Name = "key")] string[] keys, HttpContext http, CancellationToken cancellationToken) =>
+            await StockLevelStream.StartAsync(http, keys, single: false, cancellationToken).ConfigureAwait(false) ?? Results.Empty);
+    }
+
+    /// <summary>
     /// Maps the cart-hold endpoints under <paramref name="prefix"/>: <c>POST /</c> (a <see cref="StockHoldRequest"/>; 201 with
     /// the hold and its <c>Location</c>, 409 with the short lines; an optional <c>Idempotency-Key</c>), <c>GET /{id}</c>,
     /// <c>POST /{id}/confirm</c> (409 when the hold expired: nothing sold), <c>POST /{id}/release</c> and

@@ -18,4 +18,19 @@ public sealed class StockGuardHttpOptions
     /// only that the store failed and nothing changed.
     /// </summary>
     public bool IncludeStoreFailureDetail { get; set; }
+
+    /// <summary>
+    /// How long a level stream (<c>MapStockLevelStream</c>) waits for a sign of new changes before it reads the feed again.
+    /// On PostgreSQL a commit wakes the stream at once (LISTEN/NOTIFY, in this process always); elsewhere this is the
+    /// stream's polling period. Default: 1 second. Range: 10 milliseconds to 1 minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a level stream stays silent before it sends a heartbeat (an SSE comment line), so that proxies keep the
+    /// connection and a client that went away is noticed. Default: 15 seconds. Range: 1 second to 10 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan StreamHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -79,6 +79,24 @@ public sealed partial class StockChangeDispatcher
     /// <summary>Whether this dispatcher holds the lease now, as far as it knows (its last acquisition or renewal succeeded).</summary>
     public bool IsActive { get; private set; }
 
+    /// <summary>When <see cref="RunAsync"/> began, by the dispatcher's clock; <see langword="null"/> before.</summary>
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    /// <summary>
+    /// When the store last answered this dispatcher about the consumer's lease: it took or renewed it, found another
+    /// owner's unexpired lease, or learnt it had lost it. A dispatcher that is not active asks every poll interval (at
+    /// most a third of the lease), so a time far behind means it cannot reach the consumer state, and a free lease then
+    /// stays free.
+    /// </summary>
+    public DateTimeOffset? LeaseCheckedAt { get; private set; }
+
+    /// <summary>
+    /// While this dispatcher holds the lease: since when changes have waited for it (from when it took the lease, or
+    /// from the read that found changes after it had delivered every one visible); <see langword="null"/> when it has
+    /// delivered every change visible at its last read, and when it is not active.
+    /// </summary>
+    public DateTimeOffset? PendingSince { get; private set; }
+
     /// <summary>
     /// Runs until <paramref name="cancellationToken"/> is cancelled: waits for the lease, delivers while it holds it,
     /// and gives it up on the way out. A failure of the store is logged and tried again after the poll interval.
@@ -87,6 +105,7 @@ public sealed partial class StockChangeDispatcher
     /// <returns>A task that completes when the dispatcher has stopped.</returns>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        StartedAt = _time.GetUtcNow();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -94,6 +113,7 @@ public sealed partial class StockChangeDispatcher
                 try
                 {
                     var lease = await _consumers.TryAcquireLeaseAsync(_consumer, Owner, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+                    LeaseCheckedAt = _time.GetUtcNow();
                     if (lease is null)
                     {
                         // Another instance delivers; try again before its lease could have run out unrenewed.
@@ -102,14 +122,17 @@ public sealed partial class StockChangeDispatcher
                     }
 
                     IsActive = true;
+                    PendingSince = LeaseCheckedAt;
                     LogLeaseTaken(_logger, _consumer, Owner, lease.Checkpoint.ToString());
                     await DeliverWhileLeasedAsync(lease.Checkpoint, cancellationToken).ConfigureAwait(false);
                     IsActive = false;
+                    PendingSince = null;
                     LogLeaseLost(_logger, _consumer, Owner);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
                 {
                     IsActive = false;
+                    PendingSince = null;
                     LogDispatchFailed(_logger, _consumer, ex);
                     await WaitAsync(_options.PollInterval, cancellationToken).ConfigureAwait(false);
                 }
@@ -162,6 +185,11 @@ public sealed partial class StockChangeDispatcher
                 continue;
             }
 
+            if (page.Changes.Count > 0)
+            {
+                PendingSince ??= _time.GetUtcNow();
+            }
+
             foreach (var change in page.Changes)
             {
                 if (!await DeliverAsync(change, position, cancellationToken).ConfigureAwait(false))
@@ -194,6 +222,7 @@ public sealed partial class StockChangeDispatcher
 
             if (!page.HasMore)
             {
+                PendingSince = null;
                 var untilRenewal = renewEvery - _time.GetElapsedTime(savedAt);
                 await _consumers.WaitForChangesAsync(Max(Min(_options.PollInterval, untilRenewal), TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
             }
@@ -253,6 +282,7 @@ public sealed partial class StockChangeDispatcher
     private async Task<bool> SaveAsync(StockChangePosition position, CancellationToken cancellationToken)
     {
         var saved = await _consumers.SaveCheckpointAsync(_consumer, Owner, position, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        LeaseCheckedAt = _time.GetUtcNow();
         IsActive = saved;
         return saved;
     }

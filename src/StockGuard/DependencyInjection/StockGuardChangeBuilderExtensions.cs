@@ -18,7 +18,9 @@ public static class StockGuardChangeBuilderExtensions
     /// Delivers the store's change feed to <typeparamref name="THandler"/> under the consumer name
     /// <paramref name="consumer"/>: a hosted <see cref="StockChangeDispatcher"/> that takes the consumer's lease, reads
     /// after its checkpoint and hands each change over, at least once and in position order. Every application
-    /// instance that registers the same name runs a dispatcher; one at a time delivers. The handler is a singleton.
+    /// instance that registers the same name runs a dispatcher; one at a time delivers. The handler is a singleton; the
+    /// dispatcher too, keyed by the consumer name and among <c>GetServices&lt;StockChangeDispatcher&gt;()</c> (what the
+    /// change-dispatcher health check reads).
     /// </summary>
     /// <typeparam name="THandler">The handler.</typeparam>
     /// <param name="builder">The StockGuard builder.</param>
@@ -46,14 +48,18 @@ public static class StockGuardChangeBuilderExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StockChangeDispatcherOptions>, StockChangeDispatcherOptionsValidator>());
         AddConsumerStore(services);
-        services.AddSingleton<IHostedService>(sp => new StockChangeDispatcherService(new StockChangeDispatcher(
+        services.AddKeyedSingleton(consumer, (sp, _) => new StockChangeDispatcher(
             consumer,
             sp.GetRequiredKeyedService<IStockChangeHandler>(consumer),
             sp.GetRequiredService<IStockChangeFeed>(),
             sp.GetRequiredService<IStockChangeConsumerStore>(),
             sp.GetRequiredService<IOptionsMonitor<StockChangeDispatcherOptions>>().Get(consumer),
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<StockChangeDispatcher>>())));
+            sp.GetService<ILogger<StockChangeDispatcher>>()));
+
+        // Every consumer's dispatcher, for health checks: GetServices<StockChangeDispatcher>().
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<StockChangeDispatcher>(consumer));
+        services.AddSingleton<IHostedService>(sp => new StockChangeDispatcherService(sp.GetRequiredKeyedService<StockChangeDispatcher>(consumer)));
         return builder;
     }
 
