@@ -37,12 +37,14 @@ internal sealed class LoadOptions
         Carts (+hold targets)
           --hold-mix C,R,A          shares of holds confirmed, released, abandoned (default: 0.8,0.15,0.05)
           --hold-think TIME         between the hold and its confirm or release (default: 0, none)
-          --hold-ttl TIME           the holds' time-to-live; each cell ends by waiting it out and sweeping (default: 2s)
+          --hold-ttl TIME           the holds' time-to-live; each cell ends by waiting it out and sweeping
+                                    (default: 2s; 500ms with --smoke)
         Output
           --out FILE.md             also write the Markdown report (and FILE.csv beside it)
           --csv FILE.csv            write the CSV here instead
 
-        Exit code: 0, or 1 when a target other than a naive baseline oversold, or 2 on a usage or setup error.
+        Exit code: 0, or 1 when a target other than a naive baseline oversold or a +hold cell left units reserved
+        after its closing sweep, or 2 on a usage or setup error.
         An unreachable server skips its targets, unless STOCKGUARD_REQUIRE_SERVERS=1.
         """;
 
@@ -83,6 +85,7 @@ internal sealed class LoadOptions
         var options = new LoadOptions();
         string? store = null, strategy = null;
         var idempotency = false;
+        var timeToLiveGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -125,7 +128,10 @@ internal sealed class LoadOptions
                     break;
                 }
 
-                case "--hold-ttl": options.Hold = options.Hold with { TimeToLive = ParseTime(arg, Value()) }; break;
+                case "--hold-ttl":
+                    options.Hold = options.Hold with { TimeToLive = ParseTime(arg, Value()) };
+                    timeToLiveGiven = true;
+                    break;
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{arg}'.");
             }
@@ -139,6 +145,12 @@ internal sealed class LoadOptions
         if (options.Smoke && options.Matrix)
         {
             throw new ArgumentException("--smoke and --matrix are different runs: pick one.");
+        }
+
+        if (options.Smoke && !timeToLiveGiven)
+        {
+            // Each cart cell waits its holds' time-to-live out before the closing sweep: keep the CI run short.
+            options.Hold = options.Hold with { TimeToLive = TimeSpan.FromMilliseconds(500) };
         }
 
         if (options.Hold.ThinkTime >= options.Hold.TimeToLive)
