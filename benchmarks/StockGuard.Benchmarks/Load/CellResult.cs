@@ -44,8 +44,35 @@ internal sealed record CellResult
     /// <summary>Units promised beyond what the stock covered: Σ max(0, granted − (received − max(left, 0))) per item.</summary>
     public required long Oversold { get; init; }
 
-    /// <summary>Refused requests that the final level of their item could still have served.</summary>
-    public required long Undersold { get; init; }
+    /// <summary>Refused requests that the final level of their item could still have served; null for carts, whose released holds raise availability again.</summary>
+    public required long? Undersold { get; init; }
+
+    /// <summary>Holds granted in the measured window (<c>+hold</c> cells; null otherwise). <see cref="Granted"/> counts their confirms.</summary>
+    public long? Holds { get; init; }
+
+    /// <summary>Holds released in the measured window (<c>+hold</c> cells).</summary>
+    public long? Releases { get; init; }
+
+    /// <summary>Holds abandoned to expire in the measured window (<c>+hold</c> cells).</summary>
+    public long? Abandons { get; init; }
+
+    /// <summary>Confirms that found their hold already expired, warm-up included (<c>+hold</c> cells): nothing was sold.</summary>
+    public long? LateConfirms { get; init; }
+
+    /// <summary>Answered requests in the measured window when they are not one per order (<c>+hold</c> cells: holds, confirms and releases).</summary>
+    public long? Requests { get; init; }
+
+    /// <summary>Expired holds the sweep at the end of the cell gave back (<c>+hold</c> cells).</summary>
+    public long? SweptHolds { get; init; }
+
+    /// <summary>Units still reserved on the cell's items after the sweep at its end (<c>+hold</c> cells): must be zero.</summary>
+    public long? ReservedAfterSweep { get; init; }
+
+    /// <summary>The carts' mix, think time and time-to-live (<c>+hold</c> cells).</summary>
+    public string? HoldMix { get; init; }
+
+    /// <summary>Holds granted per second (<c>+hold</c> cells).</summary>
+    public double? HoldsPerSecond => Holds is { } holds && Seconds > 0 ? holds / Seconds : null;
 
     /// <summary>Units that left stock with no grant seen by a client (an error after commit): Σ max(0, received − left − granted).</summary>
     public required long Unaccounted { get; init; }
@@ -60,15 +87,15 @@ internal sealed record CellResult
     public TimeSpan? MachineCpu { get; init; }
 
     /// <summary>Client CPU microseconds per answered request; null when unknown.</summary>
-    public double? ClientCpuPerRequest => ClientCpu?.TotalMicroseconds / Math.Max(1, Granted + Refused);
+    public double? ClientCpuPerRequest => ClientCpu?.TotalMicroseconds / Math.Max(1, Requests ?? (Granted + Refused));
 
     /// <summary>Machine CPU microseconds per answered request; null where unknown.</summary>
-    public double? MachineCpuPerRequest => MachineCpu?.TotalMicroseconds / Math.Max(1, Granted + Refused);
+    public double? MachineCpuPerRequest => MachineCpu?.TotalMicroseconds / Math.Max(1, Requests ?? (Granted + Refused));
 
     public double GrantedPerSecond => Seconds > 0 ? Granted / Seconds : 0;
 
     public double? RetriesPerGrant => Retries is { } retries ? (double)retries / Math.Max(1, Granted) : null;
 
-    /// <summary>An oversell by a target that must never oversell.</summary>
-    public bool Failed => Oversold > 0 && !ExpectedToOversell;
+    /// <summary>An oversell by a target that must never oversell, or units still reserved after the closing sweep.</summary>
+    public bool Failed => (Oversold > 0 && !ExpectedToOversell) || ReservedAfterSweep > 0;
 }

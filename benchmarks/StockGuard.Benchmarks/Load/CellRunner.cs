@@ -13,8 +13,14 @@ namespace StockGuard.Benchmarks.Load;
 /// baselines' clients have done before the cell starts. Throughput, latency, retries and CPU count from the end of
 /// the warm-up; the correctness columns count every request, warm-up included. A cell with a request budget (the
 /// sell-out) has no warm-up: its budget is the stock.
+/// <para>
+/// A <c>+hold</c> target's clients send carts instead (<see cref="HoldMix"/>): hold, think, then confirm, release or
+/// abandon. A cell of carts ends by waiting out the holds' time-to-live and sweeping, so that every abandoned hold has
+/// been given back before the levels are read: the units confirmed plus the units left are then the units received,
+/// and nothing is reserved.
+/// </para>
 /// </remarks>
-internal sealed class CellRunner(RetryCounter retries)
+internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
 {
     /// <summary>How long in-flight requests may take to finish after the time is up before they are cancelled.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
@@ -53,7 +59,9 @@ internal sealed class CellRunner(RetryCounter retries)
             tasks[i] = Task.Run(async () =>
             {
                 await start.Task;
-                await RunClientAsync(session, state, workload, random, control, hardStop.Token);
+                await (session is IHoldClient cart
+                    ? RunCartClientAsync(cart, holdMix, state, workload, random, control, hardStop.Token)
+                    : RunClientAsync(session, state, workload, random, control, hardStop.Token));
             });
         }
 
@@ -82,10 +90,22 @@ internal sealed class CellRunner(RetryCounter retries)
         }
 
         using var readTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        (long Swept, long ReservedLeft)? sweep = null;
+        if (target is IHoldTarget holdTarget && sessions.Any(s => s is IHoldClient))
+        {
+            // Every hold was made before now: once its time-to-live has passed (and a tick more), it has expired.
+            await Task.Delay(holdMix.TimeToLive + TimeSpan.FromMilliseconds(50));
+            sweep = await holdTarget.SweepAsync(readTimeout.Token);
+        }
+
         var left = await target.ReadLevelsAsync(readTimeout.Token);
         var hitTimeCap = requestBudget is not null && Volatile.Read(ref control.Remaining) > 0;
-        return Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap) with
+        var result = Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap, sweep is not null);
+        return result with
         {
+            SweptHolds = sweep?.Swept,
+            ReservedAfterSweep = sweep?.ReservedLeft,
+            HoldMix = sweep is null ? null : holdMix.ToString(),
             MeanBatch = meanBatch,
             ClientCpu = clientCpu,
             MachineCpu = machineCpu,
@@ -133,11 +153,75 @@ internal sealed class CellRunner(RetryCounter retries)
         }
     }
 
-    private static CellResult Summarize(ILoadTarget target, Workload workload, int clients, double seconds, ClientState[] states, long[] left, long? retryCount, bool hitTimeCap)
+    private static async Task RunCartClientAsync(IHoldClient session, HoldMix mix, ClientState state, Workload workload, Random random, CellControl control, CancellationToken hardStop)
+    {
+        while (Stopwatch.GetTimestamp() < Volatile.Read(ref control.Deadline) && Interlocked.Decrement(ref control.Remaining) >= 0)
+        {
+            var sku = workload.NextSku(random);
+            var quantity = Workload.NextQuantity(random);
+            var draw = random.NextDouble();
+            var sent = Stopwatch.GetTimestamp();
+            var measured = sent >= control.MeasuredFrom;
+            try
+            {
+                var hold = await session.ReserveAsync(sku, quantity, mix.TimeToLive, hardStop);
+                state.Record(measured, sent);
+                if (hold is not { } id)
+                {
+                    state.Refusals += measured ? 1 : 0;
+                    continue;
+                }
+
+                state.Holds += measured ? 1 : 0;
+                if (mix.ThinkTime > TimeSpan.Zero)
+                {
+                    await Task.Delay(mix.ThinkTime, hardStop);
+                }
+
+                if (draw < mix.ConfirmShare)
+                {
+                    sent = Stopwatch.GetTimestamp();
+                    var sold = await session.ConfirmAsync(id, hardStop);
+                    state.Record(measured, sent);
+                    if (sold)
+                    {
+                        state.Grants += measured ? 1 : 0;
+                        state.UnitsGranted[sku] += quantity;
+                    }
+                    else
+                    {
+                        state.LateConfirms++;
+                    }
+                }
+                else if (draw < mix.ConfirmShare + mix.ReleaseShare)
+                {
+                    sent = Stopwatch.GetTimestamp();
+                    await session.ReleaseAsync(id, hardStop);
+                    state.Record(measured, sent);
+                    state.Releases += measured ? 1 : 0;
+                }
+                else
+                {
+                    state.Abandons += measured ? 1 : 0;
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                state.Errors++;
+                state.FirstError ??= $"{ex.GetType().Name}: {ex.Message}";
+                if (hardStop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static CellResult Summarize(ILoadTarget target, Workload workload, int clients, double seconds, ClientState[] states, long[] left, long? retryCount, bool hitTimeCap, bool carts)
     {
         var latency = new LatencyHistogram();
         var granted = new long[workload.SkuCount];
-        long grants = 0, refusals = 0, errors = 0, undersold = 0;
+        long grants = 0, refusals = 0, errors = 0, undersold = 0, holds = 0, releases = 0, abandons = 0, lateConfirms = 0, requests = 0;
         string? firstError = null;
         foreach (var state in states)
         {
@@ -145,6 +229,11 @@ internal sealed class CellRunner(RetryCounter retries)
             grants += state.Grants;
             refusals += state.Refusals;
             errors += state.Errors;
+            holds += state.Holds;
+            releases += state.Releases;
+            abandons += state.Abandons;
+            lateConfirms += state.LateConfirms;
+            requests += state.Requests;
             firstError ??= state.FirstError;
             for (var sku = 0; sku < granted.Length; sku++)
             {
@@ -187,7 +276,14 @@ internal sealed class CellRunner(RetryCounter retries)
             UnitsGranted = granted.Sum(),
             UnitsLeft = left.Sum(),
             Oversold = oversold,
-            Undersold = undersold,
+            // Holds given back raise availability again, so a refused hold's item may end with units to spare
+            // without any refusal having been wrong: undersold is judged for deducts only.
+            Undersold = carts ? null : undersold,
+            Holds = carts ? holds : null,
+            Releases = carts ? releases : null,
+            Abandons = carts ? abandons : null,
+            LateConfirms = carts ? lateConfirms : null,
+            Requests = carts ? requests : null,
             Unaccounted = unaccounted,
             HitTimeCap = hitTimeCap,
         };
@@ -218,6 +314,31 @@ internal sealed class CellRunner(RetryCounter retries)
         public long Grants { get; set; }
 
         public long Refusals { get; set; }
+
+        /// <summary>Holds granted in the measured window (carts only).</summary>
+        public long Holds { get; set; }
+
+        /// <summary>Holds released in the measured window (carts only).</summary>
+        public long Releases { get; set; }
+
+        /// <summary>Holds left to expire in the measured window (carts only).</summary>
+        public long Abandons { get; set; }
+
+        /// <summary>Confirms that found their hold expired, warm-up included (carts only).</summary>
+        public long LateConfirms { get; set; }
+
+        /// <summary>Answered requests in the measured window (carts only: holds, confirms and releases).</summary>
+        public long Requests { get; set; }
+
+        /// <summary>Records one answered request of a cart sent at <paramref name="sent"/>, if the cart is measured.</summary>
+        public void Record(bool measured, long sent)
+        {
+            if (measured)
+            {
+                Latency.Record((long)(Stopwatch.GetElapsedTime(sent).TotalMicroseconds * 1000));
+                Requests++;
+            }
+        }
 
         public long Errors { get; set; }
 

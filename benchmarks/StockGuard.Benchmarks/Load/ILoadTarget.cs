@@ -32,3 +32,26 @@ internal interface ILoadClient : IAsyncDisposable
     /// <returns>Whether the units were granted; false when refused for lack of stock.</returns>
     Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken);
 }
+
+/// <summary>A target whose clients can hold stock (<c>+hold</c>): it sweeps expired holds at the end of a cell.</summary>
+internal interface IHoldTarget : ILoadTarget
+{
+    /// <summary>Sweeps until no expired hold is left, then sums the units still reserved over every item.</summary>
+    /// <returns>The holds the sweep gave back, and the units still reserved after it (zero when every hold was settled).</returns>
+    Task<(long Swept, long ReservedLeft)> SweepAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>One client's session with a target whose orders are carts: hold, then confirm or release.</summary>
+internal interface IHoldClient : ILoadClient
+{
+    /// <summary>Holds <paramref name="quantity"/> units of item <paramref name="sku"/> for <paramref name="timeToLive"/>.</summary>
+    /// <returns>The hold, or null when refused for lack of stock.</returns>
+    Task<Guid?> ReserveAsync(int sku, int quantity, TimeSpan timeToLive, CancellationToken cancellationToken);
+
+    /// <summary>Sells a held order.</summary>
+    /// <returns>True when sold; false when the hold had expired first (nothing sold).</returns>
+    Task<bool> ConfirmAsync(Guid hold, CancellationToken cancellationToken);
+
+    /// <summary>Gives a hold's units back.</summary>
+    Task ReleaseAsync(Guid hold, CancellationToken cancellationToken);
+}

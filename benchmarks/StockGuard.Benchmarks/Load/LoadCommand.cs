@@ -74,7 +74,7 @@ internal static class LoadCommand
         var setupFailures = new List<string>();
         var runId = Random.Shared.Next(0x1000, 0xFFFF).ToString("x4", CultureInfo.InvariantCulture);
         using var retries = new RetryCounter();
-        var runner = new CellRunner(retries);
+        var runner = new CellRunner(retries, options.Hold);
         var cell = 0;
         try
         {
@@ -134,7 +134,9 @@ internal static class LoadCommand
         var oversold = results.Where(r => r.Failed).ToList();
         foreach (var result in oversold)
         {
-            await Console.Error.WriteLineAsync($"load: OVERSOLD: {result.Target} {result.Workload} x{result.Clients} promised {result.Oversold} units beyond stock.");
+            await Console.Error.WriteLineAsync(result.Oversold > 0
+                ? $"load: OVERSOLD: {result.Target} {result.Workload} x{result.Clients} promised {result.Oversold} units beyond stock."
+                : $"load: HELD: {result.Target} {result.Workload} x{result.Clients} left {result.ReservedAfterSweep} units reserved after the closing sweep.");
         }
 
         return oversold.Count > 0 ? 1 : setupFailures.Count > 0 ? 2 : 0;

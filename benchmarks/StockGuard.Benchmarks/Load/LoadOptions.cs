@@ -13,9 +13,12 @@ internal sealed class LoadOptions
                                     (and the library's SQL stores once registered in Load/LoadTargets.cs)
           --strategy NAME           atomic | pessimistic | optimistic (sent on each request; in-memory ignores it)
           --idempotency             give every request a fresh idempotency key
-          --targets A,B,...         several targets, each store[/strategy][+idem][+feed][+cache], e.g. raw-postgres,inmemory
+          --targets A,B,...         several targets, each store[/strategy][+idem][+feed][+cache][+alloc][+hold],
+                                    e.g. raw-postgres,inmemory
                                     (+feed: a change dispatcher consumes the feed, its delivery latency reported;
-                                    +cache: the level cache follows the feed, its staleness and reads reported)
+                                    +cache: the level cache follows the feed, its staleness and reads reported;
+                                    +alloc: each order allocates a bundle of three SKUs over three locations;
+                                    +hold: each order is a cart: hold, think, then confirm, release or abandon)
         Grid
           --workload W,...          hot | sellout | zipf | uniform (default: hot)
           --clients N,...           concurrent clients (default: 16)
@@ -31,11 +34,17 @@ internal sealed class LoadOptions
           --skus N                  items in the zipf and uniform catalogues (default: 10000)
           --sellout-stock N         units of the sell-out item; demand is 10x (default: 1000)
           --seed N                  random seed (default: 1)
+        Carts (+hold targets)
+          --hold-mix C,R,A          shares of holds confirmed, released, abandoned (default: 0.8,0.15,0.05)
+          --hold-think TIME         between the hold and its confirm or release (default: 0, none)
+          --hold-ttl TIME           the holds' time-to-live; each cell ends by waiting it out and sweeping
+                                    (default: 2s; 500ms with --smoke)
         Output
           --out FILE.md             also write the Markdown report (and FILE.csv beside it)
           --csv FILE.csv            write the CSV here instead
 
-        Exit code: 0, or 1 when a target other than a naive baseline oversold, or 2 on a usage or setup error.
+        Exit code: 0, or 1 when a target other than a naive baseline oversold or a +hold cell left units reserved
+        after its closing sweep, or 2 on a usage or setup error.
         An unreachable server skips its targets, unless STOCKGUARD_REQUIRE_SERVERS=1.
         """;
 
@@ -69,11 +78,14 @@ internal sealed class LoadOptions
 
     public bool Help { get; set; }
 
+    public HoldMix Hold { get; set; } = HoldMix.Default;
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
         string? store = null, strategy = null;
         var idempotency = false;
+        var timeToLiveGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -102,6 +114,24 @@ internal sealed class LoadOptions
                 case "--seed": options.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--out": options.MarkdownPath = Value(); break;
                 case "--csv": options.CsvPath = Value(); break;
+                case "--hold-mix":
+                {
+                    var (confirm, release) = HoldMix.ParseShares(Value());
+                    options.Hold = options.Hold with { ConfirmShare = confirm, ReleaseShare = release };
+                    break;
+                }
+
+                case "--hold-think":
+                {
+                    var think = Value();
+                    options.Hold = options.Hold with { ThinkTime = think is "0" ? TimeSpan.Zero : ParseTime(arg, think) };
+                    break;
+                }
+
+                case "--hold-ttl":
+                    options.Hold = options.Hold with { TimeToLive = ParseTime(arg, Value()) };
+                    timeToLiveGiven = true;
+                    break;
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{arg}'.");
             }
@@ -115,6 +145,17 @@ internal sealed class LoadOptions
         if (options.Smoke && options.Matrix)
         {
             throw new ArgumentException("--smoke and --matrix are different runs: pick one.");
+        }
+
+        if (options.Smoke && !timeToLiveGiven)
+        {
+            // Each cart cell waits its holds' time-to-live out before the closing sweep: keep the CI run short.
+            options.Hold = options.Hold with { TimeToLive = TimeSpan.FromMilliseconds(500) };
+        }
+
+        if (options.Hold.ThinkTime >= options.Hold.TimeToLive)
+        {
+            throw new ArgumentException("--hold-think must be shorter than --hold-ttl, or every hold expires before its confirm.");
         }
 
         options.CsvPath ??= options.MarkdownPath is null ? null : Path.ChangeExtension(options.MarkdownPath, ".csv");

@@ -43,12 +43,12 @@ internal static class LoadTargets
     {
         ["inmemory"] = new(
             "StockGuard InMemoryStockStore (the in-process ceiling; ignores the strategy)",
-            ["inmemory"],
+            ["inmemory", "inmemory+hold"],
             AlwaysAvailable,
             spec => new StockStoreTarget(spec, _ => Task.FromResult<IStockStore>(new InMemoryStockStore()))),
         ["postgres"] = new(
             "StockGuard.PostgreSql: PostgreSqlStockStore built from the connection string, as UsePostgreSql(connectionString) builds it (its own pool: no reset on close, auto-prepare), schema stockguard_load (emptied before each cell)",
-            ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem"],
+            ["postgres/atomic", "postgres/pessimistic", "postgres/optimistic", "postgres/coalescing", "postgres/atomic+idem", "postgres/coalescing+idem", "postgres/atomic+hold"],
             ServerSettings.ProbePostgresAsync,
             spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PostgresConnectionString, options))),
         ["postgres-shared"] = new(
@@ -72,7 +72,7 @@ internal static class LoadTargets
             spec => PostgresStoreTarget(spec, options => new PostgreSqlStockStore(ServerSettings.PgBouncerConnectionString, options))),
         ["mysql"] = new(
             "StockGuard.MySql: MySqlStockStore with its own pool, database stockguard_load (emptied before each cell)",
-            ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem"],
+            ["mysql/atomic", "mysql/pessimistic", "mysql/optimistic", "mysql/coalescing", "mysql/atomic+idem", "mysql/coalescing+idem", "mysql/atomic+hold"],
             ServerSettings.ProbeMySqlAsync,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {
@@ -83,7 +83,7 @@ internal static class LoadTargets
             }, "MySQL")),
         ["sqlite"] = new(
             "StockGuard.Sqlite: SqliteStockStore on a new WAL file in the temp folder (one writer at a time)",
-            ["sqlite/atomic", "sqlite/pessimistic", "sqlite/coalescing", "sqlite/atomic+idem"],
+            ["sqlite/atomic", "sqlite/pessimistic", "sqlite/coalescing", "sqlite/atomic+idem", "sqlite/atomic+hold"],
             AlwaysAvailable,
             spec => new StockStoreTarget(spec, async cancellationToken =>
             {

@@ -20,7 +20,7 @@ internal sealed class Report(
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string ProgressLine(CellResult r) =>
-        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {r.Undersold}  errors {r.Errors}  cpu µs/req {Cpu(r)}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}");
+        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s{(r.HoldsPerSecond is { } hps ? $"  {hps:N0} holds/s" : "")}  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {Count(r.Undersold)}  errors {r.Errors}  cpu µs/req {Cpu(r)}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}{(r.Holds is not null ? $"  released {r.Releases}  abandoned {r.Abandons}  late confirms {r.LateConfirms}  swept {r.SweptHolds}  reserved after sweep {r.ReservedAfterSweep}" : "")}");
 
     public string ToMarkdown()
     {
@@ -37,13 +37,19 @@ internal sealed class Report(
         text.Append(Invariant, $"Cells: {(operations is { } ops ? $"{ops:N0} requests" : $"{duration.TotalSeconds:0.###} s measured after a {warmup.TotalSeconds:0.###} s warm-up")} each; sell-out: {selloutStock:N0} units, demand 10x ({Math.Ceiling(10.0 * selloutStock / Workload.MeanQuantity):N0} requests); ")
             .Append(Invariant, $"zipf (s = 1.0) and uniform over {catalogSize:N0} items; orders of 1 unit (80 %) or 1–5 units (20 %), one line each.").AppendLine()
             .AppendLine();
-        text.AppendLine("| target | workload | clients | ok/s | p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors | batch | cpu µs/req |");
-        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var carts = results.Any(r => r.Holds is not null);
+        if (carts)
+        {
+            text.Append("Carts (+hold): ").Append(results.First(r => r.HoldMix is not null).HoldMix).AppendLine("; each cell ends by waiting out the TTL and sweeping.").AppendLine();
+        }
+
+        text.AppendLine($"| target | workload | clients | ok/s |{(carts ? " holds/s |" : "")} p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors | batch | cpu µs/req |");
+        text.AppendLine($"| --- | --- | ---: | ---: |{(carts ? " ---: |" : "")} ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in results)
         {
-            text.Append(Invariant, $"| {r.Target}{(r.ExpectedToOversell ? " †" : "")} | {r.Workload}{(r.HitTimeCap ? " (time cap)" : "")} | {r.Clients} | {r.GrantedPerSecond:N0} | {Ms(r.P50Milliseconds)} | {Ms(r.P99Milliseconds)} | ")
+            text.Append(Invariant, $"| {r.Target}{(r.ExpectedToOversell ? " †" : "")} | {r.Workload}{(r.HitTimeCap ? " (time cap)" : "")} | {r.Clients} | {r.GrantedPerSecond:N0} |{(carts ? (r.HoldsPerSecond is { } hps ? $" {hps:N0} |" : " |") : "")} {Ms(r.P50Milliseconds)} | {Ms(r.P99Milliseconds)} | ")
                 .Append(r.RetriesPerGrant is { } retries ? retries.ToString("0.00", Invariant) : "n/a")
-                .Append(Invariant, $" | {r.Refused:N0} | {(r.Oversold > 0 ? $"**{r.Oversold:N0}**" : "0")} | {r.Undersold:N0} | {r.Errors:N0} | {(r.MeanBatch is { } batch ? batch.ToString("0.#", Invariant) : "")} | {Cpu(r)} |")
+                .Append(Invariant, $" | {r.Refused:N0} | {(r.Oversold > 0 ? $"**{r.Oversold:N0}**" : "0")} | {Count(r.Undersold)} | {r.Errors:N0} | {(r.MeanBatch is { } batch ? batch.ToString("0.#", Invariant) : "")} | {Cpu(r)} |")
                 .AppendLine();
         }
 
@@ -54,6 +60,16 @@ internal sealed class Report(
         }
 
         text.AppendLine("ok/s: granted deducts (committed decrements) per second. Latency over all answered requests. oversold: units granted beyond received − final level, summed per item. undersold: refused requests the item's final level could still have served. batch: requests per coalesced batch, on average. cpu µs/req: CPU time per answered request, of the harness process (clients and library) / of the whole machine (adding the loopback servers).");
+        if (carts)
+        {
+            text.AppendLine().Append("+hold: each order is a cart. ok/s counts confirmed holds (sales); holds/s the holds granted; latency and cpu µs/req are per request (hold, confirm or release). Undersold is not judged for carts (released holds raise availability again).");
+        }
+
+        foreach (var r in results.Where(r => r.Holds is not null))
+        {
+            text.AppendLine().Append(Invariant, $"- {r.Target} {r.Workload} x{r.Clients}: {r.Holds:N0} holds, {r.Granted:N0} confirmed, {r.Releases:N0} released, {r.Abandons:N0} abandoned in the measured window; {r.LateConfirms:N0} confirms found their hold expired; the closing sweep gave back {r.SweptHolds:N0} holds and left {(r.ReservedAfterSweep > 0 ? $"**{r.ReservedAfterSweep:N0}**" : "0")} units reserved");
+        }
+
         foreach (var r in results.Where(r => r.Errors > 0))
         {
             text.AppendLine().Append(Invariant, $"- {r.Target} {r.Workload} x{r.Clients}: {r.Errors:N0} errors, first: {r.FirstError}");
@@ -80,7 +96,7 @@ internal sealed class Report(
     public string ToCsv()
     {
         var text = new StringBuilder();
-        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,mean_batch,client_cpu_us_per_request,machine_cpu_us_per_request,first_error");
+        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,mean_batch,client_cpu_us_per_request,machine_cpu_us_per_request,holds,holds_per_s,releases,abandons,late_confirms,swept_holds,reserved_after_sweep,first_error");
         foreach (var r in results)
         {
             text.AppendJoin(',',
@@ -88,9 +104,11 @@ internal sealed class Report(
                     r.GrantedPerSecond.ToString("0.#", Invariant), r.P50Milliseconds.ToString("0.####", Invariant), r.P99Milliseconds.ToString("0.####", Invariant),
                     r.Retries?.ToString(Invariant) ?? "", r.RetriesPerGrant?.ToString("0.####", Invariant) ?? "", r.Refused.ToString(Invariant), r.Errors.ToString(Invariant),
                     r.UnitsReceived.ToString(Invariant), r.UnitsGranted.ToString(Invariant), r.UnitsLeft.ToString(Invariant), r.Oversold.ToString(Invariant),
-                    r.Undersold.ToString(Invariant), r.Unaccounted.ToString(Invariant), r.ExpectedToOversell ? "true" : "false", r.HitTimeCap ? "true" : "false",
+                    r.Undersold?.ToString(Invariant) ?? "", r.Unaccounted.ToString(Invariant), r.ExpectedToOversell ? "true" : "false", r.HitTimeCap ? "true" : "false",
                     r.MeanBatch?.ToString("0.##", Invariant) ?? "", r.ClientCpuPerRequest?.ToString("0.#", Invariant) ?? "",
-                    r.MachineCpuPerRequest?.ToString("0.#", Invariant) ?? "", Quote(r.FirstError))
+                    r.MachineCpuPerRequest?.ToString("0.#", Invariant) ?? "", r.Holds?.ToString(Invariant) ?? "", r.HoldsPerSecond?.ToString("0.#", Invariant) ?? "",
+                    r.Releases?.ToString(Invariant) ?? "", r.Abandons?.ToString(Invariant) ?? "", r.LateConfirms?.ToString(Invariant) ?? "",
+                    r.SweptHolds?.ToString(Invariant) ?? "", r.ReservedAfterSweep?.ToString(Invariant) ?? "", Quote(r.FirstError))
                 .AppendLine();
         }
 
@@ -106,6 +124,8 @@ internal sealed class Report(
     private static string Cpu(CellResult r) =>
         r.ClientCpuPerRequest is not { } client ? "n/a"
         : string.Create(Invariant, $"{client:0} / {(r.MachineCpuPerRequest is { } machine ? machine.ToString("0", Invariant) : "n/a")}");
+
+    private static string Count(long? value) => value is { } count ? count.ToString("N0", Invariant) : "n/a";
 
     private static string Quote(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
 

@@ -17,7 +17,7 @@ namespace StockGuard.Benchmarks.Load;
 internal sealed class StockStoreTarget(
     TargetSpec spec,
     Func<CancellationToken, Task<IStockStore>> createStore,
-    string? server = null) : ILoadTarget
+    string? server = null) : IHoldTarget
 {
     private const int LinesPerReceipt = 500;
 
@@ -66,7 +66,30 @@ internal sealed class StockStoreTarget(
     public Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken) =>
         Task.FromResult<ILoadClient>(spec.Allocation
             ? new AllocatingClient((IStockAllocator)(_store ?? throw new InvalidOperationException("Prepare the target first.")), _keys, _locations, spec)
-            : new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec, _followers));
+            : spec.Hold
+                ? new HoldClient(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec)
+                : new Client(_store ?? throw new InvalidOperationException("Prepare the target first."), _keys, spec, _followers));
+
+    public async Task<(long Swept, long ReservedLeft)> SweepAsync(CancellationToken cancellationToken)
+    {
+        var store = _store ?? throw new InvalidOperationException("Prepare the target first.");
+        long swept = 0;
+        while ((await store.SweepAsync(cancellationToken)).ExpiredHolds is var expired and > 0)
+        {
+            swept += expired;
+        }
+
+        long reserved = 0;
+        foreach (var chunk in _keys.Chunk(LinesPerReceipt))
+        {
+            foreach (var level in await store.GetLevelsAsync(chunk, cancellationToken))
+            {
+                reserved += level.Reserved;
+            }
+        }
+
+        return (swept, reserved);
+    }
 
     /// <summary>The three SKUs of an item's bundle, for <c>+alloc</c>.</summary>
     private static string[] Bundle(StockKey item) => [item.Sku + "-a", item.Sku + "-b", item.Sku + "-c"];
@@ -158,6 +181,30 @@ internal sealed class StockStoreTarget(
 
             return result.Succeeded;
         }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class HoldClient(IStockStore store, StockKey[] keys, TargetSpec spec) : IHoldClient
+    {
+        public async Task<Guid?> ReserveAsync(int sku, int quantity, TimeSpan timeToLive, CancellationToken cancellationToken)
+        {
+            var request = new ReserveRequest(timeToLive, new StockLine(keys[sku], quantity))
+            {
+                Strategy = spec.Strategy,
+                IdempotencyKey = spec.Idempotency ? Guid.NewGuid().ToString("N") : null,
+            };
+            var result = await store.ReserveAsync(request, cancellationToken);
+            return result.Succeeded ? result.Hold!.Id : null;
+        }
+
+        public async Task<bool> ConfirmAsync(Guid hold, CancellationToken cancellationToken) =>
+            (await store.ConfirmAsync(hold, cancellationToken)).Outcome == HoldOutcome.Confirmed;
+
+        public Task ReleaseAsync(Guid hold, CancellationToken cancellationToken) => store.ReleaseAsync(hold, cancellationToken);
+
+        public Task<bool> DeductAsync(int sku, int quantity, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("A +hold client sells through holds.");
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
