@@ -8,7 +8,7 @@ namespace StockGuard;
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StockMovementKind>))]
 public enum StockMovementKind
 {
-    /// <summary>Units received from a supplier or transfer: on hand up.</summary>
+    /// <summary>Units received from a supplier: on hand up (a transfer between locations records <see cref="TransferIn"/>).</summary>
     Receipt,
 
     /// <summary>Units a customer sent back: on hand up.</summary>

@@ -111,6 +111,21 @@ public abstract class StockApiTests
     }
 
     [Test]
+    public async Task A_stale_version_is_409_expired_changes_410_and_a_failing_allocation_policy_500_each_with_its_facts()
+    {
+        await StartAsync();
+
+        var version = await TestShop.ProblemAsync(await Shop.Client.GetAsync("/throw/version"), 409, StockProblemTypes.VersionConflict);
+        var expired = await TestShop.ProblemAsync(await Shop.Client.GetAsync("/throw/expired"), 410, StockProblemTypes.ChangesExpired);
+        var policy = await TestShop.ProblemAsync(await Shop.Client.GetAsync("/throw/policy"), 500, StockProblemTypes.AllocationPolicyFailed);
+
+        version.GetProperty("expectedVersion").GetInt64().Should().Be(3);
+        version.GetProperty("actualVersion").GetInt64().Should().Be(4);
+        expired.GetProperty("oldestRetained").GetString().Should().Be("0:90");
+        policy.GetProperty("policy").GetString().Should().Be("nearest-first");
+    }
+
+    [Test]
     public async Task A_store_failure_a_retry_cannot_cure_is_500_without_the_store_s_words_and_a_conflict_is_409_with_retry_after()
     {
         await StartAsync();

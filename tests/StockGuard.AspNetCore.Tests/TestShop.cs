@@ -84,6 +84,9 @@ public sealed class TestShop : IAsyncDisposable
             "unknown" => throw new StockStoreException("The connection broke while committing.", null, isTransient: true, outcomeUnknown: true),
             "config" => throw new StockStoreException("The schema 'shop' is missing (relation \"shop.stock_items\" does not exist).", null, isTransient: false),
             "conflict" => throw new ConcurrencyConflictException(5),
+            "version" => throw new StockVersionConflictException(new StockKey("A"), 3, 4),
+            "expired" => throw new StockGuard.Changes.StockChangePositionExpiredException(new StockGuard.Changes.StockChangePosition(0, 7), new StockGuard.Changes.StockChangePosition(0, 90)),
+            "policy" => throw new AllocationPolicyException("nearest-first", "it chose a location that was not a candidate"),
             "app-bug" => throw new ArgumentException("The app's own bug.", nameof(what)),
             _ => Results.Ok(),
         });

@@ -50,4 +50,13 @@ public static class StockProblemTypes
 
     /// <summary>500: the store failed in a way a retry will not cure (configuration, a missing schema); nothing changed.</summary>
     public const string StoreFailed = "urn:stockguard:problem:store-failed";
+
+    /// <summary>409: the request named a version of the item (a physical count's expected version) and the item has changed since; nothing changed.</summary>
+    public const string VersionConflict = "urn:stockguard:problem:version-conflict";
+
+    /// <summary>410: the change feed no longer holds the changes after the position asked for (the in-memory store's retention).</summary>
+    public const string ChangesExpired = "urn:stockguard:problem:changes-expired";
+
+    /// <summary>500: the app's own allocation policy chose something the store cannot apply; nothing changed.</summary>
+    public const string AllocationPolicyFailed = "urn:stockguard:problem:allocation-policy-failed";
 }

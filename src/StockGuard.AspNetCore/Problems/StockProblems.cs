@@ -30,6 +30,14 @@ public static class StockProblems
             IdempotencyConflictException e => Problem(
                 StatusCodes.Status422UnprocessableEntity, StockProblemTypes.IdempotencyKeyReused, "Idempotency key reused for a different request", e.Message, ("idempotencyKey", e.IdempotencyKey)),
             ConcurrencyConflictException e => Problem(StatusCodes.Status409Conflict, StockProblemTypes.ConcurrencyConflict, "Concurrent changes won every attempt", e.Message, ("attempts", e.Attempts)),
+            StockVersionConflictException e => Problem(
+                StatusCodes.Status409Conflict, StockProblemTypes.VersionConflict, "The item changed since it was read", e.Message,
+                ("key", e.Key.ToString()), ("expectedVersion", e.ExpectedVersion), ("actualVersion", e.ActualVersion)),
+            StockGuard.Changes.StockChangePositionExpiredException e => Problem(
+                StatusCodes.Status410Gone, StockProblemTypes.ChangesExpired, "Those changes are no longer kept", e.Message,
+                ("position", e.Position.ToString()), ("oldestRetained", e.OldestRetained.ToString())),
+            AllocationPolicyException e => Problem(
+                StatusCodes.Status500InternalServerError, StockProblemTypes.AllocationPolicyFailed, "The allocation policy failed", e.Message, ("policy", e.Policy)),
             StockStoreBusyException e => Problem(StatusCodes.Status503ServiceUnavailable, StockProblemTypes.Busy, "Busy: too many buyers for one item", e.Message, ("key", e.Key.ToString())),
             StockStoreTimeoutException e => Problem(StatusCodes.Status503ServiceUnavailable, StockProblemTypes.Timeout, "The stock store timed out", e.Message),
             StockStoreException { OutcomeUnknown: true } => Problem(

@@ -10,7 +10,9 @@ namespace StockGuard.Changes;
 /// The feed's promise: a reader that passes positions in the order the feed returns them sees every committed
 /// movement exactly once, and never later finds one at a position it has passed. A change becomes visible to the feed
 /// once its transaction has committed and, on PostgreSQL, once every transaction that started writing before it has
-/// ended too (a long transaction holds the feed back; it never makes it skip). Read changes per item in
+/// ended too (a long transaction holds the feed back; it never makes it skip). On MySQL and MariaDB the promise holds
+/// within a bound: a writer stalled between taking its movement id and writing its row for longer than
+/// <c>MySqlStockStoreOptions.ChangeFeedGapWait</c> (3 s by default) would be passed. Read changes per item in
 /// <see cref="StockLevel.Version"/> order: within one item, feed order is commit order on every store except
 /// PostgreSQL, where two overlapping transactions appear in the order their transaction ids were assigned. See
 /// <c>docs/changes.md</c> for each engine's guarantee.
