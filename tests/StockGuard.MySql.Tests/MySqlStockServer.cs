@@ -113,5 +113,24 @@ public sealed class MySqlLockHolder(MySqlConnection connection) : ILockHolder
 
     public async Task ReleaseAsync() => await MySqlServer.Exec(connection, "ROLLBACK");
 
-    public ValueTask DisposeAsync() => connection.DisposeAsync();
+    /// <summary>
+    /// Ends the holder's transaction, then closes the connection. A pooled connection keeps a transaction begun by SQL text
+    /// until it is reset, and an open transaction holds its tables' metadata locks: dropping the test database would wait.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await MySqlServer.Exec(connection, "ROLLBACK");
+            }
+        }
+        catch (MySqlException)
+        {
+            // The test killed the connection: the server has ended its transaction already.
+        }
+
+        await connection.DisposeAsync();
+    }
 }
