@@ -123,67 +123,40 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     }
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ReceiveAsync));
-        return Committed(_changes.ReceiveAsync(request, cancellationToken));
-    }
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(ReceiveAsync), () => _changes.ReceiveAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(AdjustAsync));
-        return Committed(_changes.AdjustAsync(request, cancellationToken));
-    }
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(AdjustAsync), () => _changes.AdjustAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(SetPolicyAsync));
-        return _changes.SetPolicyAsync(key, policy, cancellationToken);
-    }
+    public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
+        WriteWithoutChange(nameof(SetPolicyAsync), () => _changes.SetPolicyAsync(key, policy, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ReserveAsync));
-        return Committed(_holds.ReserveAsync(request, cancellationToken));
-    }
+    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(ReserveAsync), () => _holds.ReserveAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ConfirmAsync));
-        return Committed(_holds.ConfirmAsync(holdId, cancellationToken));
-    }
+    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default) =>
+        Write(nameof(ConfirmAsync), () => _holds.ConfirmAsync(holdId, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ConfirmAsync));
-        return Committed(_holds.ConfirmAsync(request, cancellationToken));
-    }
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(ConfirmAsync), () => _holds.ConfirmAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ReturnAsync));
-        return Committed(_holds.ReturnAsync(request, cancellationToken));
-    }
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(ReturnAsync), () => _holds.ReturnAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ReleaseAsync));
-        return Committed(_holds.ReleaseAsync(holdId, cancellationToken));
-    }
+    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default) =>
+        Write(nameof(ReleaseAsync), () => _holds.ReleaseAsync(holdId, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ExtendAsync));
-        return _holds.ExtendAsync(holdId, timeToLive, cancellationToken);
-    }
+    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+        WriteWithoutChange(nameof(ExtendAsync), () => _holds.ExtendAsync(holdId, timeToLive, cancellationToken));
 
     /// <inheritdoc/>
     public Task<StockChangePage> ReadChangesAsync(StockChangePosition after, int maxCount = 1000, CancellationToken cancellationToken = default) =>
@@ -205,11 +178,8 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     public Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => _holds.GetHoldAsync(holdId, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(SweepAsync));
-        return Committed(_sweeper.SweepAsync(cancellationToken));
-    }
+    public Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default) =>
+        Write(nameof(SweepAsync), () => _sweeper.SweepAsync(cancellationToken));
 
     /// <inheritdoc/>
     /// <remarks>A page is one statement without locks (on SQLite, one transaction, which holds the write lock while it reads).</remarks>
@@ -218,45 +188,44 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
 
     /// <inheritdoc/>
     /// <remarks>Each drifted item is repaired in a transaction of its own that locks its row, whatever the store's strategy.</remarks>
-    public Task<ReconciliationReport> RepairAsync(ReconciliationRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(RepairAsync));
-        return Committed(_reconciliation.RepairAsync(request, cancellationToken));
-    }
+    public Task<ReconciliationReport> RepairAsync(ReconciliationRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(RepairAsync), () => _reconciliation.RepairAsync(request, cancellationToken));
 
     /// <inheritdoc/>
     /// <remarks>The count locks the item's row, whatever the store's strategy, and gives back its expired holds first.</remarks>
-    public Task<StockChangeResult> CountAsync(PhysicalCountRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(CountAsync));
-        return Committed(_reconciliation.CountAsync(request, cancellationToken));
-    }
+    public Task<StockChangeResult> CountAsync(PhysicalCountRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(CountAsync), () => _reconciliation.CountAsync(request, cancellationToken));
 
     /// <inheritdoc/>
     /// <remarks>Allocation locks its candidate items whatever the configured strategy (see <see cref="IStockAllocator"/>).</remarks>
-    public Task<AllocationResult> AllocateAsync(AllocateRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(AllocateAsync));
-        return Committed(_locations.AllocateAsync(request, cancellationToken));
-    }
+    public Task<AllocationResult> AllocateAsync(AllocateRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(AllocateAsync), () => _locations.AllocateAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<TransferResult> TransferAsync(TransferRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(TransferAsync));
-        return Committed(_locations.TransferAsync(request, cancellationToken));
-    }
+    public Task<TransferResult> TransferAsync(TransferRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(TransferAsync), () => _locations.TransferAsync(request, cancellationToken));
 
     /// <inheritdoc/>
-    public Task<TransferResult> ReceiveTransferAsync(ReceiveTransferRequest request, CancellationToken cancellationToken = default)
-    {
-        _executor.RefuseAmbientTransaction(nameof(ReceiveTransferAsync));
-        return Committed(_locations.ReceiveTransferAsync(request, cancellationToken));
-    }
+    public Task<TransferResult> ReceiveTransferAsync(ReceiveTransferRequest request, CancellationToken cancellationToken = default) =>
+        Write(nameof(ReceiveTransferAsync), () => _locations.ReceiveTransferAsync(request, cancellationToken));
 
     /// <inheritdoc/>
     public Task<StockTotal> GetTotalAsync(string sku, IEnumerable<string>? locations = null, CancellationToken cancellationToken = default) =>
         _locations.GetTotalAsync(sku, locations, cancellationToken);
+
+    /// <summary>A write of the store's own: refused inside an ambient transaction, and the feed's followers woken after it.</summary>
+    private Task<T> Write<T>(string operation, Func<Task<T>> write)
+    {
+        _executor.RefuseAmbientTransaction(operation);
+        return Committed(write());
+    }
+
+    /// <summary>A write of the store's own that records no movement (a policy, a hold's extension): refused inside an ambient transaction.</summary>
+    private Task<T> WriteWithoutChange<T>(string operation, Func<Task<T>> write)
+    {
+        _executor.RefuseAmbientTransaction(operation);
+        return write();
+    }
 
     /// <summary>
     /// Releases the connection pool when the store created it from a connection string. Safe to call more than once
