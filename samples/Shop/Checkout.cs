@@ -91,22 +91,40 @@ internal sealed class Checkout(IStockStore store, PaymentGateway payments, Catal
             return new CheckoutResult(CheckoutOutcome.Declined, null, [], 0, 0);
         }
 
+        // Whatever happens from here, the authorization is settled: captured for what was sold, the rest given back.
         var sold = new List<StockHold>(held.Count);
-        foreach (var hold in held)
+        try
         {
-            var confirmed = await store.ConfirmAsync(hold.Id, cancellationToken);
-            if (confirmed.Outcome == HoldOutcome.Confirmed)
+            foreach (var hold in held)
             {
-                sold.Add(confirmed.Hold);
+                HoldResult confirmed;
+                try
+                {
+                    confirmed = await store.ConfirmAsync(hold.Id, cancellationToken);
+                }
+                catch (Exception ex) when (ex is HoldStateException or HoldNotFoundException)
+                {
+                    // Released meanwhile (another tab emptied the cart) or long gone: not sold, not charged.
+                    expired.Add(hold.Id);
+                    continue;
+                }
+
+                if (confirmed.Outcome == HoldOutcome.Confirmed)
+                {
+                    sold.Add(confirmed.Hold);
+                }
+                else
+                {
+                    expired.Add(hold.Id);
+                }
             }
-            else
-            {
-                expired.Add(hold.Id);
-            }
+        }
+        finally
+        {
+            payments.Capture(payment, catalog.PriceOf(sold.SelectMany(h => h.Lines)));
         }
 
         var charged = catalog.PriceOf(sold.SelectMany(h => h.Lines));
-        payments.Capture(payment, charged);
         if (sold.Count == 0)
         {
             return new CheckoutResult(CheckoutOutcome.TooLate, null, expired, 0, amount);

@@ -57,6 +57,31 @@ public sealed class ShopApiTests
         (level!.OnHand, level.Reserved, level.Available).Should().Be((1, 0, 1));
     }
 
+    [Test]
+    public async Task A_hold_released_while_the_card_is_being_authorized_is_not_sold_and_the_payment_is_voided()
+    {
+        await using var shop = await ShopServer.StartAsync([Product("CAM-4K", stock: 1)], p => p.Delay = TimeSpan.FromSeconds(5));
+        using var http = new HttpClient { BaseAddress = shop.Address };
+        using var created = await http.PostAsJsonAsync("/api/cart/holds", new { sku = "CAM-4K", quantity = 1 });
+        created.StatusCode.Should().Be(HttpStatusCode.Created);
+        var holdId = Guid.Parse(created.Headers.Location!.OriginalString.Split('/')[^1]);
+        var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        shop.Payments.AnswerPending += (_, _) => pending.TrySetResult();
+
+        var checkout = http.PostAsJsonAsync("/api/checkout", new { holds = new[] { holdId } });
+        await pending.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // Another tab empties the cart while the card provider thinks.
+        (await shop.Store.ReleaseAsync(holdId)).Outcome.Should().Be(HoldOutcome.Released);
+        shop.Clock.Advance(TimeSpan.FromSeconds(5));
+        using var answer = await checkout;
+
+        answer.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await answer.Content.ReadAsStringAsync()).Should().Contain("TooLate");
+        (shop.Payments.CapturedCents, shop.Payments.VoidedCents).Should().Be((0, 1000), "nothing was sold, so the whole authorization is given back");
+        var level = await shop.Store.GetLevelAsync(new StockKey("CAM-4K"));
+        (level!.OnHand, level.Reserved, level.Available).Should().Be((1, 0, 1));
+    }
+
     private static HttpRequestMessage Order(string key, int quantity) => new(HttpMethod.Post, "/api/orders")
     {
         Headers = { { "Idempotency-Key", key } },
