@@ -93,19 +93,8 @@ public sealed class ChangeRegistrationTests
             .UseReadCache(o => o.MaxAge = TimeSpan.Zero);
         using var provider = services.BuildServiceProvider();
 
-        Exception? thrown = null;
-        try
-        {
-            provider.GetRequiredService<IStartupValidator>().Validate();
-        }
-        catch (Exception ex)
-        {
-            thrown = ex;
-        }
-
-        thrown.Should().NotBeNull();
-        var failures = (thrown is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [thrown])
-            .OfType<OptionsValidationException>().SelectMany(e => e.Failures).ToList();
+        var failures = StartupValidation.Failures(provider);
+        failures.Should().NotBeEmpty("start-up validation refuses the settings");
         failures.Should().Contain(m => m.Contains("StockChangeDispatcherOptions.BatchSize", StringComparison.Ordinal));
         failures.Should().Contain(m => m.Contains("StockChangeDispatcherOptions.MaxRetryDelay", StringComparison.Ordinal));
         failures.Should().Contain(m => m.Contains("StockLevelCacheOptions.MaxAge", StringComparison.Ordinal));

@@ -67,19 +67,8 @@ public sealed class DependencyInjectionTests
             .UseInMemory(o => o.SweepBatchSize = 0);
         using var provider = services.BuildServiceProvider();
 
-        Exception? thrown = null;
-        try
-        {
-            provider.GetRequiredService<IStartupValidator>().Validate();
-        }
-        catch (Exception ex)
-        {
-            thrown = ex;
-        }
-
-        thrown.Should().NotBeNull();
-        var failures = (thrown is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [thrown])
-            .OfType<OptionsValidationException>().SelectMany(e => e.Failures).ToList();
+        var failures = StartupValidation.Failures(provider);
+        failures.Should().NotBeEmpty("start-up validation refuses the settings");
         failures.Should().Contain(m => m.Contains("StockGuardOptions.SweepInterval", StringComparison.Ordinal));
         failures.Should().Contain(m => m.Contains("InMemoryStockStoreOptions.SweepBatchSize", StringComparison.Ordinal));
     }
