@@ -3,7 +3,8 @@
 # only, and creates the `stockguard` role and database on each. Safe to run again: a server that
 # already answers is left alone, and `apt-get` runs only when a package is missing.
 #
-#   eng/servers.sh                 # PostgreSQL 15, MariaDB, PgBouncer and Chromium (for the shop's browser test)
+#   eng/servers.sh                 # PostgreSQL 15, MariaDB, PgBouncer, Redis (single and a six-node cluster) and
+#                                  # Chromium (for the shop's browser test)
 #   eng/servers.sh postgres        # only the named ones
 #
 # Connection strings the tests use by default (override with STOCKGUARD_POSTGRES / STOCKGUARD_MYSQL /
@@ -11,10 +12,12 @@
 #   Host=127.0.0.1;Port=5432;Username=stockguard;Password=stockguard;Database=stockguard
 #   Server=127.0.0.1;Port=3306;User ID=stockguard;Password=stockguard;Database=stockguard
 #   Host=127.0.0.1;Port=6432;Username=stockguard;Password=stockguard;Database=stockguard   (PgBouncer, transaction pooling)
+#   127.0.0.1:6379                                   (Redis, STOCKGUARD_REDIS)
+#   127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002     (Redis Cluster seeds, STOCKGUARD_REDIS_CLUSTER; nodes 7000-7005)
 set -euo pipefail
 
 servers=("$@")
-[ ${#servers[@]} -gt 0 ] || servers=(postgres mariadb pgbouncer chromium)
+[ ${#servers[@]} -gt 0 ] || servers=(postgres mariadb pgbouncer redis chromium)
 
 log() { printf '[servers] %s\n' "$*"; }
 
@@ -162,12 +165,49 @@ install_chromium() {
   log "Chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo '?')"
 }
 
+redis_dir=/var/lib/stockguard-redis
+redis_ping() { redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG; }
+
+# Starts one redis-server on 127.0.0.1:<port>, daemonised, with its data in $redis_dir/<port>. An append-only file
+# with fsync every second is Redis's usual durable setting; the store's docs say what an acknowledged sale survives.
+start_redis_node() { # start_redis_node <port> [extra redis-server arguments...]
+  local port=$1; shift
+  if redis_ping "$port"; then return 0; fi
+  as_root mkdir -p "$redis_dir/$port"
+  as_root redis-server --bind 127.0.0.1 --port "$port" --dir "$redis_dir/$port" --daemonize yes \
+    --pidfile "$redis_dir/$port/redis.pid" --logfile "$redis_dir/$port/redis.log" \
+    --appendonly yes --appendfsync everysec --save '' "$@"
+  wait_for "Redis on 127.0.0.1:$port" 30 redis_ping "$port"
+}
+
+# A single Redis on 127.0.0.1:6379 and a Redis Cluster of six nodes on 127.0.0.1:7000-7005: three masters, each
+# with one replica. A node that is down (a failover test kills masters) is started again and rejoins the cluster
+# from its nodes.conf as a replica; the cluster is created only once.
+start_redis() {
+  if ! command -v redis-server >/dev/null 2>&1; then apt_install redis-server redis-tools; fi
+  if redis_ping 6379; then log "Redis already answers on 127.0.0.1:6379"; else start_redis_node 6379; log "Redis started on 127.0.0.1:6379"; fi
+  local port
+  for port in 7000 7001 7002 7003 7004 7005; do
+    start_redis_node "$port" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000
+  done
+  if redis-cli -h 127.0.0.1 -p 7000 cluster info 2>/dev/null | grep -q 'cluster_known_nodes:6'; then
+    log "Redis Cluster already formed on 127.0.0.1:7000-7005"
+  else
+    redis-cli --cluster create 127.0.0.1:7000 127.0.0.1:7001 127.0.0.1:7002 127.0.0.1:7003 127.0.0.1:7004 \
+      127.0.0.1:7005 --cluster-replicas 1 --cluster-yes >/dev/null
+    log "Redis Cluster created on 127.0.0.1:7000-7005"
+  fi
+  wait_for "Redis Cluster state ok" 60 sh -c "redis-cli -h 127.0.0.1 -p 7000 cluster info | grep -q 'cluster_state:ok'"
+  wait_for "Redis Cluster replicas" 60 sh -c "[ \$(redis-cli -h 127.0.0.1 -p 7000 cluster nodes | grep -c slave) -eq 3 ]"
+}
+
 for s in "${servers[@]}"; do
   case "$s" in
     postgres|postgresql) start_postgres ;;
     mariadb|mysql) start_mariadb ;;
     pgbouncer) start_pgbouncer ;;
+    redis|redis-cluster) start_redis ;;
     chromium) install_chromium ;;
-    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer, chromium)"; exit 2 ;;
+    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer, redis, chromium)"; exit 2 ;;
   esac
 done
