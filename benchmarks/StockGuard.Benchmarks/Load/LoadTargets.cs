@@ -127,6 +127,16 @@ internal static class LoadTargets
             ["naive-mysql"],
             ServerSettings.ProbeMySqlAsync,
             spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.MySqlConnectionString)),
+        ["lock-redis"] = new(
+            "baseline, no library: lock the SKU with DistributedLock.Redis (RedisDistributedLock, default options), GET, check, SET, unlock, on the single Redis",
+            ["lock-redis"],
+            ct => RedisSettings.ProbeAsync(RedisSettings.Single, ct),
+            spec => new RedisLockBaselineTarget(spec.Name, RedisSettings.Single)),
+        ["lock-redis-cluster"] = new(
+            "baseline, no library: the same lock, read, check, write and unlock on the three-master Redis Cluster (lock and level under the item's hash tag)",
+            ["lock-redis-cluster"],
+            ct => RedisSettings.ProbeAsync(RedisSettings.Cluster, ct),
+            spec => new RedisLockBaselineTarget(spec.Name, RedisSettings.Cluster)),
     };
 
     /// <summary>A PostgreSQL store on <see cref="ServerSettings.LoadSchema"/>, its tables created and emptied for the cell.</summary>
