@@ -6,6 +6,7 @@
 #   eng/servers.sh                 # PostgreSQL 15, MariaDB, PgBouncer, Redis (single and a six-node cluster) and
 #                                  # Chromium (for the shop's browser test)
 #   eng/servers.sh postgres        # only the named ones
+#   eng/servers.sh redis-cluster1  # also a one-master Redis Cluster on 127.0.0.1:7100-7101, for the load harness only
 #
 # Connection strings the tests use by default (override with STOCKGUARD_POSTGRES / STOCKGUARD_MYSQL /
 # STOCKGUARD_PGBOUNCER):
@@ -201,13 +202,41 @@ start_redis() {
   wait_for "Redis Cluster replicas" 60 sh -c "[ \$(redis-cli -h 127.0.0.1 -p 7000 cluster nodes | grep -c slave) -eq 3 ]"
 }
 
+# A one-master Redis Cluster (all 16384 slots on 127.0.0.1:7100, its replica on 7101) for the load harness, which
+# compares its throughput with the three-master cluster's in one run (docs/redis.md). Not started by default, and no
+# test needs it. `redis-cli --cluster create` wants three masters, so the slots are assigned by hand.
+start_redis_cluster1() {
+  if ! command -v redis-server >/dev/null 2>&1; then apt_install redis-server redis-tools; fi
+  local port
+  for port in 7100 7101; do
+    start_redis_node "$port" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000
+  done
+  if ! redis-cli -h 127.0.0.1 -p 7100 cluster info 2>/dev/null | grep -q 'cluster_slots_assigned:16384'; then
+    redis-cli -h 127.0.0.1 -p 7100 cluster addslotsrange 0 16383 >/dev/null
+  fi
+  local master
+  master=$(redis-cli -h 127.0.0.1 -p 7100 cluster myid)
+  if redis-cli -h 127.0.0.1 -p 7101 cluster nodes 2>/dev/null | grep -q "slave $master"; then
+    log "Redis Cluster (one master) already formed on 127.0.0.1:7100-7101"
+  else
+    redis-cli -h 127.0.0.1 -p 7101 cluster meet 127.0.0.1 7100 >/dev/null
+    # The replica can follow the master only once the handshake has taught it the master's node id.
+    wait_for "Redis Cluster (one master) meeting" 30 sh -c "redis-cli -h 127.0.0.1 -p 7101 cluster nodes | grep -q '^$master '"
+    wait_for "Redis Cluster (one master) replication" 30 sh -c "redis-cli -h 127.0.0.1 -p 7101 cluster replicate $master | grep -q OK"
+    log "Redis Cluster (one master) created on 127.0.0.1:7100-7101"
+  fi
+  wait_for "Redis Cluster (one master) state ok" 60 sh -c "redis-cli -h 127.0.0.1 -p 7100 cluster info | grep -q 'cluster_state:ok'"
+  wait_for "Redis Cluster (one master) replica" 60 sh -c "redis-cli -h 127.0.0.1 -p 7100 cluster nodes | grep -q slave"
+}
+
 for s in "${servers[@]}"; do
   case "$s" in
     postgres|postgresql) start_postgres ;;
     mariadb|mysql) start_mariadb ;;
     pgbouncer) start_pgbouncer ;;
     redis|redis-cluster) start_redis ;;
+    redis-cluster1) start_redis_cluster1 ;;
     chromium) install_chromium ;;
-    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer, redis, chromium)"; exit 2 ;;
+    *) log "unknown server '$s' (known: postgres, mariadb, pgbouncer, redis, redis-cluster1, chromium)"; exit 2 ;;
   esac
 done
