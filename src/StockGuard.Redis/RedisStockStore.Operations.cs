@@ -208,6 +208,7 @@ public sealed partial class RedisStockStore
     private async Task<StockChangeResult> OrderAsync(DeductRequest request, Guid holdId)
     {
         var lines = request.Lines;
+        var replay = false;
         var record = await ReadHoldAsync(holdId).ConfigureAwait(false);
         if (record is null)
         {
@@ -258,18 +259,29 @@ public sealed partial class RedisStockStore
                 throw new StockStoreTimeoutException($"The order took longer than OrderTimeout ({_options.OrderTimeout}) to hold its lines and was rolled back. Nothing was sold.", null);
             }
 
+            // Another call under the same idempotency key decided first: this one only helps settle, and replays.
+            replay = decision[0] != "ok";
             record = record with { State = 'c', Sold = [.. lines.Select(l => (long)l.Quantity)] };
         }
         else if (record.State != 'c')
         {
-            throw new StockStoreTimeoutException($"An earlier try of this order ran past OrderTimeout ({_options.OrderTimeout}) and was rolled back. Nothing was sold; retry.", null);
+            // An earlier try under this idempotency key crashed and was rolled back (by the sweep): nothing of it stands.
+            throw new OrderRolledBackException();
+        }
+        else
+        {
+            replay = !record.Todo;
         }
 
         await Step("settle").ConfigureAwait(false);
         var settled = await SettleAsync(record, 'c').ConfigureAwait(false);
         await WaitForReplicasAsync(lines).ConfigureAwait(false);
-        StockGuardTelemetry.RecordSold(StoreName, lines.Sum(l => (long)l.Quantity));
-        return StockChangeResult.Applied(settled);
+        if (!replay)
+        {
+            StockGuardTelemetry.RecordSold(StoreName, lines.Sum(l => (long)l.Quantity));
+        }
+
+        return StockChangeResult.Applied(settled) with { IsReplay = replay };
     }
 
     /// <summary>Settles every line of a multi-item hold as decided: sold ('c'), released ('r') or expired ('x'); then clears its to-do mark.</summary>
@@ -311,7 +323,7 @@ public sealed partial class RedisStockStore
         }
     }
 
-    private async Task<T> RunOnceAsync<T>(StockRequest request, Func<string?, Guid?, Task<T>> run, int? homeSlot)
+    private async Task<T> RunOnceAsync<T>(StockRequest request, Func<string?, Guid?, Task<T>> run, int? homeSlot, int attempt = 0)
         where T : class
     {
         var now = Now();
@@ -336,6 +348,12 @@ public sealed partial class RedisStockStore
         {
             result = await run(token, holdId).ConfigureAwait(false);
         }
+        catch (OrderRolledBackException) when (attempt == 0)
+        {
+            // The key's earlier try was rolled back whole: free the key and apply the request now, under a new claim.
+            await EvalAsync(RedisScripts.Idempotency, [recordKey], ["drop", now.Hi, now.Lo, now.Ms, now.TickText, token]).ConfigureAwait(false);
+            return await RunOnceAsync(request, run, homeSlot, attempt + 1).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is StockItemNotFoundException or HoldNotFoundException or HoldStateException or ArgumentException
             or StockStoreException { OutcomeUnknown: false })
         {
@@ -354,6 +372,9 @@ public sealed partial class RedisStockStore
         StockChangeResult { Succeeded: false } or ReserveResult { Succeeded: false } => "refused",
         _ => "applied",
     };
+
+    /// <summary>An earlier try of an order under the same idempotency key was rolled back, so nothing of it stands.</summary>
+    private sealed class OrderRolledBackException() : Exception("The earlier try of this order was rolled back.");
 
     /// <summary>A script's reply, or the reply an earlier run under the same token recorded.</summary>
     private readonly record struct ItemReply(string[] Values, bool Replayed)

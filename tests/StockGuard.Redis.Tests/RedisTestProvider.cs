@@ -39,6 +39,7 @@ public abstract class RedisTestProvider : IStockStoreTestProvider
         {
             var options = ConfigurationOptions.Parse(Configuration);
             options.ConnectTimeout = 3000;
+            options.AllowAdmin = true;   // INFO, for the tests that look at replication
             _redis = await ConnectionMultiplexer.ConnectAsync(options);
             await _redis.GetDatabase().PingAsync();
         }
