@@ -1,0 +1,426 @@
+using System.Globalization;
+using System.Text.Json;
+using StackExchange.Redis;
+using StockGuard.Diagnostics;
+
+namespace StockGuard.Redis;
+
+public sealed partial class RedisStockStore
+{
+    private async Task<IConnectionMultiplexer> RedisAsync() => _redis ?? await _connect!.Value.ConfigureAwait(false);
+
+    private async Task<string[]> EvalAsync(string script, RedisKey[] keys, RedisValue[] values)
+    {
+        IConnectionMultiplexer redis;
+        try
+        {
+            redis = await RedisAsync().ConfigureAwait(false);
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new StockStoreException("Redis cannot be reached. Nothing was changed.", ex, isTransient: true);
+        }
+
+        RedisResult result;
+        try
+        {
+            result = await redis.GetDatabase().ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisTimeoutException ex)
+        {
+            throw new StockStoreException("Redis did not answer in time; the operation may or may not have been applied.", ex, isTransient: true, outcomeUnknown: true);
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new StockStoreException("The connection to Redis failed; the operation may or may not have been applied.", ex, isTransient: true, outcomeUnknown: true);
+        }
+        catch (RedisServerException ex) when (IsTransient(ex.Message))
+        {
+            // The server refused the script before running it: a failover, a cluster reconfiguration, a loading replica.
+            throw new StockStoreException($"Redis refused the operation for now ({ex.Message.Split(' ')[0]}). Nothing was changed; retry.", ex, isTransient: true);
+        }
+
+        return result.Resp2Type == ResultType.Array ? (string[])result! : [result.ToString()];
+    }
+
+    private static bool IsTransient(string message) =>
+        message.StartsWith("READONLY", StringComparison.Ordinal) || message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
+        || message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+        || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || message.StartsWith("NOREPLICAS", StringComparison.Ordinal);
+
+    /// <summary>Runs one operation on one item. Returns the script's reply, or the reply recorded under <paramref name="token"/> (then <see cref="ItemReply.Replayed"/>).</summary>
+    private async Task<ItemReply> ItemAsync(StockKey key, string op, Instant now, string? token, RedisKey? hold = null, params string[] args)
+    {
+        var item = Keys.Item(key);
+        RedisKey[] keys = [item.Counters, item.Lines, item.Expiries, item.Movements, item.Operation(token), hold ?? item.Counters];
+        var values = new RedisValue[8 + args.Length];
+        values[0] = op;
+        values[1] = now.Hi;
+        values[2] = now.Lo;
+        values[3] = now.Ms;
+        values[4] = now.TickText;
+        values[5] = key.Sku;
+        values[6] = key.Location;
+        values[7] = token is null ? "0" : Text((long)(_options.IdempotencyKeyRetention * 2).TotalMilliseconds);
+        for (var i = 0; i < args.Length; i++)
+        {
+            values[8 + i] = args[i];
+        }
+
+        var reply = await EvalAsync(RedisScripts.Item, keys, values).ConfigureAwait(false);
+        if (reply[0] == "replay")
+        {
+            return new ItemReply(JsonSerializer.Deserialize<string[]>(reply[1])!, true);
+        }
+
+        return new ItemReply(reply, false);
+    }
+
+    private Task<string[]> ItemAsync(StockKey key, string op, Instant now) => ItemAsync(key, op, now, null).ContinueWith(t => t.Result.Values, TaskScheduler.Default);
+
+    private async Task<string[]> HoldScriptAsync(Guid holdId, string op, Instant now, params string[] args)
+    {
+        var values = new RedisValue[5 + args.Length];
+        values[0] = op;
+        values[1] = now.Hi;
+        values[2] = now.Lo;
+        values[3] = now.Ms;
+        values[4] = now.TickText;
+        for (var i = 0; i < args.Length; i++)
+        {
+            values[5 + i] = args[i];
+        }
+
+        return await EvalAsync(RedisScripts.Hold, [Keys.Hold(holdId)], values).ConfigureAwait(false);
+    }
+
+    /// <summary>After a write, waits for <see cref="RedisStockStoreOptions.WaitForReplicas"/> replicas of the master that took it.</summary>
+    private async Task WaitForReplicasAsync(RedisKey key)
+    {
+        if (_options.WaitForReplicas == 0)
+        {
+            return;
+        }
+
+        var redis = await RedisAsync().ConfigureAwait(false);
+        long acknowledged;
+        try
+        {
+            var server = redis.GetServer(key);
+            acknowledged = (long)await server.ExecuteAsync("WAIT", _options.WaitForReplicas, (long)_options.ReplicaTimeout.TotalMilliseconds).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            throw new StockStoreException("The write was applied on the Redis master, but waiting for its replicas failed; whether it survives a failover is unknown.", ex, isTransient: true, outcomeUnknown: true);
+        }
+
+        if (acknowledged < _options.WaitForReplicas)
+        {
+            throw new RedisReplicationException(_options.WaitForReplicas, acknowledged);
+        }
+    }
+
+    private Task WaitForReplicasAsync(IEnumerable<StockLine> lines) => Task.WhenAll(lines.Select(l => WaitForReplicasAsync(Keys.Item(l.Key).Counters)));
+
+    /// <summary>The slot of an order's or hold's record: its first item's, in key order.</summary>
+    private int OrderHome(IReadOnlyList<StockLine> lines) => Keys.Item(lines.Min(l => l.Key)).Slot;
+
+    private async Task Step(string step)
+    {
+        if (StepHook is { } hook)
+        {
+            await hook(step).ConfigureAwait(false);
+        }
+    }
+
+    // ---- receive, adjust, deduct ----
+
+    private async Task<StockChangeResult> AddAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string? token, string? hold)
+    {
+        if (!create && lines.Count > 1)
+        {
+            await LevelsOrThrowAsync(lines).ConfigureAwait(false);
+        }
+
+        var now = Now();
+        var replies = await Task.WhenAll(lines.Select(l =>
+            ItemAsync(l.Key, "add", now, token, null, Text(l.Quantity), kind.ToString(), reference ?? string.Empty, create ? "1" : "0", hold ?? string.Empty))).ConfigureAwait(false);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            switch (replies[i][0])
+            {
+                case "nf":
+                    throw new StockItemNotFoundException(lines[i].Key);
+                case "toolarge":
+                    throw new ArgumentOutOfRangeException(nameof(lines), lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would put more than {StockLimits.MaxStock} on hand. Lines before it may have been received; retry with the same idempotency key to finish.");
+            }
+        }
+
+        await WaitForReplicasAsync(lines).ConfigureAwait(false);
+        return StockChangeResult.Applied([.. lines.Select((l, i) => Level(l.Key, replies[i].Values))]) with { IsReplay = replies.All(r => r.Replayed) };
+    }
+
+    private async Task<StockChangeResult> TakeOneAsync(StockLine line, StockMovementKind kind, string? reference, string? token)
+    {
+        var reply = await ItemAsync(line.Key, "take", Now(), token, null, Text(line.Quantity), kind.ToString(), reference ?? string.Empty).ConfigureAwait(false);
+        switch (reply[0])
+        {
+            case "nf":
+                throw new StockItemNotFoundException(line.Key);
+            case "short":
+                StockGuardTelemetry.RecordRefused(StoreName, kind == StockMovementKind.Sale ? StockOperation.Deduct : StockOperation.Adjust);
+                return StockChangeResult.Refused([Level(line.Key, reply.Values)], [new ShortLine(line.Key, line.Quantity, Number(reply[7]))]) with { IsReplay = reply.Replayed };
+        }
+
+        await WaitForReplicasAsync(Keys.Item(line.Key).Counters).ConfigureAwait(false);
+        if (kind == StockMovementKind.Sale && !reply.Replayed)
+        {
+            StockGuardTelemetry.RecordSold(StoreName, line.Quantity);
+        }
+
+        return StockChangeResult.Applied([Level(line.Key, reply.Values)]) with { IsReplay = reply.Replayed };
+    }
+
+    /// <summary>Reads every line's level, throwing for the first item (in line order) that does not exist.</summary>
+    private async Task<StockLevel[]> LevelsOrThrowAsync(IReadOnlyList<StockLine> lines)
+    {
+        var now = Now();
+        var replies = await Task.WhenAll(lines.Select(l => ItemAsync(l.Key, "level", now))).ConfigureAwait(false);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (replies[i][0] == "nf")
+            {
+                throw new StockItemNotFoundException(lines[i].Key);
+            }
+        }
+
+        return [.. lines.Select((l, i) => Level(l.Key, replies[i]))];
+    }
+
+    private static List<ShortLine> ShortOf(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLevel> levels) =>
+        [.. lines.Select((l, i) => (l, levels[i])).Where(p => p.l.Quantity > p.Item2.Sellable).Select(p => new ShortLine(p.l.Key, p.l.Quantity, Math.Max(0, p.Item2.Sellable)))];
+
+    /// <summary>
+    /// A deduct whose lines lie on several items: hold each line (pinned: it does not expire by time) in key order under the
+    /// order's hold record, decide on the record, then sell each line. A crash before the decision leaves the lines held until
+    /// the first sweep after <see cref="RedisStockStoreOptions.OrderTimeout"/>, which expires the record and gives them back.
+    /// </summary>
+    private async Task<StockChangeResult> OrderAsync(DeductRequest request, Guid holdId)
+    {
+        var lines = request.Lines;
+        var replay = false;
+        var record = await ReadHoldAsync(holdId).ConfigureAwait(false);
+        if (record is null)
+        {
+            var levels = await LevelsOrThrowAsync(lines).ConfigureAwait(false);
+            var shortLines = ShortOf(lines, levels);
+            if (shortLines.Count > 0)
+            {
+                StockGuardTelemetry.RecordRefused(StoreName, StockOperation.Deduct);
+                return StockChangeResult.Refused(levels, shortLines);
+            }
+
+            var now = Now();
+            await Step("record").ConfigureAwait(false);
+            record = new HoldRecord(holdId, [.. lines], now.At, now.At + _options.OrderTimeout, 'a', request.Reference, true);
+            await HoldScriptAsync(holdId, "create", now, JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
+        }
+
+        if (record.State == 'a')
+        {
+            foreach (var line in lines.OrderBy(l => l.Key))
+            {
+                await Step("place").ConfigureAwait(false);
+                var exp = new Instant(record.ExpiresAt);
+                var placed = await ItemAsync(line.Key, "place", Now(), null, null, holdId.ToString("N"), Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "1", string.Empty).ConfigureAwait(false);
+                if (placed[0] is "short" or "nf")
+                {
+                    await HoldScriptAsync(holdId, "decide", Now(), "r", string.Empty).ConfigureAwait(false);
+                    await SettleAsync(record, 'r').ConfigureAwait(false);
+                    if (placed[0] == "nf")
+                    {
+                        throw new StockItemNotFoundException(line.Key);
+                    }
+
+                    var levels = await LevelsOrThrowAsync(lines).ConfigureAwait(false);
+                    StockGuardTelemetry.RecordRefused(StoreName, StockOperation.Deduct);
+                    return StockChangeResult.Refused(levels, [.. ShortOf(lines, levels).Where(s => s.Key == line.Key).DefaultIfEmpty(new ShortLine(line.Key, line.Quantity, Number(placed[7])))]);
+                }
+            }
+
+            await Step("decide").ConfigureAwait(false);
+            var sold = JsonSerializer.Serialize(lines.Select(l => (long)l.Quantity));
+            var decision = await HoldScriptAsync(holdId, "decide", Now(), "c", sold).ConfigureAwait(false);
+            var state = decision[0] == "ok" ? 'c' : decision[1][0];
+            if (state != 'c')
+            {
+                await SettleAsync(record, state).ConfigureAwait(false);
+                LogOrderRolledBack(_logger, holdId);
+                throw new StockStoreTimeoutException($"The order took longer than OrderTimeout ({_options.OrderTimeout}) to hold its lines and was rolled back. Nothing was sold.", null);
+            }
+
+            // Another call under the same idempotency key decided first: this one only helps settle, and replays.
+            replay = decision[0] != "ok";
+            record = record with { State = 'c', Sold = [.. lines.Select(l => (long)l.Quantity)] };
+        }
+        else if (record.State != 'c')
+        {
+            // An earlier try under this idempotency key crashed and was rolled back (by the sweep): nothing of it stands.
+            throw new OrderRolledBackException();
+        }
+        else
+        {
+            replay = !record.Todo;
+        }
+
+        await Step("settle").ConfigureAwait(false);
+        var settled = await SettleAsync(record, 'c').ConfigureAwait(false);
+        await WaitForReplicasAsync(lines).ConfigureAwait(false);
+        if (!replay)
+        {
+            StockGuardTelemetry.RecordSold(StoreName, lines.Sum(l => (long)l.Quantity));
+        }
+
+        return StockChangeResult.Applied(settled) with { IsReplay = replay };
+    }
+
+    /// <summary>Settles every line of a multi-item hold as decided: sold ('c'), released ('r') or expired ('x'); then clears its to-do mark.</summary>
+    private async Task<StockLevel[]> SettleAsync(HoldRecord record, char state)
+    {
+        var now = Now();
+        var id = record.Id.ToString("N");
+        var replies = await Task.WhenAll(record.Lines.Select((l, i) =>
+            ItemAsync(l.Key, "settle", now, null, null, id, state.ToString(), Text(record.Sold.Length > i ? record.Sold[i] : 0)))).ConfigureAwait(false);
+        await HoldScriptAsync(record.Id, "done", now).ConfigureAwait(false);
+        return [.. record.Lines.Select((l, i) => replies[i][0] == "nf" ? new StockLevel(l.Key, 0, 0, 0, 0, 0, 0) : Level(l.Key, replies[i].Values))];
+    }
+
+    // ---- idempotency ----
+
+    private async Task<T> RunAsync<T>(StockRequest request, Func<string?, Guid?, Task<T>> run, int? homeSlot = null)
+        where T : class
+    {
+        var scope = StockGuardTelemetry.Start(StoreName, request.Operation);
+        try
+        {
+            T result;
+            if (request.IdempotencyKey is null)
+            {
+                result = await run(null, homeSlot is { } slot ? RedisKeys.NewHoldId(slot, _time.GetUtcNow()) : null).ConfigureAwait(false);
+            }
+            else
+            {
+                result = await RunOnceAsync(request, run, homeSlot).ConfigureAwait(false);
+            }
+
+            scope.Complete(Outcome(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<T> RunOnceAsync<T>(StockRequest request, Func<string?, Guid?, Task<T>> run, int? homeSlot, int attempt = 0)
+        where T : class
+    {
+        var now = Now();
+        var forget = new Instant(now.At - _options.IdempotencyKeyRetention);
+        var proposedHold = homeSlot is { } slot ? RedisKeys.NewHoldId(slot, now.At).ToString("N") : string.Empty;
+        var recordKey = Keys.Idempotency(request.IdempotencyKey!);
+        var claim = await EvalAsync(RedisScripts.Idempotency, [recordKey], [
+            "claim", now.Hi, now.Lo, now.Ms, now.TickText, request.GetFingerprint(), Guid.NewGuid().ToString("N"), forget.Hi, forget.Lo,
+            Text((long)(_options.IdempotencyKeyRetention * 2).TotalMilliseconds), proposedHold]).ConfigureAwait(false);
+        switch (claim[0])
+        {
+            case "conflict":
+                throw new IdempotencyConflictException(request.IdempotencyKey!);
+            case "done":
+                return StoredResult.Read<T>(claim[2]);
+        }
+
+        var token = claim[1];
+        Guid? holdId = claim[2] is { Length: 32 } hold ? Guid.ParseExact(hold, "N") : null;
+        T result;
+        try
+        {
+            result = await run(token, holdId).ConfigureAwait(false);
+        }
+        catch (OrderRolledBackException) when (attempt == 0)
+        {
+            // The key's earlier try was rolled back whole: free the key and apply the request now, under a new claim.
+            await EvalAsync(RedisScripts.Idempotency, [recordKey], ["drop", now.Hi, now.Lo, now.Ms, now.TickText, token]).ConfigureAwait(false);
+            return await RunOnceAsync(request, run, homeSlot, attempt + 1).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StockItemNotFoundException or HoldNotFoundException or HoldStateException or ArgumentException
+            or StockStoreException { OutcomeUnknown: false })
+        {
+            // Nothing was applied: the key is free for a retry.
+            await EvalAsync(RedisScripts.Idempotency, [recordKey], ["drop", now.Hi, now.Lo, now.Ms, now.TickText, token]).ConfigureAwait(false);
+            throw;
+        }
+
+        await EvalAsync(RedisScripts.Idempotency, [recordKey], ["result", now.Hi, now.Lo, now.Ms, now.TickText, token, StoredResult.Write(result)]).ConfigureAwait(false);
+        return result;
+    }
+
+    private static string Outcome(object result) => result switch
+    {
+        StockChangeResult { IsReplay: true } or ReserveResult { IsReplay: true } => "replayed",
+        StockChangeResult { Succeeded: false } or ReserveResult { Succeeded: false } => "refused",
+        _ => "applied",
+    };
+
+    /// <summary>An earlier try of an order under the same idempotency key was rolled back, so nothing of it stands.</summary>
+    private sealed class OrderRolledBackException() : Exception("The earlier try of this order was rolled back.");
+
+    /// <summary>A script's reply, or the reply an earlier run under the same token recorded.</summary>
+    private readonly record struct ItemReply(string[] Values, bool Replayed)
+    {
+        public string this[int index] => Values[index];
+    }
+}
+
+/// <summary>A result kept with its idempotency key, replayed to a retry.</summary>
+internal static class StoredResult
+{
+    public static string Write(object result) => result switch
+    {
+        StockChangeResult r => JsonSerializer.Serialize(new Stored(r.Succeeded, [.. r.Levels.Select(Of)], [.. r.ShortLines.Select(s => new[] { s.Key.Sku, s.Key.Location, Num(s.Requested), Num(s.Sellable) })], null)),
+        ReserveResult r => JsonSerializer.Serialize(new Stored(r.Succeeded, [.. r.Levels.Select(Of)], [.. r.ShortLines.Select(s => new[] { s.Key.Sku, s.Key.Location, Num(s.Requested), Num(s.Sellable) })], r.Hold is { } h ? HoldRecord.From(h).Fields() : null)),
+        _ => throw new ArgumentOutOfRangeException(nameof(result)),
+    };
+
+    public static T Read<T>(string json)
+        where T : class
+    {
+        var stored = JsonSerializer.Deserialize<Stored>(json)!;
+        var levels = stored.Levels.Select(l => new StockLevel(new StockKey(l[0], l[1]), N(l[2]), N(l[3]), N(l[4]), N(l[5]), N(l[6]), N(l[7]))).ToArray();
+        var shortLines = stored.Short.Select(s => new ShortLine(new StockKey(s[0], s[1]), (int)N(s[2]), N(s[3]))).ToArray();
+        object result = typeof(T) == typeof(ReserveResult)
+            ? new ReserveResult(stored.Hold is null ? null : HoldRecord.Parse(Guid.Empty, Pairs(stored.Hold))!.Snapshot(null), levels, shortLines) { IsReplay = true }
+            : new StockChangeResult(stored.Ok, levels, shortLines) { IsReplay = true };
+        return (T)result;
+    }
+
+    private static Dictionary<string, string> Pairs(string[] fields)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            map[fields[i]] = fields[i + 1];
+        }
+
+        return map;
+    }
+
+    private static string[] Of(StockLevel l) => [l.Key.Sku, l.Key.Location, Num(l.OnHand), Num(l.Reserved), Num(l.SafetyStock), Num(l.BackorderLimit), Num(l.LowStockThreshold), Num(l.Version)];
+
+    private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static long N(string s) => long.Parse(s, CultureInfo.InvariantCulture);
+
+    private sealed record Stored(bool Ok, string[][] Levels, string[][] Short, string[]? Hold);
+}

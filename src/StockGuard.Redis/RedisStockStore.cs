@@ -1,0 +1,296 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using StockGuard.Diagnostics;
+
+namespace StockGuard.Redis;
+
+/// <summary>
+/// A stock store on Redis or Redis Cluster. Every operation on one item is one Lua script over that item's keys, which
+/// share a hash tag and so one cluster slot: the check and the write are one step that Redis runs alone. An order or a hold
+/// whose items lie on several slots holds each line in key order under the hold's id, records its decision on the hold's
+/// record, then settles each line, so a buyer sees it all or not at all (see the package docs for the protocol and its
+/// crash window). Holds expire by this store's <see cref="TimeProvider"/>, passed into each script; key TTLs only collect
+/// garbage. Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
+/// </summary>
+public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable
+{
+    internal const string StoreName = "redis";
+
+    private readonly IConnectionMultiplexer? _redis;
+    private readonly Lazy<Task<IConnectionMultiplexer>>? _connect;
+    private readonly RedisStockStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a store over a connection the caller owns (and disposes).</summary>
+    /// <param name="redis">A connection to a Redis server or cluster.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range.</exception>
+    public RedisStockStore(IConnectionMultiplexer redis, RedisStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<RedisStockStore>? logger = null)
+        : this(options, timeProvider, logger)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _redis = redis;
+    }
+
+    /// <summary>Creates a store that connects (on first use) with a StackExchange.Redis configuration string, and owns that connection.</summary>
+    /// <param name="configuration">E.g. <c>127.0.0.1:6379</c>, or the seed nodes of a cluster <c>host1:7000,host2:7001</c>.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="timeProvider">The clock for holds and retention; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentException">The configuration string is empty or cannot be parsed.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">A setting is out of range.</exception>
+    public RedisStockStore(string configuration, RedisStockStoreOptions? options = null, TimeProvider? timeProvider = null, ILogger<RedisStockStore>? logger = null)
+        : this(options, timeProvider, logger)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        ConfigurationOptions parsed;
+        try
+        {
+            parsed = ConfigurationOptions.Parse(configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException("The Redis configuration string cannot be parsed.", nameof(configuration), ex);
+        }
+
+        parsed.AbortOnConnectFail = false;
+        _connect = new(async () => await ConnectionMultiplexer.ConnectAsync(parsed).ConfigureAwait(false));
+    }
+
+    private RedisStockStore(RedisStockStoreOptions? options, TimeProvider? timeProvider, ILogger<RedisStockStore>? logger)
+    {
+        _options = options ?? new RedisStockStoreOptions();
+        _options.ThrowIfInvalid();
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<RedisStockStore>.Instance;
+        Keys = new RedisKeys(_options.KeyPrefix);
+    }
+
+    internal RedisKeys Keys { get; }
+
+    /// <summary>A test hook: called before each step of an order or hold that spans slots; throwing from it stops the coordinator there.</summary>
+    internal Func<string, Task>? StepHook { get; set; }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_connect is { IsValueCreated: true })
+        {
+            try
+            {
+                var redis = await _connect.Value.ConfigureAwait(false);
+                await redis.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // A connection that never came up has nothing to close.
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<StockLevel?> GetLevelAsync(StockKey key, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = await ItemAsync(key, "level", Now(), null).ConfigureAwait(false);
+        return reply[0] == "nf" ? null : Level(key, reply.Values);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<StockLevel>> GetLevelsAsync(IEnumerable<StockKey> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var distinct = new List<StockKey>();
+        var seen = new HashSet<StockKey>();
+        foreach (var key in keys)
+        {
+            CheckKey(key);
+            if (seen.Add(key))
+            {
+                distinct.Add(key);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var levels = await Task.WhenAll(distinct.Select(k => GetLevelAsync(k, CancellationToken.None))).ConfigureAwait(false);
+        return [.. levels.Where(l => l is not null).Select(l => l!)];
+    }
+
+    /// <inheritdoc/>
+    public async Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var scope = StockGuardTelemetry.Start(StoreName, StockOperation.SetPolicy);
+        try
+        {
+            var reply = await ItemAsync(key, "policy", Now(), null, null, Text(policy.SafetyStock), Text(policy.BackorderLimit), Text(policy.LowStockThreshold)).ConfigureAwait(false);
+            await WaitForReplicasAsync(Keys.Item(key).Counters).ConfigureAwait(false);
+            scope.Complete("applied");
+            return Level(key, reply.Values);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> ReceiveAsync(ReceiveRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckStrategy(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return RunAsync(request, (token, _) => AddAsync(request.Lines, request.Kind, request.Reference, request.Kind == StockMovementKind.Receipt, token, null));
+    }
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> AdjustAsync(AdjustRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckStrategy(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return RunAsync(request, async (token, _) =>
+        {
+            var line = new StockLine(request.Key, Math.Abs(request.Delta));
+            if (request.Delta > 0)
+            {
+                return await AddAsync([line], StockMovementKind.Adjustment, request.Reference ?? request.Reason, false, token, null).ConfigureAwait(false);
+            }
+
+            return await TakeOneAsync(line, StockMovementKind.Adjustment, request.Reference ?? request.Reason, token).ConfigureAwait(false);
+        });
+    }
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckStrategy(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (request.Lines.Count == 1)
+        {
+            return RunAsync(request, (token, _) => TakeOneAsync(request.Lines[0], StockMovementKind.Sale, request.Reference, token));
+        }
+
+        return RunAsync(request, (token, holdId) => OrderAsync(request, holdId!.Value), OrderHome(request.Lines));
+    }
+
+    /// <inheritdoc/>
+    public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckStrategy(request);
+        if (request.TimeToLive > _options.MaxHoldTimeToLive)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.TimeToLive, $"The hold's time-to-live is longer than MaxHoldTimeToLive ({_options.MaxHoldTimeToLive}).");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return RunAsync(request, (token, holdId) => PlaceHoldAsync(request, holdId!.Value, token), OrderHome(request.Lines));
+    }
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return FinishAsync(holdId, StockOperation.Confirm, null, null);
+    }
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ConfirmAsync(ConfirmRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return FinishAsync(request.HoldId, StockOperation.Confirm, null, request.Lines);
+    }
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ReleaseAsync(Guid holdId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return FinishAsync(holdId, StockOperation.Release, null, null);
+    }
+
+    /// <inheritdoc/>
+    public Task<HoldResult> ExtendAsync(Guid holdId, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeToLive, _options.MaxHoldTimeToLive);
+        cancellationToken.ThrowIfCancellationRequested();
+        return FinishAsync(holdId, StockOperation.Extend, timeToLive, null);
+    }
+
+    /// <inheritdoc/>
+    public Task<StockChangeResult> ReturnAsync(HoldReturnRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckStrategy(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        return RunAsync(request, (token, _) => ReturnToHoldAsync(request, token!));
+    }
+
+    /// <inheritdoc/>
+    public async Task<StockHold?> GetHoldAsync(Guid holdId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var record = await ReadHoldAsync(holdId).ConfigureAwait(false);
+        return record?.Snapshot(_time.GetUtcNow());
+    }
+
+    private static void CheckKey(StockKey key)
+    {
+        if (!key.IsValid)
+        {
+            throw new ArgumentException("default(StockKey) is not a key.", nameof(key));
+        }
+    }
+
+    private static void CheckStrategy(StockRequest request)
+    {
+        if (request.Strategy is { } strategy && strategy != ConcurrencyStrategy.Atomic)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), strategy, $"The Redis store supports only the {nameof(ConcurrencyStrategy.Atomic)} strategy: every item operation is one Lua script that Redis runs alone. Nothing was changed.");
+        }
+    }
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static long Number(string value) => long.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+    private static StockLevel Level(StockKey key, string[] reply) =>
+        new(key, Number(reply[1]), Number(reply[2]), Number(reply[3]), Number(reply[4]), Number(reply[5]), Number(reply[6]));
+
+    private Instant Now() => new(_time.GetUtcNow());
+
+    [LoggerMessage(1, LogLevel.Debug, "Sweep released {ExpiredHolds} expired holds and purged {PurgedHolds} finished holds and {PurgedKeys} idempotency keys.")]
+    private static partial void LogSwept(ILogger logger, int expiredHolds, int purgedHolds, int purgedKeys);
+
+    [LoggerMessage(2, LogLevel.Warning, "An order over several slots ran past OrderTimeout and was rolled back (hold {HoldId}).")]
+    private static partial void LogOrderRolledBack(ILogger logger, Guid holdId);
+}
+
+/// <summary>An instant as the scripts take it: ticks split so that each part is exact in a Lua number.</summary>
+internal readonly record struct Instant(DateTimeOffset At)
+{
+    private const long Split = 1_000_000_000;
+
+    public long Ticks => At.UtcTicks;
+
+    public string Hi => (Ticks / Split).ToString(CultureInfo.InvariantCulture);
+
+    public string Lo => (Ticks % Split).ToString(CultureInfo.InvariantCulture);
+
+    public string Ms => (Ticks / TimeSpan.TicksPerMillisecond).ToString(CultureInfo.InvariantCulture);
+
+    public string TickText => Ticks.ToString(CultureInfo.InvariantCulture);
+}
