@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using FluentAssertions;
+using NUnit.Framework;
+using StockGuard.Testing;
+
+namespace StockGuard.Redis.Tests;
+
+/// <summary>
+/// A master of the Redis Cluster crashes (SIGKILL) while buyers are paying: the store keeps selling once the replica is
+/// promoted, every failed call is a typed StockGuard error that returns in bounded time, and nothing is sold beyond what
+/// was acknowledged or left unknown. Each test then starts the killed node again (it rejoins as a replica) and hands its
+/// slots back, so the cluster is whole, with its masters where they were, for the next test. The fixture runs alone: a
+/// failover would fail the calls of any test running beside it on the same slots.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+[Category("Failover")]
+public sealed class RedisClusterFailoverTests
+{
+    /// <summary>Well past the cluster's failure detection (cluster-node-timeout 2000 ms) and a replica's election.</summary>
+    private static readonly TimeSpan Promotion = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a call may take, however the failover goes: the multiplexer's own timeout is 5 s.</summary>
+    private static readonly TimeSpan LongestCall = TimeSpan.FromSeconds(12);
+
+    private const int SalesBetweenSteps = 50;
+
+    private ClusterRedisTestProvider _provider = null!;
+    private RedisClusterControl _control = null!;
+
+    [OneTimeSetUp]
+    public async Task Connect()
+    {
+        _provider = new ClusterRedisTestProvider();
+        await _provider.InitializeAsync();
+        _control = await RedisClusterControl.ConnectAsync(_provider.Configuration);
+        await _control.WaitUntilWholeAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [OneTimeTearDown]
+    public async Task Disconnect()
+    {
+        if (_control is not null)
+        {
+            await _control.DisposeAsync();
+        }
+
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task The_store_keeps_selling_after_its_master_crashes_and_the_replica_is_promoted_with_typed_errors_in_between()
+    {
+        await using var store = _provider.CreateRedisStore(TimeProvider.System);
+        var sale = await SaleAsync.StartAsync(store, _control, sellers: 8);
+        try
+        {
+            await sale.SoldAtLeastAsync(SalesBetweenSteps);
+            await sale.KillMasterAsync();
+            await sale.WaitForPromotionAsync();
+            var atPromotion = sale.Acknowledged;
+
+            // Selling again on the promoted replica, before the killed node is back.
+            await sale.SoldAtLeastAsync(atPromotion + SalesBetweenSteps);
+            await sale.RestoreAsync();
+            await sale.SoldAtLeastAsync(sale.Acknowledged + SalesBetweenSteps);
+        }
+        finally
+        {
+            await sale.StopAndRestoreAsync();
+        }
+
+        sale.Untyped.Should().BeEmpty("every failure reaches the caller as a StockGuard exception");
+        sale.Longest.Should().BeLessThan(LongestCall, "no call hangs through the failover");
+        var level = (await store.GetLevelAsync(sale.Item))!;
+        var sold = SaleAsync.Stock - level.OnHand;
+        sold.Should().BeLessThanOrEqualTo(sale.Acknowledged + sale.Unknown, "a call refused without an unknown outcome sold nothing");
+        level.Reserved.Should().Be(0);
+        TestContext.Out.WriteLine($"acknowledged {sale.Acknowledged}, unknown {sale.Unknown}, sold {sold}: at least {Math.Max(0, sale.Acknowledged - sold)} acknowledged units lost without WAIT; errors: {sale.ErrorSummary}");
+    }
+
+    [Test]
+    public async Task With_WaitForReplicas_no_acknowledged_sale_is_lost_when_the_master_crashes_ahead_of_its_replica()
+    {
+        await using var store = _provider.CreateRedisStore(TimeProvider.System, o =>
+        {
+            o.WaitForReplicas = 1;
+            o.ReplicaTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        var sale = await SaleAsync.StartAsync(store, _control, sellers: 8);
+        try
+        {
+            await sale.SoldAtLeastAsync(SalesBetweenSteps);
+
+            // The replica's link breaks (a stalled host, a partition) while the master goes on taking sales; the master then
+            // crashes and the replica, running again, is promoted without them. Without the wait those sales had been
+            // acknowledged and are lost; with it they were never acknowledged (their calls fail, outcome unknown).
+            await sale.PauseReplicaAsync();
+            await sale.MasterAheadAsync(bytes: 4096);
+            await sale.KillMasterAsync();
+            await sale.ResumeReplicaAsync();
+            await sale.WaitForPromotionAsync();
+
+            // The promoted master has no replica until the killed node is back: its writes are reported unreplicated
+            // (RedisReplicationException, outcome unknown). Once the node has rejoined, sales are acknowledged again.
+            await sale.RestoreAsync();
+            await sale.SoldAtLeastAsync(sale.Acknowledged + SalesBetweenSteps);
+        }
+        finally
+        {
+            await sale.StopAndRestoreAsync();
+        }
+
+        sale.Untyped.Should().BeEmpty("every failure reaches the caller as a StockGuard exception");
+        sale.Longest.Should().BeLessThan(LongestCall, "no call hangs through the failover");
+        var level = (await store.GetLevelAsync(sale.Item))!;
+        var sold = SaleAsync.Stock - level.OnHand;
+        sold.Should().BeGreaterThanOrEqualTo(sale.Acknowledged, "a sale acknowledged after its replica had it survives the master's crash");
+        sold.Should().BeLessThanOrEqualTo(sale.Acknowledged + sale.Unknown, "a call refused without an unknown outcome sold nothing");
+        TestContext.Out.WriteLine($"acknowledged {sale.Acknowledged}, unknown {sale.Unknown}, sold {sold}; errors: {sale.ErrorSummary}");
+    }
+
+    /// <summary>Sellers of one unit each, looping on one item until stopped, and the failover of that item's master.</summary>
+    private sealed class SaleAsync
+    {
+        public const int Stock = 10_000_000;
+
+        private readonly RedisStockStore _store;
+        private readonly RedisClusterControl _control;
+        private readonly List<Task> _sellers = [];
+        private readonly List<Exception> _untyped = [];
+        private readonly Dictionary<string, int> _errors = [];
+        private int _stop;
+        private long _acknowledged;
+        private long _unknown;
+        private long _longestTicks;
+        private ClusterNodeInfo _master = null!;
+        private int? _pausedReplica;
+        private bool _killed;
+        private bool _restored;
+
+        private SaleAsync(RedisStockStore store, RedisClusterControl control, StockKey item)
+        {
+            _store = store;
+            _control = control;
+            Item = item;
+        }
+
+        public StockKey Item { get; }
+
+        public int Slot => _store.Keys.Item(Item).Slot;
+
+        public long Acknowledged => Interlocked.Read(ref _acknowledged);
+
+        public long Unknown => Interlocked.Read(ref _unknown);
+
+        public TimeSpan Longest => TimeSpan.FromTicks(Interlocked.Read(ref _longestTicks));
+
+        public IReadOnlyList<Exception> Untyped
+        {
+            get
+            {
+                lock (_untyped)
+                {
+                    return [.. _untyped];
+                }
+            }
+        }
+
+        public string ErrorSummary
+        {
+            get
+            {
+                lock (_errors)
+                {
+                    return _errors.Count == 0 ? "none" : string.Join(", ", _errors.Select(e => $"{e.Value} × {e.Key}"));
+                }
+            }
+        }
+
+        public static async Task<SaleAsync> StartAsync(RedisStockStore store, RedisClusterControl control, int sellers)
+        {
+            var item = new StockKey("failover-" + Guid.NewGuid().ToString("N")[..12]);
+            await store.ReceiveAsync(new ReceiveRequest(new StockLine(item, Stock)));
+            var sale = new SaleAsync(store, control, item);
+            sale._master = await control.MasterOfAsync(sale.Slot);
+            for (var i = 0; i < sellers; i++)
+            {
+                sale._sellers.Add(Task.Run(sale.SellAsync));
+            }
+
+            return sale;
+        }
+
+        public Task SoldAtLeastAsync(long units) =>
+            RedisClusterControl.WaitUntilAsync($"{units} units acknowledged (now {Acknowledged}; errors: {ErrorSummary})", Promotion, () => Task.FromResult(Acknowledged >= units));
+
+        public async Task KillMasterAsync()
+        {
+            _killed = true;
+            await _control.KillAsync(_master.EndPoint);
+        }
+
+        /// <summary>Stops the master's replica (SIGSTOP) and cuts its link: the master goes on without it.</summary>
+        public async Task PauseReplicaAsync()
+        {
+            var replica = await _control.ReplicaOfAsync(_master);
+            var pid = await _control.ProcessIdAsync(replica.EndPoint);
+            await RedisClusterControl.SignalAsync(pid, stop: true);
+            _pausedReplica = pid;
+            await _control.DisconnectReplicasAsync(_master.EndPoint);
+        }
+
+        public async Task ResumeReplicaAsync()
+        {
+            if (_pausedReplica is { } pid)
+            {
+                _pausedReplica = null;
+                await RedisClusterControl.SignalAsync(pid, stop: false);
+            }
+        }
+
+        /// <summary>Waits until the master has applied writes its (paused) replica has not received.</summary>
+        public async Task MasterAheadAsync(long bytes)
+        {
+            var from = await _control.ReplicationOffsetAsync(_master.EndPoint);
+            await RedisClusterControl.WaitUntilAsync($"the master {bytes} bytes ahead of its replica", Promotion, async () =>
+                await _control.ReplicationOffsetAsync(_master.EndPoint) >= from + bytes);
+        }
+
+        public Task WaitForPromotionAsync() => _control.WaitForPromotionAsync(Slot, _master.EndPoint, Promotion);
+
+        public async Task RestoreAsync()
+        {
+            _restored = true;
+            await _control.RestoreAsync(_master.EndPoint, TimeSpan.FromSeconds(90));
+        }
+
+        /// <summary>Stops the sellers and, if the test stopped before it, brings the cluster back whole.</summary>
+        public async Task StopAndRestoreAsync()
+        {
+            Volatile.Write(ref _stop, 1);
+            await ResumeReplicaAsync();
+            await Task.WhenAll(_sellers);
+            if (_killed && !_restored)
+            {
+                await _control.RestoreAsync(_master.EndPoint, TimeSpan.FromSeconds(90));
+            }
+        }
+
+        private async Task SellAsync()
+        {
+            while (Volatile.Read(ref _stop) == 0)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var result = await _store.DeductAsync(new DeductRequest(new StockLine(Item, 1)));
+                    result.Succeeded.Should().BeTrue("the item holds far more than the test sells");
+                    Interlocked.Increment(ref _acknowledged);
+                }
+                catch (StockGuardException ex)
+                {
+                    // Only a call whose outcome the store says is unknown may have sold; any other error changed nothing.
+                    if (ex is StockStoreException { OutcomeUnknown: true })
+                    {
+                        Interlocked.Increment(ref _unknown);
+                    }
+
+                    lock (_errors)
+                    {
+                        var name = ex.GetType().Name + (ex is StockStoreException { OutcomeUnknown: true } ? " (outcome unknown)" : string.Empty);
+                        _errors[name] = _errors.GetValueOrDefault(name) + 1;
+                    }
+
+                    // A caller backs off before trying again, rather than spinning on a slot that has no master yet.
+                    await Task.Delay(20);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Interlocked.Increment(ref _unknown);
+                    lock (_untyped)
+                    {
+                        _untyped.Add(ex);
+                    }
+                }
+
+                var elapsed = Stopwatch.GetElapsedTime(started).Ticks;
+                long seen;
+                while (elapsed > (seen = Interlocked.Read(ref _longestTicks)) && Interlocked.CompareExchange(ref _longestTicks, elapsed, seen) != seen)
+                {
+                }
+            }
+        }
+    }
+}
