@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using StockGuard.Benchmarks.Failover;
 using StockGuard.Benchmarks.Load;
 using StockGuard.Benchmarks.Micro;
 
@@ -6,6 +7,12 @@ using StockGuard.Benchmarks.Micro;
 if (args.Length > 0 && args[0] == "load")
 {
     return await LoadCommand.RunAsync(args[1..]);
+}
+
+// `failover ...` measures the acknowledged units a Redis Cluster failover loses (docs/redis.md).
+if (args.Length > 0 && args[0] == "failover")
+{
+    return await FailoverCommand.RunAsync(args[1..]);
 }
 
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkConfig).Assembly).Run(args, BenchmarkConfig.Create(args));

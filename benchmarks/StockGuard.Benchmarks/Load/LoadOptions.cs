@@ -173,7 +173,7 @@ internal sealed class LoadOptions
             ? value
             : throw new ArgumentException($"{option} needs a positive whole number, not '{text}'.");
 
-    private static TimeSpan ParseTime(string option, string text)
+    internal static TimeSpan ParseTime(string option, string text)
     {
         var (number, scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
             : text.EndsWith('s') ? (text[..^1], 1.0)

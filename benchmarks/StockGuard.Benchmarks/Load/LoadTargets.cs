@@ -127,6 +127,26 @@ internal static class LoadTargets
             ["naive-mysql"],
             ServerSettings.ProbeMySqlAsync,
             spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.MySqlConnectionString)),
+        ["redis"] = new(
+            "StockGuard.Redis: RedisStockStore on the single Redis (one Lua script per item operation), the run's one multiplexer, a key prefix per cell (its keys deleted after the cell)",
+            ["redis/atomic", "redis/atomic+idem", "redis/atomic+hold"],
+            ct => RedisSettings.ProbeAsync(RedisSettings.Single, ct),
+            spec => new RedisStoreTarget(spec, RedisSettings.Single)),
+        ["redis-cluster"] = new(
+            "StockGuard.Redis: RedisStockStore on the Redis Cluster of the test suites (three masters, three replicas; STOCKGUARD_REDIS_CLUSTER), a key prefix per cell",
+            ["redis-cluster/atomic", "redis-cluster/atomic+idem", "redis-cluster/atomic+hold"],
+            ct => RedisSettings.ProbeAsync(RedisSettings.Cluster, ct),
+            spec => new RedisStoreTarget(spec, RedisSettings.Cluster)),
+        ["redis-cluster1"] = new(
+            "StockGuard.Redis: RedisStockStore on a one-master Redis Cluster with its replica (eng/servers.sh redis-cluster1, 127.0.0.1:7100-7101; STOCKGUARD_REDIS_CLUSTER1), to compare with the three masters; only when named",
+            [],
+            ct => RedisSettings.ProbeAsync(RedisSettings.ClusterOne, ct),
+            spec => new RedisStoreTarget(spec, RedisSettings.ClusterOne)),
+        ["redis-cluster-wait"] = new(
+            "StockGuard.Redis: RedisStockStore on the three-master Redis Cluster with WaitForReplicas = 1 (every write waits for its replica: WAIT 1); only when named",
+            [],
+            ct => RedisSettings.ProbeAsync(RedisSettings.Cluster, ct),
+            spec => new RedisStoreTarget(spec, RedisSettings.Cluster, waitForReplicas: 1)),
         ["lock-redis"] = new(
             "baseline, no library: lock the SKU with DistributedLock.Redis (RedisDistributedLock, default options), GET, check, SET, unlock, on the single Redis",
             ["lock-redis"],
