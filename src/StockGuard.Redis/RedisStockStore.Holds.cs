@@ -74,7 +74,6 @@ public sealed partial class RedisStockStore
         }
 
         var placedLevels = new Dictionary<StockKey, StockLevel>();
-        var placedBefore = 0;
         foreach (var line in lines.OrderBy(l => l.Key))
         {
             await Step("place").ConfigureAwait(false);
@@ -94,15 +93,14 @@ public sealed partial class RedisStockStore
             }
 
             placedLevels[line.Key] = Level(line.Key, placed.Values);
-            placedBefore += placed[0] == "placed" ? 1 : 0;
         }
 
         await Step("record").ConfigureAwait(false);
         var created = await HoldScriptAsync(holdId, "create", Now(), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
         await WaitForReplicasAsync(lines).ConfigureAwait(false);
 
-        // Every line and the record were there already: another call under the same idempotency key placed this hold.
-        return new ReserveResult(record.Snapshot(now.At), [.. lines.Select(l => placedLevels[l.Key])], []) { IsReplay = placedBefore == lines.Count && created[0] == "exists" };
+        // Creating the record is the one step only one call makes: any other call under the same idempotency key replays.
+        return new ReserveResult(record.Snapshot(now.At), [.. lines.Select(l => placedLevels[l.Key])], []) { IsReplay = created[0] == "exists" };
     }
 
     private async Task<HoldResult> FinishAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, IReadOnlyList<StockLine>? sell)

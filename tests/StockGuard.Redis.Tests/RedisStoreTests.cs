@@ -7,8 +7,8 @@ using StockGuard.Testing;
 
 namespace StockGuard.Redis.Tests;
 
-/// <summary>What the Redis store owes beyond the contract suite, on a single Redis and on the cluster.</summary>
-public abstract class RedisStoreTests<TProvider> : ProviderFixture<TProvider>
+/// <summary>A fixture over one Redis topology with a fake clock and the helpers the Redis suites share.</summary>
+public abstract class RedisFixture<TProvider> : ProviderFixture<TProvider>
     where TProvider : RedisTestProvider, new()
 {
     protected static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
@@ -51,7 +51,12 @@ public abstract class RedisStoreTests<TProvider> : ProviderFixture<TProvider>
 
         return (onHand, reserved, entries.Length);
     }
+}
 
+/// <summary>What the Redis store owes beyond the contract suite, on a single Redis and on the cluster.</summary>
+public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
+    where TProvider : RedisTestProvider, new()
+{
     [Test]
     public async Task Two_key_prefixes_on_one_server_never_see_each_other()
     {
@@ -198,6 +203,27 @@ public abstract class RedisStoreTests<TProvider> : ProviderFixture<TProvider>
             var stream = await StreamAsync(store, key);
             (stream.OnHand, stream.Reserved).Should().Be((level.OnHand, level.Reserved));
         }
+    }
+
+    [Test]
+    public async Task The_same_key_sent_in_parallel_for_orders_and_holds_over_several_slots_applies_once()
+    {
+        var store = Store();
+        var keys = OnDifferentSlots(store, 2);
+        await store.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, 50))));
+        var order = "order-" + Guid.NewGuid().ToString("N");
+        var cart = "cart-" + Guid.NewGuid().ToString("N");
+
+        var orders = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+            store.DeductAsync(new DeductRequest(new StockLine(keys[0], 2), new StockLine(keys[1], 3)) { IdempotencyKey = order })))).WaitAsync(TimeSpan.FromMinutes(1));
+        var holds = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+            store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(keys[0], 1), new StockLine(keys[1], 1)) { IdempotencyKey = cart })))).WaitAsync(TimeSpan.FromMinutes(1));
+
+        orders.Should().OnlyContain(r => r.Succeeded);
+        orders.Count(r => !r.IsReplay).Should().Be(1, "one caller applied the order; every other one replays it");
+        holds.Should().OnlyContain(r => r.Succeeded && r.Hold!.Id == holds[0].Hold!.Id);
+        holds.Count(r => !r.IsReplay).Should().Be(1);
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((48L, 1L), (47L, 1L));
     }
 
     [Test]
