@@ -33,7 +33,7 @@ internal static class RedisSettings
         {
             if (!Multiplexers.TryGetValue(deployment.Variable, out lazy!))
             {
-                lazy = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(Options(deployment, connectTimeout: 15_000)));
+                lazy = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(Options(deployment, connectTimeout: 15_000, admin: true)));
                 Multiplexers[deployment.Variable] = lazy;
             }
         }
@@ -104,7 +104,7 @@ internal static class RedisSettings
 
         options.AbortOnConnectFail = true;
         options.ConnectTimeout = connectTimeout;
-        options.AllowAdmin = admin;   // the probe asks CLUSTER INFO; the targets' multiplexers need no admin command
+        options.AllowAdmin = admin;   // CLUSTER INFO for the probe, INFO cpu for the masters' load over a cell
         options.ClientName = "stockguard-load";
         return options;
     }

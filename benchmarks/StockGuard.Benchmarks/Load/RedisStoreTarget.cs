@@ -20,6 +20,8 @@ internal sealed class RedisStoreTarget : IHoldTarget
     private readonly string _run = Random.Shared.Next(0x1000, 0xFFFF).ToString("x4", CultureInfo.InvariantCulture);
     private ConnectionMultiplexer? _multiplexer;
     private string? _prefix;
+    private Dictionary<string, double> _cpuAtStart = [];
+    private long _cellStarted;
 
     public RedisStoreTarget(TargetSpec spec, RedisDeployment deployment, int waitForReplicas = 0)
     {
@@ -42,8 +44,12 @@ internal sealed class RedisStoreTarget : IHoldTarget
 
     public string? Server { get; private set; }
 
-    public Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken) =>
-        _inner.PrepareAsync(cellId, skuCount, stockPerSku, cancellationToken);
+    public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
+    {
+        await _inner.PrepareAsync(cellId, skuCount, stockPerSku, cancellationToken);
+        _cpuAtStart = await MasterCpuAsync();
+        _cellStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     public Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken) => _inner.ConnectAsync(cancellationToken);
 
@@ -51,6 +57,14 @@ internal sealed class RedisStoreTarget : IHoldTarget
 
     public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
     {
+        // How busy each master was over the cell (its warm-up included), in % of one core: a master near 100 % is what
+        // limits the cell; the same load spread over three masters leaves each of them room.
+        var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(_cellStarted).TotalSeconds;
+        var cpu = await MasterCpuAsync();
+        var busy = cpu.Where(c => _cpuAtStart.ContainsKey(c.Key))
+            .OrderBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {100 * (c.Value - _cpuAtStart[c.Key]) / seconds:0} %"));
+        await Console.Error.WriteLineAsync($"[load] {Name}: Redis master CPU over the cell: {string.Join(", ", busy)}");
         var levels = await _inner.ReadLevelsAsync(cancellationToken);
         await DeleteKeysAsync();
         return levels;
@@ -60,6 +74,19 @@ internal sealed class RedisStoreTarget : IHoldTarget
     {
         await _inner.DisposeAsync();
         await DeleteKeysAsync();
+    }
+
+    /// <summary>CPU seconds (user + system) each master's process has used, by endpoint.</summary>
+    private async Task<Dictionary<string, double>> MasterCpuAsync()
+    {
+        var cpu = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var server in _multiplexer!.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            var info = (await server.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            cpu[server.EndPoint.ToString()!] = double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture);
+        }
+
+        return cpu;
     }
 
     /// <summary>Deletes every key under the last cell's prefix, on every master.</summary>
