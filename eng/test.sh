@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every StockGuard test against real servers: installs and starts PostgreSQL 15 and MariaDB on
-# loopback when they are not already up, and Chromium for the shop's browser test when it is missing
-# (eng/servers.sh), then runs the whole solution's tests with
+# Runs every StockGuard test against real servers: installs and starts PostgreSQL 15, PgBouncer, MariaDB,
+# a single Redis and a six-node Redis Cluster (three masters, three replicas) on loopback when they are not
+# already up, and Chromium for the shop's browser test when it is missing (eng/servers.sh), then runs the
+# whole solution's tests with
 # STOCKGUARD_REQUIRE_SERVERS=1, so a server that cannot be reached fails the run instead of skipping.
 #
 #   eng/test.sh                  # everything
