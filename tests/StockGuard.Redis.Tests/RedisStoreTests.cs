@@ -1,5 +1,7 @@
 using System.Globalization;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using StackExchange.Redis;
@@ -152,7 +154,7 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
     public async Task Every_strategy_but_atomic_is_refused_at_configuration_and_per_request(ConcurrencyStrategy strategy)
     {
         var configure = () => Provider.CreateRedisStore(Time, o => o.Strategy = strategy);
-        configure.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().Which.Message.Should().Contain("Strategy").And.Contain(strategy.ToString());
+        configure.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Strategy").And.Contain(strategy.ToString());
 
         var store = Store();
         var key = await StockedAsync(store, 5);
@@ -249,6 +251,36 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
         {
             (await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 4)))).Succeeded.Should().BeTrue("a replica of this master acknowledged the write");
             (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        }
+    }
+
+    [Test]
+    public async Task UseRedis_registers_the_store_and_a_bad_setting_stops_it_naming_the_setting()
+    {
+        var services = new ServiceCollection();
+        services.AddStockGuard().UseRedis(Provider.Configuration, o => o.KeyPrefix = Provider.Prefix);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var store = provider.GetRequiredService<IStockStore>();
+            store.Should().BeOfType<RedisStockStore>();
+            var key = await StockedAsync(store, 3);
+            (await store.GetLevelAsync(key))!.OnHand.Should().Be(3);
+        }
+
+        var shared = new ServiceCollection().AddSingleton(Provider.Redis);
+        shared.AddStockGuard().UseRedis(o => o.KeyPrefix = Provider.Prefix);
+        await using (var provider = shared.BuildServiceProvider())
+        {
+            var key = await StockedAsync(provider.GetRequiredService<IStockStore>(), 2);
+            (await Store().GetLevelAsync(key))!.OnHand.Should().Be(2, "the store over the registered connection uses the same prefix");
+        }
+
+        var bad = new ServiceCollection();
+        bad.AddStockGuard().UseRedis(Provider.Configuration, o => o.KeyPrefix = "tenant:{eu}");
+        await using (var provider = bad.BuildServiceProvider())
+        {
+            var act = () => provider.GetRequiredService<IStockStore>();
+            act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("KeyPrefix");
         }
     }
 

@@ -45,7 +45,9 @@ public abstract class RedisTestProvider : IStockStoreTestProvider
         }
         catch (RedisException ex)
         {
-            TestServers.Unavailable($"{Name} at {Configuration}", Variable, ex);
+            // The endpoints only: a configuration string may carry a password.
+            var endpoints = string.Join(",", ConfigurationOptions.Parse(Configuration).EndPoints.Select(e => e.ToString()));
+            TestServers.Unavailable($"{Name} at {endpoints}", Variable, ex);
         }
     }
 
