@@ -295,7 +295,7 @@ internal static class FailoverCommand
         var text = new StringBuilder();
         text.AppendLine("### Acknowledged units lost at a Redis Cluster failover").AppendLine();
         text.Append("Command: `dotnet run -c Release --project benchmarks/StockGuard.Benchmarks -- failover ").Append(string.Join(' ', args)).AppendLine("`  ");
-        text.Append(Invariant, $"Run: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} logical cores; {clients} sellers of one unit each, {sell.TotalSeconds:0.###} s of selling before the kill; lag scenario: replica paused {lag.TotalMilliseconds:0} ms before the kill.").AppendLine().AppendLine();
+        text.Append(Invariant, $"Run: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} logical cores; {clients} sellers of one unit each, {sell.TotalSeconds:0.###} s of selling before the kill; lag scenario: replica cut off {lag.TotalMilliseconds:0} ms before the kill.").AppendLine().AppendLine();
         text.AppendLine("| scenario | WaitForReplicas | run | acknowledged units | failed calls (sold anyway) | sold on the promoted replica | acknowledged units lost | promotion after | failover |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var r in results)

@@ -9,8 +9,9 @@ internal sealed class LoadOptions
         dotnet run -c Release --project benchmarks/StockGuard.Benchmarks -- load [options]
 
         Targets (default: --store inmemory)
-          --store NAME              one store: inmemory, raw-postgres, naive-postgres, raw-mysql, naive-mysql
-                                    (and the library's SQL stores once registered in Load/LoadTargets.cs)
+          --store NAME              one store: inmemory, raw-postgres, naive-postgres, raw-mysql, naive-mysql,
+                                    redis, redis-cluster, redis-cluster1, redis-cluster-wait, lock-redis,
+                                    lock-redis-cluster (and the library's other stores in Load/LoadTargets.cs)
           --strategy NAME           atomic | pessimistic | optimistic (sent on each request; in-memory ignores it)
           --idempotency             give every request a fresh idempotency key
           --targets A,B,...         several targets, each store[/strategy][+idem][+feed][+cache][+alloc][+hold],
