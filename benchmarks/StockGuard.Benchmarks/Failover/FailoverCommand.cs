@@ -260,7 +260,10 @@ internal static class FailoverCommand
             }
 
             await control.RestoreAsync(master.EndPoint, Step);
-            await DeleteKeysAsync(multiplexer, prefix);
+
+            // A new connection sees the masters as they are now: the sellers' one may still hold the roles of the failover.
+            await using var cleaner = await ConnectionMultiplexer.ConnectAsync(options);
+            await DeleteKeysAsync(cleaner, prefix);
         }
     }
 
