@@ -267,6 +267,13 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
             (await store.GetLevelAsync(key))!.OnHand.Should().Be(3);
         }
 
+        var disposedSync = new ServiceCollection();
+        disposedSync.AddStockGuard().UseRedis(Provider.Configuration, o => o.KeyPrefix = Provider.Prefix);
+        using (var provider = disposedSync.BuildServiceProvider())
+        {
+            await StockedAsync(provider.GetRequiredService<IStockStore>(), 1);
+        }
+
         var shared = new ServiceCollection().AddSingleton(Provider.Redis);
         shared.AddStockGuard().UseRedis(o => o.KeyPrefix = Provider.Prefix);
         await using (var provider = shared.BuildServiceProvider())
