@@ -80,6 +80,15 @@ internal static class RedisScripts
         end
         local function sellable() return it.on - it.res - it.ss + it.bl end
 
+        if op == 'forget' then
+          -- ARGV[9] hold id: a purged hold's settled line is dropped; a line still held stays
+          local raw = redis.call('HGET', KEYS[2], ARGV[9])
+          if raw then
+            local l = cjson.decode(raw)
+            if l.s ~= 'a' and l.s ~= 'p' then redis.call('HDEL', KEYS[2], ARGV[9]) end
+          end
+          return { 'ok' }
+        end
         if op == 'policy' then
           if not it then create() end
           prune()

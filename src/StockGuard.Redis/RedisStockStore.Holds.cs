@@ -82,6 +82,7 @@ public sealed partial class RedisStockStore
             {
                 // Give back what this hold took so far; nobody knows its id yet.
                 await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "settle", Now(), null, null, id, "r", "0"))).ConfigureAwait(false);
+                await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "forget", Now(), null, null, id))).ConfigureAwait(false);
                 if (placed[0] == "nf")
                 {
                     throw new StockItemNotFoundException(line.Key);
@@ -381,7 +382,11 @@ public sealed partial class RedisStockStore
                 }
                 else if (record.State != 'a' && record.FinishedAt is { } finished && now.At - finished >= _options.FinishedHoldRetention)
                 {
-                    purged += await redis.GetDatabase().KeyDeleteAsync(key).ConfigureAwait(false) ? 1 : 0;
+                    if (await redis.GetDatabase().KeyDeleteAsync(key).ConfigureAwait(false))
+                    {
+                        purged++;
+                        await Task.WhenAll(record.Lines.Select(l => ItemAsync(l.Key, "forget", now, null, null, id.ToString("N")))).ConfigureAwait(false);
+                    }
                 }
             }
 

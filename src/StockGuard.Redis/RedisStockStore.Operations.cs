@@ -36,8 +36,14 @@ public sealed partial class RedisStockStore
         }
         catch (RedisServerException ex) when (IsTransient(ex.Message))
         {
-            // The server refused the script before running it: a failover, a cluster reconfiguration, a loading replica.
+            // The server refused the script before running it: a failover, a cluster reconfiguration, a loading replica,
+            // or no memory for a first write (a script that has written once may go on writing).
             throw new StockStoreException($"Redis refused the operation for now ({ex.Message.Split(' ')[0]}). Nothing was changed; retry.", ex, isTransient: true);
+        }
+        catch (RedisException ex)
+        {
+            // A script that fails part-way keeps the writes it made before the failure.
+            throw new StockStoreException("Redis failed the operation; it may have been applied in part. Read the items before acting on it.", ex, isTransient: false, outcomeUnknown: true);
         }
 
         return result.Resp2Type == ResultType.Array ? (string[])result! : [result.ToString()];
@@ -46,7 +52,8 @@ public sealed partial class RedisStockStore
     private static bool IsTransient(string message) =>
         message.StartsWith("READONLY", StringComparison.Ordinal) || message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
         || message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
-        || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || message.StartsWith("NOREPLICAS", StringComparison.Ordinal);
+        || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || message.StartsWith("NOREPLICAS", StringComparison.Ordinal)
+        || message.StartsWith("OOM", StringComparison.Ordinal);
 
     /// <summary>Runs one operation on one item. Returns the script's reply, or the reply recorded under <paramref name="token"/> (then <see cref="ItemReply.Replayed"/>).</summary>
     private async Task<ItemReply> ItemAsync(StockKey key, string op, Instant now, string? token, RedisKey? hold = null, params string[] args)
@@ -76,7 +83,7 @@ public sealed partial class RedisStockStore
         return new ItemReply(reply, false);
     }
 
-    private Task<string[]> ItemAsync(StockKey key, string op, Instant now) => ItemAsync(key, op, now, null).ContinueWith(t => t.Result.Values, TaskScheduler.Default);
+    private async Task<string[]> ItemAsync(StockKey key, string op, Instant now) => (await ItemAsync(key, op, now, null).ConfigureAwait(false)).Values;
 
     private async Task<string[]> HoldScriptAsync(Guid holdId, string op, Instant now, params string[] args)
     {

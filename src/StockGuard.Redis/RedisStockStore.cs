@@ -14,7 +14,7 @@ namespace StockGuard.Redis;
 /// crash window). Holds expire by this store's <see cref="TimeProvider"/>, passed into each script; key TTLs only collect
 /// garbage. Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
 /// </summary>
-public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable
+public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDisposable
 {
     internal const string StoreName = "redis";
 
@@ -76,7 +76,16 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable
     /// <summary>A test hook: called before each step of an order or hold that spans slots; throwing from it stops the coordinator there.</summary>
     internal Func<string, Task>? StepHook { get; set; }
 
-    /// <inheritdoc/>
+    /// <summary>Closes the connection the store opened itself; a connection passed in stays open (its owner disposes it).</summary>
+    public void Dispose()
+    {
+        if (_connect is { IsValueCreated: true } && _connect.Value.IsCompletedSuccessfully)
+        {
+            _connect.Value.Result.Dispose();
+        }
+    }
+
+    /// <summary>Closes the connection the store opened itself; a connection passed in stays open (its owner disposes it).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_connect is { IsValueCreated: true })

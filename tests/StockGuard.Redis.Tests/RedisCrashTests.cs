@@ -138,6 +138,30 @@ public abstract class RedisCrashTests<TProvider> : RedisFixture<TProvider>
         }
     }
 
+    [TestCase("place", 2)]
+    [TestCase("record", 1)]
+    public async Task A_hold_whose_placing_died_leaves_lines_that_expire_with_its_time_to_live_and_a_retry_places_it_once(string step, int nth)
+    {
+        var store = Store();
+        var keys = OnDifferentSlots(store, 2);
+        await store.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, Stock))));
+        var cart = "cart-" + Guid.NewGuid().ToString("N");
+        ReserveRequest Cart() => new(TimeSpan.FromMinutes(10), new StockLine(keys[0], 2), new StockLine(keys[1], 3)) { IdempotencyKey = cart };
+
+        await FluentActions.Awaiting(() => Crashing(Store(), step, nth).ReserveAsync(Cart())).Should().ThrowAsync<CoordinatorCrashException>();
+        var heldLines = step == "record" ? 2 : 1;
+        (await store.GetLevelsAsync(keys)).Count(l => l.Reserved > 0).Should().Be(heldLines);
+
+        var retried = await store.ReserveAsync(Cart());
+        retried.Succeeded.Should().BeTrue();
+        (await store.GetLevelsAsync(keys)).Select(l => l.Reserved).Should().Equal(2L, 3L);
+        (await store.ReserveAsync(Cart())).Hold!.Id.Should().Be(retried.Hold!.Id);
+
+        // Abandoned: every line expires with the hold's time-to-live by the clock alone, sweep or not.
+        Time.Advance(TimeSpan.FromMinutes(10));
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((10L, 0L), (10L, 0L));
+    }
+
     private sealed class CoordinatorCrashException(string step) : Exception($"The coordinator died before {step}.");
 }
 

@@ -267,6 +267,13 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
             (await store.GetLevelAsync(key))!.OnHand.Should().Be(3);
         }
 
+        var disposedSync = new ServiceCollection();
+        disposedSync.AddStockGuard().UseRedis(Provider.Configuration, o => o.KeyPrefix = Provider.Prefix);
+        using (var provider = disposedSync.BuildServiceProvider())
+        {
+            await StockedAsync(provider.GetRequiredService<IStockStore>(), 1);
+        }
+
         var shared = new ServiceCollection().AddSingleton(Provider.Redis);
         shared.AddStockGuard().UseRedis(o => o.KeyPrefix = Provider.Prefix);
         await using (var provider = shared.BuildServiceProvider())
@@ -289,6 +296,7 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
     {
         var options = ConfigurationOptions.Parse("127.0.0.1:1");
         options.ConnectTimeout = 200;
+        options.AsyncTimeout = 500;
         options.AbortOnConnectFail = false;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         var store = DisposedAfterTest(new RedisStockStore(redis, new RedisStockStoreOptions { KeyPrefix = Provider.Prefix }, Time));
@@ -296,6 +304,43 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
         var error = (await FluentActions.Awaiting(() => store.GetLevelAsync(new StockKey(NewSku()))).Should().ThrowAsync<StockStoreException>()).Which;
         error.IsTransient.Should().BeTrue();
         error.Message.Should().NotContain("127.0.0.1:1", "connection details stay out of the message");
+        Exception? thrown = null;
+        try
+        {
+            await store.ReceiveAsync(new ReceiveRequest(new StockLine(NewSku(), 1), new StockLine(NewSku(), 1)) { Kind = StockMovementKind.Return });
+        }
+        catch (Exception ex)
+        {
+            thrown = ex;
+        }
+
+        thrown.Should().BeOfType<StockStoreException>("a write over several items fails as typed as one over one item, never wrapped")
+            .Which.IsTransient.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task Purging_a_finished_hold_also_forgets_its_lines_on_the_items()
+    {
+        var store = Store(prefix: Provider.Prefix + "p");   // a prefix of its own: the sweep counts only this test's holds
+        var keys = OnDifferentSlots(store, 2);
+        await store.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, 10))));
+        var one = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(keys[0], 1)))).Hold!;
+        var two = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(keys[0], 1), new StockLine(keys[1], 1)))).Hold!;
+        await store.DeductAsync(new DeductRequest(new StockLine(keys[0], 1), new StockLine(keys[1], 1)));
+        await store.ConfirmAsync(one.Id);
+        await store.ReleaseAsync(two.Id);
+        var database = Provider.Redis.GetDatabase();
+        (await database.HashLengthAsync(store.Keys.Item(keys[0]).Lines)).Should().Be(3, "a one-item hold, a two-item hold and an order held lines here");
+
+        Time.Advance(TimeSpan.FromHours(25));
+        (await store.SweepAsync()).PurgedHolds.Should().Be(3);
+
+        foreach (var key in keys)
+        {
+            (await database.HashLengthAsync(store.Keys.Item(key).Lines)).Should().Be(0, "the lines of purged holds are forgotten too");
+        }
+
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((8L, 0L), (9L, 0L));
     }
 }
 
