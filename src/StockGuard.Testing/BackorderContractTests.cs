@@ -412,7 +412,21 @@ public abstract partial class BackorderContractTests<TProvider> : ProviderFixtur
 
         var fills = (await HistoryAsync(key)).Where(h => h.Kind == StockMovementKind.BackorderFilled).ToList();
         fills.Sum(FilledUnits).Should().Be(filled, "every fill is one movement, and no unit is given twice");
-        fills.GroupBy(f => f.Reference).Should().OnlyContain(g => g.Sum(FilledUnits) <= 1);
+
+        // A last receipt fills every backorder still waiting, and no more.
+        var last = await Store.ReceiveAsync(new ReceiveRequest(new StockLine(key, waiting + 2)));
+        last.Levels.Single().Available.Should().Be(level.Available + waiting + 2);
+        var after = new List<Backorder>();
+        foreach (var order in orders)
+        {
+            after.AddRange((await Backorders.GetBackordersAsync(order)).Backorders);
+        }
+
+        after.Should().OnlyContain(e => e.State == BackorderState.Filled && e.Filled == e.Quantity);
+        fills = [.. (await HistoryAsync(key)).Where(h => h.Kind == StockMovementKind.BackorderFilled)];
+        fills.Sum(FilledUnits).Should().Be(backordered);
+        fills.GroupBy(f => f.Reference).Should().NotContain(g => g.Sum(FilledUnits) > 1, "each buyer waited for one unit and got it once");
+        fills.Select(f => f.LevelAfter!.Version).Should().OnlyHaveUniqueItems();
     }
 
     /// <summary>Runs <paramref name="count"/> tasks that start together, bounded so a deadlock fails the test instead of hanging it.</summary>
