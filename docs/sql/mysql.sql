@@ -34,7 +34,7 @@ INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, finge
 SELECT CONVERT(idempotency_key USING utf8mb4) FROM `stockguard`.`stock_idempotency_keys` WHERE result IS NULL AND idempotency_key IN (@k0, @k1);
 
 -- ConfirmHoldBackorders
-UPDATE `stockguard`.`stock_backorders` SET quantity = CASE WHEN @sold >= quantity THEN quantity WHEN @sold > filled THEN @sold WHEN filled > 0 THEN filled ELSE quantity END, state = CASE WHEN @sold > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
+UPDATE `stockguard`.`stock_backorders` SET state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
 
 -- DeductOne
 SET TRANSACTION ISOLATION LEVEL READ COMMITTED;

@@ -29,7 +29,7 @@ UPDATE "main"."stock_items" SET on_hand = on_hand + @onHandDelta, version = vers
 INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@k0, @f0, NULL, @createdAt), (@k1, @f1, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
 
 -- ConfirmHoldBackorders
-UPDATE "main"."stock_backorders" SET quantity = CASE WHEN @sold >= quantity THEN quantity WHEN @sold > filled THEN @sold WHEN filled > 0 THEN filled ELSE quantity END, state = CASE WHEN @sold > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
+UPDATE "main"."stock_backorders" SET state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
 
 -- DeductOne
 -- (none on this engine)

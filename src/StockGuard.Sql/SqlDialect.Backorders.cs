@@ -43,14 +43,15 @@ internal abstract partial class SqlDialect
     public virtual string BumpVersion => $"UPDATE {Items} SET version = version + 1 WHERE sku = @sku AND location = @location";
 
     /// <summary>
-    /// (<c>@holdId, @sku, @location, @sold</c>): the confirmed hold's waiting backorders on the item become a sale's (no
-    /// hold id), of at most the units it sold there; one that sold no more than had been filled is finished (filled, or
-    /// cancelled when nothing was). Each assignment reads only columns no earlier one changes (MySQL assigns in order).
+    /// (<c>@holdId, @sku, @location, @givenBack</c>): the confirmed hold's waiting backorders on the item become a sale's
+    /// (no hold id). The units the confirm gave back (held but not sold) come off the units below zero first; a backorder
+    /// left with no more than its filled units is finished (filled, or cancelled when nothing was). State is assigned
+    /// before quantity, and each reads the row as it was (MySQL assigns in order, each seeing the ones before).
     /// </summary>
     public virtual string ConfirmHoldBackorders =>
         $"UPDATE {BackorderTable} SET " +
-        "quantity = CASE WHEN @sold >= quantity THEN quantity WHEN @sold > filled THEN @sold WHEN filled > 0 THEN filled ELSE quantity END, " +
-        "state = CASE WHEN @sold > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, " +
+        "state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, " +
+        "quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, " +
         "hold_id = NULL " +
         "WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting'";
 }

@@ -320,6 +320,33 @@ public abstract partial class BackorderContractTests<TProvider> : ProviderFixtur
     }
 
     [Test]
+    public async Task A_partly_confirmed_hold_gives_back_its_units_below_zero_first()
+    {
+        var key = await ReleasedAsync(2, backorderLimit: 10);
+        string most = NewOrder(), least = NewOrder();
+        var first = await Store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 5)) { Reference = most });
+        first.Backordered.Single().Quantity.Should().Be(3);
+
+        (await Store.ConfirmAsync(new ConfirmRequest(first.Hold!.Id, new StockLine(key, 3)))).Outcome.Should().Be(HoldOutcome.Confirmed);
+
+        (await LevelAsync(key)).Available.Should().Be(-1);
+        (await Backorders.GetBackordersAsync(most)).Backorders.Single().Should().BeEquivalentTo(
+            new { Quantity = 1, State = BackorderState.Waiting, HoldId = (Guid?)null }, "the 2 units given back were units below zero");
+
+        var second = await Store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(key, 4)) { Reference = least });
+        second.Backordered.Single().Quantity.Should().Be(4);
+        (await Store.ConfirmAsync(new ConfirmRequest(second.Hold!.Id, new StockLine(key, 1)))).Outcome.Should().Be(HoldOutcome.Confirmed);
+        (await Backorders.GetBackordersAsync(least)).Backorders.Single().State.Should().Be(BackorderState.Waiting);
+        (await Backorders.GetBackordersAsync(least)).Backorders.Single().Quantity.Should().Be(1);
+        (await LevelAsync(key)).Available.Should().Be(-2, "both backorders wait for one unit each");
+
+        await Store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 2)));
+        (await Backorders.GetBackordersAsync(most)).State.Should().Be(BackorderState.Filled);
+        (await Backorders.GetBackordersAsync(least)).State.Should().Be(BackorderState.Filled);
+        (await LevelAsync(key)).Available.Should().Be(0);
+    }
+
+    [Test]
     public async Task An_expired_hold_backorder_is_never_filled()
     {
         var key = await ReleasedAsync(1, backorderLimit: 10);

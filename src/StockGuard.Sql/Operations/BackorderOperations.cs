@@ -211,9 +211,9 @@ internal sealed class BackorderOperations(SqlExecutor executor)
             cancellationToken);
     }
 
-    /// <summary>The confirm step: the hold's waiting backorders on each item become a sale's, of at most the units sold there.</summary>
-    public static IEnumerable<SqlCall> HoldConfirmed(SqlDialect dialect, Guid holdId, IEnumerable<(StockKey Key, long Sold)> lines) =>
-        lines.Select(l => new SqlCall(dialect.ConfirmHoldBackorders, new { holdId = dialect.HoldIdParameter(holdId), sku = l.Key.Sku, location = l.Key.Location, sold = l.Sold }));
+    /// <summary>The confirm step: the hold's waiting backorders on each item become a sale's, less the units the confirm gave back there.</summary>
+    public static IEnumerable<SqlCall> HoldConfirmed(SqlDialect dialect, Guid holdId, IEnumerable<(StockKey Key, long GivenBack)> lines) =>
+        lines.Select(l => new SqlCall(dialect.ConfirmHoldBackorders, new { holdId = dialect.HoldIdParameter(holdId), sku = l.Key.Sku, location = l.Key.Location, givenBack = l.GivenBack }));
 
     private Task<IReadOnlyList<BackorderRow>> ReadOrderAsync(SqlSession s, string reference, DateTimeOffset now) =>
         s.QueryRowsAsync<BackorderRow>(Dialect.SelectOrderBackorders, new { reference, now = Dialect.TimeParameter(now) });

@@ -239,7 +239,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             var selling = lines.Where(l => HoldSale.UnitsOf(sold, l.Key) > 0).ToArray();
             trailing.AddRange(ReleaseLines(holdId, selling, MovementKind.HoldConfirmed, l => (-HoldSale.UnitsOf(sold, l.Key), -l.Quantity), hold.Reference, now));
             trailing.AddRange(ReleaseLines(holdId, lines.Except(selling), MovementKind.HoldReleased, static l => (0, -l.Quantity), hold.Reference, now));
-            trailing.AddRange(BackorderOperations.HoldConfirmed(Dialect, holdId, lines.Select(l => (l.Key, (long)HoldSale.UnitsOf(sold, l.Key)))));
+            trailing.AddRange(BackorderOperations.HoldConfirmed(Dialect, holdId, lines.Select(l => (l.Key, l.Quantity - (long)HoldSale.UnitsOf(sold, l.Key)))));
             trailing.Add(FinishHold(holdId, "confirmed", now));
             hold.State = "confirmed";
         }

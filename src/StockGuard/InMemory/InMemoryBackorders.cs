@@ -83,8 +83,12 @@ internal sealed class InMemoryBackorders
         queue.RemoveRange(0, filled);
     }
 
-    /// <summary>A confirmed hold's entries on <paramref name="item"/> become sales' backorders, of at most the units it sold. The caller holds the item's lock.</summary>
-    public static void HoldConfirmed(InMemoryItem item, Guid holdId, int sold)
+    /// <summary>
+    /// A confirmed hold's entries on <paramref name="item"/> become sales' backorders. Units the confirm gave back
+    /// (<paramref name="givenBack"/>: held but not sold) come off the units below zero first; an entry left with no more
+    /// than its filled units is finished. The caller holds the item's lock.
+    /// </summary>
+    public static void HoldConfirmed(InMemoryItem item, Guid holdId, int givenBack)
     {
         if (item.Backorders is not { Count: > 0 } queue)
         {
@@ -95,11 +99,20 @@ internal sealed class InMemoryBackorders
         {
             if (entry.HoldId == holdId)
             {
+                // As the SQL stores' ConfirmHoldBackorders.
                 entry.HoldId = null;
-                entry.Quantity = Math.Min(entry.Quantity, sold);
-                if (entry.Quantity <= entry.Filled)
+                if (entry.Quantity - givenBack > entry.Filled)
                 {
-                    entry.State = entry.Filled > 0 ? BackorderState.Filled : BackorderState.Cancelled;
+                    entry.Quantity -= givenBack;
+                }
+                else if (entry.Filled > 0)
+                {
+                    entry.Quantity = entry.Filled;
+                    entry.State = BackorderState.Filled;
+                }
+                else
+                {
+                    entry.State = BackorderState.Cancelled;
                 }
             }
         }

@@ -186,7 +186,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                     case StockOperation.Confirm:
                         var selling = HoldSale.UnitsOf(sold, hold.Lines[i].Key);
                         items[i].RemoveHold(hold.Id);
-                        InMemoryBackorders.HoldConfirmed(items[i], hold.Id, (int)selling);
+                        InMemoryBackorders.HoldConfirmed(items[i], hold.Id, quantity - (int)selling);
                         items[i].OnHand -= selling;
                         items[i].LedgerSold += selling;
                         _items.Ledger.Record(
