@@ -24,6 +24,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(MySqlDialect), "StockGuard.MySql.Schema.sql"));
     private static readonly Lazy<string> Upgrade2 = new(() => EmbeddedScript(typeof(MySqlDialect), "StockGuard.MySql.Upgrade2.sql"));
+    private static readonly Lazy<string> Upgrade4 = new(() => EmbeddedScript(typeof(MySqlDialect), "StockGuard.MySql.Upgrade4.sql"));
 
     private readonly string? _setLockWaitTimeout = lockWaitTimeout is { } timeout
         ? $"SET SESSION innodb_lock_wait_timeout = {Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)}"
@@ -51,6 +52,13 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     public override string UpgradeScript => Upgrade2.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
 
+    /// <summary>The item table exists without its version-4 columns.</summary>
+    public override string SelectNeedsUpgrade4 =>
+        "SELECT COUNT(*) FROM information_schema.tables t WHERE t.table_schema = '" + Schema + "' AND t.table_name = 'stock_items' " +
+        "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'released')";
+
+    public override string UpgradeScript4 => Upgrade4.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
+
     // UTC_TIMESTAMP ignores the session's time zone; TIMESTAMPDIFF counts from the epoch without converting.
     public override string SelectServerTime => "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
 
@@ -66,6 +74,11 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         "CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, " +
         "safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version";
 
+    /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
+    protected override string BackorderColumns =>
+        "b.id AS Id, CONVERT(b.sku USING utf8mb4) AS Sku, CONVERT(b.location USING utf8mb4) AS Location, CONVERT(b.order_reference USING utf8mb4) AS OrderReference, " +
+        "b.hold_id AS HoldId, b.kind AS Kind, b.quantity AS Quantity, b.filled AS Filled, b.state AS State";
+
     /// <summary>
     /// No <c>UPDATE … RETURNING</c>: the row is read back by the same command, in the same transaction, after the change.
     /// <c>ROW_COUNT()</c> is the number of rows the change matched (MySqlConnector asks for found rows, and every change
@@ -77,14 +90,15 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         "WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location";
 
     public override string UpsertReceipt => ReturningItem(
-        $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
-        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +
-        "ON DUPLICATE KEY UPDATE on_hand = on_hand + @quantity, version = version + 1");
+        $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, released) " +
+        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1, 1) " +
+        "ON DUPLICATE KEY UPDATE on_hand = on_hand + @quantity, version = version + 1, released = 1");
 
     public override string UpsertPolicy => ReturningItem(
-        $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
-        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
-        "ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1");
+        $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) " +
+        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock) " +
+        "ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1, " +
+        "pre_order_limit = @preOrderLimit, expected_restock = @expectedRestock");
 
     public override string SelectHoldLines =>
         $"SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, quantity AS Quantity, released AS Released " +
@@ -127,9 +141,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         $"INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, " +
         $"on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;\n" +
         $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;\n" +
         $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
         "COMMIT";
 

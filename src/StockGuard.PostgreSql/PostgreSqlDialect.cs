@@ -22,15 +22,15 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     public override string SelectServerTime => "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
 
     public override string UpsertReceipt => ReturningItem(
-        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
-        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +
-        "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + EXCLUDED.on_hand, version = i.version + 1");
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, released) " +
+        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1, 1) " +
+        "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + EXCLUDED.on_hand, version = i.version + 1, released = 1");
 
     public override string UpsertPolicy => ReturningItem(
-        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
-        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) " +
+        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock::timestamptz) " +
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, " +
-        "low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1");
+        "low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1, pre_order_limit = EXCLUDED.pre_order_limit, expected_restock = EXCLUDED.expected_restock");
 
     /// <summary>
     /// One statement (so it batches): the lines are released, their movements written and the item's count lowered (and
@@ -60,7 +60,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// </summary>
     public override string DeductOne =>
         $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
-        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), " +
+        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 RETURNING i.*), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
         $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";

@@ -18,6 +18,19 @@ internal sealed class LevelRow
 
     public long LowStockThreshold { get; set; }
 
+    public long PreOrderLimit { get; set; }
+
+    public DateTime? ExpectedRestock { get; set; }
+
+    /// <summary>1 once the item has been received (no longer on pre-order), else 0.</summary>
+    public long Released { get; set; }
+
+    /// <summary>Whether the item sells on pre-order now: a pre-order limit, and never received.</summary>
+    public bool IsPreOrder => PreOrderLimit > 0 && Released == 0;
+
+    /// <summary>How far availability may go below zero now: the pre-order limit while on pre-order, else the backorder limit.</summary>
+    public long BelowZeroLimit => IsPreOrder ? PreOrderLimit : BackorderLimit;
+
     /// <summary>The stored version: what an optimistic change compares. A caller sees <see cref="ReportedVersion"/>.</summary>
     public long Version { get; set; }
 
@@ -30,7 +43,7 @@ internal sealed class LevelRow
     public StockKey Key => new(Sku, Location);
 
     /// <summary>What can be sold by the stored counts, expired holds still counted.</summary>
-    public long StoredSellable => OnHand - Reserved - SafetyStock + BackorderLimit;
+    public long StoredSellable => OnHand - Reserved - SafetyStock + BelowZeroLimit;
 
     /// <summary>What can be sold once expired holds are given back.</summary>
     public long Sellable => StoredSellable + ExpiredReserved;
@@ -42,7 +55,17 @@ internal sealed class LevelRow
     public long ReportedVersion => Version + ExpiredLines;
 
     /// <summary>The level a caller sees: expired holds are not reserved any more, released or not.</summary>
-    public StockLevel ToLevel() => new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, ReportedVersion);
+    public StockLevel ToLevel() => WithPreOrder(new(Key, OnHand, Reserved - ExpiredReserved, SafetyStock, BackorderLimit, LowStockThreshold, ReportedVersion));
+
+    /// <summary><paramref name="level"/> with this row's pre-order settings and release flag.</summary>
+    public StockLevel WithPreOrder(StockLevel level) => PreOrderLimit == 0 && ExpectedRestock is null && Released == 0
+        ? level
+        : level with
+        {
+            PreOrderLimit = PreOrderLimit,
+            ExpectedRestock = ExpectedRestock is { } expected ? new DateTimeOffset(DateTime.SpecifyKind(expected, DateTimeKind.Utc)) : null,
+            IsReleased = Released != 0,
+        };
 }
 
 /// <summary>One item's counters beside its ledger sums and its live hold lines, for reconciliation.</summary>
@@ -216,4 +239,41 @@ internal sealed class ParkedRow
         string text => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal),
         _ => default,
     };
+}
+
+/// <summary>One backorder row, with whether its hold is gone (<see cref="SqlDialect.SelectWaitingBackorders"/>).</summary>
+internal sealed class BackorderRow
+{
+    public long Id { get; set; }
+
+    public string Sku { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    public string? OrderReference { get; set; }
+
+    public Guid? HoldId { get; set; }
+
+    /// <summary>The hold id stored as text (SQLite).</summary>
+    public string? HoldIdText
+    {
+        get => HoldId?.ToString();
+        set => HoldId = value is null ? null : Guid.Parse(value);
+    }
+
+    public string Kind { get; set; } = "";
+
+    public int Quantity { get; set; }
+
+    public int Filled { get; set; }
+
+    public string State { get; set; } = "";
+
+    /// <summary>1 when its hold ended without a sale (or expired): it owns no unit any more.</summary>
+    public long HoldGone { get; set; }
+
+    public StockKey Key => new(Sku, Location);
+
+    /// <summary>Units it still waits for, while waiting and owned.</summary>
+    public int Waiting => State == "waiting" && HoldGone == 0 ? Quantity - Filled : 0;
 }

@@ -57,12 +57,13 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>
     /// The atomic conditional change (<c>@sku, @location, @onHandDelta, @reservedDelta, @quantity</c>): adds the deltas
-    /// and bumps the version only when <c>on_hand − reserved − safety_stock + backorder_limit ≥ @quantity</c>,
-    /// re-checked by the database after any lock wait. Returns the new row, or no row when short or unknown.
+    /// and bumps the version only when <c>on_hand − reserved − safety_stock + limit ≥ @quantity</c>, where the limit is
+    /// the pre-order limit while the item is on pre-order, else the backorder limit; re-checked by the database after any
+    /// lock wait. Returns the new row, or no row when short or unknown.
     /// </summary>
     public virtual string ChangeIfSellable => ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity");
+        $"WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + {BelowZeroLimit} >= @quantity");
 
     /// <summary>(<c>@sku, @location, @onHandDelta, @reservedDelta, @version</c>): the optimistic change, applied only when the row still has <c>@version</c>. Returns the new row or none.</summary>
     public virtual string ChangeIfVersion => ReturningItem(
@@ -191,7 +192,8 @@ internal abstract partial class SqlDialect : SqlEngine
     /// serves only an item with no units on hold (<c>reserved = 0</c>), so that it never reads the hold tables: with
     /// nothing on hold, no hold has expired, and the row alone is the level. No row means nothing was changed: the item
     /// is short, unknown, or has units on hold, and the store runs its transactional path, which also gives back
-    /// expired holds. A command that returns the row whether or not it changed (MySQL) first
+    /// expired holds. It never sells below zero (<c>on_hand − safety_stock ≥ @quantity</c>): a sale on backorder or
+    /// pre-order records its backorder, which the transactional path does. A command that returns the row whether or not it changed (MySQL) first
     /// returns the item's version under its lock in a one-column row set named <c>VersionBefore</c>: the change applied
     /// when the version moved. The row's result set is the command's last but for the commit: a failure the server
     /// reports before that result set has ended means nothing was committed. <see langword="null"/> (the default) when
@@ -327,11 +329,13 @@ internal abstract partial class SqlDialect : SqlEngine
     /// <summary>
     /// (<c>@sku, @location, @onHandDelta, @versions, @quantity, @now</c>): a whole batch of sales in one conditional
     /// change: adds <c>@onHandDelta</c> to the on-hand units and <c>@versions</c> (one per sale) to the version only when
-    /// the item can sell <c>@quantity</c> units, re-checked after any lock wait. Returns the new row, or none when short or unknown.
+    /// the item has <c>@quantity</c> units available, re-checked after any lock wait: the whole batch comes from stock, so
+    /// none of its sales is a backorder to record. Returns the new row, or none when short or unknown (the batch is then
+    /// granted one by one, backorders recorded, on the locked row).
     /// </summary>
     public virtual string ChangeBatchIfSellable => ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions " +
-        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity");
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock >= @quantity");
 
     /// <summary>
     /// (<c>@sku, @location, @onHandDelta, @versions</c>): a batch of sales on an item row the caller has locked and

@@ -25,9 +25,10 @@ internal abstract class SqlEngine
     /// <summary>
     /// The version of the schema this library writes and reads. Bump it with every change to the tables. Version 2 added
     /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed; version 3
-    /// the change consumers' leases, checkpoints and parked changes.
+    /// the change consumers' leases, checkpoints and parked changes; version 4 the items' pre-order limit, expected
+    /// restock date and release flag, and the backorders.
     /// </summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }
@@ -76,6 +77,9 @@ internal abstract class SqlEngine
     /// <summary>The changes consumers parked (schema version 3).</summary>
     public string ParkedChanges => Table("stock_parked_changes");
 
+    /// <summary>The backorders and pre-orders: one row per order line sold below zero, in arrival order (schema version 4).</summary>
+    public string BackorderTable => Table("stock_backorders");
+
     /// <summary>
     /// The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties, in this
     /// order: sku, location, on-hand, reserved, safety stock, backorder limit, low-stock threshold, version (the
@@ -109,8 +113,20 @@ internal abstract class SqlEngine
         $"CASE WHEN {item}.reserved = 0 THEN 0 ELSE COALESCE((SELECT {aggregate} FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
         $"WHERE l.sku = {item}.sku AND l.location = {item}.location AND l.released = FALSE AND h.expires_at <= @now), 0) END";
 
-    /// <summary>The item columns, the expired units and the expired lines of the item aliased <c>i</c>: every level-returning command's select list.</summary>
-    protected string LevelColumns => $"{ItemColumns}, {ExpiredReservedOfItem} AS ExpiredReserved, {ExpiredLinesOfItem} AS ExpiredLines";
+    /// <summary>
+    /// The item's pre-order settings and release flag (schema version 4), aliased to <see cref="LevelRow"/>'s properties:
+    /// every level-returning command selects them after <see cref="ItemColumns"/>.
+    /// </summary>
+    protected virtual string PreOrderColumns => "pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released";
+
+    /// <summary>
+    /// How far the item's availability may go below zero now: its pre-order limit while it is on pre-order (a limit, and
+    /// never received), else its backorder limit. Unqualified, for statements on the item row.
+    /// </summary>
+    protected static string BelowZeroLimit => "(CASE WHEN pre_order_limit > 0 AND released = 0 THEN pre_order_limit ELSE backorder_limit END)";
+
+    /// <summary>The item columns, its pre-order settings, the expired units and the expired lines of the item aliased <c>i</c>: every level-returning command's select list.</summary>
+    protected string LevelColumns => $"{ItemColumns}, {PreOrderColumns}, {ExpiredReservedOfItem} AS ExpiredReserved, {ExpiredLinesOfItem} AS ExpiredLines";
 
     /// <summary>
     /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
@@ -152,8 +168,18 @@ internal abstract class SqlEngine
     /// </summary>
     public virtual string? SelectNeedsUpgrade => null;
 
-    /// <summary>The statements that bring version-1 tables to <see cref="SchemaVersion"/>, run before <see cref="SchemaScript"/> when <see cref="SelectNeedsUpgrade"/> says so.</summary>
+    /// <summary>The statements that bring version-1 tables to version 2, run before <see cref="SchemaScript"/> when <see cref="SelectNeedsUpgrade"/> says so.</summary>
     public virtual string UpgradeScript => "";
+
+    /// <summary>
+    /// () → a positive number when the item table exists without its version-4 columns (pre-order limit, expected
+    /// restock, release flag), which <see cref="UpgradeScript4"/> adds; <see langword="null"/> (the default) when the
+    /// <see cref="SchemaScript"/> adds them by itself. Run after the version-2 upgrade.
+    /// </summary>
+    public virtual string? SelectNeedsUpgrade4 => null;
+
+    /// <summary>The statements that add the item table's version-4 columns, every existing item counted as released, run when <see cref="SelectNeedsUpgrade4"/> says so.</summary>
+    public virtual string UpgradeScript4 => "";
 
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
     public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";

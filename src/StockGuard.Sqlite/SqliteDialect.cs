@@ -30,6 +30,7 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
 
     private static readonly Lazy<string> Script = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Schema.sql"));
     private static readonly Lazy<string> Upgrade2 = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Upgrade2.sql"));
+    private static readonly Lazy<string> Upgrade4 = new(() => EmbeddedScript(typeof(SqliteDialect), "StockGuard.Sqlite.Upgrade4.sql"));
 
     public override string StoreName => "sqlite";
 
@@ -45,6 +46,13 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
 
     public override string UpgradeScript => Upgrade2.Value;
 
+    /// <summary>The item table exists without its version-4 columns; read inside the schema run's <c>BEGIN IMMEDIATE</c>.</summary>
+    public override string SelectNeedsUpgrade4 =>
+        "SELECT COUNT(*) FROM sqlite_master m WHERE m.type = 'table' AND m.name = 'stock_items' " +
+        "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('stock_items') c WHERE c.name = 'released')";
+
+    public override string UpgradeScript4 => Upgrade4.Value;
+
     /// <summary>Empty: <c>BEGIN IMMEDIATE</c> already holds the only write lock until the commit.</summary>
     protected override string ForUpdate => "";
 
@@ -56,7 +64,7 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     /// expired units and lines are correlated on the table's own name.
     /// </summary>
     protected override string ReturningItem(string update) =>
-        $"{update} RETURNING {ItemColumns}, {ExpiredOfItem("SUM(l.quantity)", "\"stock_items\"")} AS ExpiredReserved, " +
+        $"{update} RETURNING {ItemColumns}, {PreOrderColumns}, {ExpiredOfItem("SUM(l.quantity)", "\"stock_items\"")} AS ExpiredReserved, " +
         $"{ExpiredOfItem("COUNT(*)", "\"stock_items\"")} AS ExpiredLines";
 
     /// <summary>The driver reads the id as text.</summary>
@@ -66,15 +74,15 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
         "id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
 
     public override string UpsertReceipt => ReturningItem(
-        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
-        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) " +
-        "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + excluded.on_hand, version = i.version + 1");
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, released) " +
+        "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1, 1) " +
+        "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + excluded.on_hand, version = i.version + 1, released = 1");
 
     public override string UpsertPolicy => ReturningItem(
-        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) " +
-        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1) " +
+        $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) " +
+        "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock) " +
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = excluded.safety_stock, backorder_limit = excluded.backorder_limit, " +
-        "low_stock_threshold = excluded.low_stock_threshold, version = i.version + 1");
+        "low_stock_threshold = excluded.low_stock_threshold, version = i.version + 1, pre_order_limit = excluded.pre_order_limit, expected_restock = excluded.expected_restock");
 
     public override string TryInsertIdempotencyKey =>
         $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +

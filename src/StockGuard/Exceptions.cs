@@ -172,3 +172,15 @@ public sealed class StockVersionConflictException : StockGuardException
     /// <summary>The item's version when the request arrived.</summary>
     public long ActualVersion { get; }
 }
+
+/// <summary>An order reference names no backorder: the order never waited for a unit, or the reference is mistyped. Nothing was changed.</summary>
+public sealed class BackorderNotFoundException : StockGuardException
+{
+    /// <summary>Creates the exception for <paramref name="orderReference"/>.</summary>
+    /// <param name="orderReference">The order's reference.</param>
+    public BackorderNotFoundException(string orderReference)
+        : base($"The order '{orderReference}' has no backorders. Nothing was changed.") => OrderReference = orderReference;
+
+    /// <summary>The order's reference.</summary>
+    public string OrderReference { get; }
+}

@@ -35,6 +35,13 @@ public sealed record StockChangeResult
     /// <summary>Whether this result is the stored first result of an earlier request with the same idempotency key.</summary>
     public bool IsReplay { get; init; }
 
+    /// <summary>
+    /// The lines whose units went below zero, with how many of their units are backordered or pre-ordered (each recorded
+    /// as a <see cref="Backorder"/>, see <see cref="IStockBackorders"/>), in the request's line order; empty when every
+    /// unit came from stock, or when refused.
+    /// </summary>
+    public IReadOnlyList<BackorderedLine> Backordered { get; init; } = [];
+
     /// <summary>A change that took effect: <paramref name="levels"/> are the items' levels right after it, in the request's line order.</summary>
     /// <param name="levels">The levels after the change.</param>
     public static StockChangeResult Applied(IReadOnlyList<StockLevel> levels) => new(true, levels, []);
@@ -73,6 +80,13 @@ public sealed record ReserveResult
 
     /// <summary>Whether this result is the stored first result of an earlier request with the same idempotency key.</summary>
     public bool IsReplay { get; init; }
+
+    /// <summary>
+    /// The lines whose units went below zero, with how many of their units are backordered or pre-ordered (each recorded
+    /// as a <see cref="Backorder"/>, see <see cref="IStockBackorders"/>), in the request's line order; empty when every
+    /// unit came from stock, or when refused.
+    /// </summary>
+    public IReadOnlyList<BackorderedLine> Backordered { get; init; } = [];
 }
 
 /// <summary>What a confirm, release or extend found and did.</summary>

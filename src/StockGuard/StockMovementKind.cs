@@ -37,4 +37,13 @@ public enum StockMovementKind
 
     /// <summary>Units that arrived at this location by a transfer: on hand up (the note names the transfer).</summary>
     TransferIn,
+
+    /// <summary>
+    /// Units a receipt gave to a waiting backorder or pre-order (<see cref="IStockBackorders"/>): no counter moves (the
+    /// sale already took them); the reference is the order's, the note says which backorder and how many units.
+    /// </summary>
+    BackorderFilled,
+
+    /// <summary>A backorder's unfilled units given back by its cancel: on hand up; the reference is the order's, the note names the backorder.</summary>
+    BackorderCancelled,
 }

@@ -51,4 +51,7 @@ public enum StockOperation
 
     /// <summary>Units of a transfer in transit landed (<see cref="ReceiveTransferRequest"/>).</summary>
     ReceiveTransfer,
+
+    /// <summary>An order's waiting backorders cancelled, their units given back (<see cref="IStockBackorders.CancelBackordersAsync"/>).</summary>
+    CancelBackorders,
 }

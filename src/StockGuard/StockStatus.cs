@@ -10,9 +10,12 @@ public enum StockStatus
     /// <summary>Some units are available, no more than <see cref="StockLevel.LowStockThreshold"/>.</summary>
     Low,
 
-    /// <summary>Nothing is available now, but the item may still be sold on backorder or pre-order.</summary>
+    /// <summary>Nothing is available now, but the item has been received before and may still be sold on backorder, within its backorder limit.</summary>
     Backorder,
 
     /// <summary>Nothing can be sold.</summary>
     OutOfStock,
+
+    /// <summary>The item has never been received, and may be sold on pre-order within its pre-order limit (<see cref="StockLevel.IsPreOrder"/>).</summary>
+    PreOrder,
 }

@@ -66,7 +66,7 @@ public sealed class StartupTests
             schema.Should().BeSameAs(provider.GetRequiredService<IStockStore>()).And.BeOfType<SqliteStockStore>();
             (await schema.GetSchemaVersionAsync()).Should().BeNull();
             await schema.EnsureSchemaAsync();
-            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(3, "the schema holds the change consumers since version 3");
+            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(4, "the schema holds the backorders since version 4");
         }
         finally
         {

@@ -242,7 +242,7 @@ public abstract class StockApiTests
 
         var level = await TestShop.JsonAsync(response, 200);
         level.EnumerateObject().Select(p => p.Name).Should().Equal(
-            "key", "onHand", "reserved", "safetyStock", "backorderLimit", "lowStockThreshold", "version", "available", "sellable", "status");
+            "key", "onHand", "reserved", "safetyStock", "backorderLimit", "lowStockThreshold", "version", "available", "preOrderLimit", "expectedRestock", "isReleased", "isPreOrder", "belowZeroLimit", "sellable", "status");
         level.GetProperty("key").GetString().Should().Be("TSHIRT-M@berlin");
         level.GetProperty("status").GetString().Should().Be("InStock");
         (await TestShop.JsonAsync(many, 200)).EnumerateArray().Select(l => l.GetProperty("key").GetString()).Should().Equal("TSHIRT-M@berlin");
@@ -336,7 +336,7 @@ public abstract class StockApiTests
     {
         var start = () => StartAsync(b => b.VerifySchemaOnStartup(), autoCreateSchema: false);
 
-        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*version none (not created); this library needs version 3*");
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*version none (not created); this library needs version 4*");
     }
 
     [Test]

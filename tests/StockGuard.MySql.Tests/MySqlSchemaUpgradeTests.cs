@@ -4,7 +4,7 @@ using StockGuard.Changes;
 
 namespace StockGuard.MySql.Tests;
 
-/// <summary>A version-1 ledger is upgraded to version 2 in place, by the store on first use, and again harmlessly.</summary>
+/// <summary>A version-1 ledger is upgraded to the current version in place, by the store on first use, and again harmlessly.</summary>
 [TestFixture]
 public sealed class MySqlSchemaUpgradeTests
 {
@@ -28,6 +28,8 @@ public sealed class MySqlSchemaUpgradeTests
                     connection,
                     $"ALTER TABLE `{database}`.stock_movements DROP COLUMN on_hand_after, DROP COLUMN reserved_after, DROP COLUMN safety_stock_after, " +
                     "DROP COLUMN backorder_limit_after, DROP COLUMN low_stock_threshold_after, DROP COLUMN version_after; " +
+                    $"ALTER TABLE `{database}`.stock_items DROP COLUMN pre_order_limit, DROP COLUMN expected_restock, DROP COLUMN released; " +
+                    $"DROP TABLE `{database}`.stock_backorders; " +
                     $"DELETE FROM `{database}`.stock_schema_version; INSERT INTO `{database}`.stock_schema_version (version) VALUES (1)");
             }
 
@@ -37,13 +39,20 @@ public sealed class MySqlSchemaUpgradeTests
 
             await using (var connection = await MySqlServer.OpenAsync())
             {
-                (await MySqlServer.Exec(connection, $"SELECT GROUP_CONCAT(version ORDER BY version) FROM `{database}`.stock_schema_version")).Should().Be("1,2,3");
+                (await MySqlServer.Exec(connection, $"SELECT GROUP_CONCAT(version ORDER BY version) FROM `{database}`.stock_schema_version")).Should().Be("1,2,3,4");
             }
 
             var page = await store.ReadChangesAsync(StockChangePosition.Start);
             page.Changes.Select(c => c.Reference).Should().Equal("written by version 1", "written by version 2");
             page.Changes[0].LevelAfter.Should().BeNull("version 1 kept no level");
             page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
+            await store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5) { PreOrderLimit = 50 });
+            var level = (await store.GetLevelAsync(key))!;
+            level.IsReleased.Should().BeTrue("an item sold before version 4 was released then");
+            level.Sellable.Should().Be(12, "7 on hand and the backorder limit, not the pre-order limit");
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 10)) { Reference = "after the upgrade" })).Backordered
+                .Should().Equal(new BackorderedLine(key, 3, BackorderKind.Backorder));
+            (await store.GetBackordersAsync("after the upgrade")).Waiting.Should().Be(3);
         }
         finally
         {

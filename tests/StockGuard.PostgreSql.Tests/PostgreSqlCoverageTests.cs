@@ -20,4 +20,9 @@ public sealed class PostgreSqlCoverageTests
     public void Every_shared_SQL_suite_is_closed() =>
         ContractCoverage.ClosedSuites(typeof(PostgreSqlCoverageTests).Assembly)
             .Should().Contain(ContractCoverage.SqlSuites, "a shared SQL suite without its closed class is untested on this server");
+
+    [Test]
+    public void The_backorder_suite_is_closed_for_every_strategy() =>
+        ContractCoverage.ClosedStrategies(typeof(PostgreSqlCoverageTests).Assembly, typeof(BackorderContractTests<>))
+            .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "every strategy takes units below zero its own way, and each must record the same backorders");
 }

@@ -5,7 +5,7 @@ using StockGuard.Tests.Shared;
 
 namespace StockGuard.PostgreSql.Tests;
 
-/// <summary>A version-1 schema is upgraded to version 2 in place, by the store on first use, and again harmlessly.</summary>
+/// <summary>A version-1 schema is upgraded to the current version in place, by the store on first use, and again harmlessly.</summary>
 [TestFixture]
 public sealed class PostgreSqlSchemaUpgradeTests
 {
@@ -29,6 +29,8 @@ public sealed class PostgreSqlSchemaUpgradeTests
                     connection,
                     $"ALTER TABLE \"{schema}\".stock_movements DROP COLUMN tx, DROP COLUMN on_hand_after, DROP COLUMN reserved_after, DROP COLUMN safety_stock_after, " +
                     "DROP COLUMN backorder_limit_after, DROP COLUMN low_stock_threshold_after, DROP COLUMN version_after; " +
+                    $"ALTER TABLE \"{schema}\".stock_items DROP COLUMN pre_order_limit, DROP COLUMN expected_restock, DROP COLUMN released; " +
+                    $"DROP TABLE \"{schema}\".stock_backorders; " +
                     $"DELETE FROM \"{schema}\".stock_schema_version; INSERT INTO \"{schema}\".stock_schema_version (version) VALUES (1)");
             }
 
@@ -38,7 +40,7 @@ public sealed class PostgreSqlSchemaUpgradeTests
 
             await using (var connection = await PostgreSqlServer.OpenAsync())
             {
-                (await PostgreSqlServer.Exec(connection, $"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{schema}\".stock_schema_version")).Should().Be("1,2,3");
+                (await PostgreSqlServer.Exec(connection, $"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{schema}\".stock_schema_version")).Should().Be("1,2,3,4");
             }
 
             var page = await store.ReadChangesAsync(StockChangePosition.Start);
@@ -48,6 +50,13 @@ public sealed class PostgreSqlSchemaUpgradeTests
             page.Changes[1].Position.Transaction.Should().BeGreaterThan(0);
             page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
             (await store.GetLastPositionAsync()).Should().Be(page.Changes[1].Position);
+            await store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5) { PreOrderLimit = 50 });
+            var level = (await store.GetLevelAsync(key))!;
+            level.IsReleased.Should().BeTrue("an item sold before version 4 was released then");
+            level.Sellable.Should().Be(12, "7 on hand and the backorder limit, not the pre-order limit");
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 10)) { Reference = "after the upgrade" })).Backordered
+                .Should().Equal(new BackorderedLine(key, 3, BackorderKind.Backorder));
+            (await store.GetBackordersAsync("after the upgrade")).Waiting.Should().Be(3);
         }
         finally
         {

@@ -5,7 +5,7 @@ using StockGuard.Changes;
 
 namespace StockGuard.Sqlite.Tests;
 
-/// <summary>A version-1 ledger is upgraded to version 2 in place, by the store on first use, and again harmlessly.</summary>
+/// <summary>A version-1 schema is upgraded to the current version in place, by the store on first use, and again harmlessly.</summary>
 public sealed class SqliteSchemaUpgradeTests
 {
     [Test]
@@ -30,7 +30,8 @@ public sealed class SqliteSchemaUpgradeTests
                 command.CommandText = string.Concat(
                     new[] { "on_hand_after", "reserved_after", "safety_stock_after", "backorder_limit_after", "low_stock_threshold_after", "version_after" }
                         .Select(c => $"ALTER TABLE stock_movements DROP COLUMN {c};")) +
-                    "DELETE FROM stock_schema_version; INSERT INTO stock_schema_version (version) VALUES (1);";
+                    string.Concat(new[] { "pre_order_limit", "expected_restock", "released" }.Select(c => $"ALTER TABLE stock_items DROP COLUMN {c};")) +
+                    "DROP TABLE stock_backorders; DELETE FROM stock_schema_version; INSERT INTO stock_schema_version (version) VALUES (1);";
                 await command.ExecuteNonQueryAsync();
             }
 
@@ -43,18 +44,32 @@ public sealed class SqliteSchemaUpgradeTests
                 await connection.OpenAsync();
                 await using var command = connection.CreateCommand();
                 command.CommandText = "SELECT group_concat(version, ',') FROM (SELECT version FROM stock_schema_version ORDER BY version)";
-                (await command.ExecuteScalarAsync()).Should().Be("1,2,3");
+                (await command.ExecuteScalarAsync()).Should().Be("1,2,3,4");
             }
 
             var page = await store.ReadChangesAsync(StockChangePosition.Start);
             page.Changes.Select(c => c.Reference).Should().Equal("written by version 1", "written by version 2");
             page.Changes[0].LevelAfter.Should().BeNull("version 1 kept no level");
             page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
+            await UpgradedToVersion4Async(store, key);
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>An item from before version 4 counts as received, and backorders are recorded after the upgrade.</summary>
+    internal static async Task UpgradedToVersion4Async(IStockStore store, StockKey key)
+    {
+        await store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5) { PreOrderLimit = 50 });
+        var level = (await store.GetLevelAsync(key))!;
+        level.IsReleased.Should().BeTrue("an item sold before version 4 was released then");
+        level.IsPreOrder.Should().BeFalse();
+        level.Sellable.Should().Be(12, "7 on hand and the backorder limit, not the pre-order limit");
+        var sold = await store.DeductAsync(new DeductRequest(new StockLine(key, 10)) { Reference = "after the upgrade" });
+        sold.Backordered.Should().Equal(new BackorderedLine(key, 3, BackorderKind.Backorder));
+        (await ((IStockBackorders)store).GetBackordersAsync("after the upgrade")).Waiting.Should().Be(3);
     }
 }

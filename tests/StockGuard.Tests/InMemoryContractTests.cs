@@ -22,3 +22,5 @@ public sealed class InMemoryTestProvider : IStockStoreTestProvider
 public sealed class InMemoryContractTests : StockStoreContractTests<InMemoryTestProvider>;
 
 public sealed class InMemoryChangeFeedTests : ChangeFeedTests<InMemoryTestProvider>;
+
+public sealed class InMemoryBackorderTests : BackorderContractTests<InMemoryTestProvider>;

@@ -15,7 +15,7 @@ public sealed class JsonTests
         var json = JsonSerializer.Serialize(level);
 
         json.Should().Be(
-            """{"Key":"TSHIRT-M@berlin","OnHand":10,"Reserved":2,"SafetyStock":1,"BackorderLimit":0,"LowStockThreshold":3,"Version":7,"Available":7,"Sellable":7,"Status":"InStock"}""");
+            """{"Key":"TSHIRT-M@berlin","OnHand":10,"Reserved":2,"SafetyStock":1,"BackorderLimit":0,"LowStockThreshold":3,"Version":7,"Available":7,"PreOrderLimit":0,"ExpectedRestock":null,"IsReleased":false,"IsPreOrder":false,"BelowZeroLimit":0,"Sellable":7,"Status":"InStock"}""");
     }
 
     [Test]

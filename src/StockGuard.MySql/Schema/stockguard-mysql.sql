@@ -1,5 +1,6 @@
--- StockGuard schema, version 3, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
--- database is upgraded first by stockguard-mysql-upgrade-2.sql (the store runs it when the columns are missing).
+-- StockGuard schema, version 4, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
+-- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
 -- database by hand, replace every `stockguard` below (in backticks, as it appears) with your database name.
 -- By hand: mysql --protocol=tcp -u admin -p < stockguard-mysql.sql
@@ -28,6 +29,9 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_items` (
     backorder_limit     BIGINT         NOT NULL DEFAULT 0,
     low_stock_threshold BIGINT         NOT NULL DEFAULT 0,
     version             BIGINT         NOT NULL DEFAULT 1,
+    pre_order_limit     BIGINT         NOT NULL DEFAULT 0,
+    expected_restock    DATETIME(6)    NULL,
+    released            BIGINT         NOT NULL DEFAULT 0,
     PRIMARY KEY (sku, location),
     CONSTRAINT stock_items_reserved_not_negative CHECK (reserved >= 0),
     CONSTRAINT stock_items_policy_not_negative CHECK (safety_stock >= 0 AND backorder_limit >= 0 AND low_stock_threshold >= 0)
@@ -119,3 +123,30 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_parked_changes` (
 ) ENGINE = InnoDB;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (3);
+
+-- Version 4: backorders and pre-orders. The items' columns pre_order_limit, expected_restock and released are in the
+-- table above (added to older tables by stockguard-mysql-upgrade-4.sql, every existing item counted as released). An
+-- item may be sold on pre-order (down to -pre_order_limit) until it is first received (released = 1), and on backorder
+-- (down to -backorder_limit) after. One row below per order line sold below zero: the units below zero (quantity) wait
+-- for receipts, which fill the waiting rows of an item in id order (the arrival sequence) in their own transaction. A
+-- row changes only while its item's row is locked. hold_id: the hold that reserved the units, until it is confirmed
+-- (then NULL); a row of a hold that ended without a sale owns no unit and is never filled.
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_backorders` (
+    id              BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    sku             VARBINARY(512) NOT NULL,
+    location        VARBINARY(256) NOT NULL,
+    order_reference VARBINARY(800) NULL,
+    hold_id         CHAR(36)       CHARACTER SET ascii COLLATE ascii_bin NULL,
+    kind            VARCHAR(16)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    quantity        INT            NOT NULL,
+    filled          INT            NOT NULL DEFAULT 0,
+    state           VARCHAR(16)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    created_at      DATETIME(6)    NOT NULL,
+    KEY stock_backorders_by_item (sku, location, state, id),
+    KEY stock_backorders_by_order (order_reference, id),
+    CONSTRAINT stock_backorders_kind CHECK (kind IN ('backorder', 'pre_order')),
+    CONSTRAINT stock_backorders_units CHECK (quantity > 0 AND filled >= 0 AND filled <= quantity),
+    CONSTRAINT stock_backorders_state CHECK (state IN ('waiting', 'filled', 'cancelled'))
+) ENGINE = InnoDB;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (4);

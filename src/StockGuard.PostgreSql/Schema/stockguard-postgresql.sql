@@ -1,6 +1,7 @@
--- StockGuard schema, version 3, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 4, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
--- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS section below); on a version-2 one it adds version 3.
+-- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
+-- later versions.
 -- EnsureSchemaAsync runs this script with "stockguard" replaced by the configured schema name; to use another
 -- schema by hand, replace every "stockguard" below (quoted, as it appears) with your quoted schema name.
 -- Run it in one transaction, e.g.: psql -v ON_ERROR_STOP=1 --single-transaction -f stockguard-postgresql.sql
@@ -133,3 +134,35 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_parked_changes (
 );
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
+
+-- Version 4: backorders and pre-orders. An item may be sold on pre-order (below zero, down to -pre_order_limit) until it
+-- is first received (released = 1), and on backorder (down to -backorder_limit) after; expected_restock is shown to
+-- buyers. Items that existed before version 4 count as released (the column is added with the default 1, which then
+-- becomes 0 for new items), so that a pre-order limit set later never reopens pre-orders on an item sold before.
+ALTER TABLE "stockguard".stock_items
+    ADD COLUMN IF NOT EXISTS pre_order_limit  bigint      NOT NULL DEFAULT 0 CHECK (pre_order_limit >= 0),
+    ADD COLUMN IF NOT EXISTS expected_restock timestamptz NULL,
+    ADD COLUMN IF NOT EXISTS released         bigint      NOT NULL DEFAULT 1 CHECK (released IN (0, 1));
+ALTER TABLE "stockguard".stock_items ALTER COLUMN released SET DEFAULT 0;
+
+-- One row per order line sold below zero: the units below zero (quantity) wait for receipts, which fill the waiting
+-- rows of an item in id order (the arrival sequence) in their own transaction. A row changes only while its item's row
+-- is locked. hold_id: the hold that reserved the units, until it is confirmed (then NULL: a sale's backorder); a row of
+-- a hold that ended without a sale owns no unit and is never filled. state: waiting (filled < quantity), filled, cancelled.
+CREATE TABLE IF NOT EXISTS "stockguard".stock_backorders (
+    id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku             text        COLLATE "C" NOT NULL,
+    location        text        COLLATE "C" NOT NULL,
+    order_reference text        COLLATE "C" NULL,
+    hold_id         uuid        NULL,
+    kind            text        NOT NULL CHECK (kind IN ('backorder', 'pre_order')),
+    quantity        integer     NOT NULL CHECK (quantity > 0),
+    filled          integer     NOT NULL DEFAULT 0 CHECK (filled >= 0 AND filled <= quantity),
+    state           text        NOT NULL CHECK (state IN ('waiting', 'filled', 'cancelled')),
+    created_at      timestamptz NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS stock_backorders_waiting_by_item ON "stockguard".stock_backorders (sku, location, id) WHERE state = 'waiting';
+CREATE INDEX IF NOT EXISTS stock_backorders_by_order ON "stockguard".stock_backorders (order_reference, id);
+
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;

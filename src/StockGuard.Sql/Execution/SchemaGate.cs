@@ -29,6 +29,11 @@ internal sealed class SchemaGate : IDisposable
                     await s.ExecuteAsync(s.Dialect.UpgradeScript, new { }).ConfigureAwait(false);
                 }
 
+                if (s.Dialect.SelectNeedsUpgrade4 is { } needsUpgrade4 && await s.QueryRowAsync<long>(needsUpgrade4, new { }).ConfigureAwait(false) > 0)
+                {
+                    await s.ExecuteAsync(s.Dialect.UpgradeScript4, new { }).ConfigureAwait(false);
+                }
+
                 await s.ExecuteAsync(s.Dialect.SchemaScript, new { }).ConfigureAwait(false);
                 return await CheckVersionAsync(s).ConfigureAwait(false);
             },

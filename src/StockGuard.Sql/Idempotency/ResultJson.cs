@@ -7,14 +7,15 @@ namespace StockGuard.Sql.Idempotency;
 internal static class ResultJson
 {
     public static string Write(StockChangeResult result) =>
-        JsonSerializer.Serialize(new ChangeDto(result.Succeeded, Levels(result.Levels), Shorts(result.ShortLines)), ResultJsonContext.Default.ChangeDto);
+        JsonSerializer.Serialize(new ChangeDto(result.Succeeded, Levels(result.Levels), Shorts(result.ShortLines), Backordered(result.Backordered)), ResultJsonContext.Default.ChangeDto);
 
     public static string Write(ReserveResult result) =>
         JsonSerializer.Serialize(
             new ReserveDto(
                 result.Hold is { } h ? new HoldDto(h.Id, [.. h.Lines.Select(l => new LineDto(l.Key.Sku, l.Key.Location, l.Quantity))], h.CreatedAt, h.ExpiresAt, h.State, h.Reference) : null,
                 Levels(result.Levels),
-                Shorts(result.ShortLines)),
+                Shorts(result.ShortLines),
+                Backordered(result.Backordered)),
             ResultJsonContext.Default.ReserveDto);
 
     public static string Write(AllocationResult result) =>
@@ -54,7 +55,7 @@ internal static class ResultJson
     public static StockChangeResult ReadChange(string json)
     {
         var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.ChangeDto) ?? throw Corrupt();
-        return new StockChangeResult(dto.Ok, Levels(dto.Levels), Shorts(dto.Short)) { IsReplay = true };
+        return new StockChangeResult(dto.Ok, Levels(dto.Levels), Shorts(dto.Short)) { IsReplay = true, Backordered = Backordered(dto.Bo) };
     }
 
     public static ReserveResult ReadReserve(string json)
@@ -63,24 +64,54 @@ internal static class ResultJson
         var hold = dto.Hold is { } h
             ? new StockHold(h.Id, [.. h.Lines.Select(l => new StockLine(new StockKey(l.Sku, l.Loc), l.Qty))], h.Created, h.Expires, h.State, h.Ref)
             : null;
-        return new ReserveResult(hold, Levels(dto.Levels), Shorts(dto.Short)) { IsReplay = true };
+        return new ReserveResult(hold, Levels(dto.Levels), Shorts(dto.Short)) { IsReplay = true, Backordered = Backordered(dto.Bo) };
     }
 
     private static InvalidOperationException Corrupt() => new("A stored idempotency result is empty or not the JSON this library writes.");
 
     private static List<LevelDto> Levels(IReadOnlyList<StockLevel> levels) =>
-        [.. levels.Select(l => new LevelDto(l.Key.Sku, l.Key.Location, l.OnHand, l.Reserved, l.SafetyStock, l.BackorderLimit, l.LowStockThreshold, l.Version))];
+        [.. levels.Select(l => new LevelDto(l.Key.Sku, l.Key.Location, l.OnHand, l.Reserved, l.SafetyStock, l.BackorderLimit, l.LowStockThreshold, l.Version)
+        {
+            Pre = l.PreOrderLimit == 0 ? null : l.PreOrderLimit,
+            Restock = l.ExpectedRestock,
+            Released = l.IsReleased ? true : null,
+        })];
+
+    /// <summary>The backordered lines; null when none, so that results without backorders keep their stored form.</summary>
+    private static List<BackorderedDto>? Backordered(IReadOnlyList<BackorderedLine> lines) =>
+        lines.Count == 0 ? null : [.. lines.Select(l => new BackorderedDto(l.Key.Sku, l.Key.Location, l.Quantity, l.Kind))];
+
+    private static BackorderedLine[] Backordered(List<BackorderedDto>? lines) =>
+        lines is null ? [] : [.. lines.Select(l => new BackorderedLine(new StockKey(l.Sku, l.Loc), l.Qty, l.Kind))];
 
     private static List<ShortDto> Shorts(IReadOnlyList<ShortLine> lines) =>
         [.. lines.Select(s => new ShortDto(s.Key.Sku, s.Key.Location, s.Requested, s.Sellable))];
 
     private static StockLevel[] Levels(List<LevelDto> levels) =>
-        [.. levels.Select(l => new StockLevel(new StockKey(l.Sku, l.Loc), l.OnHand, l.Reserved, l.Safety, l.Backorder, l.Low, l.Version))];
+        [.. levels.Select(l => new StockLevel(new StockKey(l.Sku, l.Loc), l.OnHand, l.Reserved, l.Safety, l.Backorder, l.Low, l.Version)
+        {
+            PreOrderLimit = l.Pre ?? 0,
+            ExpectedRestock = l.Restock,
+            IsReleased = l.Released ?? false,
+        })];
 
     private static ShortLine[] Shorts(List<ShortDto> lines) =>
         [.. lines.Select(s => new ShortLine(new StockKey(s.Sku, s.Loc), s.Requested, s.Sellable))];
 
-    internal sealed record LevelDto(string Sku, string Loc, long OnHand, long Reserved, long Safety, long Backorder, long Low, long Version);
+    /// <summary>A level; the pre-order settings (version 4) are left out when unset, and read as unset from older rows.</summary>
+    internal sealed record LevelDto(string Sku, string Loc, long OnHand, long Reserved, long Safety, long Backorder, long Low, long Version)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public long? Pre { get; init; }
+
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? Restock { get; init; }
+
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public bool? Released { get; init; }
+    }
+
+    internal sealed record BackorderedDto(string Sku, string Loc, int Qty, BackorderKind Kind);
 
     internal sealed record ShortDto(string Sku, string Loc, int Requested, long Sellable);
 
@@ -88,9 +119,9 @@ internal static class ResultJson
 
     internal sealed record HoldDto(Guid Id, List<LineDto> Lines, DateTimeOffset Created, DateTimeOffset Expires, HoldState State, string? Ref);
 
-    internal sealed record ChangeDto(bool Ok, List<LevelDto> Levels, List<ShortDto> Short);
+    internal sealed record ChangeDto(bool Ok, List<LevelDto> Levels, List<ShortDto> Short, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<BackorderedDto>? Bo = null);
 
-    internal sealed record ReserveDto(HoldDto? Hold, List<LevelDto> Levels, List<ShortDto> Short);
+    internal sealed record ReserveDto(HoldDto? Hold, List<LevelDto> Levels, List<ShortDto> Short, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<BackorderedDto>? Bo = null);
 
     internal sealed record AllocationShortDto(string Sku, int Requested, long Sellable);
 

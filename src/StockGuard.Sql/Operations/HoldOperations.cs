@@ -74,6 +74,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
                 var calls = sorted.Select(l => ItemCalls.Change(Dialect, l.Key, l.Quantity, 0, now)).ToArray();
                 var movements = Movements.For(Dialect, sorted, MovementKind.Return, l => (l.Quantity, 0), request.Reference, request.HoldId, null, now);
                 var rows = await s.QueryEachAsync<LevelRow>(calls, movements).ConfigureAwait(false);
+                await BackorderOperations.FillAllAsync(s, rows, now).ConfigureAwait(false);
                 return StockChangeResult.Applied(StockChanges.InRequestOrder(request.Lines, sorted, rows));
             },
             cancellationToken);
@@ -134,9 +135,10 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         };
         trailing.AddRange(request.Lines.Select((l, i) => new SqlCall(Dialect.InsertHoldLine, new { holdId = Dialect.HoldIdParameter(id), lineNo = i, sku = l.Key.Sku, location = l.Key.Location, quantity = l.Quantity })));
         trailing.AddRange(Movements.For(Dialect, request.Lines, MovementKind.HoldPlaced, l => (0, l.Quantity), request.Reference, id, null, now));
-        var taken = await changes.TakeAsync(s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, 0, l.Quantity), trailing, now).ConfigureAwait(false);
+        var taken = await changes.TakeAsync(
+            s, request, request.Lines, l => new TakeLine(l.Key, l.Quantity, 0, l.Quantity), trailing, now, new BackorderSource(request.Reference ?? request.IdempotencyKey, id)).ConfigureAwait(false);
         return taken.Succeeded
-            ? new ReserveResult(new StockHold(id, request.Lines, now, expiresAt, HoldState.Active, request.Reference), taken.Levels, [])
+            ? new ReserveResult(new StockHold(id, request.Lines, now, expiresAt, HoldState.Active, request.Reference), taken.Levels, []) { Backordered = taken.Backordered }
             : new ReserveResult(null, taken.Levels, taken.ShortLines);
     }
 
@@ -237,6 +239,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             var selling = lines.Where(l => HoldSale.UnitsOf(sold, l.Key) > 0).ToArray();
             trailing.AddRange(ReleaseLines(holdId, selling, MovementKind.HoldConfirmed, l => (-HoldSale.UnitsOf(sold, l.Key), -l.Quantity), hold.Reference, now));
             trailing.AddRange(ReleaseLines(holdId, lines.Except(selling), MovementKind.HoldReleased, static l => (0, -l.Quantity), hold.Reference, now));
+            trailing.AddRange(BackorderOperations.HoldConfirmed(Dialect, holdId, lines.Select(l => (l.Key, l.Quantity - (long)HoldSale.UnitsOf(sold, l.Key)))));
             trailing.Add(FinishHold(holdId, "confirmed", now));
             hold.State = "confirmed";
         }

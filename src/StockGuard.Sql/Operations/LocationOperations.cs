@@ -120,7 +120,7 @@ internal sealed class LocationOperations(SqlExecutor executor)
         StockKey[] keys = [.. new[] { request.From, to }.Order()];
         var rows = await LockAsync(s, keys, now).ConfigureAwait(false);
         var source = rows[Array.IndexOf(keys, request.From)] ?? throw new StockItemNotFoundException(request.From);
-        var available = source.Sellable - source.BackorderLimit;
+        var available = source.Sellable - source.BelowZeroLimit;
         if (available < request.Quantity)
         {
             return new TransferResult(Guid.Empty, 0, [source.ToLevel()], new ShortLine(request.From, request.Quantity, available));

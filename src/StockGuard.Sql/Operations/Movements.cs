@@ -32,6 +32,12 @@ internal enum MovementKind
 
     /// <summary><c>transfer_in</c>: units arriving from another location or from transit (on hand up); the note names the transfer.</summary>
     TransferIn,
+
+    /// <summary><c>backorder_filled</c>: units a receipt gave a waiting backorder (no delta); the note names the backorder and the units.</summary>
+    BackorderFilled,
+
+    /// <summary><c>backorder_cancelled</c>: a backorder's unfilled units given back (on hand up); the note names the backorder.</summary>
+    BackorderCancelled,
 }
 
 /// <summary>The movement rows of a change: one per line, written in the change's transaction.</summary>
@@ -50,6 +56,8 @@ internal static class Movements
         MovementKind.HoldExpired => "hold_expired",
         MovementKind.TransferOut => "transfer_out",
         MovementKind.TransferIn => "transfer_in",
+        MovementKind.BackorderFilled => "backorder_filled",
+        MovementKind.BackorderCancelled => "backorder_cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown movement kind."),
     };
 
@@ -67,6 +75,8 @@ internal static class Movements
         "hold_expired" => StockMovementKind.HoldExpired,
         "transfer_out" => StockMovementKind.TransferOut,
         "transfer_in" => StockMovementKind.TransferIn,
+        "backorder_filled" => StockMovementKind.BackorderFilled,
+        "backorder_cancelled" => StockMovementKind.BackorderCancelled,
         _ => throw new StockStoreException($"The movement ledger holds a movement of kind '{ledgerName}', which this version of StockGuard does not know.", null, isTransient: false),
     };
 

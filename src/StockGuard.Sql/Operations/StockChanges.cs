@@ -44,6 +44,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
                     : new SqlCall(Dialect.UpsertReceipt, new { sku = l.Key.Sku, location = l.Key.Location, quantity = (long)l.Quantity, now = Dialect.TimeParameter(now) })).ToArray();
                 var movements = Movements.For(Dialect, sorted, isReturn ? MovementKind.Return : MovementKind.Receipt, l => (l.Quantity, 0), request.Reference, null, null, now);
                 var rows = await s.QueryEachAsync<LevelRow>(calls, movements).ConfigureAwait(false);
+                await BackorderOperations.FillAllAsync(s, rows, now).ConfigureAwait(false);
                 return StockChangeResult.Applied(InRequestOrder(request.Lines, sorted, rows));
             },
             cancellationToken);
@@ -78,7 +79,12 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
             StockOperation.SetPolicy,
             async (s, now) => await s.QueryRowAsync<LevelRow>(
                 Dialect.UpsertPolicy,
-                new { sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold, now = Dialect.TimeParameter(now) }).ConfigureAwait(false),
+                new
+                {
+                    sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold,
+                    preOrderLimit = policy.PreOrderLimit, expectedRestock = policy.ExpectedRestock is { } expected ? Dialect.TimeParameter(Dialect.Truncate(expected)) : null,
+                    now = Dialect.TimeParameter(now),
+                }).ConfigureAwait(false),
             static _ => "applied",
             cancellationToken).ConfigureAwait(false);
         return row!.ToLevel();
@@ -87,9 +93,11 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
     /// <summary>
     /// Takes sellable units for every line or none, with the request's strategy. A short attempt is undone; when a short
     /// item still counts holds that have expired, they are given back (items locked in key order) and the lines are
-    /// tried once more, so an expired hold never blocks a buyer. Otherwise the refusal reports each short line.
+    /// tried once more, so an expired hold never blocks a buyer. Otherwise the refusal reports each short line. With a
+    /// <paramref name="backorders"/> source, each line that went below zero records its backorder in the same transaction.
     /// </summary>
-    public async Task<StockChangeResult> TakeAsync(SqlSession s, StockRequest request, IReadOnlyList<StockLine> lines, Func<StockLine, TakeLine> toTake, IReadOnlyList<SqlCall> trailing, DateTimeOffset now)
+    public async Task<StockChangeResult> TakeAsync(
+        SqlSession s, StockRequest request, IReadOnlyList<StockLine> lines, Func<StockLine, TakeLine> toTake, IReadOnlyList<SqlCall> trailing, DateTimeOffset now, BackorderSource? backorders = null)
     {
         var sortedLines = lines.OrderBy(l => l.Key).ToArray();
         var sorted = sortedLines.Select(toTake).ToArray();
@@ -99,7 +107,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
         var outcome = await strategy.TakeAsync(s, sorted, trailing, now, null).ConfigureAwait(false);
         if (outcome.Applied is { } applied)
         {
-            return StockChangeResult.Applied(InRequestOrder(lines, sortedLines, applied));
+            return await AppliedAsync(s, lines, sortedLines, applied, backorders, now).ConfigureAwait(false);
         }
 
         await s.UndoAsync().ConfigureAwait(false);
@@ -110,7 +118,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
             outcome = await strategy.TakeAsync(s, sorted, trailing, now, locked).ConfigureAwait(false);
             if (outcome.Applied is { } appliedAfterRelease)
             {
-                return StockChangeResult.Applied(InRequestOrder(lines, sortedLines, appliedAfterRelease));
+                return await AppliedAsync(s, lines, sortedLines, appliedAfterRelease, backorders, now).ConfigureAwait(false);
             }
 
             await s.UndoAsync().ConfigureAwait(false);
@@ -130,7 +138,27 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
         return StockChangeResult.Refused([.. current.Select(r => r.ToLevel())], shortLines);
     }
 
-    /// <summary>The body of a deduct: take every line or none, and write a sale movement per line.</summary>
+    /// <summary>An applied take's result; with a backorder source, the backorders of its lines below zero recorded first.</summary>
+    private async Task<StockChangeResult> AppliedAsync(
+        SqlSession s, IReadOnlyList<StockLine> lines, StockLine[] sortedLines, IReadOnlyList<LevelRow> applied, BackorderSource? backorders, DateTimeOffset now)
+    {
+        var levels = InRequestOrder(lines, sortedLines, applied);
+        if (backorders is not { } source)
+        {
+            return StockChangeResult.Applied(levels);
+        }
+
+        var (inserts, backordered) = BackorderOperations.Record(Dialect, lines, sortedLines, applied, source, now);
+        if (inserts.Count == 0)
+        {
+            return StockChangeResult.Applied(levels);
+        }
+
+        await s.ExecuteAllAsync(inserts).ConfigureAwait(false);
+        return new StockChangeResult(true, levels, []) { Backordered = backordered };
+    }
+
+    /// <summary>The body of a deduct: take every line or none, write a sale movement per line and record the lines sold below zero.</summary>
     private Func<SqlSession, DateTimeOffset, Task<StockChangeResult>> Deduction(DeductRequest request) =>
         (s, now) => TakeAsync(
             s,
@@ -138,7 +166,8 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
             request.Lines,
             l => new TakeLine(l.Key, l.Quantity, -l.Quantity, 0),
             Movements.For(Dialect, request.Lines, MovementKind.Sale, l => (-l.Quantity, 0), request.Reference, null, null, now),
-            now);
+            now,
+            new BackorderSource(request.Reference ?? request.IdempotencyKey, null));
 
     private ITakeStrategy Strategy(ConcurrencyStrategy strategy) => strategy switch
     {

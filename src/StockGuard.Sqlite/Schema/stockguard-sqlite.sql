@@ -1,6 +1,6 @@
--- StockGuard schema, version 3, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
--- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql
--- (the store runs it when the columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
+-- StockGuard schema, version 4, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql,
+-- and a version-1 to 3 one by stockguard-sqlite-upgrade-4.sql (the store runs each when its columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
 -- Times are UTC text 'yyyy-MM-dd HH:mm:ss.ffffff' (fixed width, so text order is time order); hold ids are
 -- lower-case text uuids; booleans are 0/1. Text columns use SQLite's default BINARY collation: SKUs compare
@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS "main".stock_items (
     backorder_limit     INTEGER NOT NULL DEFAULT 0 CHECK (backorder_limit >= 0),
     low_stock_threshold INTEGER NOT NULL DEFAULT 0 CHECK (low_stock_threshold >= 0),
     version             INTEGER NOT NULL DEFAULT 1,
+    pre_order_limit     INTEGER NOT NULL DEFAULT 0 CHECK (pre_order_limit >= 0),
+    expected_restock    TEXT    NULL,
+    released            INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (sku, location)
 ) WITHOUT ROWID;
 
@@ -112,3 +115,28 @@ CREATE TABLE IF NOT EXISTS "main".stock_parked_changes (
 );
 
 INSERT INTO "main".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
+
+-- Version 4: backorders and pre-orders. The items' columns pre_order_limit, expected_restock and released are in the
+-- table above (added to older tables by stockguard-sqlite-upgrade-4.sql, every existing item counted as released). An
+-- item may be sold on pre-order (down to -pre_order_limit) until it is first received (released = 1), and on backorder
+-- (down to -backorder_limit) after. One row below per order line sold below zero: the units below zero (quantity) wait
+-- for receipts, which fill the waiting rows of an item in id order (the arrival sequence) in their own transaction.
+-- hold_id: the hold that reserved the units, until it is confirmed (then NULL); a row of a hold that ended without a
+-- sale owns no unit and is never filled.
+CREATE TABLE IF NOT EXISTS "main".stock_backorders (
+    id              INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    sku             TEXT    NOT NULL,
+    location        TEXT    NOT NULL,
+    order_reference TEXT    NULL,
+    hold_id         TEXT    NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('backorder', 'pre_order')),
+    quantity        INTEGER NOT NULL CHECK (quantity > 0),
+    filled          INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0 AND filled <= quantity),
+    state           TEXT    NOT NULL CHECK (state IN ('waiting', 'filled', 'cancelled')),
+    created_at      TEXT    NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS "main".stock_backorders_waiting_by_item ON stock_backorders (sku, location, id) WHERE state = 'waiting';
+CREATE INDEX IF NOT EXISTS "main".stock_backorders_by_order ON stock_backorders (order_reference, id);
+
+INSERT INTO "main".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;

@@ -13,8 +13,9 @@ public readonly record struct StockStatusChange(StockStatus From, StockStatus To
     public StockStatusChangeKind Kind => (From, To) switch
     {
         (_, StockStatus.OutOfStock) => StockStatusChangeKind.OutOfStock,
-        (StockStatus.OutOfStock or StockStatus.Backorder, StockStatus.InStock or StockStatus.Low) => StockStatusChangeKind.BackInStock,
+        (StockStatus.OutOfStock or StockStatus.Backorder or StockStatus.PreOrder, StockStatus.InStock or StockStatus.Low) => StockStatusChangeKind.BackInStock,
         (_, StockStatus.Backorder) => StockStatusChangeKind.Backorder,
+        (_, StockStatus.PreOrder) => StockStatusChangeKind.PreOrder,
         (StockStatus.InStock, StockStatus.Low) => StockStatusChangeKind.LowStock,
         _ => StockStatusChangeKind.AboveLowStock,
     };

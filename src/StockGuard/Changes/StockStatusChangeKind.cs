@@ -17,4 +17,7 @@ public enum StockStatusChangeKind
 
     /// <summary>Nothing is available, but the item is still sold on backorder: to <see cref="StockStatus.Backorder"/> from any other status.</summary>
     Backorder,
+
+    /// <summary>Nothing is available, but the item, never received yet, is sold on pre-order: to <see cref="StockStatus.PreOrder"/> from any other status.</summary>
+    PreOrder,
 }

@@ -46,6 +46,10 @@ public static class StockGuardServiceCollectionExtensions
         // Every store allocates over locations; the allocator is the registered store itself.
         services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockAllocator
             ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockAllocator."));
+
+        // Every store records backorders; their reader is the registered store itself.
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockBackorders
+            ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockBackorders."));
         return new StockGuardBuilder(services);
     }
 

@@ -76,6 +76,7 @@ public static class StockGuardTelemetry
         StockOperation.Allocate => "allocate",
         StockOperation.Transfer => "transfer",
         StockOperation.ReceiveTransfer => "receive_transfer",
+        StockOperation.CancelBackorders => "cancel_backorders",
         _ => "other",
     };
 

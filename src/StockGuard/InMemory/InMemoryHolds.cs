@@ -68,14 +68,20 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
 
         var hold = new InMemoryHold(Guid.CreateVersion7(now), [.. lines], now, now + request.TimeToLive, request.Reference);
         var levels = new StockLevel[items.Count];
+        List<BackorderedLine>? backordered = null;
         for (var i = 0; i < items.Count; i++)
         {
             items[i].AddHold(hold.Id, lines[i].Quantity, hold.ExpiresAt, hold.Reference, _items.Ledger);
+            if (_items.Backorders.Record(items[i], lines[i].Quantity, request.Reference ?? request.IdempotencyKey, hold.Id) is { } line)
+            {
+                (backordered ??= []).Add(line);
+            }
+
             levels[i] = items[i].Snapshot();
         }
 
         _holds[hold.Id] = hold;
-        return new ReserveResult(hold.Snapshot(now), levels, []);
+        return new ReserveResult(hold.Snapshot(now), levels, []) { Backordered = backordered ?? [] };
     }
 
     /// <summary>Places a hold of <paramref name="lines"/> on <paramref name="lineItems"/> (one per line), which the caller has locked and checked.</summary>
@@ -180,6 +186,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                     case StockOperation.Confirm:
                         var selling = HoldSale.UnitsOf(sold, hold.Lines[i].Key);
                         items[i].RemoveHold(hold.Id);
+                        InMemoryBackorders.HoldConfirmed(items[i], hold.Id, quantity - (int)selling);
                         items[i].OnHand -= selling;
                         items[i].LedgerSold += selling;
                         _items.Ledger.Record(

@@ -38,7 +38,19 @@ internal sealed partial class InMemoryItem
 
     public long Version { get; set; }
 
-    public long Sellable => OnHand - Reserved - SafetyStock + BackorderLimit;
+    public long PreOrderLimit { get; set; }
+
+    public DateTimeOffset? ExpectedRestock { get; set; }
+
+    /// <summary>Whether the item has been received once: it is no longer on pre-order.</summary>
+    public bool Released { get; set; }
+
+    public bool IsPreOrder => PreOrderLimit > 0 && !Released;
+
+    /// <summary>The item's waiting backorders, oldest first; <see langword="null"/> until it has one.</summary>
+    public List<InMemoryBackorder>? Backorders { get; set; }
+
+    public long Sellable => OnHand - Reserved - SafetyStock + (IsPreOrder ? PreOrderLimit : BackorderLimit);
 
     /// <summary>Creates an item, its spacer first so that the spacer lies just before it in memory.</summary>
     public static InMemoryItem Create(StockKey key)
@@ -48,7 +60,12 @@ internal sealed partial class InMemoryItem
         return new InMemoryItem(key, spacer);
     }
 
-    public StockLevel Snapshot() => new(Key, OnHand, Reserved, SafetyStock, BackorderLimit, LowStockThreshold, Version);
+    public StockLevel Snapshot() => new(Key, OnHand, Reserved, SafetyStock, BackorderLimit, LowStockThreshold, Version)
+    {
+        PreOrderLimit = PreOrderLimit,
+        ExpectedRestock = ExpectedRestock,
+        IsReleased = Released,
+    };
 
     public bool HasHold(Guid id) => _holds is not null && _holds.ContainsKey(id);
 

@@ -9,6 +9,9 @@ namespace StockGuard.InMemory;
 /// </summary>
 internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger ledger)
 {
+    /// <summary>The backorders that sales below zero record and receipts fill, under the items' locks.</summary>
+    public InMemoryBackorders Backorders { get; } = new();
+
     private readonly ConcurrentDictionary<StockKey, InMemoryItem> _items = new();
     private readonly TimeProvider _time = time;
 
@@ -77,6 +80,8 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             item.SafetyStock = policy.SafetyStock;
             item.BackorderLimit = policy.BackorderLimit;
             item.LowStockThreshold = policy.LowStockThreshold;
+            item.PreOrderLimit = policy.PreOrderLimit;
+            item.ExpectedRestock = policy.ExpectedRestock?.ToUniversalTime();
             item.Version++;
             scope.Complete("applied");
             return Task.FromResult(item.Snapshot());
@@ -116,6 +121,7 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
         }
 
         var levels = new StockLevel[items.Count];
+        List<BackorderedLine>? backordered = null;
         long units = 0;
         for (var i = 0; i < items.Count; i++)
         {
@@ -123,12 +129,17 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             items[i].LedgerSold += lines[i].Quantity;
             items[i].Version++;
             Ledger.Record(items[i], StockMovementKind.Sale, -lines[i].Quantity, 0, null, request.Reference, null);
+            if (Backorders.Record(items[i], lines[i].Quantity, request.Reference ?? request.IdempotencyKey, holdId: null) is { } line)
+            {
+                (backordered ??= []).Add(line);
+            }
+
             levels[i] = items[i].Snapshot();
             units += lines[i].Quantity;
         }
 
         StockGuardTelemetry.RecordSold(InMemoryStockStore.StoreName, units);
-        return StockChangeResult.Applied(levels);
+        return backordered is null ? StockChangeResult.Applied(levels) : new StockChangeResult(true, levels, []) { Backordered = backordered };
     }
 
     public StockChangeResult Add(ReceiveRequest request) =>
@@ -159,6 +170,16 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             items[i].LedgerReceived += lines[i].Quantity;
             items[i].Version++;
             Ledger.Record(items[i], kind, lines[i].Quantity, 0, holdId, reference, null, now);
+            if (kind == StockMovementKind.Receipt)
+            {
+                items[i].Released = true;
+            }
+
+            if (kind is StockMovementKind.Receipt or StockMovementKind.Return)
+            {
+                InMemoryBackorders.Fill(items[i], Ledger, now);
+            }
+
             levels[i] = items[i].Snapshot();
         }
 

@@ -28,6 +28,9 @@ internal sealed class InMemoryLedger(int retention, TimeProvider time)
             SafetyStock = item.SafetyStock,
             BackorderLimit = item.BackorderLimit,
             LowStockThreshold = item.LowStockThreshold,
+            PreOrderLimit = item.PreOrderLimit,
+            ExpectedRestock = item.ExpectedRestock,
+            Released = item.Released,
             Version = item.Version,
             HoldId = holdId,
             Reference = reference,
@@ -112,7 +115,12 @@ internal sealed class InMemoryLedger(int retention, TimeProvider time)
         e.Kind,
         e.OnHandDelta,
         e.ReservedDelta,
-        new StockLevel(e.Key, e.OnHand, e.Reserved, e.SafetyStock, e.BackorderLimit, e.LowStockThreshold, e.Version),
+        new StockLevel(e.Key, e.OnHand, e.Reserved, e.SafetyStock, e.BackorderLimit, e.LowStockThreshold, e.Version)
+        {
+            PreOrderLimit = e.PreOrderLimit,
+            ExpectedRestock = e.ExpectedRestock,
+            IsReleased = e.Released,
+        },
         e.HoldId,
         e.Reference,
         e.Note,
@@ -130,6 +138,9 @@ internal sealed class InMemoryLedger(int retention, TimeProvider time)
         public long Reserved;
         public long SafetyStock;
         public long BackorderLimit;
+        public long PreOrderLimit;
+        public DateTimeOffset? ExpectedRestock;
+        public bool Released;
         public long LowStockThreshold;
         public long Version;
         public Guid? HoldId;

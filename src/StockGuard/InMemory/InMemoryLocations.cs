@@ -157,6 +157,7 @@ internal sealed class InMemoryLocations(InMemoryItems items, InMemoryHolds holds
         items.Ledger.Record(from, StockMovementKind.TransferOut, -quantity, 0, null, reference, note, now);
         to.OnHand += quantity;
         to.LedgerAdjusted += quantity;
+        to.Released = true;
         to.Version++;
         items.Ledger.Record(to, StockMovementKind.TransferIn, quantity, 0, null, reference, note, now);
     }

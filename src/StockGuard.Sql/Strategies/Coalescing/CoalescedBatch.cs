@@ -1,5 +1,6 @@
 using StockGuard.Sql.Execution;
 using StockGuard.Sql.Idempotency;
+using StockGuard.Sql.Operations;
 
 namespace StockGuard.Sql.Strategies.Coalescing;
 
@@ -30,6 +31,7 @@ internal static class CoalescedBatch
         var sales = new List<SaleMovement>(batch.Count);
         LevelRow? locked = null;
         var writes = new List<SqlCall>(3);
+        var backorders = new List<SqlCall>();
         var whole = count == 0 ? null : await s.QueryRowAsync<LevelRow>(
             dialect.ChangeBatchIfSellable,
             new { sku = key.Sku, location = key.Location, onHandDelta = -total, versions = count, quantity = total, now = dialect.TimeParameter(now) }).ConfigureAwait(false);
@@ -62,13 +64,22 @@ internal static class CoalescedBatch
                 }
 
                 var quantity = batch[i].Line.Quantity;
-                var sellable = onHand - row.Reserved + row.ExpiredReserved - row.SafetyStock + row.BackorderLimit;
+                var available = onHand - row.Reserved + row.ExpiredReserved - row.SafetyStock;
+                var sellable = available + row.BelowZeroLimit;
                 if (sellable >= quantity)
                 {
                     onHand -= quantity;
                     version++;
                     results[i] = StockChangeResult.Applied([Level(row, onHand, version)]);
                     sales.Add(new SaleMovement(-quantity, batch[i].Request.Reference, onHand, version));
+                    if (available - quantity < 0)
+                    {
+                        // Sold below zero: the request's backorder, recorded in the batch's transaction like its sale.
+                        var request = batch[i].Request;
+                        var line = new BackorderedLine(key, (int)Math.Min(quantity, quantity - available), row.IsPreOrder ? BackorderKind.PreOrder : BackorderKind.Backorder);
+                        backorders.Add(BackorderOperations.Insert(dialect, line, new BackorderSource(request.Reference ?? request.IdempotencyKey, null), now));
+                        results[i] = new StockChangeResult(true, results[i]!.Levels, []) { Backordered = [line] };
+                    }
                 }
                 else
                 {
@@ -90,6 +101,8 @@ internal static class CoalescedBatch
             writes.Add(dialect.InsertSaleMovements(now, key, sales, locked ?? whole!));
         }
 
+        writes.AddRange(backorders);
+
         var keys = new List<string>();
         var stored = new List<string>();
         for (var i = 0; i < batch.Count; i++)
@@ -110,7 +123,7 @@ internal static class CoalescedBatch
         return results;
 
         StockLevel Level(LevelRow row, long onHand, long version) =>
-            new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version + row.ExpiredLines);
+            row.WithPreOrder(new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version + row.ExpiredLines));
     }
 
     /// <summary>
