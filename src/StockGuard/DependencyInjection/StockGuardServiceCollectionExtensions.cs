@@ -46,6 +46,10 @@ public static class StockGuardServiceCollectionExtensions
         // Every store allocates over locations; the allocator is the registered store itself.
         services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockAllocator
             ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockAllocator."));
+
+        // Every store keeps waitlists; the waitlist is the registered store itself.
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockWaitlist
+            ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockWaitlist."));
         return new StockGuardBuilder(services);
     }
 

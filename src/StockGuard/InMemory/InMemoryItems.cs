@@ -78,6 +78,7 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             item.BackorderLimit = policy.BackorderLimit;
             item.LowStockThreshold = policy.LowStockThreshold;
             item.Version++;
+            item.ServeWaitlist(now);
             scope.Complete("applied");
             return Task.FromResult(item.Snapshot());
         }
@@ -159,6 +160,7 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             items[i].LedgerReceived += lines[i].Quantity;
             items[i].Version++;
             Ledger.Record(items[i], kind, lines[i].Quantity, 0, holdId, reference, null, now);
+            items[i].ServeWaitlist(now);
             levels[i] = items[i].Snapshot();
         }
 
@@ -174,7 +176,8 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
 
         lock (item)
         {
-            item.Prune(_time.GetUtcNow(), Ledger);
+            var now = _time.GetUtcNow();
+            item.Prune(now, Ledger);
             if (request.Delta < 0 && item.Sellable < -(long)request.Delta)
             {
                 return StockChangeResult.Refused([item.Snapshot()], [new ShortLine(item.Key, -request.Delta, item.Sellable)]);
@@ -188,7 +191,8 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             item.OnHand += request.Delta;
             item.LedgerAdjusted += request.Delta;
             item.Version++;
-            Ledger.Record(item, StockMovementKind.Adjustment, request.Delta, 0, null, request.Reference, request.Reason);
+            Ledger.Record(item, StockMovementKind.Adjustment, request.Delta, 0, null, request.Reference, request.Reason, now);
+            item.ServeWaitlist(now);
             return StockChangeResult.Applied([item.Snapshot()]);
         }
     }

@@ -159,5 +159,6 @@ internal sealed class InMemoryLocations(InMemoryItems items, InMemoryHolds holds
         to.LedgerAdjusted += quantity;
         to.Version++;
         items.Ledger.Record(to, StockMovementKind.TransferIn, quantity, 0, null, reference, note, now);
+        to.ServeWaitlist(now);
     }
 }
