@@ -27,6 +27,9 @@ UPDATE `stockguard`.`stock_items` SET on_hand = on_hand + @onHandDelta, version 
 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) VALUES (@k0, @f0, NULL, @createdAt), (@k1, @f1, NULL, @createdAt);
 SELECT CONVERT(idempotency_key USING utf8mb4) FROM `stockguard`.`stock_idempotency_keys` WHERE result IS NULL AND idempotency_key IN (@k0, @k1);
 
+-- ClaimWaiter
+UPDATE `stockguard`.`stock_waitlist` SET state = 'claimed', hold_id = @holdId WHERE id = @id AND state = 'waiting';
+
 -- DeductOne
 SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 START TRANSACTION;
@@ -59,6 +62,12 @@ INSERT INTO `stockguard`.`stock_parked_changes` (consumer, position_tx, position
 
 -- InsertSaleMovements
 INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL, @o0, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v0), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL, @o1, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v1);
+
+-- InsertWaiter
+INSERT INTO `stockguard`.`stock_waitlist` (sku, location, customer_reference, state, joined_at, hold_id) VALUES (@sku, @location, @reference, 'waiting', @joinedAt, NULL);
+
+-- LeaveWaiter
+UPDATE `stockguard`.`stock_waitlist` SET state = 'left' WHERE sku = @sku AND location = @location AND customer_reference = @reference AND state = 'waiting';
 
 -- LockExpiredHolds
 SELECT id AS HoldId FROM `stockguard`.`stock_holds` WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id FOR UPDATE SKIP LOCKED;
@@ -152,6 +161,12 @@ SELECT MAX(version) FROM `stockguard`.`stock_schema_version`;
 -- SelectServerTime
 SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6));
 
+-- SelectWaitersToClaim
+SELECT t.id AS Id, t.customer_reference AS CustomerReference FROM (SELECT w.id, CONVERT(w.customer_reference USING utf8mb4) AS customer_reference, ROW_NUMBER() OVER (ORDER BY w.id) AS n, i.on_hand - i.reserved - i.safety_stock AS free FROM `stockguard`.`stock_waitlist` w JOIN `stockguard`.`stock_items` i ON i.sku = w.sku AND i.location = w.location WHERE w.sku = @sku AND w.location = @location AND w.state = 'waiting' AND i.on_hand - i.reserved - i.safety_stock > 0) t WHERE t.n <= t.free ORDER BY t.id;
+
+-- SelectWaitlistPlace
+SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldId, h.state AS HoldState, h.expires_at AS ExpiresAt, (SELECT COUNT(*) FROM `stockguard`.`stock_waitlist` e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) AS Position FROM `stockguard`.`stock_waitlist` w LEFT JOIN `stockguard`.`stock_holds` h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference;
+
 -- SetHoldExpiry
 UPDATE `stockguard`.`stock_holds` SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 
@@ -171,3 +186,6 @@ SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Loc
 -- UpsertReceipt
 INSERT INTO `stockguard`.`stock_items` (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) ON DUPLICATE KEY UPDATE on_hand = on_hand + @quantity, version = version + 1;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+
+-- Waitlist
+`stockguard`.`stock_waitlist`;

@@ -22,6 +22,9 @@ UPDATE "stockguard"."stock_items" SET on_hand = on_hand + @onHandDelta, version 
 -- ClaimIdempotencyKeys
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) SELECT t.k, t.f, NULL, @createdAt FROM unnest(@keys, @fingerprints) WITH ORDINALITY AS t(k, f, n) ORDER BY t.n ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
 
+-- ClaimWaiter
+UPDATE "stockguard"."stock_waitlist" SET state = 'claimed', hold_id = @holdId WHERE id = @id AND state = 'waiting';
+
 -- DeductOne
 WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - $3, version = version + 1 WHERE sku = $1 AND location = $2 AND $6::text = 'stockguard' AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, 'stockguard' AS StoreSchema FROM changed;
 
@@ -48,6 +51,12 @@ INSERT INTO "stockguard"."stock_parked_changes" (consumer, position_tx, position
 
 -- InsertSaleMovements
 INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @at, @sku, @location, 'sale', t.d, 0, NULL, t.r, NULL, t.o, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, t.v FROM unnest(@deltas, @references, @onHands, @versions) WITH ORDINALITY AS t(d, r, o, v, n) ORDER BY t.n;
+
+-- InsertWaiter
+INSERT INTO "stockguard"."stock_waitlist" (sku, location, customer_reference, state, joined_at, hold_id) VALUES (@sku, @location, @reference, 'waiting', @joinedAt, NULL);
+
+-- LeaveWaiter
+UPDATE "stockguard"."stock_waitlist" SET state = 'left' WHERE sku = @sku AND location = @location AND customer_reference = @reference AND state = 'waiting';
 
 -- LockExpiredHolds
 SELECT id AS HoldId FROM "stockguard"."stock_holds" WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id FOR UPDATE SKIP LOCKED;
@@ -139,6 +148,12 @@ SELECT MAX(version) FROM "stockguard"."stock_schema_version";
 -- SelectServerTime
 SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint;
 
+-- SelectWaitersToClaim
+SELECT t.id AS Id, t.customer_reference AS CustomerReference FROM (SELECT w.id, w.customer_reference AS customer_reference, ROW_NUMBER() OVER (ORDER BY w.id) AS n, i.on_hand - i.reserved - i.safety_stock AS free FROM "stockguard"."stock_waitlist" w JOIN "stockguard"."stock_items" i ON i.sku = w.sku AND i.location = w.location WHERE w.sku = @sku AND w.location = @location AND w.state = 'waiting' AND i.on_hand - i.reserved - i.safety_stock > 0) t WHERE t.n <= t.free ORDER BY t.id;
+
+-- SelectWaitlistPlace
+SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldId, h.state AS HoldState, h.expires_at AS ExpiresAt, (SELECT COUNT(*) FROM "stockguard"."stock_waitlist" e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) AS Position FROM "stockguard"."stock_waitlist" w LEFT JOIN "stockguard"."stock_holds" h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference;
+
 -- SetHoldExpiry
 UPDATE "stockguard"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 
@@ -156,3 +171,6 @@ INSERT INTO "stockguard"."stock_items" AS i (sku, location, on_hand, reserved, s
 
 -- UpsertReceipt
 INSERT INTO "stockguard"."stock_items" AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + EXCLUDED.on_hand, version = i.version + 1 RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
+
+-- Waitlist
+"stockguard"."stock_waitlist";

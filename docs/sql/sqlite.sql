@@ -22,6 +22,9 @@ UPDATE "main"."stock_items" SET on_hand = on_hand + @onHandDelta, version = vers
 -- ClaimIdempotencyKeys
 INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@k0, @f0, NULL, @createdAt), (@k1, @f1, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
 
+-- ClaimWaiter
+UPDATE "main"."stock_waitlist" SET state = 'claimed', hold_id = @holdId WHERE id = @id AND state = 'waiting';
+
 -- DeductOne
 -- (none on this engine)
 
@@ -48,6 +51,12 @@ INSERT INTO "main"."stock_parked_changes" (consumer, position_tx, position_seq, 
 
 -- InsertSaleMovements
 INSERT INTO "main"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) VALUES (@at, @sku, @location, 'sale', @d0, 0, NULL, @r0, NULL, @o0, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v0), (@at, @sku, @location, 'sale', @d1, 0, NULL, @r1, NULL, @o1, @reserved, @safetyStock, @backorderLimit, @lowStockThreshold, @v1);
+
+-- InsertWaiter
+INSERT INTO "main"."stock_waitlist" (sku, location, customer_reference, state, joined_at, hold_id) VALUES (@sku, @location, @reference, 'waiting', @joinedAt, NULL);
+
+-- LeaveWaiter
+UPDATE "main"."stock_waitlist" SET state = 'left' WHERE sku = @sku AND location = @location AND customer_reference = @reference AND state = 'waiting';
 
 -- LockExpiredHolds
 SELECT id AS HoldIdText FROM "main"."stock_holds" WHERE id IN (@h0, @h1) AND state = 'active' AND expires_at <= @now ORDER BY id;
@@ -141,6 +150,12 @@ SELECT MAX(version) FROM "main"."stock_schema_version";
 -- SelectServerTime
 -- (none on this engine)
 
+-- SelectWaitersToClaim
+SELECT t.id AS Id, t.customer_reference AS CustomerReference FROM (SELECT w.id, w.customer_reference AS customer_reference, ROW_NUMBER() OVER (ORDER BY w.id) AS n, i.on_hand - i.reserved - i.safety_stock AS free FROM "main"."stock_waitlist" w JOIN "main"."stock_items" i ON i.sku = w.sku AND i.location = w.location WHERE w.sku = @sku AND w.location = @location AND w.state = 'waiting' AND i.on_hand - i.reserved - i.safety_stock > 0) t WHERE t.n <= t.free ORDER BY t.id;
+
+-- SelectWaitlistPlace
+SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldIdText, h.state AS HoldState, h.expires_at AS ExpiresAt, (SELECT COUNT(*) FROM "main"."stock_waitlist" e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) AS Position FROM "main"."stock_waitlist" w LEFT JOIN "main"."stock_holds" h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference;
+
 -- SetHoldExpiry
 UPDATE "main"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 
@@ -158,3 +173,6 @@ INSERT INTO "main"."stock_items" AS i (sku, location, on_hand, reserved, safety_
 
 -- UpsertReceipt
 INSERT INTO "main"."stock_items" AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version) VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1) ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + excluded.on_hand, version = i.version + 1 RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
+
+-- Waitlist
+"main"."stock_waitlist";

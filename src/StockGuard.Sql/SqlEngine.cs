@@ -25,9 +25,9 @@ internal abstract class SqlEngine
     /// <summary>
     /// The version of the schema this library writes and reads. Bump it with every change to the tables. Version 2 added
     /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed; version 3
-    /// the change consumers' leases, checkpoints and parked changes.
+    /// the change consumers' leases, checkpoints and parked changes; version 5 the waitlists.
     /// </summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 5;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }

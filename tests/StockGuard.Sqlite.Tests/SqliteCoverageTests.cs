@@ -15,4 +15,9 @@ public sealed class SqliteCoverageTests
     public void The_location_suite_is_closed_for_every_strategy() =>
         ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly, typeof(LocationContractTests<>))
             .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "allocation locks whatever the strategy, which only a closed class per strategy proves");
+
+    [Test]
+    public void The_waitlist_suite_is_closed_for_every_strategy() =>
+        ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly, typeof(WaitlistContractTests<>))
+            .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "a waitlist serves its queue whatever the strategy, which only a closed class per strategy proves");
 }

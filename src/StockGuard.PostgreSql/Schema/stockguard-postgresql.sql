@@ -133,3 +133,21 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_parked_changes (
 );
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (3) ON CONFLICT (version) DO NOTHING;
+
+-- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
+-- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
+-- while its stock_items row is locked, so the queue is ordered by that lock.
+CREATE TABLE IF NOT EXISTS "stockguard".stock_waitlist (
+    id                 bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku                text        COLLATE "C" NOT NULL,
+    location           text        COLLATE "C" NOT NULL,
+    customer_reference text        COLLATE "C" NOT NULL,
+    state              text        NOT NULL CHECK (state IN ('waiting', 'claimed', 'left')),
+    joined_at          timestamptz NOT NULL,
+    hold_id            uuid        NULL,
+    UNIQUE (sku, location, customer_reference)
+);
+
+CREATE INDEX IF NOT EXISTS stock_waitlist_waiting_by_item ON "stockguard".stock_waitlist (sku, location, id) WHERE state = 'waiting';
+
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
