@@ -154,7 +154,7 @@ SELECT MAX(version) FROM "main"."stock_schema_version";
 SELECT t.id AS Id, t.customer_reference AS CustomerReference FROM (SELECT w.id, w.customer_reference AS customer_reference, ROW_NUMBER() OVER (ORDER BY w.id) AS n, i.on_hand - i.reserved - i.safety_stock AS free FROM "main"."stock_waitlist" w JOIN "main"."stock_items" i ON i.sku = w.sku AND i.location = w.location WHERE w.sku = @sku AND w.location = @location AND w.state = 'waiting' AND i.on_hand - i.reserved - i.safety_stock > 0) t WHERE t.n <= t.free ORDER BY t.id;
 
 -- SelectWaitlistPlace
-SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldIdText, h.state AS HoldState, h.expires_at AS ExpiresAt, (SELECT COUNT(*) FROM "main"."stock_waitlist" e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) AS Position FROM "main"."stock_waitlist" w LEFT JOIN "main"."stock_holds" h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference;
+SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldIdText, h.state AS HoldState, h.expires_at AS ExpiresAt, CASE WHEN w.state = 'waiting' THEN (SELECT COUNT(*) FROM "main"."stock_waitlist" e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) ELSE 0 END AS Position FROM "main"."stock_waitlist" w LEFT JOIN "main"."stock_holds" h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference;
 
 -- SetHoldExpiry
 UPDATE "main"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';

@@ -34,10 +34,10 @@ internal abstract partial class SqlDialect
 
     /// <summary>
     /// (<c>@sku, @location, @reference</c>) → zero or one <see cref="WaitlistRow"/>: the place, its claim's hold (state and
-    /// expiry, none when unclaimed or purged) and the number of waiting places up to and including it.
+    /// expiry, none when unclaimed or purged) and, while it waits, the number of waiting places up to and including it.
     /// </summary>
     public virtual string SelectWaitlistPlace =>
         $"SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS {HoldIdAlias}, h.state AS HoldState, h.expires_at AS ExpiresAt, " +
-        $"(SELECT COUNT(*) FROM {Waitlist} e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) AS Position " +
+        $"CASE WHEN w.state = 'waiting' THEN (SELECT COUNT(*) FROM {Waitlist} e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) ELSE 0 END AS Position " +
         $"FROM {Waitlist} w LEFT JOIN {Holds} h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference";
 }

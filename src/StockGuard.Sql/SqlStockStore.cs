@@ -134,7 +134,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
 
     /// <inheritdoc/>
     public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
-        WriteWithoutChange(nameof(SetPolicyAsync), () => _changes.SetPolicyAsync(key, policy, cancellationToken));
+        Write(nameof(SetPolicyAsync), () => _changes.SetPolicyAsync(key, policy, cancellationToken));
 
     /// <inheritdoc/>
     public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) =>

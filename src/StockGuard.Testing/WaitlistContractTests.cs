@@ -224,6 +224,25 @@ public abstract partial class WaitlistContractTests<TProvider> : ProviderFixture
         await ShouldReconcileAsync(key);
     }
 
+    [Test]
+    public async Task Units_that_land_by_transfer_or_leave_the_safety_stock_go_to_the_head_of_the_queue()
+    {
+        var key = new StockKey(NewSku("wait"), "main");
+        await Store.SetPolicyAsync(key, new StockPolicy(SafetyStock: 1));
+        await Store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 1)));
+        await Store.ReceiveAsync(new ReceiveRequest(new StockLine(new StockKey(key.Sku, "spare"), 1)));
+        var customers = await JoinInOrderAsync(key, 3);
+
+        var moved = await ((IStockAllocator)Store).TransferAsync(new TransferRequest(key.Sku, "spare", "main", 1));
+        moved.Levels[1].Should().Match<StockLevel>(l => l.OnHand == 2 && l.Reserved == 1 && l.Available == 0, "the landed unit is claimed in the transfer");
+        (await Store.SetPolicyAsync(key, StockPolicy.Default)).Should().Match<StockLevel>(l => l.Reserved == 2 && l.Available == 0);
+
+        var places = await PlacesAsync(key, customers);
+        await ShouldBeLiveClaimsAsync(key, places[..2]);
+        places[2].Should().Match<WaitlistPlace>(p => p.State == WaitlistState.Waiting && p.Position == 1);
+        await ShouldReconcileAsync(key);
+    }
+
     // ---- Queue jumping ---------------------------------------------------------------------------------------------
 
     [Test]

@@ -78,9 +78,15 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
         policy.Validate();
         var row = await executor.RunOperationAsync(
             StockOperation.SetPolicy,
-            async (s, now) => await s.QueryRowAsync<LevelRow>(
-                Dialect.UpsertPolicy,
-                new { sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold, now = Dialect.TimeParameter(now) }).ConfigureAwait(false),
+            async (s, now) =>
+            {
+                var row = await s.QueryRowAsync<LevelRow>(
+                    Dialect.UpsertPolicy,
+                    new { sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold, now = Dialect.TimeParameter(now) }).ConfigureAwait(false);
+
+                // Less safety stock frees units: they go to waiters first.
+                return (await ServeWaitlistsAsync(s, [new StockLine(key, 1)], [row], now).ConfigureAwait(false))[0];
+            },
             static _ => "applied",
             cancellationToken).ConfigureAwait(false);
         return row!.ToLevel();
