@@ -3,9 +3,9 @@ namespace StockGuard.Sql;
 public abstract partial class SqlStockStore : IStockWaitlist
 {
     /// <inheritdoc/>
-    /// <remarks>The join locks the item's row, whatever the store's strategy.</remarks>
+    /// <remarks>The join locks the item's row, whatever the store's strategy, and gives back its expired holds first (which may serve the queue).</remarks>
     public Task<WaitlistJoinResult> JoinWaitlistAsync(JoinWaitlistRequest request, CancellationToken cancellationToken = default) =>
-        _waitlists.JoinAsync(request, cancellationToken);
+        Write(nameof(JoinWaitlistAsync), () => _waitlists.JoinAsync(request, cancellationToken));
 
     /// <inheritdoc/>
     public Task<WaitlistPlace?> LeaveWaitlistAsync(StockKey key, string customerReference, CancellationToken cancellationToken = default) =>
