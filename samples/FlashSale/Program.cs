@@ -4,11 +4,15 @@
 // bad command line or a store that cannot be used (one line on standard error), with 0 otherwise.
 //
 //   dotnet run -c Release --project samples/FlashSale -- [--store sqlite|inmemory|postgres|mysql] [--strategy coalescing|atomic|…]
-//       [--connection "…"] [--buyers 5000] [--concurrency 256] [--stock 1000]
+//       [--connection "…"] [--buyers 5000] [--concurrency 256] [--stock 1000] [--waitlist]
 //   dotnet run -c Release --project samples/FlashSale -- --help
 //
 // The database stores run the Coalescing strategy by default: the buy-now orders for the hot item that arrive
 // together are sold by one transaction each, which is what a flash sale needs.
+//
+// --waitlist runs a launch through the waitlist instead (docs/backorders.md): every buyer joins the queue of a sold-out
+// item, the stock arrives in slices while buy-now buyers hammer the item, claims are bought or left to lapse, and the
+// report shows (and checks) that the units went out in queue order and that nobody jumped the queue.
 using System.CommandLine.Invocation;
 using System.Data.Common;
 using FlashSale;
@@ -28,7 +32,9 @@ static async Task<int> RunAsync(SaleSettings settings, CancellationToken cancell
 {
     try
     {
-        return await Sale.RunAsync(settings, cancellationToken);
+        return settings.Waitlist
+            ? await WaitlistSale.RunAsync(settings, cancellationToken)
+            : await Sale.RunAsync(settings, cancellationToken);
     }
     catch (Exception ex) when (ex is StockStoreException or OptionsValidationException or ArgumentException or DbException)
     {

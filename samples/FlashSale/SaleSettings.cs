@@ -5,8 +5,11 @@ using StockGuard;
 namespace FlashSale;
 
 /// <summary>The command line: which store, how many buyers and how much stock.</summary>
-internal sealed record SaleSettings(string Store, int Buyers, int Concurrency, int Stock, int Skus, TimeSpan HoldTimeToLive, string? ConnectionString, ConcurrencyStrategy Strategy)
+internal sealed record SaleSettings(string Store, int Buyers, int Concurrency, int Stock, int Skus, TimeSpan HoldTimeToLive, string? ConnectionString, ConcurrencyStrategy Strategy, bool Waitlist = false)
 {
+    /// <summary>How long a waitlist claim holds its unit in the <c>--waitlist</c> run: short, so that lapses pass on within the run.</summary>
+    public TimeSpan ClaimWindow { get; init; } = TimeSpan.FromSeconds(5);
+
     private static readonly string[] StrategyNames = [.. Enum.GetNames<ConcurrencyStrategy>().Select(n => n.ToLowerInvariant())];
 
     /// <summary>The sale's command: <c>--help</c> prints the usage; a bad value is one error that names it.</summary>
@@ -57,9 +60,15 @@ internal sealed record SaleSettings(string Store, int Buyers, int Concurrency, i
             HelpName = "connection string",
         };
 
+        var waitlist = new Option<bool>("--waitlist")
+        {
+            Description = "A launch through the waitlist instead: every buyer joins a sold-out item's queue, the stock arrives in slices while " +
+                "buy-now buyers hammer the item, claims are bought or left to lapse, and the run checks that units went out in queue order.",
+        };
+
         var command = new RootCommand("A flash sale: many buyers at once against a limited stock, through buy-now and reserve → pay → confirm, with abandoned carts.")
         {
-            store, strategy, buyers, concurrency, stock, connection,
+            store, strategy, buyers, concurrency, stock, connection, waitlist,
         };
         command.SetAction((result, ct) => sale(
             new SaleSettings(
@@ -70,7 +79,8 @@ internal sealed record SaleSettings(string Store, int Buyers, int Concurrency, i
                 Skus: 4,
                 TimeSpan.FromMilliseconds(500),
                 result.GetValue(connection),
-                result.GetRequiredValue(strategy)),
+                result.GetRequiredValue(strategy),
+                result.GetValue(waitlist)),
             ct));
         return command;
     }

@@ -29,24 +29,24 @@ internal static class Stores
             case "sqlite":
                 if (settings.ConnectionString is { } sqlite)
                 {
-                    builder.UseSqlite(sqlite, o => o.Strategy = settings.Strategy);
+                    builder.UseSqlite(sqlite, o => { o.Strategy = settings.Strategy; o.WaitlistClaimWindow = settings.ClaimWindow; });
                     return new SaleDatabase(null);
                 }
 
                 var file = Path.Combine(Path.GetTempPath(), $"stockguard-flashsale-{run}.db");
-                builder.UseSqlite($"Data Source={file}", o => o.Strategy = settings.Strategy);
+                builder.UseSqlite($"Data Source={file}", o => { o.Strategy = settings.Strategy; o.WaitlistClaimWindow = settings.ClaimWindow; });
                 return new SaleDatabase(_ => DeleteAsync(file));
             case "inmemory":
                 // The in-memory feed keeps the newest changes only: room for the whole sale, which the feed reader checks.
-                builder.UseInMemory(o => o.ChangeRetention = 1_000_000);
+                builder.UseInMemory(o => { o.ChangeRetention = 1_000_000; o.WaitlistClaimWindow = settings.ClaimWindow; });
                 return new SaleDatabase(null);
             case "postgres":
                 var postgres = settings.ConnectionString ?? PostgreSqlDefault;
-                builder.UsePostgreSql(postgres, o => { o.Schema = schema; o.Strategy = settings.Strategy; });
+                builder.UsePostgreSql(postgres, o => { o.Schema = schema; o.Strategy = settings.Strategy; o.WaitlistClaimWindow = settings.ClaimWindow; });
                 return new SaleDatabase(stocked => DropAsync(() => new NpgsqlConnection(postgres), $"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", schema, stocked));
             case "mysql":
                 var mysql = settings.ConnectionString ?? MySqlDefault;
-                builder.UseMySql(mysql, o => { o.Schema = schema; o.Strategy = settings.Strategy; });
+                builder.UseMySql(mysql, o => { o.Schema = schema; o.Strategy = settings.Strategy; o.WaitlistClaimWindow = settings.ClaimWindow; });
                 return new SaleDatabase(stocked => DropAsync(() => new MySqlConnection(mysql), $"DROP DATABASE IF EXISTS `{schema}`", schema, stocked));
             default:
                 throw new ArgumentException($"Unknown store '{settings.Store}'; use one of {string.Join(", ", Names)}.", nameof(settings));

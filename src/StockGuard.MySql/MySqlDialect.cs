@@ -69,6 +69,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         return $" ON DUPLICATE KEY UPDATE {first} = {first}";
     }
 
+    /// <summary>Text kept as VARBINARY (its UTF-8 bytes) is read back as text.</summary>
+    protected override string AsText(string column) => $"CONVERT({column} USING utf8mb4)";
+
     /// <summary>The text columns are VARBINARY for exact comparison; the driver would read them as bytes.</summary>
     protected override string ItemColumns =>
         "CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, " +

@@ -277,3 +277,37 @@ internal sealed class BackorderRow
     /// <summary>Units it still waits for, while waiting and owned.</summary>
     public int Waiting => State == "waiting" && HoldGone == 0 ? Quantity - Filled : 0;
 }
+
+/// <summary>A waiting customer the waitlist step turns into a claim.</summary>
+internal sealed class WaiterRow
+{
+    public long Id { get; set; }
+
+    public string CustomerReference { get; set; } = "";
+}
+
+/// <summary>One waitlist row, with its claim's hold (when it still exists) and, while waiting, its position.</summary>
+internal sealed class WaitlistRow
+{
+    public long Id { get; set; }
+
+    public string State { get; set; } = "";
+
+    public DateTime JoinedAt { get; set; }
+
+    public Guid? HoldId { get; set; }
+
+    /// <summary>The hold id stored as text (SQLite): the dialect selects it <c>AS HoldIdText</c>.</summary>
+    public string? HoldIdText
+    {
+        get => HoldId?.ToString();
+        set => HoldId = value is null ? null : Guid.Parse(value);
+    }
+
+    /// <summary>The claim's hold state; <see langword="null"/> when unclaimed or when the hold was purged.</summary>
+    public string? HoldState { get; set; }
+
+    public DateTime? ExpiresAt { get; set; }
+
+    public long Position { get; set; }
+}

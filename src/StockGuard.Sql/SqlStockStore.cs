@@ -36,6 +36,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     private readonly ChangeFeedReads _feed;
     private int _disposed;
     private readonly LocationOperations _locations;
+    private readonly WaitlistOperations _waitlists;
 
     private protected SqlStockStore(DbDataSource dataSource, bool ownsDataSource, SqlDialect dialect, SqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -52,6 +53,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
         _reconciliation = new Reconciliation(_executor);
         _feed = new ChangeFeedReads(_executor);
         _locations = new LocationOperations(_executor);
+        _waitlists = new WaitlistOperations(_executor);
     }
 
     private protected SqlDialect Dialect { get; }
@@ -132,7 +134,7 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
 
     /// <inheritdoc/>
     public Task<StockLevel> SetPolicyAsync(StockKey key, StockPolicy policy, CancellationToken cancellationToken = default) =>
-        WriteWithoutChange(nameof(SetPolicyAsync), () => _changes.SetPolicyAsync(key, policy, cancellationToken));
+        Write(nameof(SetPolicyAsync), () => _changes.SetPolicyAsync(key, policy, cancellationToken));
 
     /// <inheritdoc/>
     public Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken = default) =>

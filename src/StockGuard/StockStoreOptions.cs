@@ -20,6 +20,12 @@ public abstract class StockStoreOptions
     /// <summary>The longest time-to-live a hold may be given. Default: 1 day. Range: 1 second to 365 days.</summary>
     public TimeSpan MaxHoldTimeToLive { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long a waitlist claim holds its unit for the customer before it lapses and passes to the next in line
+    /// (<see cref="IStockWaitlist"/>). Default: 15 minutes. Range: 1 second to 1 day, and at most <see cref="MaxHoldTimeToLive"/>.
+    /// </summary>
+    public TimeSpan WaitlistClaimWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How many holds or keys one sweep batch releases or purges. Default: 500. Range: 1 to 100,000.</summary>
     public int SweepBatchSize { get; set; } = 500;
 
@@ -33,6 +39,11 @@ public abstract class StockStoreOptions
         CheckRange(failures, name, nameof(FinishedHoldRetention), FinishedHoldRetention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365));
         CheckRange(failures, name, nameof(MaxHoldTimeToLive), MaxHoldTimeToLive, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365));
         CheckRange(failures, name, nameof(SweepBatchSize), SweepBatchSize, 1, 100_000);
+        CheckRange(failures, name, nameof(WaitlistClaimWindow), WaitlistClaimWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        if (WaitlistClaimWindow > MaxHoldTimeToLive)
+        {
+            failures.Add($"{name}.{nameof(WaitlistClaimWindow)} is {WaitlistClaimWindow}; it must not exceed {nameof(MaxHoldTimeToLive)} ({MaxHoldTimeToLive}).");
+        }
     }
 
     /// <summary>Adds a message to <paramref name="failures"/> unless <paramref name="value"/> lies in [<paramref name="min"/>, <paramref name="max"/>].</summary>

@@ -17,6 +17,11 @@ public sealed class MySqlCoverageTests
             .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "allocation locks whatever the strategy, which only a closed class per strategy proves");
 
     [Test]
+    public void The_waitlist_suite_is_closed_for_every_strategy() =>
+        ContractCoverage.ClosedStrategies(typeof(MySqlCoverageTests).Assembly, typeof(WaitlistContractTests<>))
+            .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "a waitlist serves its queue whatever the strategy, which only a closed class per strategy proves");
+
+    [Test]
     public void Every_shared_SQL_suite_is_closed() =>
         ContractCoverage.ClosedSuites(typeof(MySqlCoverageTests).Assembly)
             .Should().Contain(ContractCoverage.SqlSuites, "a shared SQL suite without its closed class is untested on this server");

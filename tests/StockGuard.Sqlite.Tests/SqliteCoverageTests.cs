@@ -20,4 +20,9 @@ public sealed class SqliteCoverageTests
     public void The_backorder_suite_is_closed_for_every_strategy() =>
         ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly, typeof(BackorderContractTests<>))
             .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "every strategy takes units below zero its own way, and each must record the same backorders");
+
+    [Test]
+    public void The_waitlist_suite_is_closed_for_every_strategy() =>
+        ContractCoverage.ClosedStrategies(typeof(SqliteCoverageTests).Assembly, typeof(WaitlistContractTests<>))
+            .Should().BeEquivalentTo(Enum.GetValues<ConcurrencyStrategy>(), "a waitlist serves its queue whatever the strategy, which only a closed class per strategy proves");
 }

@@ -1,4 +1,4 @@
--- StockGuard schema, version 4, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- StockGuard schema, version 5, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
 -- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
 -- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
@@ -150,3 +150,18 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_backorders` (
 ) ENGINE = InnoDB;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (4);
+-- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
+-- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
+-- while its stock_items row is locked, so the queue is ordered by that lock.
+CREATE TABLE IF NOT EXISTS `stockguard`.`stock_waitlist` (
+    id                 BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    sku                VARBINARY(512) NOT NULL,
+    location           VARBINARY(256) NOT NULL,
+    customer_reference VARBINARY(800) NOT NULL,
+    state              VARCHAR(16)    CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    joined_at          DATETIME(6)    NOT NULL,
+    hold_id            CHAR(36)       CHARACTER SET ascii COLLATE ascii_bin NULL,
+    UNIQUE KEY stock_waitlist_by_customer (sku, location, customer_reference),
+    KEY stock_waitlist_by_item_state (sku, location, state, id),
+    CONSTRAINT stock_waitlist_state CHECK (state IN ('waiting', 'claimed', 'left'))
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (5);

@@ -1,4 +1,4 @@
--- StockGuard schema, version 4, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 5, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
 -- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
 -- later versions.
@@ -166,3 +166,17 @@ CREATE INDEX IF NOT EXISTS stock_backorders_waiting_by_item ON "stockguard".stoc
 CREATE INDEX IF NOT EXISTS stock_backorders_by_order ON "stockguard".stock_backorders (order_reference, id);
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
+-- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
+-- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
+-- while its stock_items row is locked, so the queue is ordered by that lock.
+CREATE TABLE IF NOT EXISTS "stockguard".stock_waitlist (
+    id                 bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku                text        COLLATE "C" NOT NULL,
+    location           text        COLLATE "C" NOT NULL,
+    customer_reference text        COLLATE "C" NOT NULL,
+    state              text        NOT NULL CHECK (state IN ('waiting', 'claimed', 'left')),
+    joined_at          timestamptz NOT NULL,
+    hold_id            uuid        NULL,
+    UNIQUE (sku, location, customer_reference)
+CREATE INDEX IF NOT EXISTS stock_waitlist_waiting_by_item ON "stockguard".stock_waitlist (sku, location, id) WHERE state = 'waiting';
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;

@@ -269,6 +269,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
             try
             {
                 session = await SqlSession.OpenAsync(DataSource, Dialect, Options.CommandTimeout, cancellationToken, readOnly).ConfigureAwait(false);
+                session.WaitlistClaimWindow = Options.WaitlistClaimWindow;
                 var result = await body(session).ConfigureAwait(false);
                 await session.CommitAsync().ConfigureAwait(false);
                 return result;
@@ -311,6 +312,7 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
         try
         {
             session = await SqlSession.JoinAsync(connection, transaction, Dialect, Options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            session.WaitlistClaimWindow = Options.WaitlistClaimWindow;
             var result = await body(session).ConfigureAwait(false);
             await session.CommitAsync().ConfigureAwait(false);
             return result;

@@ -44,6 +44,9 @@ internal sealed class SqlSession : IAsyncDisposable
 
     public SqlDialect Dialect { get; }
 
+    /// <summary>How long a waitlist claim placed in this session lives (the store's <see cref="StockStoreOptions.WaitlistClaimWindow"/>).</summary>
+    public TimeSpan WaitlistClaimWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     private bool CanBatch => Dialect.UseBatches && _connection.CanCreateBatch;
 
     public CancellationToken CancellationToken { get; }

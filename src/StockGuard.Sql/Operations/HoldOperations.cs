@@ -75,6 +75,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
                 var movements = Movements.For(Dialect, sorted, MovementKind.Return, l => (l.Quantity, 0), request.Reference, request.HoldId, null, now);
                 var rows = await s.QueryEachAsync<LevelRow>(calls, movements).ConfigureAwait(false);
                 await BackorderOperations.FillAllAsync(s, rows, now).ConfigureAwait(false);
+                rows = await StockChanges.ServeWaitlistsAsync(s, sorted, rows, now).ConfigureAwait(false);
                 return StockChangeResult.Applied(StockChanges.InRequestOrder(request.Lines, sorted, rows));
             },
             cancellationToken);
@@ -251,6 +252,12 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         }
 
         await s.QueryEachAsync<LevelRow>(calls, trailing).ConfigureAwait(false);
+        if (operation != StockOperation.Extend)
+        {
+            // Units given back (a release, or a confirm that sold less than it held) go to waiters first.
+            await WaitlistOperations.ServeAsync(s, [.. lines.Select(l => l.Key).Distinct().Order()], now).ConfigureAwait(false);
+        }
+
         return (new HoldResult(outcome, ToHold(hold, lines, now)) { ConfirmedLines = sold }, false);
     }
 
@@ -264,6 +271,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         var trailing = ReleaseLines(hold.Id, open, MovementKind.HoldExpired, false, hold.Reference, now);
         trailing.Add(FinishHold(hold.Id, "expired", now));
         await s.QueryEachAsync<LevelRow>([.. open.Select(l => ItemCalls.Change(Dialect, l.Key, 0, -l.Quantity, now))], trailing).ConfigureAwait(false);
+        await WaitlistOperations.ServeAsync(s, [.. open.Select(l => l.Key).Distinct()], now).ConfigureAwait(false);
         hold.State = "expired";
         return new HoldResult(HoldOutcome.Expired, ToHold(hold, lines, now));
     }

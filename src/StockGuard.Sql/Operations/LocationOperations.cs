@@ -165,6 +165,10 @@ internal sealed class LocationOperations(SqlExecutor executor)
             throw new ArgumentOutOfRangeException(nameof(quantity), quantity, $"Moving {quantity} units to {to} would take its on-hand units past {StockLimits.MaxStock}. Nothing was changed.");
         }
 
-        return [rows[0]!.ToLevel(), rows[1]!.ToLevel()];
+        // Units that land go to the destination's waiters first.
+        var landed = await WaitlistOperations.ServeAsync(s, [to], now).ConfigureAwait(false)
+            ? (await ItemCalls.ReadLevelsAsync(s, [to], now).ConfigureAwait(false))[0]!
+            : rows[1]!;
+        return [rows[0]!.ToLevel(), landed.ToLevel()];
     }
 }

@@ -45,6 +45,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
                 var movements = Movements.For(Dialect, sorted, isReturn ? MovementKind.Return : MovementKind.Receipt, l => (l.Quantity, 0), request.Reference, null, null, now);
                 var rows = await s.QueryEachAsync<LevelRow>(calls, movements).ConfigureAwait(false);
                 await BackorderOperations.FillAllAsync(s, rows, now).ConfigureAwait(false);
+                rows = await ServeWaitlistsAsync(s, sorted, rows, now).ConfigureAwait(false);
                 return StockChangeResult.Applied(InRequestOrder(request.Lines, sorted, rows));
             },
             cancellationToken);
@@ -65,6 +66,7 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
                 }
 
                 var rows = await s.QueryEachAsync<LevelRow>([ItemCalls.Change(Dialect, request.Key, request.Delta, 0, now)], movement).ConfigureAwait(false);
+                rows = await ServeWaitlistsAsync(s, line, rows, now).ConfigureAwait(false);
                 return StockChangeResult.Applied(InRequestOrder(line, line, rows));
             },
             cancellationToken);
@@ -77,14 +79,20 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
         policy.Validate();
         var row = await executor.RunOperationAsync(
             StockOperation.SetPolicy,
-            async (s, now) => await s.QueryRowAsync<LevelRow>(
-                Dialect.UpsertPolicy,
-                new
-                {
-                    sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold,
-                    preOrderLimit = policy.PreOrderLimit, expectedRestock = policy.ExpectedRestock is { } expected ? Dialect.TimeParameter(Dialect.Truncate(expected)) : null,
-                    now = Dialect.TimeParameter(now),
-                }).ConfigureAwait(false),
+            async (s, now) =>
+            {
+                var row = await s.QueryRowAsync<LevelRow>(
+                    Dialect.UpsertPolicy,
+                    new
+                    {
+                        sku = key.Sku, location = key.Location, safetyStock = policy.SafetyStock, backorderLimit = policy.BackorderLimit, lowStockThreshold = policy.LowStockThreshold,
+                        preOrderLimit = policy.PreOrderLimit, expectedRestock = policy.ExpectedRestock is { } expected ? Dialect.TimeParameter(Dialect.Truncate(expected)) : null,
+                        now = Dialect.TimeParameter(now),
+                    }).ConfigureAwait(false);
+
+                // Less safety stock frees units: they go to waiters first.
+                return (await ServeWaitlistsAsync(s, [new StockLine(key, 1)], [row], now).ConfigureAwait(false))[0];
+            },
             static _ => "applied",
             cancellationToken).ConfigureAwait(false);
         return row!.ToLevel();
@@ -176,6 +184,22 @@ internal sealed class StockChanges(SqlExecutor executor, OneCommandSale oneComma
         ConcurrencyStrategy.Optimistic => _optimistic,
         _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "Unknown concurrency strategy."),
     };
+
+    /// <summary>
+    /// The waitlist step of a change that added units to the items of <paramref name="sorted"/> (locked by the change):
+    /// their waiters' claims are placed, and the rows read again when any was. Items that do not exist are left out.
+    /// </summary>
+    public static async Task<LevelRow?[]> ServeWaitlistsAsync(SqlSession s, IReadOnlyList<StockLine> sorted, LevelRow?[] rows, DateTimeOffset now)
+    {
+        StockKey[] keys = [.. sorted.Where((_, i) => rows[i] is not null && rows[i]!.OnHand <= StockLimits.MaxStock).Select(l => l.Key)];
+        if (!await WaitlistOperations.ServeAsync(s, keys, now).ConfigureAwait(false))
+        {
+            return rows;
+        }
+
+        var fresh = await ItemCalls.ReadLevelsAsync(s, [.. sorted.Select(l => l.Key)], now).ConfigureAwait(false);
+        return [.. rows.Select((r, i) => r is null ? null : fresh[i])];
+    }
 
     /// <summary>Puts rows returned in key order back in the request's order; a missing row means an unknown item, a row past the limit a refused receipt.</summary>
     public static StockLevel[] InRequestOrder(IReadOnlyList<StockLine> lines, IReadOnlyList<StockLine> sorted, IReadOnlyList<LevelRow?> rows)

@@ -1,4 +1,5 @@
 using StockGuard.Sql.Execution;
+using StockGuard.Sql.Operations;
 
 namespace StockGuard.Sql.Strategies;
 
@@ -79,7 +80,8 @@ internal static class ItemCalls
     }
 
     /// <summary>
-    /// Locks the items in key order and gives back their expired holds; returns their rows after that, read by a
+    /// Locks the items in key order and gives back their expired holds, whose units go to the items' waitlists first
+    /// (<see cref="WaitlistOperations.ServeAsync"/>); returns their rows after that, read by a
     /// statement of their own (none when <paramref name="readBack"/> is off). A locking read cannot serve: under READ
     /// COMMITTED it returns the row as it is after any lock wait, but what it computes from the hold lines comes from the
     /// snapshot it took before waiting, so a confirm that committed during the wait would be counted as still on hold,
@@ -98,6 +100,7 @@ internal static class ItemCalls
                 .. sortedKeys.Select(k => Key(dialect.LockItem, k)),
                 .. sortedKeys.Select(k => Key(dialect.ReleaseExpiredLines, k, now, dialect)),
             ]).ConfigureAwait(false);
+        await WaitlistOperations.ServeAsync(session, sortedKeys, now).ConfigureAwait(false);
         return readBack ? await ReadLevelsAsync(session, sortedKeys, now).ConfigureAwait(false) : [];
     }
 }

@@ -1,5 +1,5 @@
 -- StockGuard schema upgrade to version 4, for SQLite. Run it once on a database at version 1 to 3 (after
--- stockguard-sqlite-upgrade-2.sql on a version-1 one), then stockguard-sqlite.sql (which records version 4). The store
+-- stockguard-sqlite-upgrade-2.sql on a version-1 one), then stockguard-sqlite.sql (which records versions 4 and 5). The store
 -- runs it by itself, inside the BEGIN IMMEDIATE that runs the schema script, when the item table lacks the version-4
 -- columns. It adds the items' pre-order limit, expected restock date and release flag; every existing item counts as
 -- released (sold before pre-orders existed).

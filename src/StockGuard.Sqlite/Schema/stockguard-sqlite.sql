@@ -1,4 +1,4 @@
--- StockGuard schema, version 4, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- StockGuard schema, version 5, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
 -- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql,
 -- and a version-1 to 3 one by stockguard-sqlite-upgrade-4.sql (the store runs each when its columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
@@ -140,3 +140,17 @@ CREATE INDEX IF NOT EXISTS "main".stock_backorders_waiting_by_item ON stock_back
 CREATE INDEX IF NOT EXISTS "main".stock_backorders_by_order ON stock_backorders (order_reference, id);
 
 INSERT INTO "main".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
+-- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
+-- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
+-- in a write transaction, one at a time, so the queue is ordered by the database's write lock.
+CREATE TABLE IF NOT EXISTS "main".stock_waitlist (
+    id                 INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    sku                TEXT    NOT NULL,
+    location           TEXT    NOT NULL,
+    customer_reference TEXT    NOT NULL,
+    state              TEXT    NOT NULL CHECK (state IN ('waiting', 'claimed', 'left')),
+    joined_at          TEXT    NOT NULL,
+    hold_id            TEXT    NULL,
+    UNIQUE (sku, location, customer_reference)
+CREATE INDEX IF NOT EXISTS "main".stock_waitlist_waiting_by_item ON stock_waitlist (sku, location, id) WHERE state = 'waiting';
+INSERT INTO "main".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;

@@ -50,6 +50,10 @@ public static class StockGuardServiceCollectionExtensions
         // Every store records backorders; their reader is the registered store itself.
         services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockBackorders
             ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockBackorders."));
+
+        // Every store keeps waitlists; the waitlist is the registered store itself.
+        services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockWaitlist
+            ?? throw new InvalidOperationException($"The registered {sp.GetRequiredService<IStockStore>().GetType().Name} does not implement IStockWaitlist."));
         return new StockGuardBuilder(services);
     }
 

@@ -219,6 +219,12 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                 hold.State = wanted;
                 hold.FinishedAt = now;
                 hold.Sold = sold;
+
+                // Units given back (a release, or a confirm that sold less than it held) go to waiters first.
+                for (var i = 0; i < items.Count; i++)
+                {
+                    items[i].ServeWaitlist(now);
+                }
             }
 
             if (units > 0)
@@ -274,6 +280,7 @@ internal sealed class InMemoryHolds(InMemoryItems items, TimeProvider time)
                     if (item.RemoveHold(hold.Id) is var units and > 0)
                     {
                         _items.Ledger.Record(item, StockMovementKind.HoldExpired, 0, -units, hold.Id, hold.Reference, null, now);
+                        item.ServeWaitlist(now);
                     }
                 }
             }

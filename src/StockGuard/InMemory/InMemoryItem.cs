@@ -150,5 +150,9 @@ internal sealed partial class InMemoryItem
         }
 
         _nextExpiry = next;
+        if (expired is not null)
+        {
+            ServeWaitlist(now);
+        }
     }
 }

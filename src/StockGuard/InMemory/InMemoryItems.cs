@@ -83,6 +83,7 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             item.PreOrderLimit = policy.PreOrderLimit;
             item.ExpectedRestock = policy.ExpectedRestock?.ToUniversalTime();
             item.Version++;
+            item.ServeWaitlist(now);
             scope.Complete("applied");
             return Task.FromResult(item.Snapshot());
         }
@@ -180,6 +181,7 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
                 InMemoryBackorders.Fill(items[i], Ledger, now);
             }
 
+            items[i].ServeWaitlist(now);
             levels[i] = items[i].Snapshot();
         }
 
@@ -195,7 +197,8 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
 
         lock (item)
         {
-            item.Prune(_time.GetUtcNow(), Ledger);
+            var now = _time.GetUtcNow();
+            item.Prune(now, Ledger);
             if (request.Delta < 0 && item.Sellable < -(long)request.Delta)
             {
                 return StockChangeResult.Refused([item.Snapshot()], [new ShortLine(item.Key, -request.Delta, item.Sellable)]);
@@ -209,7 +212,8 @@ internal sealed partial class InMemoryItems(TimeProvider time, InMemoryLedger le
             item.OnHand += request.Delta;
             item.LedgerAdjusted += request.Delta;
             item.Version++;
-            Ledger.Record(item, StockMovementKind.Adjustment, request.Delta, 0, null, request.Reference, request.Reason);
+            Ledger.Record(item, StockMovementKind.Adjustment, request.Delta, 0, null, request.Reference, request.Reason, now);
+            item.ServeWaitlist(now);
             return StockChangeResult.Applied([item.Snapshot()]);
         }
     }

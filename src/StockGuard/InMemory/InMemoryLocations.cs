@@ -160,5 +160,6 @@ internal sealed class InMemoryLocations(InMemoryItems items, InMemoryHolds holds
         to.Released = true;
         to.Version++;
         items.Ledger.Record(to, StockMovementKind.TransferIn, quantity, 0, null, reference, note, now);
+        to.ServeWaitlist(now);
     }
 }

@@ -18,6 +18,7 @@ public sealed partial class InMemoryStockStore : IStockStore
     private readonly InMemoryItems _items;
     private readonly InMemoryHolds _holds;
     private readonly InMemoryLocations _locations;
+    private readonly InMemoryWaitlists _waitlists;
     private readonly IdempotencyCache _idempotency = new();
     private readonly InMemoryStockStoreOptions _options;
     private readonly TimeProvider _time;
@@ -37,6 +38,7 @@ public sealed partial class InMemoryStockStore : IStockStore
         _items = new InMemoryItems(_time, new InMemoryLedger(_options.ChangeRetention, _time));
         _holds = new InMemoryHolds(_items, _time);
         _locations = new InMemoryLocations(_items, _holds, _time);
+        _waitlists = new InMemoryWaitlists(_items, _holds, _time, _options.WaitlistClaimWindow);
     }
 
     /// <inheritdoc/>

@@ -1,0 +1,5 @@
+using StockGuard.Testing;
+
+namespace StockGuard.Tests;
+
+public sealed class InMemoryWaitlistTests : WaitlistContractTests<InMemoryTestProvider>;
