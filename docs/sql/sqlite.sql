@@ -25,6 +25,9 @@ INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, resul
 -- DeductOne
 -- (none on this engine)
 
+-- DeductOneKeyed
+-- (none on this engine)
+
 -- DeductOneRollback
 -- (none on this engine)
 
