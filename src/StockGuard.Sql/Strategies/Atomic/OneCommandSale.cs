@@ -92,6 +92,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
                     AddParameter(command, positional ? "" : "key", request.IdempotencyKey, DbType.String);
                     AddParameter(command, positional ? "" : "fingerprint", request.GetFingerprint(), DbType.String);
                 }
+
                 if (Dialect.PrepareDeductOne)
                 {
                     await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
