@@ -28,6 +28,9 @@ UPDATE "main"."stock_waitlist" SET state = 'claimed', hold_id = @holdId WHERE id
 -- DeductOne
 -- (none on this engine)
 
+-- DeductOneKeyed
+-- (none on this engine)
+
 -- DeductOneRollback
 -- (none on this engine)
 

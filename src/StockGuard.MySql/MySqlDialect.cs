@@ -150,6 +150,38 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
         "COMMIT";
 
+    /// <summary>
+    /// <see cref="DeductOne"/> with its idempotency key, in the same one command. Under the item's lock, the key is
+    /// inserted (result still empty) only when the item can serve the sale; <c>INSERT IGNORE</c> inserts nothing when the
+    /// key exists, after waiting for a concurrent request that holds it. A key whose result is empty can only be the one
+    /// this transaction just inserted (a committed key always has its result), so the movement and the change, which
+    /// test the same condition on the same locked row, apply exactly when this command claimed the key; the result is
+    /// then written from the changed row, the JSON the ledger writes for an applied deduct. Nothing is carried from
+    /// statement to statement but the rows themselves.
+    /// </summary>
+    public override string DeductOneKeyed =>
+        (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
+        $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
+        $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
+        $"SELECT @key, @fingerprint, NULL, @now FROM {Items} " +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
+        $"INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, " +
+        $"on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM {Items} " +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity " +
+        $"AND EXISTS (SELECT 1 FROM {IdempotencyKeys} WHERE idempotency_key = @key AND result IS NULL);\n" +
+        $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity " +
+        $"AND EXISTS (SELECT 1 FROM {IdempotencyKeys} WHERE idempotency_key = @key AND result IS NULL);\n" +
+        $"UPDATE {IdempotencyKeys} k JOIN {Items} i ON i.sku = @sku AND i.location = @location " +
+        "SET k.result = CONCAT('{\"Ok\":true,\"Levels\":[{\"Sku\":', JSON_QUOTE(CONVERT(i.sku USING utf8mb4)), ',\"Loc\":', JSON_QUOTE(CONVERT(i.location USING utf8mb4)), " +
+        "',\"OnHand\":', i.on_hand, ',\"Reserved\":', i.reserved, ',\"Safety\":', i.safety_stock, ',\"Backorder\":', i.backorder_limit, " +
+        "',\"Low\":', i.low_stock_threshold, ',\"Version\":', i.version, '}],\"Short\":[]}') " +
+        "WHERE k.idempotency_key = @key AND k.result IS NULL;\n" +
+        $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
+        "COMMIT";
+
     protected override string ChangeColumns =>
         "id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, " +
         "on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, " +

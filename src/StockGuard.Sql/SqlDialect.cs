@@ -202,21 +202,33 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string? DeductOne => null;
 
     /// <summary>
-    /// Whether <see cref="DeductOne"/> names its parameters by position (<c>$1</c> … <c>$5</c> for <c>sku</c>,
-    /// <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order, and <c>$6</c> for <c>schema</c> when
-    /// <see cref="DeductOneEchoesSchema"/>), in which case the store binds them unnamed, in that order. Default:
+    /// (<see cref="DeductOne"/>'s parameters, then <c>@key</c> and <c>@fingerprint</c>) → what <see cref="DeductOne"/>
+    /// returns: the same one-line sale for a request with an idempotency key, in one command that also claims the key and
+    /// stores the sale as the key's first result (the JSON the ledger writes for an applied deduct), all four or none. It
+    /// claims the key only for a sale it is about to apply, under the item's lock: a key already taken (a replay, a
+    /// conflict, or a concurrent request with the same key, which it waits for) or an item it cannot serve changes
+    /// nothing and returns no applied row, and the store runs its transactional path, which replays, refuses or applies
+    /// with the exact answer. <see langword="null"/> (the default) when the database has no such command.
+    /// </summary>
+    public virtual string? DeductOneKeyed => null;
+
+    /// <summary>
+    /// Whether <see cref="DeductOne"/> and <see cref="DeductOneKeyed"/> name their parameters by position (<c>$1</c> …
+    /// <c>$5</c> for <c>sku</c>, <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order, <c>$6</c> for
+    /// <c>schema</c> when <see cref="DeductOneEchoesSchema"/>, then <c>key</c> and <c>fingerprint</c> for the keyed
+    /// command), in which case the store binds them unnamed, in that order. Default:
     /// <see langword="false"/> (named).
     /// </summary>
     public virtual bool DeductOnePositional => false;
 
     /// <summary>
-    /// Whether <see cref="DeductOne"/> is prepared on the server (once per physical connection, kept while the pool keeps
+    /// Whether <see cref="DeductOne"/> and <see cref="DeductOneKeyed"/> are prepared on the server (once per physical connection, kept while the pool keeps
     /// it). Read after the connection was opened. Default: <see langword="false"/>.
     /// </summary>
     public virtual bool PrepareDeductOne => false;
 
     /// <summary>
-    /// Whether <see cref="DeductOne"/> takes the schema's name as a sixth parameter (<c>$6</c> or <c>@schema</c>), writes
+    /// Whether <see cref="DeductOne"/> and <see cref="DeductOneKeyed"/> take the schema's name as a sixth parameter (<c>$6</c> or <c>@schema</c>), writes
     /// only when it matches the schema the text names, and returns it as a ninth column after <see cref="SqlEngine.ItemColumns"/>:
     /// the store then takes the row as the answer to its own command only when it carries the store's schema (and, as
     /// always, the item it asked for). Default: <see langword="false"/>.
@@ -224,7 +236,7 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual bool DeductOneEchoesSchema => false;
 
     /// <summary>
-    /// A command that ends a transaction <see cref="DeductOne"/> may have left open when it failed part-way, sent before
+    /// A command that ends a transaction <see cref="DeductOne"/> or <see cref="DeductOneKeyed"/> may have left open when it failed part-way, sent before
     /// the connection goes back to the pool; <see langword="null"/> (the default) when the command is one statement
     /// that leaves none.
     /// </summary>

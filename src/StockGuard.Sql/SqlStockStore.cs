@@ -17,11 +17,12 @@ namespace StockGuard.Sql;
 /// repository (<c>PostgreSqlStockStore</c>, …), which supply their dialect.
 /// </summary>
 /// <remarks>
-/// The commonest sale, a deduct of one line without an idempotency key under the atomic strategy, is sent as one
-/// command that carries its own commit (PostgreSQL, MySQL): one round trip instead of a transaction's two or three.
-/// The price is in failures: a connection that breaks after the command was sent, or a cancellation the server did not
-/// confirm, leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always
-/// know sends an idempotency key, which takes the transactional path and lets a retry learn the outcome.
+/// The commonest sale, a deduct of one line under the atomic strategy, is sent as one command that carries its own
+/// commit (PostgreSQL, MySQL): one round trip instead of a transaction's two or three, and with an idempotency key, the
+/// key's claim and its stored result in the same command. The price is in failures: a connection that breaks after the
+/// command was sent, or a cancellation the server did not confirm, leaves the outcome unknown
+/// (<see cref="StockStoreException.OutcomeUnknown"/>). A caller that must always know sends an idempotency key: a retry
+/// with the same key returns the stored result, or applies the deduct once.
 /// </remarks>
 public abstract partial class SqlStockStore : IStockStore, IStockReconciler, IStockChangeFeed, IStockSchema, IStockAllocator, IAsyncDisposable, IDisposable
 {

@@ -4,8 +4,8 @@ using NUnit.Framework;
 namespace StockGuard.Testing;
 
 /// <summary>
-/// How the failures of the commonest sale (one line, no idempotency key, atomic strategy: one command with its own
-/// commit) are reported, for every SQL store; what it records is in <see cref="OneLineDeductTests{TProvider}"/>. The
+/// How the failures of the commonest sale (one line, atomic strategy: one command with its own commit, with or without
+/// an idempotency key) are reported, for every SQL store; what it records is in <see cref="OneLineDeductTests{TProvider}"/>. The
 /// command is made to wait by a row lock held from a connection of the test's own. A provider closes this class in one
 /// line with a provider whose strategy is atomic.
 /// </summary>
@@ -102,5 +102,37 @@ public abstract class OneLineDeductFaultTests<TProvider> : SqlProviderFixture<TP
         var stored = await Server.StoredAsync(key);
         stored.OnHand.Should().BeOneOf(9L, 10L);
         (await Server.LedgerAsync(key)).Should().Be((stored.OnHand, 0L));
+    }
+
+    [Test]
+    public async Task A_keyed_sale_cut_after_it_was_sent_leaves_the_outcome_unknown_and_a_retry_with_its_key_applies_it_exactly_once()
+    {
+        var (host, port) = Server.Endpoint;
+        await using var proxy = new SeveringProxy(host, port);
+        var store = CreateStore(new() { Endpoint = ("127.0.0.1", proxy.Port), MaxTransientRetries = 0 });
+        var healthy = CreateStore();
+        var key = await StockedAsync(store, 10);
+        var idempotencyKey = "idem-" + Guid.NewGuid().ToString("N");
+        DeductRequest Request() => new(new StockLine(key, 2)) { IdempotencyKey = idempotencyKey, Reference = "order-11" };
+        await using var blocker = await Server.LockItemAsync(key);
+
+        var deduct = store.DeductAsync(Request());
+        await Server.WaitForLockWaiterAsync(blocker);
+        proxy.Sever();
+
+        var error = (await FluentActions.Awaiting(() => deduct).Should().ThrowAsync<StockStoreException>()).Which;
+        error.OutcomeUnknown.Should().BeTrue("the command reached the server, which may go on with it after the lock is freed");
+        error.IsTransient.Should().BeTrue();
+        await blocker.ReleaseAsync();
+        await Server.WaitUntilIdleAsync();
+        var orphanApplied = (await Server.StoredAsync(key)).OnHand == 8;
+
+        var retry = await healthy.DeductAsync(Request());
+
+        retry.Should().BeEquivalentTo(new { Succeeded = true, IsReplay = orphanApplied });
+        retry.Levels.Should().ContainSingle().Which.Should().Be(new StockLevel(key, 8, 0, 0, 0, 0, 2));
+        (await Server.StoredAsync(key)).Should().Be((8L, 0L, 2L));
+        (await Server.LedgerAsync(key)).Should().Be((8L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-2L, 0L, "order-11"));
     }
 }

@@ -4,9 +4,9 @@ using NUnit.Framework;
 namespace StockGuard.Testing;
 
 /// <summary>
-/// The commonest sale, one line without an idempotency key under the atomic strategy, which a server store sends as
-/// one command with its own commit: what it records, and when it hands over to the transactional path (an item with
-/// units on hold, short or unknown). Its failures are in <see cref="OneLineDeductFaultTests{TProvider}"/>. A provider
+/// The commonest sale, one line under the atomic strategy, which a server store sends as one command with its own
+/// commit (with an idempotency key, the key's claim and its stored result in the same command): what it records, and
+/// when it hands over to the transactional path (an item with units on hold, short or unknown, a key already taken). Its failures are in <see cref="OneLineDeductFaultTests{TProvider}"/>. A provider
 /// closes this class in one line with a provider whose strategy is atomic.
 /// </summary>
 /// <typeparam name="TProvider">Makes the stores under test.</typeparam>
@@ -101,4 +101,127 @@ public abstract class OneLineDeductTests<TProvider> : SqlProviderFixture<TProvid
         await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(new StockKey(NewSku()), 1))))
             .Should().ThrowAsync<StockItemNotFoundException>();
     }
+
+    [Test]
+    public async Task A_keyed_sale_writes_its_movement_once_and_a_retry_from_another_store_replays_its_result()
+    {
+        var store = CreateStore();
+        var other = CreateStore(new() { OwnPool = true });
+        var key = await StockedAsync(store, 10);
+        var idempotencyKey = NewIdempotencyKey();
+        DeductRequest Request() => new(new StockLine(key, 3)) { IdempotencyKey = idempotencyKey, Reference = "order-9" };
+
+        var first = await store.DeductAsync(Request());
+        var retry = await other.DeductAsync(Request());
+        var again = await store.DeductAsync(Request());
+
+        first.Should().BeEquivalentTo(new { Succeeded = true, IsReplay = false });
+        first.Levels.Should().ContainSingle().Which.Should().Be(new StockLevel(key, 7, 0, 0, 0, 0, 2));
+        retry.Should().BeEquivalentTo(new { Succeeded = true, IsReplay = true });
+        retry.Levels.Should().Equal(first.Levels);
+        retry.ShortLines.Should().BeEmpty();
+        again.Levels.Should().Equal(first.Levels);
+        (await Server.StoredAsync(key)).Should().Be((7L, 0L, 2L));
+        (await Server.LedgerAsync(key)).Should().Be((7L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-3L, 0L, "order-9"));
+    }
+
+    [Test]
+    public async Task A_keyed_sale_of_an_item_with_its_own_policy_stores_the_level_it_left()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+        await store.SetPolicyAsync(key, new StockPolicy(SafetyStock: 2, BackorderLimit: 4, LowStockThreshold: 3));
+        var idempotencyKey = NewIdempotencyKey();
+
+        var first = await store.DeductAsync(new DeductRequest(new StockLine(key, 11)) { IdempotencyKey = idempotencyKey });
+        var retry = await store.DeductAsync(new DeductRequest(new StockLine(key, 11)) { IdempotencyKey = idempotencyKey });
+
+        first.Levels.Should().ContainSingle().Which.Should().Be(new StockLevel(key, -1, 0, 2, 4, 3, 3));
+        retry.IsReplay.Should().BeTrue();
+        retry.Levels.Should().Equal(first.Levels);
+        (await Server.LedgerAsync(key)).Should().Be((-1L, 0L));
+    }
+
+    [Test]
+    public async Task The_same_key_with_another_request_is_a_typed_error_and_changes_nothing()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+        var idempotencyKey = NewIdempotencyKey();
+        await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = idempotencyKey });
+
+        (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 2)) { IdempotencyKey = idempotencyKey }))
+            .Should().ThrowAsync<IdempotencyConflictException>()).Which.IdempotencyKey.Should().Be(idempotencyKey);
+        (await Server.StoredAsync(key)).Should().Be((7L, 0L, 2L));
+        (await Server.SalesAsync(key)).Should().Equal((-3L, 0L, (string?)null));
+    }
+
+    [Test]
+    public async Task A_short_keyed_sale_stores_its_refusal_and_a_retry_after_a_receipt_replays_it()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 2);
+        var idempotencyKey = NewIdempotencyKey();
+
+        var refused = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = idempotencyKey });
+        await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 5)));
+        var retry = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = idempotencyKey });
+
+        refused.Should().BeEquivalentTo(new { Succeeded = false, IsReplay = false });
+        retry.Should().BeEquivalentTo(new { Succeeded = false, IsReplay = true });
+        retry.ShortLines.Should().Equal(new ShortLine(key, 3, 2));
+        (await Server.StoredAsync(key)).Should().Be((7L, 0L, 2L));
+        (await Server.SalesAsync(key)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_keyed_sale_waits_for_another_transaction_holding_its_key_and_sells_once_when_that_one_rolls_back()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+        var idempotencyKey = NewIdempotencyKey();
+        await using var holder = await Server.HoldIdempotencyKeyAsync(idempotencyKey);
+
+        var deduct = store.DeductAsync(new DeductRequest(new StockLine(key, 4)) { IdempotencyKey = idempotencyKey, Reference = "order-10" });
+        await Server.WaitForLockWaiterAsync(holder);
+        await holder.ReleaseAsync();
+        var result = await deduct;
+        var retry = await store.DeductAsync(new DeductRequest(new StockLine(key, 4)) { IdempotencyKey = idempotencyKey, Reference = "order-10" });
+
+        result.Should().BeEquivalentTo(new { Succeeded = true, IsReplay = false });
+        result.Levels.Should().ContainSingle().Which.Should().Be(new StockLevel(key, 6, 0, 0, 0, 0, 2));
+        retry.IsReplay.Should().BeTrue();
+        retry.Levels.Should().Equal(result.Levels);
+        (await Server.LedgerAsync(key)).Should().Be((6L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-4L, 0L, "order-10"));
+    }
+
+    [Test]
+    public async Task Keyed_sales_of_one_item_from_two_stores_in_parallel_each_apply_once()
+    {
+        var stores = new[] { CreateStore(), CreateStore(new() { OwnPool = true }) };
+        var key = await StockedAsync(stores[0], 1000);
+        var keys = Enumerable.Range(0, 8).Select(_ => NewIdempotencyKey()).ToArray();
+
+        // Every key is sent four times, twice through each store, all at once.
+        var sends = Enumerable.Range(0, 32).Select(i => Task.Run(() =>
+            stores[i % 2].DeductAsync(new DeductRequest(new StockLine(key, 1 + (i / 4))) { IdempotencyKey = keys[i / 4] }))).ToArray();
+        var results = await Task.WhenAll(sends);
+
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var ofKey = results.Skip(k * 4).Take(4).ToArray();
+            ofKey.Should().OnlyContain(r => r.Succeeded);
+            ofKey.Count(r => !r.IsReplay).Should().Be(1, "key {0} applies once", k);
+            ofKey.Should().AllSatisfy(r => r.Levels.Should().Equal(ofKey.Single(f => !f.IsReplay).Levels));
+        }
+
+        var sold = Enumerable.Range(1, 8).Sum();
+        (await Server.StoredAsync(key)).Should().Be((1000L - sold, 0L, 9L));
+        (await Server.LedgerAsync(key)).Should().Be((1000L - sold, 0L));
+        (await Server.SalesAsync(key)).Select(s => s.OnHand).Should().BeEquivalentTo(Enumerable.Range(1, 8).Select(q => -(long)q));
+    }
+
+    private static string NewIdempotencyKey() => "idem-" + Guid.NewGuid().ToString("N");
 }

@@ -82,30 +82,27 @@ internal static class LoadCommand
             {
                 var workload = new Workload(kind, options.CatalogSize, selloutStock);
                 var budget = workload.RequestBudget ?? options.Operations;
-                foreach (var target in targets)
+                foreach (var (target, count) in CellOrder(targets, clients, options.Repeat))
                 {
-                    foreach (var count in clients)
+                    var cellId = $"lt{runId}c{cell++:D3}";
+                    try
                     {
-                        var cellId = $"lt{runId}c{cell++:D3}";
-                        try
+                        var result = target is IExternalCell external
+                            ? await external.RunCellAsync(workload, count, duration, cellId, CancellationToken.None)
+                            : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId, warmup);
+                        if (result is null)
                         {
-                            var result = target is IExternalCell external
-                                ? await external.RunCellAsync(workload, count, duration, cellId, CancellationToken.None)
-                                : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId, warmup);
-                            if (result is null)
-                            {
-                                continue;
-                            }
+                            continue;
+                        }
 
-                            results.Add(result);
-                            await Console.Error.WriteLineAsync(Report.ProgressLine(result));
-                        }
-                        catch (Exception ex) when (ex is not OutOfMemoryException)
-                        {
-                            var message = $"{target.Name} {workload.Name} x{count}: {ex.GetType().Name}: {ex.Message}";
-                            setupFailures.Add(message);
-                            await Console.Error.WriteLineAsync($"[load] cell failed: {message}");
-                        }
+                        results.Add(result);
+                        await Console.Error.WriteLineAsync(Report.ProgressLine(result));
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        var message = $"{target.Name} {workload.Name} x{count}: {ex.GetType().Name}: {ex.Message}";
+                        setupFailures.Add(message);
+                        await Console.Error.WriteLineAsync($"[load] cell failed: {message}");
                     }
                 }
             }
@@ -140,5 +137,19 @@ internal static class LoadCommand
         }
 
         return oversold.Count > 0 ? 1 : setupFailures.Count > 0 ? 2 : 0;
+    }
+
+    /// <summary>
+    /// The cells of one workload: each target with each client count; with several rounds, every target once per round
+    /// for a client count before the next round, so that the cells compared in a round run next to each other.
+    /// </summary>
+    private static IEnumerable<(ILoadTarget Target, int Clients)> CellOrder(IReadOnlyList<ILoadTarget> targets, IReadOnlyList<int> clients, int rounds)
+    {
+        if (rounds == 1)
+        {
+            return targets.SelectMany(t => clients.Select(c => (t, c)));
+        }
+
+        return clients.SelectMany(c => Enumerable.Range(0, rounds).SelectMany(_ => targets.Select(t => (t, c))));
     }
 }

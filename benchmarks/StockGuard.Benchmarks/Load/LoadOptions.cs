@@ -28,6 +28,9 @@ internal sealed class LoadOptions
                                     sell-out and --ops cells, whose budget is the stock)
           --ops N                   stop each cell after N requests instead (capped by --max-duration)
           --max-duration TIME       cap of a budgeted cell (sell-out, --ops) (default: 60s)
+          --repeat N                run the grid N times, interleaved: for each workload and client count, every
+                                    target once per round, so that the targets of one round share the machine's
+                                    state (for ratios on a noisy machine; each round is its own row) (default: 1)
           --matrix                  every registered target x every workload x clients 1,16,64
                                     (unless --targets/--workload/--clients narrow it)
           --smoke                   every reachable target, hot and sell-out, 4 clients, about 2 s each: for CI
@@ -64,6 +67,9 @@ internal sealed class LoadOptions
     public TimeSpan MaxDuration { get; set; } = TimeSpan.FromSeconds(60);
 
     public bool Matrix { get; set; }
+
+    /// <summary>How many interleaved rounds of the grid to run (<c>--repeat</c>).</summary>
+    public int Repeat { get; set; } = 1;
 
     public bool Smoke { get; set; }
 
@@ -109,6 +115,7 @@ internal sealed class LoadOptions
                 case "--ops": options.Operations = Positive(arg, Value()); break;
                 case "--max-duration": options.MaxDuration = ParseTime(arg, Value()); break;
                 case "--matrix": options.Matrix = true; break;
+                case "--repeat": options.Repeat = Positive(arg, Value()); break;
                 case "--smoke": options.Smoke = true; break;
                 case "--skus": options.CatalogSize = Positive(arg, Value()); break;
                 case "--sellout-stock": options.SelloutStock = Positive(arg, Value()); break;

@@ -5,15 +5,17 @@ using StockGuard.Sql.Execution;
 namespace StockGuard.Sql.Strategies.Atomic;
 
 /// <summary>
-/// The atomic strategy's commonest sale, a deduct of one line without an idempotency key, sent as one command that
-/// carries its own commit (<see cref="SqlDialect.DeductOne"/>, PostgreSQL and MySQL): one round trip instead of a
-/// transaction's two or three. When it changes nothing (not enough stock, unknown item, expired holds to give back
-/// first) the transaction runs as usual and gives the exact answer. The price is in failures: with no separate commit
-/// to hold back, a connection that breaks after the command was sent, or a cancellation the server did not confirm,
-/// leaves the outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>), where the transaction would have
-/// known that nothing changed. An error the server reports before the command's row comes back still means nothing
-/// changed. A caller that must always know sends an idempotency key, which takes the transactional path and lets a
-/// retry learn the outcome.
+/// The atomic strategy's commonest sale, a deduct of one line, sent as one command that carries its own commit
+/// (<see cref="SqlDialect.DeductOne"/>, PostgreSQL and MySQL): one round trip instead of a transaction's two or three.
+/// With an idempotency key the same command claims the key and stores the sale as its first result
+/// (<see cref="SqlDialect.DeductOneKeyed"/>): one round trip instead of a keyed transaction's four or five. When it
+/// changes nothing (not enough stock, unknown item, expired holds to give back first, a key already taken) the
+/// transaction runs as usual and gives the exact answer: it replays a stored result, refuses a key sent with another
+/// request, or refuses a short sale and stores that refusal. The price is in failures: with no separate commit to hold
+/// back, a connection that breaks after the command was sent, or a cancellation the server did not confirm, leaves the
+/// outcome unknown (<see cref="StockStoreException.OutcomeUnknown"/>), where the transaction would have known that
+/// nothing changed. An error the server reports before the command's row comes back still means nothing changed. A
+/// keyed sale's outcome is learnt by sending it again with the same key: it replays the stored result or applies once.
 /// </summary>
 internal sealed class OneCommandSale(SqlExecutor executor)
 {
@@ -21,25 +23,31 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         "The database failed after the one-line deduct was sent; it may or may not have been applied (it carries no idempotency key). " +
         "Read the item's level or its movements to learn which, or send such deducts with an idempotency key.";
 
+    private const string KeyedDeductOneUnknownOutcome =
+        "The database failed after the one-line deduct was sent; it may or may not have been applied. " +
+        "Send it again with the same idempotency key: it returns the stored result if it was applied, and applies it once if not.";
+
     /// <summary>
-    /// Whether <paramref name="request"/> takes the one-command path: one line, no idempotency key, the atomic
-    /// strategy, and a dialect that has the command.
+    /// Whether <paramref name="request"/> takes the one-command path: one line, the atomic strategy, and a dialect that
+    /// has the command (for a request with an idempotency key, the keyed command).
     /// </summary>
     private bool IsDeductOne(DeductRequest request) =>
         request.Lines.Count == 1
-        && request.IdempotencyKey is null
         && (request.Strategy ?? executor.Options.Strategy) is ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing
-        && Dialect.DeductOne is not null;
+        && CommandFor(request) is not null;
+
+    private string? CommandFor(DeductRequest request) => request.IdempotencyKey is null ? Dialect.DeductOne : Dialect.DeductOneKeyed;
 
     /// <summary>The one-command attempt for <paramref name="request"/> when it is such a sale, else <see langword="null"/>.</summary>
     public Func<CancellationToken, Task<StockChangeResult?>>? AttemptFor(DeductRequest request) =>
         IsDeductOne(request) ? ct => TryDeductOneAsync(request, ct) : null;
 
     /// <summary>
-    /// The commonest sale, one line without a key, as one autocommitted command (<see cref="SqlDialect.DeductOne"/>):
-    /// the conditional change and its movement, in one round trip. Returns <see langword="null"/> when it changed
-    /// nothing (short, unknown item, expired holds to give back, or a deadlock before the commit): the caller then
-    /// runs the transactional path, which gives the exact answer.
+    /// The commonest sale, one line, as one autocommitted command (<see cref="SqlDialect.DeductOne"/>, or
+    /// <see cref="SqlDialect.DeductOneKeyed"/> with a key): the conditional change and its movement (and the key with its
+    /// stored result), in one round trip. Returns <see langword="null"/> when it changed nothing (short, unknown item,
+    /// expired holds to give back, a key already taken, or a deadlock before the commit): the caller then runs the
+    /// transactional path, which gives the exact answer.
     /// </summary>
     /// <remarks>
     /// With one command there is no separate commit to watch, so the outcome of a failure depends on where it came:
@@ -54,6 +62,8 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         cancellationToken.ThrowIfCancellationRequested();
         await executor.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var line = request.Lines[0];
+        var keyed = request.IdempotencyKey is not null;
+        var unknownOutcome = keyed ? KeyedDeductOneUnknownOutcome : DeductOneUnknownOutcome;
         var now = executor.Now();
         var sent = false;
         var rowSetEnded = false;
@@ -64,7 +74,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {
-                command.CommandText = Dialect.DeductOne;
+                command.CommandText = CommandFor(request);
                 command.CommandTimeout = executor.Options.CommandTimeout;
                 var positional = Dialect.DeductOnePositional;
                 AddParameter(command, positional ? "" : "sku", line.Key.Sku, DbType.String);
@@ -76,6 +86,13 @@ internal sealed class OneCommandSale(SqlExecutor executor)
                 {
                     AddParameter(command, positional ? "" : "schema", Dialect.Schema, DbType.String);
                 }
+
+                if (keyed)
+                {
+                    AddParameter(command, positional ? "" : "key", request.IdempotencyKey, DbType.String);
+                    AddParameter(command, positional ? "" : "fingerprint", request.GetFingerprint(), DbType.String);
+                }
+
                 if (Dialect.PrepareDeductOne)
                 {
                     await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
@@ -106,7 +123,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
 
                         while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                         {
-                            row = ReadOwnLevelRow(reader, line.Key);
+                            row = ReadOwnLevelRow(reader, line.Key, unknownOutcome);
                         }
 
                         if (row is not null && versionBefore is { } before && row.Version == before)
@@ -146,7 +163,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
 
             if (ex is OperationCanceledException && !nothingChanged)
             {
-                throw new StockStoreException($"The operation on the {Dialect.StoreName} store was cancelled after the command was sent. {DeductOneUnknownOutcome}", ex, isTransient: true, outcomeUnknown: true);
+                throw new StockStoreException($"The operation on the {Dialect.StoreName} store was cancelled after the command was sent. {unknownOutcome}", ex, isTransient: true, outcomeUnknown: true);
             }
 
             if (ex is OperationCanceledException)
@@ -163,7 +180,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
                 return null;
             }
 
-            throw SqlFailures.Translate(Dialect, ex, failure, commitStarted: !nothingChanged, DeductOneUnknownOutcome);
+            throw SqlFailures.Translate(Dialect, ex, failure, commitStarted: !nothingChanged, unknownOutcome);
         }
         finally
         {
@@ -197,7 +214,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
     /// server session shared with other clients ran their statement), after which nobody knows what was changed where.
     /// </summary>
     /// <exception cref="StockStoreException">The row answers another command; the outcome is unknown.</exception>
-    private LevelRow ReadOwnLevelRow(DbDataReader reader, StockKey asked)
+    private LevelRow ReadOwnLevelRow(DbDataReader reader, StockKey asked, string unknownOutcome)
     {
         LevelRow row;
         string? schema = null;
@@ -211,20 +228,20 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         }
         catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)
         {
-            throw ForeignReply(asked, $"a row of another shape ({reader.FieldCount} columns)", ex);
+            throw ForeignReply(asked, $"a row of another shape ({reader.FieldCount} columns)", ex, unknownOutcome);
         }
 
         if (row.Sku != asked.Sku || row.Location != asked.Location || (Dialect.DeductOneEchoesSchema && schema != Dialect.Schema))
         {
-            throw ForeignReply(asked, $"a row of item {row.Sku}/{row.Location}" + (Dialect.DeductOneEchoesSchema ? $" in schema '{schema}'" : ""), null);
+            throw ForeignReply(asked, $"a row of item {row.Sku}/{row.Location}" + (Dialect.DeductOneEchoesSchema ? $" in schema '{schema}'" : ""), null, unknownOutcome);
         }
 
         return row;
     }
 
-    private StockStoreException ForeignReply(StockKey asked, string reply, Exception? inner) => new(
+    private StockStoreException ForeignReply(StockKey asked, string reply, Exception? inner, string unknownOutcome) => new(
         $"The {Dialect.StoreName} store's one-line deduct of {asked.Sku}/{asked.Location} in schema '{Dialect.Schema}' was answered with {reply}: " +
-        $"the server ran another command than the one the store sent (a server session shared with other clients). {DeductOneUnknownOutcome} {Dialect.PoolerAdvice}".TrimEnd(),
+        $"the server ran another command than the one the store sent (a server session shared with other clients). {unknownOutcome} {Dialect.PoolerAdvice}".TrimEnd(),
         inner,
         isTransient: false,
         outcomeUnknown: true);
