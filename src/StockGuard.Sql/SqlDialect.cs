@@ -74,6 +74,15 @@ internal abstract partial class SqlDialect : SqlEngine
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
         "WHERE sku = @sku AND location = @location");
 
+    /// <summary>
+    /// (<c>@sku, @location, @onHandDelta, @reservedDelta</c>): an unconditional change of a row the caller has locked,
+    /// returning nothing: a hold's confirm, release, extension or expiry, whose result carries no level, so the
+    /// statement reads no hold lines for one.
+    /// </summary>
+    public virtual string ChangeLocked =>
+        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location";
+
     /// <summary>(<c>@sku, @location, @quantity</c>): a receipt that creates the item (version 1) or adds to it (version + 1). Returns the new row.</summary>
     public abstract string UpsertReceipt { get; }
 
@@ -246,6 +255,18 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>, locking the hold row until the transaction ends.</summary>
     public virtual string LockHold => SelectHold + ForUpdate;
+
+    /// <summary>
+    /// (<c>@id</c>): when the hold is active, locks the item rows of all its lines in <see cref="StockKey.CompareTo"/>
+    /// order, and returns nothing worth reading. A confirm, release or extend sends it in one round trip with
+    /// <see cref="LockHold"/> and <see cref="SelectHoldLines"/> after it, which then read the hold and its lines under
+    /// those locks (each statement of the round trip starts after the one before it has its locks). The lines' items
+    /// never change (a line is only ever released), so the snapshot this statement reads them from names the right rows.
+    /// Empty when the transaction already holds every lock it could take (SQLite's <c>BEGIN IMMEDIATE</c>).
+    /// <see langword="null"/> (the default) when one statement cannot lock rows in a given order: the store then reads
+    /// the hold and its lines first and locks each item by <see cref="LockItem"/>, in key order.
+    /// </summary>
+    public virtual string? LockItemsOfHold => null;
 
     /// <summary>(<c>@holdId</c>) → the hold's <see cref="HoldLineRow"/>s in line order.</summary>
     public virtual string SelectHoldLines =>
