@@ -12,7 +12,9 @@ namespace StockGuard.Benchmarks.Database;
 /// answered), so the reported mean is wall time per deduct of the whole batch (1 / throughput) and two means of one run
 /// compare directly. A store whose server does not answer is left out of the <see cref="Store"/> values, with a note on
 /// the console (with <c>STOCKGUARD_REQUIRE_SERVERS=1</c> the run fails instead). <c>STOCKGUARD_BENCH_SMOKE=1</c> keeps
-/// one caller count (4) for a quick check that every case runs.
+/// one caller count (4) for a quick check that every case runs; <c>STOCKGUARD_BENCH_STRATEGIES</c> and
+/// <c>STOCKGUARD_BENCH_CALLERS</c> narrow a run to some strategies and caller counts (BenchmarkDotNet's filter names
+/// methods, not parameters).
 /// </summary>
 public class DatabaseDeductBenchmarks
 {
@@ -60,13 +62,20 @@ public class DatabaseDeductBenchmarks
     /// <summary>The stores whose servers answer (SQLite always).</summary>
     public static IEnumerable<DatabaseStore> Stores() => Reachable.Value;
 
-    /// <summary>Every strategy.</summary>
+    /// <summary>Every strategy, or those <c>STOCKGUARD_BENCH_STRATEGIES</c> lists (comma-separated names).</summary>
     public static IEnumerable<ConcurrencyStrategy> Strategies() =>
-        [ConcurrencyStrategy.Atomic, ConcurrencyStrategy.Pessimistic, ConcurrencyStrategy.Optimistic, ConcurrencyStrategy.Coalescing];
+        Environment.GetEnvironmentVariable("STOCKGUARD_BENCH_STRATEGIES") is { Length: > 0 } names
+            ? [.. names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TargetSpec.ParseStrategy)]
+            : [ConcurrencyStrategy.Atomic, ConcurrencyStrategy.Pessimistic, ConcurrencyStrategy.Optimistic, ConcurrencyStrategy.Coalescing];
 
-    /// <summary>1, 16 and 64 callers, as the load harness's grid; 4 in a smoke run.</summary>
+    /// <summary>
+    /// 1, 16 and 64 callers, as the load harness's grid; 4 in a smoke run; or the counts <c>STOCKGUARD_BENCH_CALLERS</c>
+    /// lists (comma-separated divisors of <see cref="DeductsPerInvoke"/>).
+    /// </summary>
     public static IEnumerable<int> CallerCounts() =>
-        Environment.GetEnvironmentVariable("STOCKGUARD_BENCH_SMOKE") is "1" or "true" ? [4] : [1, 16, 64];
+        Environment.GetEnvironmentVariable("STOCKGUARD_BENCH_CALLERS") is { Length: > 0 } counts
+            ? [.. counts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseCallers)]
+            : Environment.GetEnvironmentVariable("STOCKGUARD_BENCH_SMOKE") is "1" or "true" ? [4] : [1, 16, 64];
 
     /// <summary>Creates the store on an emptied schema, stocks the items and builds each caller's requests.</summary>
     [GlobalSetup]
@@ -206,6 +215,11 @@ public class DatabaseDeductBenchmarks
             throw new InvalidOperationException($"{Store}/{Strategy}: the items lost {sold} units, but {_granted} deducts of one unit were granted.");
         }
     }
+
+    private static int ParseCallers(string text) =>
+        int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var callers) && callers > 0 && DeductsPerInvoke % callers == 0
+            ? callers
+            : throw new ArgumentException($"STOCKGUARD_BENCH_CALLERS: '{text}' is not a divisor of {DeductsPerInvoke}.");
 
     private static IReadOnlyList<DatabaseStore> FindReachableStores()
     {
