@@ -20,8 +20,9 @@ namespace StockGuard.Sql;
 /// expiry changes only while every item of its unreleased lines is locked; so a transaction that has locked an item
 /// reads that item's hold lines, and the expiry and state of their holds, without locking them, and nothing it reads
 /// can change before it commits. No statement locks a hold row or a hold line and then waits for an item: a buyer
-/// locks its items, then releases their expired lines; a confirm, release or extend reads the hold unlocked, locks its
-/// items, then locks the hold row and checks it again; the sweep reads expired holds unlocked, locks their items, then
+/// locks its items, then releases their expired lines; a confirm, release or extend locks its items (in one statement
+/// through the hold's lines, see <see cref="LockItemsOfHold"/>, or after reading the hold and its lines unlocked), then
+/// locks the hold row and reads it and its lines again; the sweep reads expired holds unlocked, locks their items, then
 /// locks the holds still active and expired, skipping any locked elsewhere; the purge locks only finished holds, whose lines are all released.</para>
 /// <para>A hold's state and its lines change together: a hold leaves <c>active</c> only in a transaction that leaves
 /// none of its lines unreleased, so a finished hold never counts in <c>reserved</c>. Every release of an expired
