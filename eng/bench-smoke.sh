@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI smoke test of the benchmarks. Checks that they run, never how fast: no speed thresholds.
-#   1. BenchmarkDotNet in Dry mode (one cold invocation per case) on a few benchmarks.
+#   1. BenchmarkDotNet in Dry mode (one cold invocation per case) on a few benchmarks, then the database stores'
+#      suite in Dry mode in this process with 4 callers (every reachable store x strategy x hot/uniform items).
 #   2. The load harness's --smoke: every reachable target, hot and sell-out cells, 4 clients, ~1 s each.
 #      It exits non-zero when a target other than the naive baseline oversells.
 # Unreachable database servers skip their targets unless STOCKGUARD_REQUIRE_SERVERS=1 (start them with
@@ -27,6 +28,11 @@ dotnet run -c Release --no-build --project "$project" -- \
   --job Dry --filter '*DeductOneUnit*' '*ReserveThenConfirm*' \
   --buildTimeout "$build_timeout" \
   --artifacts "$artifacts/bdn" --exporters markdown
+
+log "BenchmarkDotNet over the database stores, --job Dry, in process, 4 callers"
+STOCKGUARD_BENCH_SMOKE=1 dotnet run -c Release --no-build --project "$project" -- \
+  --job Dry --inProcess --filter '*DatabaseDeduct*' \
+  --artifacts "$artifacts/bdn-db" --exporters markdown
 
 log "load harness, --smoke"
 dotnet run -c Release --no-build --project "$project" -- \

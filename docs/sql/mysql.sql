@@ -20,6 +20,9 @@ SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Loc
 UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND version = @version;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
 
+-- ChangeLocked
+UPDATE `stockguard`.`stock_items` SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
+
 -- ChangeLockedBatch
 UPDATE `stockguard`.`stock_items` SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location;
 
@@ -88,6 +91,9 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 
 -- LockItem
 SELECT 1 FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
+
+-- LockItemsOfHold
+-- (none on this engine)
 
 -- LockLeasedConsumer
 SELECT 1 FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now FOR UPDATE;

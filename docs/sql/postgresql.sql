@@ -16,6 +16,9 @@ UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, res
 -- ChangeIfVersion
 UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND version = @version RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
+-- ChangeLocked
+UPDATE "stockguard"."stock_items" SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
+
 -- ChangeLockedBatch
 UPDATE "stockguard"."stock_items" SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location;
 
@@ -69,6 +72,9 @@ SELECT id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresA
 
 -- LockItem
 SELECT 1 FROM "stockguard"."stock_items" WHERE sku = @sku AND location = @location FOR UPDATE;
+
+-- LockItemsOfHold
+SELECT 1 FROM "stockguard"."stock_items" i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE h.id = @id AND h.state = 'active') ORDER BY i.sku, i.location FOR UPDATE;
 
 -- LockLeasedConsumer
 SELECT 1 FROM "stockguard"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now FOR UPDATE;

@@ -16,6 +16,9 @@ UPDATE "main"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved 
 -- ChangeIfVersion
 UPDATE "main"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location AND version = @version RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
+-- ChangeLocked
+UPDATE "main"."stock_items" SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
+
 -- ChangeLockedBatch
 UPDATE "main"."stock_items" SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location;
 
@@ -69,6 +72,9 @@ SELECT id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS Expi
 
 -- LockItem
 SELECT 1 FROM "main"."stock_items" WHERE sku = @sku AND location = @location;
+
+-- LockItemsOfHold
+;
 
 -- LockLeasedConsumer
 SELECT 1 FROM "main"."stock_change_consumers" WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;

@@ -89,6 +89,17 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
         $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
 
+    /// <summary>
+    /// The items of an active hold's lines, locked in one statement: PostgreSQL locks the rows a <c>SELECT … ORDER BY … FOR
+    /// UPDATE</c> returns after sorting them, so in key order (the key columns are <c>COLLATE "C"</c>: byte order, which
+    /// is <see cref="StockKey.CompareTo"/>'s order but between a character above U+E000 and one outside the Basic
+    /// Multilingual Plane; two holds whose items differ only so could meet in a deadlock, which the server reports and
+    /// the store runs again).
+    /// </summary>
+    public override string LockItemsOfHold =>
+        $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE h.id = @id AND h.state = 'active') ORDER BY i.sku, i.location FOR UPDATE";
+
     /// <summary>Positional: Npgsql then sends the text as it is, without parsing it for named parameters on every call.</summary>
     public override bool DeductOnePositional => true;
 

@@ -20,8 +20,9 @@ namespace StockGuard.Sql;
 /// expiry changes only while every item of its unreleased lines is locked; so a transaction that has locked an item
 /// reads that item's hold lines, and the expiry and state of their holds, without locking them, and nothing it reads
 /// can change before it commits. No statement locks a hold row or a hold line and then waits for an item: a buyer
-/// locks its items, then releases their expired lines; a confirm, release or extend reads the hold unlocked, locks its
-/// items, then locks the hold row and checks it again; the sweep reads expired holds unlocked, locks their items, then
+/// locks its items, then releases their expired lines; a confirm, release or extend locks its items (in one statement
+/// through the hold's lines, see <see cref="LockItemsOfHold"/>, or after reading the hold and its lines unlocked), then
+/// locks the hold row and reads it and its lines again; the sweep reads expired holds unlocked, locks their items, then
 /// locks the holds still active and expired, skipping any locked elsewhere; the purge locks only finished holds, whose lines are all released.</para>
 /// <para>A hold's state and its lines change together: a hold leaves <c>active</c> only in a transaction that leaves
 /// none of its lines unreleased, so a finished hold never counts in <c>reserved</c>. Every release of an expired
@@ -74,6 +75,15 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string Change => ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
         "WHERE sku = @sku AND location = @location");
+
+    /// <summary>
+    /// (<c>@sku, @location, @onHandDelta, @reservedDelta</c>): an unconditional change of a row the caller has locked,
+    /// returning nothing: a hold's confirm, release, extension or expiry, whose result carries no level, so the
+    /// statement reads no hold lines for one.
+    /// </summary>
+    public virtual string ChangeLocked =>
+        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
+        "WHERE sku = @sku AND location = @location";
 
     /// <summary>(<c>@sku, @location, @quantity</c>): a receipt that creates the item (version 1) or adds to it (version + 1). Returns the new row.</summary>
     public abstract string UpsertReceipt { get; }
@@ -260,6 +270,18 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>, locking the hold row until the transaction ends.</summary>
     public virtual string LockHold => SelectHold + ForUpdate;
+
+    /// <summary>
+    /// (<c>@id</c>): when the hold is active, locks the item rows of all its lines in <see cref="StockKey.CompareTo"/>
+    /// order, and returns nothing worth reading. A confirm, release or extend sends it in one round trip with
+    /// <see cref="LockHold"/> and <see cref="SelectHoldLines"/> after it, which then read the hold and its lines under
+    /// those locks (each statement of the round trip starts after the one before it has its locks). The lines' items
+    /// never change (a line is only ever released), so the snapshot this statement reads them from names the right rows.
+    /// Empty when the transaction already holds every lock it could take (SQLite's <c>BEGIN IMMEDIATE</c>).
+    /// <see langword="null"/> (the default) when one statement cannot lock rows in a given order: the store then reads
+    /// the hold and its lines first and locks each item by <see cref="LockItem"/>, in key order.
+    /// </summary>
+    public virtual string? LockItemsOfHold => null;
 
     /// <summary>(<c>@holdId</c>) → the hold's <see cref="HoldLineRow"/>s in line order.</summary>
     public virtual string SelectHoldLines =>

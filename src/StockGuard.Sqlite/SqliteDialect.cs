@@ -67,6 +67,9 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
         $"{update} RETURNING {ItemColumns}, {PreOrderColumns}, {ExpiredOfItem("SUM(l.quantity)", "\"stock_items\"")} AS ExpiredReserved, " +
         $"{ExpiredOfItem("COUNT(*)", "\"stock_items\"")} AS ExpiredLines";
 
+    /// <summary>Empty: <c>BEGIN IMMEDIATE</c> already holds the only write lock, so a hold's lines read once cannot change.</summary>
+    public override string LockItemsOfHold => "";
+
     /// <summary>The driver reads the id as text.</summary>
     protected override string HoldIdAlias => "HoldIdText";
 

@@ -125,21 +125,27 @@ internal static class ServerSettings
     }
 
     /// <summary>Empties the library's tables in <see cref="LoadSchema"/> on PostgreSQL (the store has created them).</summary>
-    public static async Task EmptyPostgresLoadSchemaAsync(CancellationToken cancellationToken)
+    public static Task EmptyPostgresLoadSchemaAsync(CancellationToken cancellationToken) => EmptyPostgresSchemaAsync(LoadSchema, cancellationToken);
+
+    /// <summary>Empties the library's tables in <paramref name="schema"/> (a plain identifier) on PostgreSQL (the store has created them).</summary>
+    public static async Task EmptyPostgresSchemaAsync(string schema, CancellationToken cancellationToken)
     {
         await using var connection = await PostgresDataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"TRUNCATE {string.Join(", ", LibraryTables.Select(t => $"{LoadSchema}.{t}"))}", connection);
+        await using var command = new NpgsqlCommand($"TRUNCATE {string.Join(", ", LibraryTables.Select(t => $"{schema}.{t}"))}", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Empties the library's tables in <see cref="LoadSchema"/> on MySQL/MariaDB (the store has created them).</summary>
-    public static async Task EmptyMySqlLoadSchemaAsync(CancellationToken cancellationToken)
+    public static Task EmptyMySqlLoadSchemaAsync(CancellationToken cancellationToken) => EmptyMySqlSchemaAsync(LoadSchema, cancellationToken);
+
+    /// <summary>Empties the library's tables in <paramref name="schema"/> (a plain identifier) on MySQL/MariaDB (the store has created them).</summary>
+    public static async Task EmptyMySqlSchemaAsync(string schema, CancellationToken cancellationToken)
     {
         await using var connection = new MySqlConnection(MySqlConnectionString);
         await connection.OpenAsync(cancellationToken);
 
         // TRUNCATE refuses a parent table while foreign keys are checked, even with its children already empty.
-        var statements = LibraryTables.Select(t => $"TRUNCATE TABLE {LoadSchema}.{t};");
+        var statements = LibraryTables.Select(t => $"TRUNCATE TABLE {schema}.{t};");
         await using var command = new MySqlCommand($"SET foreign_key_checks = 0; {string.Join(" ", statements)} SET foreign_key_checks = 1;", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -11,7 +11,8 @@ namespace StockGuard.Benchmarks.Micro;
 public static class BenchmarkConfig
 {
     /// <summary>
-    /// Memory diagnoser always. Unless the command line names a job (<c>--job short</c>, <c>--job Dry</c>), a short
+    /// Memory diagnoser always. Unless the command line names a job (<c>--job short</c>, <c>--job Dry</c>) or runs in
+    /// process (<c>--inProcess</c>, whose job takes the command line's counts), a short
     /// job: one launch, 3 warm-up and 5 measured iterations of about 250 ms, so the whole suite runs in a few minutes
     /// on two cores. Enough to compare cells of one run; not a precise absolute figure. The Min column is the least
     /// disturbed iteration: on a machine shared with other work it is the steadier figure for ratios.
@@ -25,7 +26,9 @@ public static class BenchmarkConfig
             .AddColumn(StatisticColumn.Min)
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
             .WithOptions(ConfigOptions.JoinSummary);
-        if (!args.Any(a => a is "--job" or "-j" || a.StartsWith("--job=", StringComparison.Ordinal)))
+        // --inProcess makes BenchmarkDotNet add a job of its own (the command line's counts, in this process): the
+        // short job beside it would run out of process as well.
+        if (!args.Any(a => a is "--job" or "-j" or "--inProcess" or "-i" || a.StartsWith("--job=", StringComparison.Ordinal)))
         {
             config.AddJob(Job.Default
                 .WithId("Quick")

@@ -213,6 +213,65 @@ internal sealed class SqlSession : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>
+    /// Runs <paramref name="leading"/> (each a query; its rows are not read), then <paramref name="row"/> (at most one
+    /// row) and <paramref name="rows"/>, in order, in one round trip where the driver batches. Each runs after the one
+    /// before it has finished, so a lock <paramref name="leading"/> waits for is held when the reads after it start.
+    /// </summary>
+    public async Task<(TRow? Row, IReadOnlyList<TRows> Rows)> QueryRowAndRowsAsync<TRow, TRows>(IReadOnlyList<SqlCall> leading, SqlCall row, SqlCall rows)
+        where TRow : class
+    {
+        if (!CanBatch)
+        {
+            foreach (var call in leading)
+            {
+                await ExecuteAsync(call.Sql, call.Parameters).ConfigureAwait(false);
+            }
+
+            var first = await QueryRowAsync<TRow>(row.Sql, row.Parameters).ConfigureAwait(false);
+            return (first, await QueryRowsAsync<TRows>(rows.Sql, rows.Parameters).ConfigureAwait(false));
+        }
+
+        var batch = CreateBatch([.. leading, row, rows]);
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(CancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            for (var i = 0; i < leading.Count; i++)
+            {
+                if (!await reader.NextResultAsync(CancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"The batch returned {i + 1} result sets for {leading.Count + 2} queries.");
+                }
+            }
+
+            TRow? found = null;
+            var parseRow = reader.GetRowParser<TRow>();
+            if (await reader.ReadAsync(CancellationToken).ConfigureAwait(false))
+            {
+                found = parseRow(reader);
+            }
+
+            if (!await reader.NextResultAsync(CancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"The batch returned {leading.Count + 1} result sets for {leading.Count + 2} queries.");
+            }
+
+            var list = new List<TRows>();
+            var parseRows = reader.GetRowParser<TRows>();
+            while (await reader.ReadAsync(CancellationToken).ConfigureAwait(false))
+            {
+                list.Add(parseRows(reader));
+            }
+
+            while (await reader.NextResultAsync(CancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            return (found, list);
+        }
+    }
+
     /// <summary>Runs <paramref name="calls"/> in order, in one round trip where the driver batches.</summary>
     public async Task ExecuteAllAsync(IReadOnlyList<SqlCall> calls)
     {

@@ -166,15 +166,8 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
     /// <summary>The hold's change, and whether this transaction expired it (counted once it commits).</summary>
     private async Task<(HoldResult Result, bool Expired)> FinishCoreAsync(SqlSession s, Guid holdId, StockOperation operation, TimeSpan? timeToLive, IReadOnlyList<StockLine>? sell, DateTimeOffset now)
     {
-        var id = new { id = Dialect.HoldIdParameter(holdId) };
-        var hold = await s.QueryRowAsync<HoldRow>(Dialect.SelectHold, id).ConfigureAwait(false)
-            ?? throw new HoldNotFoundException(holdId);
-
-        // Items first, then the hold row (lock order): whoever changes this hold's state locks its items first, so the
-        // state read under the hold's lock is the state this transaction acts on.
-        var lines = ParseState(hold.State) == HoldState.Active ? await LockItemsOfHoldAsync(s, holdId).ConfigureAwait(false) : null;
-        hold = await s.QueryRowAsync<HoldRow>(Dialect.LockHold, id).ConfigureAwait(false)
-            ?? throw new HoldNotFoundException(holdId);
+        // The hold and its lines, read under the locks of its items (when active) and of its row.
+        var (hold, lines) = await LockHoldAsync(s, holdId).ConfigureAwait(false);
         var state = ParseState(hold.State);
         var (wanted, outcome) = operation switch
         {
@@ -186,27 +179,22 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         switch (state)
         {
             case HoldState.Expired:
-                return (new HoldResult(HoldOutcome.Expired, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)), false);
+                return (new HoldResult(HoldOutcome.Expired, ToHold(hold, lines, now)), false);
             case HoldState.Confirmed when operation == StockOperation.Confirm:
-                var held = lines ?? await LinesAsync(s, holdId).ConfigureAwait(false);
-                var soldBefore = await SoldAsync(s, holdId, held).ConfigureAwait(false);
+                var soldBefore = await SoldAsync(s, holdId, lines).ConfigureAwait(false);
                 if (sell is not null && !HoldSale.SameUnits(sell, soldBefore))
                 {
                     throw new HoldStateException(holdId, state, "confirm other quantities of");
                 }
 
-                return (new HoldResult(outcome, ToHold(hold, held, now)) { WasAlreadyDone = true, ConfirmedLines = soldBefore }, false);
+                return (new HoldResult(outcome, ToHold(hold, lines, now)) { WasAlreadyDone = true, ConfirmedLines = soldBefore }, false);
             case var done when done == wanted && done != HoldState.Active:
-                return (new HoldResult(outcome, ToHold(hold, lines ?? await LinesAsync(s, holdId).ConfigureAwait(false), now)) { WasAlreadyDone = true }, false);
+                return (new HoldResult(outcome, ToHold(hold, lines, now)) { WasAlreadyDone = true }, false);
             case not HoldState.Active:
                 throw new HoldStateException(holdId, state, StockGuardTelemetry.OperationName(operation));
         }
 
         // Still active, so it was active when first read, and this transaction has locked its items.
-        if (lines is null)
-        {
-            throw new InvalidOperationException($"The hold {holdId} became active again.");
-        }
 
         // Past its expiry, or a buyer whose clock ran ahead gave back a line already: then the hold has expired for everyone.
         if (now >= Utc(hold.ExpiresAt) || lines.Any(l => l.Released))
@@ -221,9 +209,9 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         {
             calls.Add(operation switch
             {
-                StockOperation.Confirm => ItemCalls.Change(Dialect, line.Key, -HoldSale.UnitsOf(sold, line.Key), -line.Quantity, now),
-                StockOperation.Release => ItemCalls.Change(Dialect, line.Key, 0, -line.Quantity, now),
-                _ => ItemCalls.Change(Dialect, line.Key, 0, 0, now),
+                StockOperation.Confirm => ItemCalls.ChangeLocked(Dialect, line.Key, -HoldSale.UnitsOf(sold, line.Key), -line.Quantity),
+                StockOperation.Release => ItemCalls.ChangeLocked(Dialect, line.Key, 0, -line.Quantity),
+                _ => ItemCalls.ChangeLocked(Dialect, line.Key, 0, 0),
             });
         }
 
@@ -251,7 +239,7 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             hold.State = "released";
         }
 
-        await s.QueryEachAsync<LevelRow>(calls, trailing).ConfigureAwait(false);
+        await s.ExecuteAllAsync([.. calls, .. trailing]).ConfigureAwait(false);
         if (operation != StockOperation.Extend)
         {
             // Units given back (a release, or a confirm that sold less than it held) go to waiters first.
@@ -270,19 +258,43 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         var open = lines.Where(l => !l.Released).OrderBy(l => l.Key).ToArray();
         var trailing = ReleaseLines(hold.Id, open, MovementKind.HoldExpired, false, hold.Reference, now);
         trailing.Add(FinishHold(hold.Id, "expired", now));
-        await s.QueryEachAsync<LevelRow>([.. open.Select(l => ItemCalls.Change(Dialect, l.Key, 0, -l.Quantity, now))], trailing).ConfigureAwait(false);
+        await s.ExecuteAllAsync([.. open.Select(l => ItemCalls.ChangeLocked(Dialect, l.Key, 0, -l.Quantity)), .. trailing]).ConfigureAwait(false);
         await WaitlistOperations.ServeAsync(s, [.. open.Select(l => l.Key).Distinct()], now).ConfigureAwait(false);
         hold.State = "expired";
         return new HoldResult(HoldOutcome.Expired, ToHold(hold, lines, now));
     }
 
-    /// <summary>Locks the hold's items in key order, then reads its lines, which cannot change while those items are locked.</summary>
-    private async Task<IReadOnlyList<HoldLineRow>> LockItemsOfHoldAsync(SqlSession s, Guid holdId)
+    /// <summary>
+    /// Locks the items of the hold's lines in key order when it is active, then the hold row (the lock order: whoever
+    /// changes a hold's state locks its items first, so the state read under the hold's lock is the state this
+    /// transaction acts on), and reads the hold and its lines under those locks. One round trip where the dialect locks
+    /// a hold's items in one statement (<see cref="SqlDialect.LockItemsOfHold"/>), else two: the hold and its lines read
+    /// without locks, then the locks and the same reads again.
+    /// </summary>
+    /// <exception cref="HoldNotFoundException">No such hold.</exception>
+    private async Task<(HoldRow Hold, IReadOnlyList<HoldLineRow> Lines)> LockHoldAsync(SqlSession s, Guid holdId)
     {
-        var lines = await LinesAsync(s, holdId).ConfigureAwait(false);
-        var keys = lines.Select(l => l.Key).Distinct().Order().ToArray();
-        await s.ExecuteAllAsync([.. keys.Select(k => ItemCalls.Key(Dialect.LockItem, k))]).ConfigureAwait(false);
-        return await LinesAsync(s, holdId).ConfigureAwait(false);
+        var id = new { id = Dialect.HoldIdParameter(holdId) };
+        var readLines = new SqlCall(Dialect.SelectHoldLines, new { holdId = Dialect.HoldIdParameter(holdId) });
+        var lockHold = new SqlCall(Dialect.LockHold, id);
+        if (Dialect.LockItemsOfHold is { } lockItems)
+        {
+            var (locked, lockedLines) = await s.QueryRowAndRowsAsync<HoldRow, HoldLineRow>(
+                lockItems.Length == 0 ? [] : [new SqlCall(lockItems, id)], lockHold, readLines).ConfigureAwait(false);
+            return (locked ?? throw new HoldNotFoundException(holdId), lockedLines);
+        }
+
+        var (hold, lines) = await s.QueryRowAndRowsAsync<HoldRow, HoldLineRow>([], new SqlCall(Dialect.SelectHold, id), readLines).ConfigureAwait(false);
+        if (hold is null)
+        {
+            throw new HoldNotFoundException(holdId);
+        }
+
+        // A hold that is not active never becomes active again, and its lines are all released: only its row needs the lock.
+        var keys = ParseState(hold.State) == HoldState.Active ? lines.Select(l => l.Key).Distinct().Order().ToArray() : [];
+        var (lockedHold, linesUnderLocks) = await s.QueryRowAndRowsAsync<HoldRow, HoldLineRow>(
+            [.. keys.Select(k => ItemCalls.Key(Dialect.LockItem, k))], lockHold, readLines).ConfigureAwait(false);
+        return (lockedHold ?? throw new HoldNotFoundException(holdId), linesUnderLocks);
     }
 
     private List<SqlCall> ReleaseLines(Guid holdId, IEnumerable<HoldLineRow> lines, MovementKind kind, bool sold, string? reference, DateTimeOffset now) =>

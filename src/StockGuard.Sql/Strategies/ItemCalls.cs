@@ -21,6 +21,10 @@ internal static class ItemCalls
     public static SqlCall Change(SqlDialect dialect, StockKey key, long onHandDelta, long reservedDelta, DateTimeOffset now) =>
         new(dialect.Change, new { sku = key.Sku, location = key.Location, onHandDelta, reservedDelta, now = dialect.TimeParameter(now) });
 
+    /// <summary>The change of a locked row that returns nothing (<see cref="SqlDialect.ChangeLocked"/>).</summary>
+    public static SqlCall ChangeLocked(SqlDialect dialect, StockKey key, long onHandDelta, long reservedDelta) =>
+        new(dialect.ChangeLocked, new { sku = key.Sku, location = key.Location, onHandDelta, reservedDelta });
+
     /// <summary>Reads the rows of <paramref name="lines"/> (locking them when <paramref name="lockRows"/>), one round trip.</summary>
     public static Task<LevelRow?[]> ReadAsync(SqlSession session, IReadOnlyList<TakeLine> lines, DateTimeOffset now, bool lockRows)
     {
