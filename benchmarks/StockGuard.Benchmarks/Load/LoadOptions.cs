@@ -30,6 +30,11 @@ internal sealed class LoadOptions
           --matrix                  every registered target x every workload x clients 1,16,64
                                     (unless --targets/--workload/--clients narrow it)
           --smoke                   every reachable target, hot and sell-out, 4 clients, about 2 s each: for CI
+          --processes N,...         run each library store's cell in N OS processes (a fleet of application
+                                    servers), each with its own store and its share of the clients and of the
+                                    request budget; the report sums them and checks the levels against all of
+                                    them (plain deducts only; other targets run once, in this process)
+          --repeat N                run the whole grid N times, interleaved, each cell after the others (default: 1)
         Workload shape
           --skus N                  items in the zipf and uniform catalogues (default: 10000)
           --sellout-stock N         units of the sell-out item; demand is 10x (default: 1000)
@@ -80,6 +85,14 @@ internal sealed class LoadOptions
 
     public HoldMix Hold { get; set; } = HoldMix.Default;
 
+    /// <summary>The fleet sizes of <c>--processes</c>; empty for cells run in this process only.</summary>
+    public List<int> Processes { get; } = [];
+
+    public int Repeat { get; set; } = 1;
+
+    /// <summary>Set in a fleet's child process (<c>--fleet-child CELL</c>): the cell whose items it attaches to.</summary>
+    public string? FleetChildCell { get; set; }
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -109,6 +122,9 @@ internal sealed class LoadOptions
                 case "--max-duration": options.MaxDuration = ParseTime(arg, Value()); break;
                 case "--matrix": options.Matrix = true; break;
                 case "--smoke": options.Smoke = true; break;
+                case "--processes": options.Processes.AddRange(List(Value()).Select(v => Positive(arg, v))); break;
+                case "--repeat": options.Repeat = Positive(arg, Value()); break;
+                case Fleet.ChildOption: options.FleetChildCell = Value(); break;
                 case "--skus": options.CatalogSize = Positive(arg, Value()); break;
                 case "--sellout-stock": options.SelloutStock = Positive(arg, Value()); break;
                 case "--seed": options.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
