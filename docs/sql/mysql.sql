@@ -4,6 +4,9 @@
 -- AcquireChangeLease
 UPDATE `stockguard`.`stock_change_consumers` SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
 
+-- BatchCommitWithoutFlush
+-- (none on this engine)
+
 -- Change
 UPDATE `stockguard`.`stock_items` AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location;
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
@@ -26,6 +29,9 @@ UPDATE `stockguard`.`stock_items` SET on_hand = on_hand + @onHandDelta, version 
 -- ClaimIdempotencyKeys
 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) VALUES (@k0, @f0, NULL, @createdAt), (@k1, @f1, NULL, @createdAt);
 SELECT CONVERT(idempotency_key USING utf8mb4) FROM `stockguard`.`stock_idempotency_keys` WHERE result IS NULL AND idempotency_key IN (@k0, @k1);
+
+-- CommitFlushBarrier
+-- (none on this engine)
 
 -- DeductOne
 SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
@@ -151,6 +157,9 @@ SELECT MAX(version) FROM `stockguard`.`stock_schema_version`;
 
 -- SelectServerTime
 SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6));
+
+-- SellBatch
+-- (none on this engine)
 
 -- SetHoldExpiry
 UPDATE `stockguard`.`stock_holds` SET expires_at = @expiresAt WHERE id = @id AND state = 'active';

@@ -4,6 +4,9 @@
 -- AcquireChangeLease
 UPDATE "stockguard"."stock_change_consumers" SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
 
+-- BatchCommitWithoutFlush
+SET LOCAL synchronous_commit = off;
+
 -- Change
 UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
@@ -21,6 +24,9 @@ UPDATE "stockguard"."stock_items" SET on_hand = on_hand + @onHandDelta, version 
 
 -- ClaimIdempotencyKeys
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) SELECT t.k, t.f, NULL, @createdAt FROM unnest(@keys, @fingerprints) WITH ORDINALITY AS t(k, f, n) ORDER BY t.n ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
+
+-- CommitFlushBarrier
+SELECT pg_current_xact_id();
 
 -- DeductOne
 WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand - $3, version = version + 1 WHERE sku = $1 AND location = $2 AND $6::text = 'stockguard' AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 RETURNING i.*), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, 'stockguard' AS StoreSchema FROM changed;
@@ -138,6 +144,9 @@ SELECT MAX(version) FROM "stockguard"."stock_schema_version";
 
 -- SelectServerTime
 SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint;
+
+-- SellBatch
+WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + backorder_limit >= @quantity RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, c.sku, c.location, 'sale', -s.quantity, 0, NULL, s.reference, NULL, c.onhand + @quantity - SUM(s.quantity) OVER (ORDER BY s.n ROWS UNBOUNDED PRECEDING), c.reserved, c.safetystock, c.backorderlimit, c.lowstockthreshold, c.version - @versions + s.n FROM changed c CROSS JOIN unnest(@quantities::bigint[], @references::text[]) WITH ORDINALITY AS s(quantity, reference, n) ORDER BY s.n), relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting) SELECT changed.* FROM changed CROSS JOIN relaxed;
 
 -- SetHoldExpiry
 UPDATE "stockguard"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';

@@ -4,6 +4,9 @@
 -- AcquireChangeLease
 UPDATE "main"."stock_change_consumers" SET lease_owner = @owner, lease_expires_at = @expiresAt WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now);
 
+-- BatchCommitWithoutFlush
+-- (none on this engine)
+
 -- Change
 UPDATE "main"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 WHERE sku = @sku AND location = @location RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;
 
@@ -21,6 +24,9 @@ UPDATE "main"."stock_items" SET on_hand = on_hand + @onHandDelta, version = vers
 
 -- ClaimIdempotencyKeys
 INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@k0, @f0, NULL, @createdAt), (@k1, @f1, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key;
+
+-- CommitFlushBarrier
+-- (none on this engine)
 
 -- DeductOne
 -- (none on this engine)
@@ -139,6 +145,9 @@ SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, 
 SELECT MAX(version) FROM "main"."stock_schema_version";
 
 -- SelectServerTime
+-- (none on this engine)
+
+-- SellBatch
 -- (none on this engine)
 
 -- SetHoldExpiry
