@@ -17,7 +17,16 @@ namespace StockGuard.Sql.Strategies.Coalescing;
 /// </summary>
 internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges changes)
 {
+    /// <summary>How long an item that formed a batch counts as hot: its lone deducts take the batch's statement meanwhile.</summary>
+    private static readonly TimeSpan HotWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most items remembered as hot; past it the memory starts again (an item forgotten takes the atomic path once).</summary>
+    private const int MaxHotItems = 10_000;
+
     private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _queues = new();
+
+    /// <summary>When each item last formed a batch (a <see cref="TimeProvider"/> timestamp).</summary>
+    private readonly ConcurrentDictionary<StockKey, long> _lastBatch = new();
 
     /// <summary>A single-item deduct: alone when its item is idle, else in the item's next batch.</summary>
     public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken)
@@ -38,10 +47,12 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
                 var served = false;
                 try
                 {
-                    // Where the dialect sells a batch in one statement, a batch of one takes it too: its row lock is
-                    // then not held through a log flush either. The flight lands at the commit, before the flush barrier.
+                    // On an item that is hot (other processes' batches may queue on its row), where the dialect sells a
+                    // batch in one statement, a batch of one takes it too: its row lock is then not held through a log
+                    // flush either. The flight lands at the commit, before the flush barrier. On an item that is not
+                    // hot the atomic path runs: one round trip, with nothing to gain from a barrier.
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (await CoalescedBatch.TrySellAsync(executor, pending.Line.Key, [pending]).ConfigureAwait(false) is [var sold])
+                    if (IsHot(pending.Line.Key) && await CoalescedBatch.TrySellAsync(executor, pending.Line.Key, [pending]).ConfigureAwait(false) is [var sold])
                     {
                         served = true;
                         ServeWaiting(queue);
@@ -120,10 +131,29 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             if (batch.Count > 0)
             {
                 StockGuardTelemetry.RecordBatch(executor.Dialect.StoreName, batch.Count);
+                if (batch.Count > 1)
+                {
+                    MarkHot(queue.Key);
+                }
+
                 await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
             }
         }
         while (queue.ContinueOrRetire());
+    }
+
+    /// <summary>Whether <paramref name="key"/> formed a batch within the last <see cref="HotWindow"/>.</summary>
+    private bool IsHot(StockKey key) =>
+        _lastBatch.TryGetValue(key, out var at) && executor.Time.GetElapsedTime(at) < HotWindow;
+
+    private void MarkHot(StockKey key)
+    {
+        if (_lastBatch.Count >= MaxHotItems && !_lastBatch.ContainsKey(key))
+        {
+            _lastBatch.Clear();
+        }
+
+        _lastBatch[key] = executor.Time.GetTimestamp();
     }
 
     /// <summary>
