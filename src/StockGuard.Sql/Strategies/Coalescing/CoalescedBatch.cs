@@ -107,9 +107,10 @@ internal static class CoalescedBatch
             writes.Add(dialect.SetIdempotencyResults(keys, stored));
         }
 
-        if (writes.Count > 0 && dialect.BatchCommitWithoutFlush is { } withoutFlush)
+        if (writes.Count > 0 && IsKeyless(batch) && dialect.BatchCommitWithoutFlush is { } withoutFlush)
         {
-            // The row lock goes at the commit, not after its flush; the store's flush barrier answers the callers.
+            // The row lock goes at the commit, not after its flush; the store's flush barrier answers the callers. A
+            // batch with idempotency keys commits durably: a replay of its key is then never told of a sale a crash could take back.
             writes.Add(new SqlCall(withoutFlush, new { }));
         }
 
@@ -119,6 +120,9 @@ internal static class CoalescedBatch
         StockLevel Level(LevelRow row, long onHand, long version) =>
             new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version + row.ExpiredLines);
     }
+
+    /// <summary>Whether no request of <paramref name="batch"/> carries an idempotency key: then it may commit without waiting for its flush.</summary>
+    public static bool IsKeyless(List<PendingDeduct> batch) => batch.TrueForAll(p => p.Request.IdempotencyKey is null);
 
     /// <summary>
     /// A batch without idempotency keys as one autocommitted statement (<see cref="SqlDialect.SellBatch"/>), when the
@@ -134,7 +138,7 @@ internal static class CoalescedBatch
     public static async Task<StockChangeResult[]?> TrySellAsync(SqlExecutor executor, StockKey key, List<PendingDeduct> batch)
     {
         var dialect = executor.Dialect;
-        if (dialect.SellBatch is not { } sell || executor.InCallerTransaction || batch.Exists(p => p.Request.IdempotencyKey is not null))
+        if (dialect.SellBatch is not { } sell || executor.InCallerTransaction || !IsKeyless(batch))
         {
             return null;
         }

@@ -237,7 +237,7 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
 
     /// <summary>
     /// Answers the requests of a committed batch once it is durable: after the dialect's flush barrier when the batch
-    /// committed without waiting for its flush (<see cref="SqlExecutor.FlushCommitsAsync"/>); if the barrier fails,
+    /// (without idempotency keys) committed without waiting for its flush (<see cref="SqlExecutor.FlushCommitsAsync"/>); if the barrier fails,
     /// every caller learns that the outcome is unknown. A request without a result (its key was stored before) is left
     /// to the caller. Never throws.
     /// </summary>
@@ -245,7 +245,10 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     {
         try
         {
-            await executor.FlushCommitsAsync().ConfigureAwait(false);
+            if (CoalescedBatch.IsKeyless(joined))
+            {
+                await executor.FlushCommitsAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
