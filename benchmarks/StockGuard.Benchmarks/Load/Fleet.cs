@@ -111,6 +111,15 @@ internal static class Fleet
             using var retries = new RetryCounter();
             var runner = new CellRunner(retries, options.Hold);
             var budget = options.Operations;
+            var warmup = options.Warmup ?? TimeSpan.Zero;
+            if (budget is null && warmup > TimeSpan.Zero)
+            {
+                // A new process compiles its paths and opens its pool on its first requests; on a busy machine N cold
+                // processes starting together take longer than one. Each warms up on its own first, unmeasured,
+                // then once more with the others after the word to go.
+                _ = await runner.RunClientsAsync(target, workload, options.Clients.Single(), warmup, null, options.Seed + 1, cellId, TimeSpan.Zero, ready: null);
+            }
+
             var share = await runner.RunClientsAsync(
                 target,
                 workload,
@@ -119,7 +128,7 @@ internal static class Fleet
                 budget,
                 options.Seed,
                 cellId,
-                options.Warmup ?? TimeSpan.Zero,
+                warmup,
                 ready: async () =>
                 {
                     await Console.Out.WriteLineAsync(ReadyLine);
