@@ -112,12 +112,13 @@ internal static class Fleet
             var runner = new CellRunner(retries, options.Hold);
             var budget = options.Operations;
             var warmup = options.Warmup ?? TimeSpan.Zero;
+            ProcessShare? warmed = null;
             if (budget is null && warmup > TimeSpan.Zero)
             {
                 // A new process compiles its paths and opens its pool on its first requests; on a busy machine N cold
                 // processes starting together take longer than one. Each warms up on its own first, unmeasured,
                 // then once more with the others after the word to go.
-                _ = await runner.RunClientsAsync(target, workload, options.Clients.Single(), warmup, null, options.Seed + 1, cellId, TimeSpan.Zero, ready: null);
+                warmed = await runner.RunClientsAsync(target, workload, options.Clients.Single(), warmup, null, options.Seed + 1, cellId, TimeSpan.Zero, ready: null);
             }
 
             var share = await runner.RunClientsAsync(
@@ -139,6 +140,17 @@ internal static class Fleet
                         throw new InvalidOperationException($"The fleet's parent said '{line}' instead of '{GoLine}'.");
                     }
                 });
+            if (warmed is not null)
+            {
+                // The units its own warm-up was granted left stock too: the parent's conservation check counts them.
+                for (var i = 0; i < share.UnitsGranted.Length; i++)
+                {
+                    share.UnitsGranted[i] += warmed.UnitsGranted[i];
+                }
+
+                share.Refused = [.. share.Refused, .. warmed.Refused];
+            }
+
             await Console.Out.WriteLineAsync(ResultPrefix + share.ToJson());
             await Console.Out.FlushAsync();
         }
