@@ -105,6 +105,36 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
 
     public override bool DeductOneEchoesSchema => true;
 
+    /// <summary>
+    /// A batch's row lock is held through its commit; with a synchronous commit that includes the WAL flush, so the
+    /// batches of several processes on one item would queue one flush each. Committed asynchronously, the lock goes at
+    /// once, and <see cref="CommitFlushBarrier"/> makes the batch durable before anyone is answered.
+    /// </summary>
+    public override string BatchCommitWithoutFlush => "SET LOCAL synchronous_commit = off";
+
+    /// <summary>
+    /// The whole batch as one autocommitted statement, so the row lock is held for the statement's own execution and
+    /// its commit, never for a round trip to the client: the conditional change of the whole batch, one <c>sale</c>
+    /// movement per request in a data-modifying CTE (each with the on-hand units and version right after it, in batch
+    /// order), and the transaction's <c>synchronous_commit</c> set off so that the commit does not wait for its flush
+    /// either (<see cref="CommitFlushBarrier"/> follows before anyone is answered). Returns the new row, or none when
+    /// the item cannot serve the whole batch (or is unknown): nothing was changed, and the transaction path decides.
+    /// </summary>
+    public override string SellBatch =>
+        $"WITH changed AS ({ChangeBatchIfSellable}), " +
+        $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT @now, c.sku, c.location, 'sale', -s.quantity, 0, NULL, s.reference, NULL, " +
+        "c.onhand + @quantity - SUM(s.quantity) OVER (ORDER BY s.n ROWS UNBOUNDED PRECEDING), c.reserved, c.safetystock, c.backorderlimit, c.lowstockthreshold, " +
+        "c.version - @versions + s.n FROM changed c CROSS JOIN unnest(@quantities::bigint[], @references::text[]) WITH ORDINALITY AS s(quantity, reference, n) ORDER BY s.n), " +
+        "relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting) " +
+        "SELECT changed.* FROM changed CROSS JOIN relaxed";
+
+    /// <summary>
+    /// Assigns a transaction id, so its commit writes a commit record and (at the server's synchronous_commit) flushes
+    /// the WAL up to it, past the batch's commit record. Plain autocommit: safe behind a transaction pooler.
+    /// </summary>
+    public override string CommitFlushBarrier => "SELECT pg_current_xact_id()";
+
     /// <summary>Prepared on a session-bound path only: behind a transaction pooler the next transaction may run on a session that has another client's statement under that name.</summary>
     public override bool PrepareDeductOne => !connections.TransactionPooled;
 

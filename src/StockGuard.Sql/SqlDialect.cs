@@ -379,6 +379,28 @@ internal abstract partial class SqlDialect : SqlEngine
         $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location";
 
     /// <summary>
+    /// A statement that lets a coalesced batch's transaction commit without waiting for its log flush, so the item's row
+    /// lock is released at once; <see langword="null"/> where the engine already releases row locks before the flush
+    /// (InnoDB) or has one writer at a time (SQLite). A dialect that sets it sets <see cref="CommitFlushBarrier"/> too.
+    /// </summary>
+    public virtual string? BatchCommitWithoutFlush => null;
+
+    /// <summary>
+    /// An autocommitted statement whose own durable commit flushes the log past every commit before it: run after a
+    /// batch committed with <see cref="BatchCommitWithoutFlush"/> and before any of its callers is answered, it makes
+    /// their sales as durable as a synchronous commit would. Concurrent barriers share flushes (group commit).
+    /// </summary>
+    public virtual string? CommitFlushBarrier => null;
+
+    /// <summary>
+    /// (<c>@sku, @location, @onHandDelta, @versions, @quantity, @now, @quantities, @references</c>): a batch of sales
+    /// without idempotency keys as one autocommitted statement, when the engine has one: the conditional change of the
+    /// whole batch (as <see cref="ChangeBatchIfSellable"/>) and one <c>sale</c> movement per request, quantities and
+    /// references given as arrays in batch order. Returns the new row, or none when nothing was changed.
+    /// </summary>
+    public virtual string? SellBatch => null;
+
+    /// <summary>
     /// One <c>sale</c> movement row per sale of a coalesced batch, in batch order, as one command: each with its on-hand
     /// delta, reference and the item's on-hand units and version right after it, the rest of the level from
     /// <paramref name="after"/> (the stored row, which sales do not change).

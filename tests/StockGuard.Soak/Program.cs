@@ -14,6 +14,8 @@ using StockGuard.Sqlite;
 //     --strategy Atomic|Pessimistic|Optimistic|Coalescing --seconds <s> --skus <a,b,c> [--buyers <n>] [--seed <n>]
 //     [--pause-ms <n>: each buyer waits up to n ms between operations, so that processes queued for SQLite's one write
 //     lock get their turn]
+// dotnet StockGuard.Soak.dll --mode hot --engine ... --connection ... [--schema ...] --sku <sku> --prefix <text>
+//     [--buyers <n>] [--requests <n> per buyer] [--keyed 1]: one server of a fleet selling one hot item (HotSeller.cs)
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -22,6 +24,12 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 
 string Option(string name, string? fallback = null) =>
     options.TryGetValue(name, out var value) ? value : fallback ?? throw new ArgumentException($"--{name} is required.");
+
+if (Option("mode", "soak") == "hot")
+{
+    await using var seller = Create(Option("engine"), Option("connection"), Option("schema", "stockguard"), ConcurrencyStrategy.Coalescing);
+    return await StockGuard.Soak.HotSeller.RunAsync(seller, (name, fallback) => Option(name, fallback));
+}
 
 var strategy = Enum.Parse<ConcurrencyStrategy>(Option("strategy"));
 var duration = TimeSpan.FromSeconds(double.Parse(Option("seconds"), CultureInfo.InvariantCulture));

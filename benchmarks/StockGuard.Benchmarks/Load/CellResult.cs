@@ -96,6 +96,31 @@ internal sealed record CellResult
 
     public double? RetriesPerGrant => Retries is { } retries ? (double)retries / Math.Max(1, Granted) : null;
 
+    /// <summary>Which pass of the grid measured the cell (<c>--repeat</c>), from 1.</summary>
+    public int Round { get; init; } = 1;
+
+    /// <summary>Whether child processes ran the clients (<c>--processes</c>), even a single one.</summary>
+    public bool Fleet { get; init; }
+
+    /// <summary>OS processes that ran the clients, each with its own store (1 unless the cell ran a fleet, <c>--processes</c>).</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary>What each process's clients measured, in process order.</summary>
+    public IReadOnlyList<ProcessShare> Shares { get; init; } = [];
+
+    /// <summary>What the database showed while a fleet ran (<c>--processes</c>): its backends' waits and its commits.</summary>
+    public ServerSample? Server { get; init; }
+
+    /// <summary>Requests per batch of two or more, over every process; null when there was none.</summary>
+    public double? MeanMultiBatch =>
+        Shares.Sum(s => s.Batches - s.SingleBatches) is var multi and > 0 ? (double)Shares.Sum(s => s.BatchedRequests - s.SingleBatches) / multi : null;
+
+    /// <summary>Requests that ran in a transaction of their own (idle item, or a batch of one), over every process.</summary>
+    public long AloneRequests => Shares.Sum(s => s.AloneRequests);
+
+    /// <summary>Transactions the deducts ran per second, over every process (batches of two or more, and requests alone).</summary>
+    public double TransactionsPerSecond => Seconds > 0 ? Shares.Sum(s => s.Transactions) / Seconds : 0;
+
     /// <summary>An oversell by a target that must never oversell, or units still reserved after the closing sweep.</summary>
     public bool Failed => (Oversold > 0 && !ExpectedToOversell) || ReservedAfterSweep > 0;
 }

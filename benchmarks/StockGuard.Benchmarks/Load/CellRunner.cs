@@ -27,14 +27,51 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
 
     public async Task<CellResult> RunAsync(ILoadTarget target, Workload workload, int clients, TimeSpan duration, long? requestBudget, int seed, string cellId, TimeSpan warmup)
     {
+        using var setupTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await target.PrepareAsync(cellId, workload.SkuCount, workload.StockPerSku, setupTimeout.Token);
+        var share = await RunClientsAsync(target, workload, clients, duration, requestBudget, seed, cellId, warmup, ready: null);
+        return await FinishAsync(target, workload, [share], requestBudget);
+    }
+
+    /// <summary>
+    /// Ends a cell whose clients have run (in this process or in several): sweeps a cart cell's expired holds, reads
+    /// the levels, and sums every process's share against them.
+    /// </summary>
+    public async Task<CellResult> FinishAsync(ILoadTarget target, Workload workload, IReadOnlyList<ProcessShare> shares, long? requestBudget)
+    {
+        using var readTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        (long Swept, long ReservedLeft)? sweep = null;
+        if (target is IHoldTarget holdTarget && shares.Any(s => s.Carts))
+        {
+            // Every hold was made before now: once its time-to-live has passed (and a tick more), it has expired.
+            await Task.Delay(holdMix.TimeToLive + TimeSpan.FromMilliseconds(50));
+            sweep = await holdTarget.SweepAsync(readTimeout.Token);
+        }
+
+        var left = await target.ReadLevelsAsync(readTimeout.Token);
+        var hitTimeCap = requestBudget is not null && shares.Any(s => s.HitTimeCap);
+        var result = Summarize(target, workload, shares, left, hitTimeCap, sweep is not null);
+        return result with
+        {
+            SweptHolds = sweep?.Swept,
+            ReservedAfterSweep = sweep?.ReservedLeft,
+            HoldMix = sweep is null ? null : holdMix.ToString(),
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="clients"/> clients of an already prepared target and returns what they measured. When
+    /// <paramref name="ready"/> is given, it is awaited once every client is connected and before any starts: a fleet's
+    /// child process tells its parent it is ready there and waits for the word to go.
+    /// </summary>
+    public async Task<ProcessShare> RunClientsAsync(ILoadTarget target, Workload workload, int clients, TimeSpan duration, long? requestBudget, int seed, string cellId, TimeSpan warmup, Func<Task>? ready)
+    {
         if (requestBudget is not null)
         {
             warmup = TimeSpan.Zero;
         }
 
         using var setupTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await target.PrepareAsync(cellId, workload.SkuCount, workload.StockPerSku, setupTimeout.Token);
-
         var sessions = new ILoadClient[clients];
         for (var i = 0; i < clients; i++)
         {
@@ -45,6 +82,10 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
         // rather than waiting for the pool to grow, or "64 clients" would be a handful for the first seconds.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, clients + 4), io);
+        if (ready is not null)
+        {
+            await ready();
+        }
 
         var states = new ClientState[clients];
         var control = new CellControl(requestBudget ?? long.MaxValue);
@@ -75,41 +116,29 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
         }
 
         _ = retries.TakeCount();
-        _ = retries.TakeMeanBatch();
+        _ = retries.TakeBatches();
         var cpu = CpuMeter.Start();
         var started = Math.Max(warmupEnds, Stopwatch.GetTimestamp());
         await Task.WhenAll(tasks);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var (clientCpu, machineCpu) = cpu.Elapsed();
         var retryCount = retries.TakeCount();
-        var meanBatch = retries.TakeMeanBatch();
+        var batches = retries.TakeBatches();
 
         foreach (var session in sessions)
         {
             await session.DisposeAsync();
         }
 
-        using var readTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        (long Swept, long ReservedLeft)? sweep = null;
-        if (target is IHoldTarget holdTarget && sessions.Any(s => s is IHoldClient))
-        {
-            // Every hold was made before now: once its time-to-live has passed (and a tick more), it has expired.
-            await Task.Delay(holdMix.TimeToLive + TimeSpan.FromMilliseconds(50));
-            sweep = await holdTarget.SweepAsync(readTimeout.Token);
-        }
-
-        var left = await target.ReadLevelsAsync(readTimeout.Token);
-        var hitTimeCap = requestBudget is not null && Volatile.Read(ref control.Remaining) > 0;
-        var result = Summarize(target, workload, clients, seconds, states, left, target.ReportsRetries ? retryCount : null, hitTimeCap, sweep is not null);
-        return result with
-        {
-            SweptHolds = sweep?.Swept,
-            ReservedAfterSweep = sweep?.ReservedLeft,
-            HoldMix = sweep is null ? null : holdMix.ToString(),
-            MeanBatch = meanBatch,
-            ClientCpu = clientCpu,
-            MachineCpu = machineCpu,
-        };
+        return ProcessShare.From(
+            states.Select(s => s.ToShare()).ToList(),
+            seconds,
+            target.ReportsRetries ? retryCount : null,
+            batches,
+            clientCpu,
+            machineCpu,
+            requestBudget is not null && Volatile.Read(ref control.Remaining) > 0,
+            sessions.Any(s => s is IHoldClient));
     }
 
     private static async Task RunClientAsync(ILoadClient session, ClientState state, Workload workload, Random random, CellControl control, CancellationToken hardStop)
@@ -217,35 +246,25 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
         }
     }
 
-    private static CellResult Summarize(ILoadTarget target, Workload workload, int clients, double seconds, ClientState[] states, long[] left, long? retryCount, bool hitTimeCap, bool carts)
+    private static CellResult Summarize(ILoadTarget target, Workload workload, IReadOnlyList<ProcessShare> shares, long[] left, bool hitTimeCap, bool carts)
     {
         var latency = new LatencyHistogram();
         var granted = new long[workload.SkuCount];
-        long grants = 0, refusals = 0, errors = 0, undersold = 0, holds = 0, releases = 0, abandons = 0, lateConfirms = 0, requests = 0;
-        string? firstError = null;
-        foreach (var state in states)
+        long undersold = 0;
+        foreach (var share in shares)
         {
-            latency.Add(state.Latency);
-            grants += state.Grants;
-            refusals += state.Refusals;
-            errors += state.Errors;
-            holds += state.Holds;
-            releases += state.Releases;
-            abandons += state.Abandons;
-            lateConfirms += state.LateConfirms;
-            requests += state.Requests;
-            firstError ??= state.FirstError;
+            latency.Add(LatencyHistogram.FromSparse(share.Latency));
             for (var sku = 0; sku < granted.Length; sku++)
             {
-                granted[sku] += state.UnitsGranted[sku];
+                granted[sku] += share.UnitsGranted[sku];
             }
 
-            foreach (var (sku, quantity) in state.Refused)
+            foreach (var refused in share.Refused)
             {
                 // Stock only falls during a cell, so a final level that covers the request covered it when refused.
-                if (left[sku] >= quantity)
+                if (left[refused[0]] >= refused[1])
                 {
-                    undersold++;
+                    undersold += refused[2];
                 }
             }
         }
@@ -258,18 +277,22 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
             unaccounted += Math.Max(0, taken - granted[sku]);
         }
 
+        var batches = shares.Sum(s => s.Batches);
+        var batched = shares.Sum(s => s.BatchedRequests);
         return new CellResult
         {
             Target = target.Name,
             Workload = workload.Name,
-            Clients = clients,
+            Clients = shares.Sum(s => s.Clients),
             ExpectedToOversell = target.ExpectedToOversell,
-            Seconds = seconds,
-            Granted = grants,
-            Refused = refusals,
-            Errors = errors,
-            FirstError = firstError,
-            Retries = retryCount,
+            // The processes start together; the cell lasts until the last one stops.
+            Seconds = shares.Max(s => s.Seconds),
+            Granted = shares.Sum(s => s.Grants),
+            Refused = shares.Sum(s => s.Refusals),
+            Errors = shares.Sum(s => s.Errors),
+            FirstError = shares.Select(s => s.FirstError).FirstOrDefault(e => e is not null),
+            Retries = shares.All(s => s.Retries is not null) ? shares.Sum(s => s.Retries) : null,
+            MeanBatch = batches == 0 ? null : (double)batched / batches,
             P50Milliseconds = latency.QuantileMilliseconds(0.50),
             P99Milliseconds = latency.QuantileMilliseconds(0.99),
             UnitsReceived = (long)workload.StockPerSku * workload.SkuCount,
@@ -279,13 +302,18 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
             // Holds given back raise availability again, so a refused hold's item may end with units to spare
             // without any refusal having been wrong: undersold is judged for deducts only.
             Undersold = carts ? null : undersold,
-            Holds = carts ? holds : null,
-            Releases = carts ? releases : null,
-            Abandons = carts ? abandons : null,
-            LateConfirms = carts ? lateConfirms : null,
-            Requests = carts ? requests : null,
+            Holds = carts ? shares.Sum(s => s.Holds) : null,
+            Releases = carts ? shares.Sum(s => s.Releases) : null,
+            Abandons = carts ? shares.Sum(s => s.Abandons) : null,
+            LateConfirms = carts ? shares.Sum(s => s.LateConfirms) : null,
+            Requests = carts ? shares.Sum(s => s.Requests) : null,
             Unaccounted = unaccounted,
             HitTimeCap = hitTimeCap,
+            ClientCpu = TimeSpan.FromMilliseconds(shares.Sum(s => s.ClientCpuMilliseconds)),
+            // Every process measures the whole machine over the same window: one of them is the machine's figure.
+            MachineCpu = shares.All(s => s.MachineCpuMilliseconds is not null) ? TimeSpan.FromMilliseconds(shares.Average(s => s.MachineCpuMilliseconds!.Value)) : null,
+            Processes = shares.Count,
+            Shares = shares,
         };
     }
 
@@ -343,5 +371,7 @@ internal sealed class CellRunner(RetryCounter retries, HoldMix holdMix)
         public long Errors { get; set; }
 
         public string? FirstError { get; set; }
+
+        public ClientShare ToShare() => new(Latency, UnitsGranted, Refused, Grants, Refusals, Holds, Releases, Abandons, LateConfirms, Requests, Errors, FirstError);
     }
 }

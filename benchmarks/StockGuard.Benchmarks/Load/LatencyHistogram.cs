@@ -32,6 +32,23 @@ internal sealed class LatencyHistogram
         Count += other.Count;
     }
 
+    /// <summary>The non-empty buckets as (index, count) pairs, for a process that reports its latencies to another.</summary>
+    public long[][] ToSparse() =>
+        [.. _counts.Select((count, index) => (count, index)).Where(b => b.count > 0).Select(b => new[] { b.index, b.count })];
+
+    /// <summary>A histogram from <see cref="ToSparse"/>'s pairs.</summary>
+    public static LatencyHistogram FromSparse(long[][] buckets)
+    {
+        var histogram = new LatencyHistogram();
+        foreach (var bucket in buckets)
+        {
+            histogram._counts[bucket[0]] += bucket[1];
+            histogram.Count += bucket[1];
+        }
+
+        return histogram;
+    }
+
     /// <summary>The value at <paramref name="quantile"/> (0–1) in milliseconds, or NaN without samples.</summary>
     public double QuantileMilliseconds(double quantile)
     {

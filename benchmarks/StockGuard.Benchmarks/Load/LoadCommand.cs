@@ -26,6 +26,11 @@ internal static class LoadCommand
             return 0;
         }
 
+        if (options.FleetChildCell is not null)
+        {
+            return await Fleet.RunChildAsync(options);
+        }
+
         var grid = options.Smoke || options.Matrix;
         var specs = options.Targets.Count > 0 ? options.Targets : grid ? [.. LoadTargets.MatrixTargets()] : [new TargetSpec("inmemory", null, false)];
         var workloads = options.Workloads.Count > 0 ? options.Workloads
@@ -37,7 +42,7 @@ internal static class LoadCommand
         var selloutStock = options.SelloutStock ?? (options.Smoke ? 200 : 1_000);
         var warmup = options.Warmup ?? (options.Smoke ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1));
 
-        var targets = new List<ILoadTarget>();
+        var targets = new List<(ILoadTarget Target, TargetSpec Spec)>();
         var skipped = new List<string>();
         try
         {
@@ -61,7 +66,7 @@ internal static class LoadCommand
                     continue;
                 }
 
-                targets.Add(factory.Create(spec));
+                targets.Add((factory.Create(spec), spec));
             }
         }
         catch (ArgumentException ex)
@@ -76,46 +81,69 @@ internal static class LoadCommand
         using var retries = new RetryCounter();
         var runner = new CellRunner(retries, options.Hold);
         var cell = 0;
+        var fleets = options.Processes.Count > 0 ? options.Processes : [0];
         try
         {
-            foreach (var kind in workloads)
+            for (var round = 0; round < options.Repeat; round++)
             {
-                var workload = new Workload(kind, options.CatalogSize, selloutStock);
-                var budget = workload.RequestBudget ?? options.Operations;
-                foreach (var (target, count) in CellOrder(targets, clients, options.Repeat))
+                foreach (var kind in workloads)
                 {
-                    var cellId = $"lt{runId}c{cell++:D3}";
-                    try
+                    var workload = new Workload(kind, options.CatalogSize, selloutStock);
+                    var budget = workload.RequestBudget ?? options.Operations;
+                    foreach (var (target, spec) in targets)
                     {
-                        var result = target is IExternalCell external
-                            ? await external.RunCellAsync(workload, count, duration, cellId, CancellationToken.None)
-                            : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId, warmup);
-                        if (result is null)
+                        foreach (var count in clients)
                         {
-                            continue;
-                        }
+                            foreach (var processes in fleets)
+                            {
+                                // A target the fleet cannot run runs once, in this process.
+                                var fleet = processes > 0 && Fleet.Supports(target, spec);
+                                if (processes != fleets[0] && !fleet)
+                                {
+                                    continue;
+                                }
 
-                        results.Add(result);
-                        await Console.Error.WriteLineAsync(Report.ProgressLine(result));
-                    }
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-                    {
-                        var message = $"{target.Name} {workload.Name} x{count}: {ex.GetType().Name}: {ex.Message}";
-                        setupFailures.Add(message);
-                        await Console.Error.WriteLineAsync($"[load] cell failed: {message}");
+                                var cellId = $"lt{runId}c{cell++:D3}";
+                                try
+                                {
+                                    var result = fleet
+                                        ? await Fleet.RunCellAsync(runner, target, spec, workload, count, processes, options, duration, budget, warmup, cellId)
+                                        : target is IExternalCell external
+                                            ? await external.RunCellAsync(workload, count, duration, cellId, CancellationToken.None)
+                                            : await runner.RunAsync(target, workload, count, budget is null ? duration : options.MaxDuration, budget, options.Seed, cellId, warmup);
+                                    if (result is null)
+                                    {
+                                        continue;
+                                    }
+
+                                    results.Add(result with { Round = round + 1 });
+                                    await Console.Error.WriteLineAsync(Report.ProgressLine(result));
+                                    if (result.Fleet)
+                                    {
+                                        await Console.Error.WriteLineAsync(Report.FleetLine(result));
+                                    }
+                                }
+                                catch (Exception ex) when (ex is not OutOfMemoryException)
+                                {
+                                    var message = $"{target.Name} {workload.Name} x{count}{(fleet ? $" in {processes} processes" : "")}: {ex.GetType().Name}: {ex.Message}";
+                                    setupFailures.Add(message);
+                                    await Console.Error.WriteLineAsync($"[load] cell failed: {message}");
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
         finally
         {
-            foreach (var target in targets)
+            foreach (var (target, _) in targets)
             {
                 await target.DisposeAsync();
             }
         }
 
-        var report = new Report(args, results, targets, skipped, setupFailures, duration, warmup, options.Operations, selloutStock, options.CatalogSize);
+        var report = new Report(args, results, [.. targets.Select(t => t.Target)], skipped, setupFailures, duration, warmup, options.Operations, selloutStock, options.CatalogSize);
         var markdown = report.ToMarkdown();
         Console.WriteLine(markdown);
         if (options.MarkdownPath is { } markdownPath)
@@ -137,19 +165,5 @@ internal static class LoadCommand
         }
 
         return oversold.Count > 0 ? 1 : setupFailures.Count > 0 ? 2 : 0;
-    }
-
-    /// <summary>
-    /// The cells of one workload: each target with each client count; with several rounds, every target once per round
-    /// for a client count before the next round, so that the cells compared in a round run next to each other.
-    /// </summary>
-    private static IEnumerable<(ILoadTarget Target, int Clients)> CellOrder(IReadOnlyList<ILoadTarget> targets, IReadOnlyList<int> clients, int rounds)
-    {
-        if (rounds == 1)
-        {
-            return targets.SelectMany(t => clients.Select(c => (t, c)));
-        }
-
-        return clients.SelectMany(c => Enumerable.Range(0, rounds).SelectMany(_ => targets.Select(t => (t, c))));
     }
 }

@@ -28,12 +28,16 @@ internal sealed class LoadOptions
                                     sell-out and --ops cells, whose budget is the stock)
           --ops N                   stop each cell after N requests instead (capped by --max-duration)
           --max-duration TIME       cap of a budgeted cell (sell-out, --ops) (default: 60s)
-          --repeat N                run the grid N times, interleaved: for each workload and client count, every
-                                    target once per round, so that the targets of one round share the machine's
-                                    state (for ratios on a noisy machine; each round is its own row) (default: 1)
+          --repeat N                run the whole grid N times, each round after the other, every cell once per
+                                    round (for ratios on a noisy machine: compare cells within a round; each round
+                                    is its own row) (default: 1)
           --matrix                  every registered target x every workload x clients 1,16,64
                                     (unless --targets/--workload/--clients narrow it)
           --smoke                   every reachable target, hot and sell-out, 4 clients, about 2 s each: for CI
+          --processes N,...         run each library store's cell in N OS processes (a fleet of application
+                                    servers), each with its own store and its share of the clients and of the
+                                    request budget; the report sums them and checks the levels against all of
+                                    them (plain deducts only; other targets run once, in this process)
         Workload shape
           --skus N                  items in the zipf and uniform catalogues (default: 10000)
           --sellout-stock N         units of the sell-out item; demand is 10x (default: 1000)
@@ -87,6 +91,12 @@ internal sealed class LoadOptions
 
     public HoldMix Hold { get; set; } = HoldMix.Default;
 
+    /// <summary>The fleet sizes of <c>--processes</c>; empty for cells run in this process only.</summary>
+    public List<int> Processes { get; } = [];
+
+    /// <summary>Set in a fleet's child process (<c>--fleet-child CELL</c>): the cell whose items it attaches to.</summary>
+    public string? FleetChildCell { get; set; }
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -117,6 +127,8 @@ internal sealed class LoadOptions
                 case "--matrix": options.Matrix = true; break;
                 case "--repeat": options.Repeat = Positive(arg, Value()); break;
                 case "--smoke": options.Smoke = true; break;
+                case "--processes": options.Processes.AddRange(List(Value()).Select(v => Positive(arg, v))); break;
+                case Fleet.ChildOption: options.FleetChildCell = Value(); break;
                 case "--skus": options.CatalogSize = Positive(arg, Value()); break;
                 case "--sellout-stock": options.SelloutStock = Positive(arg, Value()); break;
                 case "--seed": options.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;

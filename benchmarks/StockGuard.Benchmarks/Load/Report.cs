@@ -20,7 +20,25 @@ internal sealed class Report(
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string ProgressLine(CellResult r) =>
-        string.Create(Invariant, $"[load] {r.Target,-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s{(r.HoldsPerSecond is { } hps ? $"  {hps:N0} holds/s" : "")}  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {Count(r.Undersold)}  errors {r.Errors}  cpu µs/req {Cpu(r)}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}{(r.Holds is not null ? $"  released {r.Releases}  abandoned {r.Abandons}  late confirms {r.LateConfirms}  swept {r.SweptHolds}  reserved after sweep {r.ReservedAfterSweep}" : "")}");
+        string.Create(Invariant, $"[load] {r.Target + (r.Fleet ? $" in {r.Processes}p" : ""),-22} {r.Workload,-8} x{r.Clients,-3} {r.GrantedPerSecond,12:N0} ok/s{(r.HoldsPerSecond is { } hps ? $"  {hps:N0} holds/s" : "")}  p50 {Ms(r.P50Milliseconds)} ms  p99 {Ms(r.P99Milliseconds)} ms  refused {r.Refused}  oversold {r.Oversold}  undersold {Count(r.Undersold)}  errors {r.Errors}  cpu µs/req {Cpu(r)}{(r.MeanBatch is { } batch ? $"  batch {batch:0.#}" : "")}{(r.Holds is not null ? $"  released {r.Releases}  abandoned {r.Abandons}  late confirms {r.LateConfirms}  swept {r.SweptHolds}  reserved after sweep {r.ReservedAfterSweep}" : "")}");
+
+    /// <summary>A fleet cell's evidence: each process's rate and batches, the requests that ran alone, the transactions, the server's waits.</summary>
+    public static string FleetLine(CellResult r)
+    {
+        var text = new StringBuilder();
+        text.Append(Invariant, $"{r.Target} {r.Workload} x{r.Clients} in {r.Processes} processes: ok/s per process ")
+            .AppendJoin(" / ", r.Shares.Select(s => (s.Grants / Math.Max(s.Seconds, 1e-9)).ToString("N0", Invariant)))
+            .Append("; batch (mean of batches of 2+, largest) per process ")
+            .AppendJoin(" / ", r.Shares.Select(s => s.MeanMultiBatch is { } m ? string.Create(Invariant, $"{m:0.#} ({s.LargestBatch})") : "none"))
+            .Append(Invariant, $"; requests alone {r.AloneRequests:N0} of {r.Shares.Sum(s => s.Answered):N0} ({100.0 * r.AloneRequests / Math.Max(1, r.Shares.Sum(s => s.Answered)):0.#} %)")
+            .Append(Invariant, $"; deduct transactions/s {r.TransactionsPerSecond:N0}");
+        if (r.Server is { } server)
+        {
+            text.Append("; ").Append(server);
+        }
+
+        return text.ToString();
+    }
 
     public string ToMarkdown()
     {
@@ -43,11 +61,13 @@ internal sealed class Report(
             text.Append("Carts (+hold): ").Append(results.First(r => r.HoldMix is not null).HoldMix).AppendLine("; each cell ends by waiting out the TTL and sweeping.").AppendLine();
         }
 
-        text.AppendLine($"| target | workload | clients | ok/s |{(carts ? " holds/s |" : "")} p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors | batch | cpu µs/req |");
-        text.AppendLine($"| --- | --- | ---: | ---: |{(carts ? " ---: |" : "")} ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var fleet = results.Any(r => r.Fleet);
+        var rounds = results.Any(r => r.Round > 1);
+        text.AppendLine($"| target |{(fleet ? " processes |" : "")}{(rounds ? " round |" : "")} workload | clients | ok/s |{(carts ? " holds/s |" : "")} p50 ms | p99 ms | retries/ok | refused | oversold | undersold | errors | batch | cpu µs/req |");
+        text.AppendLine($"| --- |{(fleet ? " ---: |" : "")}{(rounds ? " ---: |" : "")} --- | ---: | ---: |{(carts ? " ---: |" : "")} ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in results)
         {
-            text.Append(Invariant, $"| {r.Target}{(r.ExpectedToOversell ? " †" : "")} | {r.Workload}{(r.HitTimeCap ? " (time cap)" : "")} | {r.Clients} | {r.GrantedPerSecond:N0} |{(carts ? (r.HoldsPerSecond is { } hps ? $" {hps:N0} |" : " |") : "")} {Ms(r.P50Milliseconds)} | {Ms(r.P99Milliseconds)} | ")
+            text.Append(Invariant, $"| {r.Target}{(r.ExpectedToOversell ? " †" : "")} |{(fleet ? (r.Fleet ? $" {r.Processes} |" : " — |") : "")}{(rounds ? $" {r.Round} |" : "")} {r.Workload}{(r.HitTimeCap ? " (time cap)" : "")} | {r.Clients} | {r.GrantedPerSecond:N0} |{(carts ? (r.HoldsPerSecond is { } hps ? $" {hps:N0} |" : " |") : "")} {Ms(r.P50Milliseconds)} | {Ms(r.P99Milliseconds)} | ")
                 .Append(r.RetriesPerGrant is { } retries ? retries.ToString("0.00", Invariant) : "n/a")
                 .Append(Invariant, $" | {r.Refused:N0} | {(r.Oversold > 0 ? $"**{r.Oversold:N0}**" : "0")} | {Count(r.Undersold)} | {r.Errors:N0} | {(r.MeanBatch is { } batch ? batch.ToString("0.#", Invariant) : "")} | {Cpu(r)} |")
                 .AppendLine();
@@ -68,6 +88,17 @@ internal sealed class Report(
         foreach (var r in results.Where(r => r.Holds is not null))
         {
             text.AppendLine().Append(Invariant, $"- {r.Target} {r.Workload} x{r.Clients}: {r.Holds:N0} holds, {r.Granted:N0} confirmed, {r.Releases:N0} released, {r.Abandons:N0} abandoned in the measured window; {r.LateConfirms:N0} confirms found their hold expired; the closing sweep gave back {r.SweptHolds:N0} holds and left {(r.ReservedAfterSweep > 0 ? $"**{r.ReservedAfterSweep:N0}**" : "0")} units reserved");
+        }
+
+        if (fleet)
+        {
+            text.AppendLine().Append("processes: OS processes that ran the cell's clients, each with its own store and its share of the clients (—: this process). ")
+                .Append("Per fleet cell below: each process's rate and batches, the requests that ran in a transaction of their own, and what the server's connections were doing, sampled every 20 ms.");
+        }
+
+        foreach (var r in results.Where(r => r.Fleet))
+        {
+            text.AppendLine().Append("- ").Append(FleetLine(r));
         }
 
         foreach (var r in results.Where(r => r.Errors > 0))
@@ -96,7 +127,7 @@ internal sealed class Report(
     public string ToCsv()
     {
         var text = new StringBuilder();
-        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,mean_batch,client_cpu_us_per_request,machine_cpu_us_per_request,holds,holds_per_s,releases,abandons,late_confirms,swept_holds,reserved_after_sweep,first_error");
+        text.AppendLine("target,workload,clients,seconds,granted,granted_per_s,p50_ms,p99_ms,retries,retries_per_grant,refused,errors,units_received,units_granted,units_left,oversold,undersold,unaccounted,expected_to_oversell,hit_time_cap,mean_batch,client_cpu_us_per_request,machine_cpu_us_per_request,holds,holds_per_s,releases,abandons,late_confirms,swept_holds,reserved_after_sweep,processes,round,alone_requests,transactions_per_s,mean_multi_batch,first_error");
         foreach (var r in results)
         {
             text.AppendJoin(',',
@@ -108,7 +139,9 @@ internal sealed class Report(
                     r.MeanBatch?.ToString("0.##", Invariant) ?? "", r.ClientCpuPerRequest?.ToString("0.#", Invariant) ?? "",
                     r.MachineCpuPerRequest?.ToString("0.#", Invariant) ?? "", r.Holds?.ToString(Invariant) ?? "", r.HoldsPerSecond?.ToString("0.#", Invariant) ?? "",
                     r.Releases?.ToString(Invariant) ?? "", r.Abandons?.ToString(Invariant) ?? "", r.LateConfirms?.ToString(Invariant) ?? "",
-                    r.SweptHolds?.ToString(Invariant) ?? "", r.ReservedAfterSweep?.ToString(Invariant) ?? "", Quote(r.FirstError))
+                    r.SweptHolds?.ToString(Invariant) ?? "", r.ReservedAfterSweep?.ToString(Invariant) ?? "",
+                    r.Fleet ? r.Processes.ToString(Invariant) : "", r.Round.ToString(Invariant), r.Fleet ? r.AloneRequests.ToString(Invariant) : "",
+                    r.Fleet ? r.TransactionsPerSecond.ToString("0.#", Invariant) : "", r.MeanMultiBatch?.ToString("0.##", Invariant) ?? "", Quote(r.FirstError))
                 .AppendLine();
         }
 

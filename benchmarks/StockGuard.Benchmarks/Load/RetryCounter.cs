@@ -17,6 +17,8 @@ internal sealed class RetryCounter : IDisposable
     private long _retries;
     private long _batches;
     private long _batchedRequests;
+    private long _singles;
+    private long _largest;
 
     public RetryCounter()
     {
@@ -32,6 +34,15 @@ internal sealed class RetryCounter : IDisposable
         {
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _batchedRequests, value);
+            if (value == 1)
+            {
+                Interlocked.Increment(ref _singles);
+            }
+
+            long largest;
+            while (value > (largest = Volatile.Read(ref _largest)) && Interlocked.CompareExchange(ref _largest, value, largest) != largest)
+            {
+            }
         });
         _listener.Start();
     }
@@ -39,13 +50,19 @@ internal sealed class RetryCounter : IDisposable
     /// <summary>Returns the retries counted since the last call and starts again from zero.</summary>
     public long TakeCount() => Interlocked.Exchange(ref _retries, 0);
 
-    /// <summary>Returns the mean coalesced batch size since the last call (null when there was none) and starts again.</summary>
-    public double? TakeMeanBatch()
-    {
-        var batches = Interlocked.Exchange(ref _batches, 0);
-        var requests = Interlocked.Exchange(ref _batchedRequests, 0);
-        return batches == 0 ? null : (double)requests / batches;
-    }
+    /// <summary>Returns the coalesced batches counted since the last call and starts again from zero.</summary>
+    public BatchStats TakeBatches() => new(
+        Interlocked.Exchange(ref _batches, 0),
+        Interlocked.Exchange(ref _batchedRequests, 0),
+        Interlocked.Exchange(ref _singles, 0),
+        Interlocked.Exchange(ref _largest, 0));
 
     public void Dispose() => _listener.Dispose();
 }
+
+/// <summary>The coalesced batches one process ran (<c>stockguard.batch.size</c>).</summary>
+/// <param name="Batches">Batches taken from an item's queue.</param>
+/// <param name="Requests">Requests in them.</param>
+/// <param name="Singles">Batches of one request (it runs alone, on the atomic path).</param>
+/// <param name="Largest">The largest batch.</param>
+internal readonly record struct BatchStats(long Batches, long Requests, long Singles, long Largest);

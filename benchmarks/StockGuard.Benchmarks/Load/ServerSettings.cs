@@ -34,6 +34,15 @@ internal static class ServerSettings
     /// <summary>The library's tables that hold data (all but the schema version), children before parents.</summary>
     private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items", "stock_change_consumers", "stock_parked_changes"];
 
+    /// <summary>
+    /// Set in a fleet's child process (<see cref="Fleet"/>): its stores attach to the items the parent stocked, so the
+    /// load schema is never emptied.
+    /// </summary>
+    public static bool AttachOnly { get; set; }
+
+    /// <summary>The <c>application_name</c> of the PostgreSQL connections, when set (a fleet's child process sets it).</summary>
+    public static string? ApplicationName { get; set; }
+
     /// <summary>Whether an unreachable server fails the run instead of skipping its targets (CI sets it to 1).</summary>
     public static bool ServersRequired => Environment.GetEnvironmentVariable(RequireServersVariable) is "1" or "true";
 
@@ -46,6 +55,7 @@ internal static class ServerSettings
 
             // One connection per baseline client plus the library's pool: 64 clients must never wait for the pool.
             builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, 200);
+            builder.ApplicationName = ApplicationName ?? builder.ApplicationName;
             return builder.ConnectionString;
         }
     }
@@ -58,6 +68,7 @@ internal static class ServerSettings
             var builder = new NpgsqlConnectionStringBuilder(Read(PgBouncerVariable, PgBouncerDefault));
             RequireLoopback(builder.Host, PgBouncerVariable);
             builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, 200);
+            builder.ApplicationName = ApplicationName ?? builder.ApplicationName;
             return builder.ConnectionString;
         }
     }
@@ -130,6 +141,11 @@ internal static class ServerSettings
     /// <summary>Empties the library's tables in <paramref name="schema"/> (a plain identifier) on PostgreSQL (the store has created them).</summary>
     public static async Task EmptyPostgresSchemaAsync(string schema, CancellationToken cancellationToken)
     {
+        if (AttachOnly)
+        {
+            return;
+        }
+
         await using var connection = await PostgresDataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"TRUNCATE {string.Join(", ", LibraryTables.Select(t => $"{schema}.{t}"))}", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -141,6 +157,11 @@ internal static class ServerSettings
     /// <summary>Empties the library's tables in <paramref name="schema"/> (a plain identifier) on MySQL/MariaDB (the store has created them).</summary>
     public static async Task EmptyMySqlSchemaAsync(string schema, CancellationToken cancellationToken)
     {
+        if (AttachOnly)
+        {
+            return;
+        }
+
         await using var connection = new MySqlConnection(MySqlConnectionString);
         await connection.OpenAsync(cancellationToken);
 

@@ -63,6 +63,21 @@ internal sealed class StockStoreTarget(
         }
     }
 
+    /// <summary>
+    /// A fleet's child process: a store of its own on the items the parent prepared for <paramref name="cellId"/>
+    /// (<see cref="Fleet"/>), which it neither stocks nor empties.
+    /// </summary>
+    public async Task AttachAsync(string cellId, int skuCount, CancellationToken cancellationToken)
+    {
+        await DisposeStoreAsync();
+        _store = await createStore(cancellationToken);
+        _keys = new StockKey[skuCount];
+        for (var i = 0; i < skuCount; i++)
+        {
+            _keys[i] = new StockKey($"{cellId}-{i:D5}");
+        }
+    }
+
     public Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken) =>
         Task.FromResult<ILoadClient>(spec.Allocation
             ? new AllocatingClient((IStockAllocator)(_store ?? throw new InvalidOperationException("Prepare the target first.")), _keys, _locations, spec)

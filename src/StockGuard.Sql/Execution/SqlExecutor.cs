@@ -1,3 +1,4 @@
+using Dapper;
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using StockGuard.Diagnostics;
@@ -298,6 +299,37 @@ internal sealed partial class SqlExecutor : IAsyncDisposable, IDisposable
                     await SqlFailures.DisposeQuietlyAsync(session).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs the dialect's <see cref="SqlDialect.CommitFlushBarrier"/> in autocommit: once it returns, every transaction
+    /// committed before it is durable. Nothing to do where the dialect has none.
+    /// </summary>
+    /// <exception cref="StockStoreException">The barrier failed: the transactions before it are committed but may not be durable (outcome unknown).</exception>
+    public async Task FlushCommitsAsync()
+    {
+        if (Dialect.CommitFlushBarrier is not { } barrier)
+        {
+            return;
+        }
+
+        try
+        {
+            var connection = await DataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await connection.ExecuteScalarAsync(new CommandDefinition(barrier, commandTimeout: Options.CommandTimeout)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex))
+        {
+            throw SqlFailures.Translate(
+                Dialect,
+                ex,
+                Dialect.Classify(ex),
+                commitStarted: true,
+                "The change was committed but the database failed before confirming it durable; a crash may still lose it. Retry with the same idempotency key to learn whether it was applied.");
         }
     }
 

@@ -1,3 +1,4 @@
+using Dapper;
 using StockGuard.Sql.Execution;
 using StockGuard.Sql.Idempotency;
 using StockGuard.Sql.Operations;
@@ -119,11 +120,91 @@ internal static class CoalescedBatch
             writes.Add(dialect.SetIdempotencyResults(keys, stored));
         }
 
+        if (writes.Count > 0 && IsKeyless(batch) && dialect.BatchCommitWithoutFlush is { } withoutFlush)
+        {
+            // The row lock goes at the commit, not after its flush; the store's flush barrier answers the callers. A
+            // batch with idempotency keys commits durably: a replay of its key is then never told of a sale a crash could take back.
+            writes.Add(new SqlCall(withoutFlush, new { }));
+        }
+
         await s.ExecuteAllAsync(writes).ConfigureAwait(false);
         return results;
 
         StockLevel Level(LevelRow row, long onHand, long version) =>
             row.WithPreOrder(new(key, onHand, row.Reserved - row.ExpiredReserved, row.SafetyStock, row.BackorderLimit, row.LowStockThreshold, version + row.ExpiredLines));
+    }
+
+    /// <summary>Whether no request of <paramref name="batch"/> carries an idempotency key: then it may commit without waiting for its flush.</summary>
+    public static bool IsKeyless(List<PendingDeduct> batch) => batch.TrueForAll(p => p.Request.IdempotencyKey is null);
+
+    /// <summary>
+    /// A batch without idempotency keys as one autocommitted statement (<see cref="SqlDialect.SellBatch"/>), when the
+    /// dialect has one: the row lock is then held for the statement alone, never across a round trip to this process,
+    /// so the batches of several processes on one item follow each other at the server's pace. Returns each request's
+    /// result in batch order, or <see langword="null"/> when the item could not serve the whole batch (or is unknown):
+    /// nothing was changed and the transaction path (<see cref="ApplyAsync"/>) decides request by request.
+    /// </summary>
+    /// <exception cref="StockStoreException">
+    /// The statement failed: nothing was changed when the failure came before it was sent or the server reported it;
+    /// otherwise the outcome is unknown.
+    /// </exception>
+    public static async Task<StockChangeResult[]?> TrySellAsync(SqlExecutor executor, StockKey key, List<PendingDeduct> batch)
+    {
+        var dialect = executor.Dialect;
+        if (dialect.SellBatch is not { } sell || executor.InCallerTransaction || !IsKeyless(batch))
+        {
+            return null;
+        }
+
+        await executor.EnsureReadyAsync(CancellationToken.None).ConfigureAwait(false);
+        var now = executor.Now();
+        var quantities = new long[batch.Count];
+        var references = new string?[batch.Count];
+        long total = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            quantities[i] = batch[i].Line.Quantity;
+            references[i] = batch[i].Request.Reference;
+            total += quantities[i];
+        }
+
+        var sent = false;
+        LevelRow? whole;
+        try
+        {
+            var connection = await SqlSession.OpenOwnAsync(executor.DataSource, CancellationToken.None).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                sent = true;
+                whole = await connection.QuerySingleOrDefaultAsync<LevelRow>(new CommandDefinition(
+                    sell,
+                    new { sku = key.Sku, location = key.Location, onHandDelta = -total, versions = (long)batch.Count, quantity = total, now = dialect.TimeParameter(now), quantities, references },
+                    commandTimeout: executor.Options.CommandTimeout)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex))
+        {
+            // One statement carries its own commit: an error the server reported for it means it was rolled back.
+            throw SqlFailures.Translate(dialect, ex, dialect.Classify(ex), commitStarted: sent && !dialect.IsReportedByServer(ex));
+        }
+
+        if (whole is null)
+        {
+            return null;
+        }
+
+        var results = new StockChangeResult[batch.Count];
+        var onHand = whole.OnHand + total;
+        var version = whole.Version - batch.Count;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            onHand -= quantities[i];
+            version++;
+            results[i] = StockChangeResult.Applied([
+                new StockLevel(key, onHand, whole.Reserved - whole.ExpiredReserved, whole.SafetyStock, whole.BackorderLimit, whole.LowStockThreshold, version + whole.ExpiredLines)]);
+        }
+
+        return results;
     }
 
     /// <summary>

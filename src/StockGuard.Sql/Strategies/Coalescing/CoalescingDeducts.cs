@@ -17,7 +17,16 @@ namespace StockGuard.Sql.Strategies.Coalescing;
 /// </summary>
 internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges changes)
 {
+    /// <summary>How long an item that formed a batch counts as hot: its lone deducts take the batch's statement meanwhile.</summary>
+    private static readonly TimeSpan HotWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most items remembered as hot; past it the memory starts again (an item forgotten takes the atomic path once).</summary>
+    private const int MaxHotItems = 10_000;
+
     private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _queues = new();
+
+    /// <summary>When each item last formed a batch (a <see cref="TimeProvider"/> timestamp).</summary>
+    private readonly ConcurrentDictionary<StockKey, long> _lastBatch = new();
 
     /// <summary>A single-item deduct: alone when its item is idle, else in the item's next batch.</summary>
     public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken)
@@ -35,13 +44,30 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             var admission = queue.Enter(pending, executor.Options.Coalescing.MaxQueueLength);
             if (admission == CoalescingQueue.Admission.RunAlone)
             {
+                var served = false;
                 try
                 {
+                    // On an item that is hot (other processes' batches may queue on its row), where the dialect sells a
+                    // batch in one statement, a batch of one takes it too: its row lock is then not held through a log
+                    // flush either. The flight lands at the commit, before the flush barrier. On an item that is not
+                    // hot the atomic path runs: one round trip, with nothing to gain from a barrier.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (IsHot(pending.Line.Key) && await CoalescedBatch.TrySellAsync(executor, pending.Line.Key, [pending]).ConfigureAwait(false) is [var sold])
+                    {
+                        served = true;
+                        ServeWaiting(queue);
+                        await executor.FlushCommitsAsync().ConfigureAwait(false);
+                        return sold;
+                    }
+
                     return await DeductAloneAsync(pending.Request, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    ServeWaiting(queue);
+                    if (!served)
+                    {
+                        ServeWaiting(queue);
+                    }
                 }
             }
 
@@ -105,13 +131,36 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             if (batch.Count > 0)
             {
                 StockGuardTelemetry.RecordBatch(executor.Dialect.StoreName, batch.Count);
+                if (batch.Count > 1)
+                {
+                    MarkHot(queue.Key);
+                }
+
                 await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
             }
         }
         while (queue.ContinueOrRetire());
     }
 
-    /// <summary>Applies one batch and completes every request in it; never throws.</summary>
+    /// <summary>Whether <paramref name="key"/> formed a batch within the last <see cref="HotWindow"/>.</summary>
+    private bool IsHot(StockKey key) =>
+        _lastBatch.TryGetValue(key, out var at) && executor.Time.GetElapsedTime(at) < HotWindow;
+
+    private void MarkHot(StockKey key)
+    {
+        if (_lastBatch.Count >= MaxHotItems && !_lastBatch.ContainsKey(key))
+        {
+            _lastBatch.Clear();
+        }
+
+        _lastBatch[key] = executor.Time.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Applies one batch and completes every request in it; never throws. Returns once the item's row is free for the
+    /// next batch: when the batch committed without waiting for its flush, its callers are answered in the background
+    /// after the flush barrier (<see cref="AnswerWhenDurableAsync"/>), while this process's next batch already runs.
+    /// </summary>
     private async Task ApplyBatchAsync(StockKey key, List<PendingDeduct> batch)
     {
         // The first request of each idempotency key joins the batch. A repeat of a key, and a key stored before,
@@ -137,32 +186,38 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         }
         else
         {
+            StockChangeResult?[] results;
             try
             {
-                var results = await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
-                for (var i = 0; i < joined.Count; i++)
-                {
-                    if (results[i] is { } result)
-                    {
-                        // A batch's refusals are counted here; every other path counts its own in StockChanges.TakeAsync.
-                        if (!result.Succeeded)
-                        {
-                            StockGuardTelemetry.RecordRefused(executor.Dialect.StoreName, StockOperation.Deduct);
-                        }
-
-                        joined[i].Complete(result);
-                    }
-                    else
-                    {
-                        later.Add(joined[i]);
-                    }
-                }
+                results = await CoalescedBatch.TrySellAsync(executor, key, joined).ConfigureAwait(false)
+                    ?? await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 foreach (var pending in joined)
                 {
                     pending.Fail(ex);
+                }
+
+                results = [];
+            }
+
+            if (results.Length > 0)
+            {
+                if (later.Count == 0 && Array.TrueForAll(results, r => r is not null))
+                {
+                    // Nothing else waits for this batch: the next one may take the row while this one's flush is awaited.
+                    _ = AnswerWhenDurableAsync(joined, results!);
+                    return;
+                }
+
+                await AnswerWhenDurableAsync(joined, results).ConfigureAwait(false);
+                for (var i = 0; i < joined.Count; i++)
+                {
+                    if (results[i] is null)
+                    {
+                        later.Add(joined[i]);
+                    }
                 }
             }
         }
@@ -176,6 +231,49 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             catch (Exception ex)
             {
                 pending.Fail(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Answers the requests of a committed batch once it is durable: after the dialect's flush barrier when the batch
+    /// (without idempotency keys) committed without waiting for its flush (<see cref="SqlExecutor.FlushCommitsAsync"/>); if the barrier fails,
+    /// every caller learns that the outcome is unknown. A request without a result (its key was stored before) is left
+    /// to the caller. Never throws.
+    /// </summary>
+    private async Task AnswerWhenDurableAsync(List<PendingDeduct> joined, StockChangeResult?[] results)
+    {
+        try
+        {
+            if (CoalescedBatch.IsKeyless(joined))
+            {
+                await executor.FlushCommitsAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            for (var i = 0; i < joined.Count; i++)
+            {
+                if (results[i] is not null)
+                {
+                    joined[i].Fail(ex);
+                }
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < joined.Count; i++)
+        {
+            if (results[i] is { } result)
+            {
+                // A batch's refusals are counted here; every other path counts its own in StockChanges.TakeAsync.
+                if (!result.Succeeded)
+                {
+                    StockGuardTelemetry.RecordRefused(executor.Dialect.StoreName, StockOperation.Deduct);
+                }
+
+                joined[i].Complete(result);
             }
         }
     }

@@ -1,0 +1,31 @@
+using MySqlConnector;
+using NUnit.Framework;
+using StockGuard.Testing;
+
+namespace StockGuard.MySql.Tests;
+
+/// <summary>A fleet of processes selling one hot item with coalescing on MySQL, one killed while its batch waits for the row.</summary>
+[TestFixture]
+public sealed class MySqlFleetKillTests : MySqlFixture
+{
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_process_killed_mid_batch_leaves_the_other_processes_buyers_with_truthful_answers_and_the_stock_conserved(bool keyed)
+    {
+        await using var store = CreateStore();
+        var connection = new MySqlConnectionStringBuilder(MySqlServer.ConnectionString) { Database = Database }.ConnectionString;
+        await FleetKill.RunAsync(
+            store,
+            Provider.Server.Tables,
+            "mysql",
+            connection,
+            Database,
+            Server.LockItemAsync,
+            async () =>
+            {
+                await using var c = await OpenAsync();
+                return Convert.ToInt32(await Exec(c, "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE CONCAT('%', @db, '%')", ("db", Database)), System.Globalization.CultureInfo.InvariantCulture);
+            },
+            keyed);
+    }
+}
