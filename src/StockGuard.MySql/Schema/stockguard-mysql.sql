@@ -150,6 +150,7 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_backorders` (
 ) ENGINE = InnoDB;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (4);
+
 -- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
 -- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
 -- while its stock_items row is locked, so the queue is ordered by that lock.
@@ -164,4 +165,6 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_waitlist` (
     UNIQUE KEY stock_waitlist_by_customer (sku, location, customer_reference),
     KEY stock_waitlist_by_item_state (sku, location, state, id),
     CONSTRAINT stock_waitlist_state CHECK (state IN ('waiting', 'claimed', 'left'))
+) ENGINE = InnoDB;
+
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (5);

@@ -166,6 +166,7 @@ CREATE INDEX IF NOT EXISTS stock_backorders_waiting_by_item ON "stockguard".stoc
 CREATE INDEX IF NOT EXISTS stock_backorders_by_order ON "stockguard".stock_backorders (order_reference, id);
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
+
 -- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
 -- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
 -- while its stock_items row is locked, so the queue is ordered by that lock.
@@ -178,5 +179,8 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_waitlist (
     joined_at          timestamptz NOT NULL,
     hold_id            uuid        NULL,
     UNIQUE (sku, location, customer_reference)
+);
+
 CREATE INDEX IF NOT EXISTS stock_waitlist_waiting_by_item ON "stockguard".stock_waitlist (sku, location, id) WHERE state = 'waiting';
+
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;

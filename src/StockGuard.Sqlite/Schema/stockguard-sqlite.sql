@@ -140,6 +140,7 @@ CREATE INDEX IF NOT EXISTS "main".stock_backorders_waiting_by_item ON stock_back
 CREATE INDEX IF NOT EXISTS "main".stock_backorders_by_order ON stock_backorders (order_reference, id);
 
 INSERT INTO "main".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
+
 -- Version 5: waitlists. One row per customer and item, in queue order (id). state: waiting, claimed (hold_id names
 -- the claim's one-unit hold, whose state tells whether it was bought or lapsed) or left. Rows of an item change only
 -- in a write transaction, one at a time, so the queue is ordered by the database's write lock.
@@ -152,5 +153,8 @@ CREATE TABLE IF NOT EXISTS "main".stock_waitlist (
     joined_at          TEXT    NOT NULL,
     hold_id            TEXT    NULL,
     UNIQUE (sku, location, customer_reference)
+);
+
 CREATE INDEX IF NOT EXISTS "main".stock_waitlist_waiting_by_item ON stock_waitlist (sku, location, id) WHERE state = 'waiting';
+
 INSERT INTO "main".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
