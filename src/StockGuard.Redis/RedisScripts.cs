@@ -317,7 +317,7 @@ internal static class RedisScripts
     /// Claims an idempotency key. KEYS: its record. ARGV: op, now (hi, lo, ms, ticks), then 'claim' [6] fingerprint, [7] new
     /// token, [8] forget-before ticks hi, [9] lo, [10] record TTL in ms (garbage only, past the retention);
     /// 'result' [6] token, [7] result JSON; 'drop' [6] token. Result of a claim: { 'new', token } | { 'pending', token, holdId }
-    /// | { 'done', token, result } | { 'conflict' }.
+    /// | { 'done', token, result, holdId } | { 'conflict' }.
     /// </summary>
     public const string Idempotency = Common + """
         local op = ARGV[1]
@@ -325,7 +325,7 @@ internal static class RedisScripts
         if op == 'claim' then
           if r[1] and before(tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(r[3]), tonumber(r[4])) then
             if r[1] ~= ARGV[6] then return { 'conflict' } end
-            if r[5] then return { 'done', r[2], r[5] } end
+            if r[5] then return { 'done', r[2], r[5], r[6] or '' } end
             return { 'pending', r[2], r[6] or '' }
           end
           redis.call('DEL', KEYS[1])

@@ -32,7 +32,7 @@ public sealed partial class RedisStockStore
     /// held in key order (expiring by time like any hold line), then the record written; a crash in between leaves lines
     /// that expire with the hold's time-to-live.
     /// </summary>
-    private async Task<ReserveResult> PlaceHoldAsync(ReserveRequest request, Guid holdId, string? token)
+    private async Task<ReserveResult> PlaceHoldAsync(ReserveRequest request, Guid holdId, string? token, ReplicaWaits waits)
     {
         var lines = request.Lines;
         var now = Now();
@@ -52,7 +52,7 @@ public sealed partial class RedisStockStore
                     return new ReserveResult(null, [Level(line.Key, reply.Values)], [new ShortLine(line.Key, line.Quantity, Number(reply[7]))]) { IsReplay = reply.Replayed };
             }
 
-            await WaitForReplicasAsync(Keys.Item(line.Key).Counters).ConfigureAwait(false);
+            waits.Add(lines);
             return new ReserveResult(record.Snapshot(now.At), [Level(line.Key, reply.Values)], []) { IsReplay = reply.Replayed || reply[0] == "placed" };
         }
 
@@ -98,7 +98,7 @@ public sealed partial class RedisStockStore
 
         await Step("record").ConfigureAwait(false);
         var created = await HoldScriptAsync(holdId, "create", Now(), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
-        await WaitForReplicasAsync(lines).ConfigureAwait(false);
+        waits.Add(lines, Keys.Hold(holdId));
 
         // Creating the record is the one step only one call makes: any other call under the same idempotency key replays.
         return new ReserveResult(record.Snapshot(now.At), [.. lines.Select(l => placedLevels[l.Key])], []) { IsReplay = created[0] == "exists" };
@@ -203,7 +203,7 @@ public sealed partial class RedisStockStore
                 decision = await HoldScriptAsync(record.Id, "extend", now, newExp.Hi, newExp.Lo, newExp.Ms, newExp.TickText).ConfigureAwait(false);
                 if (decision[0] == "ok")
                 {
-                    await WaitForReplicasAsync(record.Lines).ConfigureAwait(false);
+                    await WaitForReplicasAsync(record.Lines, Keys.Hold(record.Id)).ConfigureAwait(false);
                     return Done(record, operation, [], newExp.At, now.At);
                 }
 
@@ -215,7 +215,7 @@ public sealed partial class RedisStockStore
             case "ok":
                 await Step("settle").ConfigureAwait(false);
                 await SettleAsync(record with { Sold = soldUnits }, decision[1][0]).ConfigureAwait(false);
-                await WaitForReplicasAsync(record.Lines).ConfigureAwait(false);
+                await WaitForReplicasAsync(record.Lines, Keys.Hold(record.Id)).ConfigureAwait(false);
                 return Done(record, operation, sold, record.ExpiresAt, now.At);
             case "hnf":
                 throw new HoldNotFoundException(record.Id);
@@ -279,7 +279,7 @@ public sealed partial class RedisStockStore
         }
     }
 
-    private async Task<StockChangeResult> ReturnToHoldAsync(HoldReturnRequest request, string token)
+    private async Task<StockChangeResult> ReturnToHoldAsync(HoldReturnRequest request, string token, ReplicaWaits waits)
     {
         var record = await ReadHoldAsync(request.HoldId).ConfigureAwait(false) ?? throw new HoldNotFoundException(request.HoldId);
         var now = Now();
@@ -316,7 +316,7 @@ public sealed partial class RedisStockStore
                     break;
             }
 
-            await WaitForReplicasAsync(Keys.Item(line.Key).Counters).ConfigureAwait(false);
+            waits.Add([line]);
             return StockChangeResult.Applied([Level(line.Key, reply.Values)]) with { IsReplay = reply.Replayed };
         }
 
@@ -335,7 +335,8 @@ public sealed partial class RedisStockStore
         }
 
         // Recorded against the hold under the return's token; each line is added once under the same token.
-        return await AddAsync(request.Lines, StockMovementKind.Return, request.Reference, false, token, id).ConfigureAwait(false);
+        waits.Add([], Keys.Hold(record.Id));
+        return await AddAsync(request.Lines, StockMovementKind.Return, request.Reference, false, token, id, waits).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

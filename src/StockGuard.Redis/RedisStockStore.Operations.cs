@@ -101,8 +101,14 @@ public sealed partial class RedisStockStore
         return await EvalAsync(RedisScripts.Hold, [Keys.Hold(holdId)], values).ConfigureAwait(false);
     }
 
-    /// <summary>After a write, waits for <see cref="RedisStockStoreOptions.WaitForReplicas"/> replicas of the master that took it.</summary>
-    private async Task WaitForReplicasAsync(RedisKey key)
+    /// <summary>
+    /// After writes, waits for <see cref="RedisStockStoreOptions.WaitForReplicas"/> replicas of every master that took one of
+    /// them (one <c>WAIT</c> per master, in parallel; a <c>WAIT</c> covers every earlier write on the master's connection).
+    /// </summary>
+    /// <param name="keys">A key of each write; keys on one master are waited for once.</param>
+    /// <param name="applied">Whether the writes changed stock: when not (an idempotency claim before the operation), a failed
+    /// wait says that nothing was changed.</param>
+    private async Task WaitForReplicasAsync(IEnumerable<RedisKey> keys, bool applied = true)
     {
         if (_options.WaitForReplicas == 0)
         {
@@ -110,24 +116,30 @@ public sealed partial class RedisStockStore
         }
 
         var redis = await RedisAsync().ConfigureAwait(false);
-        long acknowledged;
+        long[] acknowledged;
         try
         {
-            var server = redis.GetServer(key);
-            acknowledged = (long)await server.ExecuteAsync("WAIT", _options.WaitForReplicas, (long)_options.ReplicaTimeout.TotalMilliseconds).ConfigureAwait(false);
+            var masters = keys.Select(k => redis.GetServer(k)).DistinctBy(s => s.EndPoint).ToList();
+            acknowledged = await Task.WhenAll(masters.Select(async server =>
+                (long)await server.ExecuteAsync("WAIT", _options.WaitForReplicas, (long)_options.ReplicaTimeout.TotalMilliseconds).ConfigureAwait(false))).ConfigureAwait(false);
         }
         catch (RedisException ex)
         {
-            throw new StockStoreException("The write was applied on the Redis master, but waiting for its replicas failed; whether it survives a failover is unknown.", ex, isTransient: true, outcomeUnknown: true);
+            throw applied
+                ? new StockStoreException("The write was applied on the Redis master, but waiting for its replicas failed; whether it survives a failover is unknown.", ex, isTransient: true, outcomeUnknown: true)
+                : new StockStoreException("Waiting for the replicas of the idempotency key's master failed. Nothing was changed; retry.", ex, isTransient: true);
         }
 
-        if (acknowledged < _options.WaitForReplicas)
+        if (acknowledged.Length > 0 && acknowledged.Min() < _options.WaitForReplicas)
         {
-            throw new RedisReplicationException(_options.WaitForReplicas, acknowledged);
+            throw new RedisReplicationException(_options.WaitForReplicas, acknowledged.Min(), applied);
         }
     }
 
-    private Task WaitForReplicasAsync(IEnumerable<StockLine> lines) => Task.WhenAll(lines.Select(l => WaitForReplicasAsync(Keys.Item(l.Key).Counters)));
+    private Task WaitForReplicasAsync(RedisKey key) => WaitForReplicasAsync([key]);
+
+    private Task WaitForReplicasAsync(IEnumerable<StockLine> lines, RedisKey? record = null) =>
+        WaitForReplicasAsync(lines.Select(l => Keys.Item(l.Key).Counters).Concat(record is { } r ? [r] : []));
 
     /// <summary>The slot of an order's or hold's record: its first item's, in key order.</summary>
     private int OrderHome(IReadOnlyList<StockLine> lines) => Keys.Item(lines.Min(l => l.Key)).Slot;
@@ -142,7 +154,7 @@ public sealed partial class RedisStockStore
 
     // ---- receive, adjust, deduct ----
 
-    private async Task<StockChangeResult> AddAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string? token, string? hold)
+    private async Task<StockChangeResult> AddAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string? token, string? hold, ReplicaWaits waits)
     {
         if (!create && lines.Count > 1)
         {
@@ -163,11 +175,11 @@ public sealed partial class RedisStockStore
             }
         }
 
-        await WaitForReplicasAsync(lines).ConfigureAwait(false);
+        waits.Add(lines);
         return StockChangeResult.Applied([.. lines.Select((l, i) => Level(l.Key, replies[i].Values))]) with { IsReplay = replies.All(r => r.Replayed) };
     }
 
-    private async Task<StockChangeResult> TakeOneAsync(StockLine line, StockMovementKind kind, string? reference, string? token)
+    private async Task<StockChangeResult> TakeOneAsync(StockLine line, StockMovementKind kind, string? reference, string? token, ReplicaWaits waits)
     {
         var reply = await ItemAsync(line.Key, "take", Now(), token, null, Text(line.Quantity), kind.ToString(), reference ?? string.Empty).ConfigureAwait(false);
         switch (reply[0])
@@ -179,7 +191,7 @@ public sealed partial class RedisStockStore
                 return StockChangeResult.Refused([Level(line.Key, reply.Values)], [new ShortLine(line.Key, line.Quantity, Number(reply[7]))]) with { IsReplay = reply.Replayed };
         }
 
-        await WaitForReplicasAsync(Keys.Item(line.Key).Counters).ConfigureAwait(false);
+        waits.Add([line]);
         if (kind == StockMovementKind.Sale && !reply.Replayed)
         {
             StockGuardTelemetry.RecordSold(StoreName, line.Quantity);
@@ -212,7 +224,7 @@ public sealed partial class RedisStockStore
     /// order's hold record, decide on the record, then sell each line. A crash before the decision leaves the lines held until
     /// the first sweep after <see cref="RedisStockStoreOptions.OrderTimeout"/>, which expires the record and gives them back.
     /// </summary>
-    private async Task<StockChangeResult> OrderAsync(DeductRequest request, Guid holdId)
+    private async Task<StockChangeResult> OrderAsync(DeductRequest request, Guid holdId, ReplicaWaits waits)
     {
         var lines = request.Lines;
         var replay = false;
@@ -282,7 +294,7 @@ public sealed partial class RedisStockStore
 
         await Step("settle").ConfigureAwait(false);
         var settled = await SettleAsync(record, 'c').ConfigureAwait(false);
-        await WaitForReplicasAsync(lines).ConfigureAwait(false);
+        waits.Add(lines, Keys.Hold(holdId));
         if (!replay)
         {
             StockGuardTelemetry.RecordSold(StoreName, lines.Sum(l => (long)l.Quantity));
@@ -304,22 +316,28 @@ public sealed partial class RedisStockStore
 
     // ---- idempotency ----
 
-    private async Task<T> RunAsync<T>(StockRequest request, Func<string?, Guid?, Task<T>> run, int? homeSlot = null)
+    /// <summary>
+    /// Runs an operation once per idempotency key (when it has one), then waits for the replicas of every master it wrote:
+    /// its items', its record's and its idempotency record's. Only then is it acknowledged.
+    /// </summary>
+    private async Task<T> RunAsync<T>(StockRequest request, Func<string?, Guid?, ReplicaWaits, Task<T>> run, int? homeSlot = null)
         where T : class
     {
         var scope = StockGuardTelemetry.Start(StoreName, request.Operation);
         try
         {
+            var waits = new ReplicaWaits(Keys);
             T result;
             if (request.IdempotencyKey is null)
             {
-                result = await run(null, homeSlot is { } slot ? RedisKeys.NewHoldId(slot, _time.GetUtcNow()) : null).ConfigureAwait(false);
+                result = await run(null, homeSlot is { } slot ? RedisKeys.NewHoldId(slot, _time.GetUtcNow()) : null, waits).ConfigureAwait(false);
             }
             else
             {
-                result = await RunOnceAsync(request, run, homeSlot).ConfigureAwait(false);
+                result = await RunOnceAsync(request, run, homeSlot, waits).ConfigureAwait(false);
             }
 
+            await WaitForReplicasAsync(waits.Written).ConfigureAwait(false);
             scope.Complete(Outcome(result));
             return result;
         }
@@ -330,7 +348,7 @@ public sealed partial class RedisStockStore
         }
     }
 
-    private async Task<T> RunOnceAsync<T>(StockRequest request, Func<string?, Guid?, Task<T>> run, int? homeSlot, int attempt = 0)
+    private async Task<T> RunOnceAsync<T>(StockRequest request, Func<string?, Guid?, ReplicaWaits, Task<T>> run, int? homeSlot, ReplicaWaits waits, int attempt = 0)
         where T : class
     {
         var now = Now();
@@ -340,26 +358,33 @@ public sealed partial class RedisStockStore
         var claim = await EvalAsync(RedisScripts.Idempotency, [recordKey], [
             "claim", now.Hi, now.Lo, now.Ms, now.TickText, request.GetFingerprint(), Guid.NewGuid().ToString("N"), forget.Hi, forget.Lo,
             Text((long)(_options.IdempotencyKeyRetention * 2).TotalMilliseconds), proposedHold]).ConfigureAwait(false);
+        waits.Add([], recordKey);
         switch (claim[0])
         {
             case "conflict":
                 throw new IdempotencyConflictException(request.IdempotencyKey!);
             case "done":
-                return StoredResult.Read<T>(claim[2]);
+                // A replay is acknowledged like the first answer: once what it reports is on the replicas.
+                var stored = StoredResult.Read<T>(claim[2]);
+                waits.Add(stored, claim.Length > 3 && claim[3] is { Length: 32 } storedHold ? Guid.ParseExact(storedHold, "N") : null);
+                return stored;
         }
 
+        // The claim must be on the replicas before any stock changes: a claim lost in a failover would let a retry with
+        // the same key apply the operation a second time.
+        await WaitForReplicasAsync([recordKey], applied: false).ConfigureAwait(false);
         var token = claim[1];
         Guid? holdId = claim[2] is { Length: 32 } hold ? Guid.ParseExact(hold, "N") : null;
         T result;
         try
         {
-            result = await run(token, holdId).ConfigureAwait(false);
+            result = await run(token, holdId, waits).ConfigureAwait(false);
         }
         catch (OrderRolledBackException) when (attempt == 0)
         {
             // The key's earlier try was rolled back whole: free the key and apply the request now, under a new claim.
             await EvalAsync(RedisScripts.Idempotency, [recordKey], ["drop", now.Hi, now.Lo, now.Ms, now.TickText, token]).ConfigureAwait(false);
-            return await RunOnceAsync(request, run, homeSlot, attempt + 1).ConfigureAwait(false);
+            return await RunOnceAsync(request, run, homeSlot, waits, attempt + 1).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StockItemNotFoundException or HoldNotFoundException or HoldStateException or ArgumentException
             or StockStoreException { OutcomeUnknown: false })
@@ -379,6 +404,49 @@ public sealed partial class RedisStockStore
         StockChangeResult { Succeeded: false } or ReserveResult { Succeeded: false } => "refused",
         _ => "applied",
     };
+
+    /// <summary>The keys an operation wrote: it is acknowledged once every master that holds one has its writes on the replicas asked for.</summary>
+    private sealed class ReplicaWaits(RedisKeys keys)
+    {
+        private readonly List<RedisKey> _written = [];
+
+        public IReadOnlyList<RedisKey> Written
+        {
+            get
+            {
+                lock (_written)
+                {
+                    return [.. _written];
+                }
+            }
+        }
+
+        /// <summary>The items of <paramref name="lines"/> and, when given, a record.</summary>
+        public void Add(IEnumerable<StockLine> lines, RedisKey? record = null)
+        {
+            lock (_written)
+            {
+                _written.AddRange(lines.Select(l => keys.Item(l.Key).Counters));
+                if (record is { } r)
+                {
+                    _written.Add(r);
+                }
+            }
+        }
+
+        /// <summary>What a stored result reports: its items and, for a hold or an order over several items, its record.</summary>
+        public void Add(object result, Guid? holdId)
+        {
+            var levels = result switch
+            {
+                StockChangeResult r => r.Levels,
+                ReserveResult r => r.Levels,
+                _ => [],
+            };
+            var hold = result is ReserveResult { Hold: { } h } ? h.Id : holdId;
+            Add(levels.Select(l => new StockLine(l.Key, 1)), hold is { } id ? keys.Hold(id) : (RedisKey?)null);
+        }
+    }
 
     /// <summary>An earlier try of an order under the same idempotency key was rolled back, so nothing of it stands.</summary>
     private sealed class OrderRolledBackException() : Exception("The earlier try of this order was rolled back.");

@@ -159,7 +159,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         ArgumentNullException.ThrowIfNull(request);
         CheckStrategy(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return RunAsync(request, (token, _) => AddAsync(request.Lines, request.Kind, request.Reference, request.Kind == StockMovementKind.Receipt, token, null));
+        return RunAsync(request, (token, _, waits) => AddAsync(request.Lines, request.Kind, request.Reference, request.Kind == StockMovementKind.Receipt, token, null, waits));
     }
 
     /// <inheritdoc/>
@@ -168,15 +168,15 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         ArgumentNullException.ThrowIfNull(request);
         CheckStrategy(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return RunAsync(request, async (token, _) =>
+        return RunAsync(request, async (token, _, waits) =>
         {
             var line = new StockLine(request.Key, Math.Abs(request.Delta));
             if (request.Delta > 0)
             {
-                return await AddAsync([line], StockMovementKind.Adjustment, request.Reference ?? request.Reason, false, token, null).ConfigureAwait(false);
+                return await AddAsync([line], StockMovementKind.Adjustment, request.Reference ?? request.Reason, false, token, null, waits).ConfigureAwait(false);
             }
 
-            return await TakeOneAsync(line, StockMovementKind.Adjustment, request.Reference ?? request.Reason, token).ConfigureAwait(false);
+            return await TakeOneAsync(line, StockMovementKind.Adjustment, request.Reference ?? request.Reason, token, waits).ConfigureAwait(false);
         });
     }
 
@@ -188,10 +188,10 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         cancellationToken.ThrowIfCancellationRequested();
         if (request.Lines.Count == 1)
         {
-            return RunAsync(request, (token, _) => TakeOneAsync(request.Lines[0], StockMovementKind.Sale, request.Reference, token));
+            return RunAsync(request, (token, _, waits) => TakeOneAsync(request.Lines[0], StockMovementKind.Sale, request.Reference, token, waits));
         }
 
-        return RunAsync(request, (token, holdId) => OrderAsync(request, holdId!.Value), OrderHome(request.Lines));
+        return RunAsync(request, (token, holdId, waits) => OrderAsync(request, holdId!.Value, waits), OrderHome(request.Lines));
     }
 
     /// <inheritdoc/>
@@ -205,7 +205,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return RunAsync(request, (token, holdId) => PlaceHoldAsync(request, holdId!.Value, token), OrderHome(request.Lines));
+        return RunAsync(request, (token, holdId, waits) => PlaceHoldAsync(request, holdId!.Value, token, waits), OrderHome(request.Lines));
     }
 
     /// <inheritdoc/>
@@ -245,7 +245,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         ArgumentNullException.ThrowIfNull(request);
         CheckStrategy(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return RunAsync(request, (token, _) => ReturnToHoldAsync(request, token!));
+        return RunAsync(request, (token, _, waits) => ReturnToHoldAsync(request, token!, waits));
     }
 
     /// <inheritdoc/>

@@ -129,6 +129,108 @@ public sealed class RedisClusterFailoverTests
         TestContext.Out.WriteLine($"acknowledged {sale.Acknowledged}, unknown {sale.Unknown}, sold {sold}; errors: {sale.ErrorSummary}");
     }
 
+    [Test]
+    public async Task With_WaitForReplicas_a_keyed_order_waits_for_the_master_of_its_idempotency_record_and_a_retry_after_its_failover_applies_it_once()
+    {
+        await using var store = _provider.CreateRedisStore(TimeProvider.System, o =>
+        {
+            o.WaitForReplicas = 1;
+            o.ReplicaTimeout = TimeSpan.FromMilliseconds(500);
+        });
+
+        // The idempotency records of both orders live on one master; their items on the other masters, which stay healthy.
+        var recordMaster = (await _control.NodesAsync()).First(n => n.IsMaster);
+        var orderKey = KeyOnMaster(store, recordMaster, "order-");
+        var saleKey = KeyOnMaster(store, recordMaster, "sale-");
+        var items = ItemsOffMaster(store, recordMaster, 2);
+        await store.ReceiveAsync(new ReceiveRequest(items.Select(k => new StockLine(k, 100))));
+        DeductRequest Order() => new(new StockLine(items[0], 2), new StockLine(items[1], 3)) { IdempotencyKey = orderKey };
+        DeductRequest Sale() => new(new StockLine(items[0], 1)) { IdempotencyKey = saleKey };
+
+        var replica = await _control.ReplicaOfAsync(recordMaster);
+        var replicaProcess = await _control.ProcessIdAsync(replica.EndPoint);
+        var paused = false;
+        var killed = false;
+        try
+        {
+            // The replica of the records' master falls behind (stopped, its link cut); the items' masters are in sync.
+            await RedisClusterControl.SignalAsync(replicaProcess, stop: true);
+            paused = true;
+            await _control.DisconnectReplicasAsync(recordMaster.EndPoint);
+
+            foreach (var request in new[] { Order(), Sale() })
+            {
+                var refused = (await FluentActions.Awaiting(() => store.DeductAsync(request)).Should().ThrowAsync<RedisReplicationException>(
+                    "an order is acknowledged only once every master it wrote has it on a replica, its idempotency record's too")).Which;
+                refused.OutcomeUnknown.Should().BeFalse("the claim of the key is replicated before any stock changes");
+            }
+
+            (await store.GetLevelsAsync(items)).Select(l => (l.OnHand, l.Reserved)).Should().Equal(new[] { (100L, 0L), (100L, 0L) }, "nothing was sold while the key's claim was not replicated");
+
+            // The records' master dies; its replica, without the claims, is promoted.
+            await _control.KillAsync(recordMaster.EndPoint);
+            killed = true;
+            await RedisClusterControl.SignalAsync(replicaProcess, stop: false);
+            paused = false;
+            await _control.WaitForPromotionAsync(recordMaster.Slots[0].From, recordMaster.EndPoint, Promotion);
+            await _control.RestoreAsync(recordMaster.EndPoint, TimeSpan.FromSeconds(90));
+            killed = false;
+
+            // The buyer retries with the same keys: each order applies once.
+            (await store.DeductAsync(Order())).Should().BeEquivalentTo(new { Succeeded = true, IsReplay = false });
+            (await store.DeductAsync(Sale())).Should().BeEquivalentTo(new { Succeeded = true, IsReplay = false });
+            (await store.DeductAsync(Order())).IsReplay.Should().BeTrue();
+            (await store.DeductAsync(Sale())).IsReplay.Should().BeTrue();
+            (await store.GetLevelsAsync(items)).Select(l => (l.OnHand, l.Reserved)).Should().Equal(new[] { (97L, 0L), (97L, 0L) }, "each order sold once");
+        }
+        finally
+        {
+            if (paused)
+            {
+                await RedisClusterControl.SignalAsync(replicaProcess, stop: false);
+            }
+
+            if (killed)
+            {
+                await _control.RestoreAsync(recordMaster.EndPoint, TimeSpan.FromSeconds(90));
+            }
+
+            await _control.WaitUntilWholeAsync(TimeSpan.FromSeconds(90));
+        }
+    }
+
+    /// <summary>A new idempotency key whose record lives on <paramref name="master"/>.</summary>
+    private static string KeyOnMaster(RedisStockStore store, ClusterNodeInfo master, string prefix)
+    {
+        while (true)
+        {
+            var key = prefix + Guid.NewGuid().ToString("N");
+            if (master.Serves(RedisKeys.Slot((string)store.Keys.Idempotency(key)!)))
+            {
+                return key;
+            }
+        }
+    }
+
+    /// <summary>New items on masters other than <paramref name="master"/>, each on a master of its own where there are enough.</summary>
+    private static StockKey[] ItemsOffMaster(RedisStockStore store, ClusterNodeInfo master, int count)
+    {
+        var items = new List<StockKey>();
+        var slots = new List<int>();
+        while (items.Count < count)
+        {
+            var key = new StockKey("failover-" + Guid.NewGuid().ToString("N")[..12]);
+            var slot = store.Keys.Item(key).Slot;
+            if (!master.Serves(slot) && !slots.Any(s => s * 3 / RedisKeys.SlotCount == slot * 3 / RedisKeys.SlotCount))
+            {
+                items.Add(key);
+                slots.Add(slot);
+            }
+        }
+
+        return [.. items.OrderBy(k => k)];
+    }
+
     /// <summary>Sellers of one unit each, looping on one item until stopped, and the failover of that item's master.</summary>
     private sealed class SaleAsync
     {

@@ -248,6 +248,12 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
             var error = (await act.Should().ThrowAsync<RedisReplicationException>()).Which;
             error.Should().BeEquivalentTo(new { Required = 1, Acknowledged = 0L, OutcomeUnknown = true, IsTransient = true });
             (await store.GetLevelAsync(key))!.OnHand.Should().Be(4, "the master applied it; only its survival of a failover is unknown");
+
+            // With an idempotency key, the key's claim must be on a replica before any stock changes: refused, nothing sold.
+            var keyed = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { IdempotencyKey = "sale-" + Guid.NewGuid().ToString("N") }))
+                .Should().ThrowAsync<RedisReplicationException>()).Which;
+            keyed.OutcomeUnknown.Should().BeFalse();
+            (await store.GetLevelAsync(key))!.OnHand.Should().Be(4, "a keyed sale whose claim no replica has changes nothing");
         }
         else
         {
