@@ -32,7 +32,7 @@ public sealed partial class RedisStockStore
     /// held in key order (expiring by time like any hold line), then the record written; a crash in between leaves lines
     /// that expire with the hold's time-to-live.
     /// </summary>
-    private async Task<ReserveResult> PlaceHoldAsync(ReserveRequest request, Guid holdId, string? token, ReplicaWaits waits)
+    private async Task<ReserveResult> PlaceHoldAsync(ReserveRequest request, Guid holdId, string? token, ReplicaWaits waits, CancellationToken cancellationToken)
     {
         var lines = request.Lines;
         var now = Now();
@@ -74,15 +74,32 @@ public sealed partial class RedisStockStore
         }
 
         var placedLevels = new Dictionary<StockKey, StockLevel>();
+
+        // Give back what this hold took so far; nobody knows its id yet.
+        async Task GiveBackAsync()
+        {
+            await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "settle", Now(), null, null, id, "r", "0"))).ConfigureAwait(false);
+            await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "forget", Now(), null, null, id))).ConfigureAwait(false);
+        }
+
+        async Task StopIfCancelledAsync()
+        {
+            // Before the record is written a hold may stop: what it holds is given back, so the stock is as before it.
+            if (cancellationToken.IsCancellationRequested && existing is null)
+            {
+                await GiveBackAsync().ConfigureAwait(false);
+                throw new OperationCanceledException("The hold was cancelled before it was recorded; nothing is held.", cancellationToken);
+            }
+        }
+
         foreach (var line in lines.OrderBy(l => l.Key))
         {
             await Step("place").ConfigureAwait(false);
+            await StopIfCancelledAsync().ConfigureAwait(false);
             var placed = await ItemAsync(line.Key, "place", Now(), null, null, id, Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "0", string.Empty).ConfigureAwait(false);
             if (placed[0] is "short" or "nf")
             {
-                // Give back what this hold took so far; nobody knows its id yet.
-                await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "settle", Now(), null, null, id, "r", "0"))).ConfigureAwait(false);
-                await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "forget", Now(), null, null, id))).ConfigureAwait(false);
+                await GiveBackAsync().ConfigureAwait(false);
                 if (placed[0] == "nf")
                 {
                     throw new StockItemNotFoundException(line.Key);
@@ -97,6 +114,7 @@ public sealed partial class RedisStockStore
         }
 
         await Step("record").ConfigureAwait(false);
+        await StopIfCancelledAsync().ConfigureAwait(false);
         var created = await HoldScriptAsync(holdId, "create", Now(), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
         waits.Add(lines, Keys.Hold(holdId));
 

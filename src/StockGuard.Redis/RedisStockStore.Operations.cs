@@ -224,7 +224,7 @@ public sealed partial class RedisStockStore
     /// order's hold record, decide on the record, then sell each line. A crash before the decision leaves the lines held until
     /// the first sweep after <see cref="RedisStockStoreOptions.OrderTimeout"/>, which expires the record and gives them back.
     /// </summary>
-    private async Task<StockChangeResult> OrderAsync(DeductRequest request, Guid holdId, ReplicaWaits waits)
+    private async Task<StockChangeResult> OrderAsync(DeductRequest request, Guid holdId, ReplicaWaits waits, CancellationToken cancellationToken)
     {
         var lines = request.Lines;
         var replay = false;
@@ -241,6 +241,7 @@ public sealed partial class RedisStockStore
 
             var now = Now();
             await Step("record").ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             record = new HoldRecord(holdId, [.. lines], now.At, now.At + _options.OrderTimeout, 'a', request.Reference, true);
             await HoldScriptAsync(holdId, "create", now, JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
         }
@@ -250,6 +251,7 @@ public sealed partial class RedisStockStore
             foreach (var line in lines.OrderBy(l => l.Key))
             {
                 await Step("place").ConfigureAwait(false);
+                await StopIfCancelledAsync(record, cancellationToken).ConfigureAwait(false);
                 var exp = new Instant(record.ExpiresAt);
                 var placed = await ItemAsync(line.Key, "place", Now(), null, null, holdId.ToString("N"), Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "1", string.Empty).ConfigureAwait(false);
                 if (placed[0] is "short" or "nf")
@@ -268,6 +270,7 @@ public sealed partial class RedisStockStore
             }
 
             await Step("decide").ConfigureAwait(false);
+            await StopIfCancelledAsync(record, cancellationToken).ConfigureAwait(false);
             var sold = JsonSerializer.Serialize(lines.Select(l => (long)l.Quantity));
             var decision = await HoldScriptAsync(holdId, "decide", Now(), "c", sold).ConfigureAwait(false);
             var state = decision[0] == "ok" ? 'c' : decision[1][0];
@@ -301,6 +304,29 @@ public sealed partial class RedisStockStore
         }
 
         return StockChangeResult.Applied(settled) with { IsReplay = replay };
+    }
+
+    /// <summary>
+    /// Before an order's decision, the one point where it may stop: when the caller has cancelled, the order is decided as
+    /// released and the lines held so far are given back, so the stock is as before the order; then the cancellation is
+    /// thrown. An order that another try under the same idempotency key has already decided to sell goes on to be settled.
+    /// </summary>
+    private async Task StopIfCancelledAsync(HoldRecord record, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var decision = await HoldScriptAsync(record.Id, "decide", Now(), "r", string.Empty).ConfigureAwait(false);
+        var state = decision[0] == "ok" ? 'r' : decision.Length > 1 ? decision[1][0] : 'r';
+        if (state == 'c')
+        {
+            return;
+        }
+
+        await SettleAsync(record, state).ConfigureAwait(false);
+        throw new OperationCanceledException("The order was cancelled before its decision; nothing was sold.", cancellationToken);
     }
 
     /// <summary>Settles every line of a multi-item hold as decided: sold ('c'), released ('r') or expired ('x'); then clears its to-do mark.</summary>

@@ -191,7 +191,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
             return RunAsync(request, (token, _, waits) => TakeOneAsync(request.Lines[0], StockMovementKind.Sale, request.Reference, token, waits));
         }
 
-        return RunAsync(request, (token, holdId, waits) => OrderAsync(request, holdId!.Value, waits), OrderHome(request.Lines));
+        return RunAsync(request, (token, holdId, waits) => OrderAsync(request, holdId!.Value, waits, cancellationToken), OrderHome(request.Lines));
     }
 
     /// <inheritdoc/>
@@ -205,7 +205,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return RunAsync(request, (token, holdId, waits) => PlaceHoldAsync(request, holdId!.Value, token, waits), OrderHome(request.Lines));
+        return RunAsync(request, (token, holdId, waits) => PlaceHoldAsync(request, holdId!.Value, token, waits, cancellationToken), OrderHome(request.Lines));
     }
 
     /// <inheritdoc/>

@@ -162,6 +162,83 @@ public abstract class RedisCrashTests<TProvider> : RedisFixture<TProvider>
         (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((10L, 0L), (10L, 0L));
     }
 
+    [TestCase("record", 1, false)]
+    [TestCase("place", 1, false)]
+    [TestCase("place", 2, false)]
+    [TestCase("decide", 1, false)]
+    [TestCase("settle", 1, true)]
+    public async Task A_cancelled_order_over_several_slots_leaves_the_stock_exactly_as_before_or_as_after_it(string step, int nth, bool sold)
+    {
+        var store = Store();
+        var keys = OnDifferentSlots(store, 2);
+        await store.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, Stock))));
+        var key = "order-" + Guid.NewGuid().ToString("N");
+        DeductRequest Order() => new([new StockLine(keys[1], 3), new StockLine(keys[0], 2)]) { IdempotencyKey = key };
+        (long, long)[] before = [(Stock, 0), (Stock, 0)];
+        (long, long)[] after = [(Stock - 2, 0), (Stock - 3, 0)];
+
+        // The buyer gives up while the order is under way: at the step's start the call is cancelled.
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+        store.StepHook = s =>
+        {
+            if (s == step && ++seen == nth)
+            {
+                cancel.Cancel();
+            }
+
+            return Task.CompletedTask;
+        };
+
+        if (sold)
+        {
+            (await store.DeductAsync(Order(), cancel.Token)).Succeeded.Should().BeTrue("after its decision an order is finished, cancelled or not");
+        }
+        else
+        {
+            await FluentActions.Awaiting(() => store.DeductAsync(Order(), cancel.Token)).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal(sold ? after : before, "a cancelled order stops whole, before its decision, or runs to its end");
+        foreach (var item in keys)
+        {
+            var level = (await store.GetLevelAsync(item))!;
+            var stream = await StreamAsync(store, item);
+            (stream.OnHand, stream.Reserved).Should().Be((level.OnHand, level.Reserved));
+        }
+
+        // The retry with the order's key sells it once, whichever way the cancelled call ended.
+        store.StepHook = null;
+        (await store.DeductAsync(Order())).Should().BeEquivalentTo(new { Succeeded = true, IsReplay = sold });
+        (await store.DeductAsync(Order())).IsReplay.Should().BeTrue();
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal(after);
+    }
+
+    [TestCase("place", 1)]
+    [TestCase("place", 2)]
+    [TestCase("record", 1)]
+    public async Task A_cancelled_hold_over_several_slots_holds_nothing(string step, int nth)
+    {
+        var store = Store();
+        var keys = OnDifferentSlots(store, 2);
+        await store.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, Stock))));
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+        store.StepHook = s =>
+        {
+            if (s == step && ++seen == nth)
+            {
+                cancel.Cancel();
+            }
+
+            return Task.CompletedTask;
+        };
+
+        await FluentActions.Awaiting(() => store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(10), new StockLine(keys[0], 2), new StockLine(keys[1], 3)), cancel.Token))
+            .Should().ThrowAsync<OperationCanceledException>();
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((Stock, 0L), (Stock, 0L));
+    }
+
     private sealed class CoordinatorCrashException(string step) : Exception($"The coordinator died before {step}.");
 }
 
