@@ -13,6 +13,9 @@ namespace StockGuard.Redis;
 /// record, then settles each line, so a buyer sees it all or not at all (see the package docs for the protocol and its
 /// crash window). Holds expire by this store's <see cref="TimeProvider"/>, passed into each script; key TTLs only collect
 /// garbage. Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
+/// The store keeps no backorders, pre-orders or waitlists (it implements neither <see cref="IStockBackorders"/> nor
+/// <see cref="IStockWaitlist"/>): <see cref="SetPolicyAsync"/> refuses a policy with a <see cref="StockPolicy.PreOrderLimit"/>
+/// or an <see cref="StockPolicy.ExpectedRestock"/> (<see cref="ArgumentOutOfRangeException"/>, nothing changed).
 /// </summary>
 public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDisposable
 {
@@ -137,6 +140,12 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         CheckKey(key);
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
+        if (policy.PreOrderLimit != 0 || policy.ExpectedRestock is not null)
+        {
+            // Pre-orders need the backorder records this store does not keep; a setting it would not honour is refused, not dropped.
+            throw new ArgumentOutOfRangeException(nameof(policy), $"The Redis store keeps no pre-orders or restock dates: {nameof(StockPolicy.PreOrderLimit)} must be 0 and {nameof(StockPolicy.ExpectedRestock)} null. Nothing was changed.");
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         var scope = StockGuardTelemetry.Start(StoreName, StockOperation.SetPolicy);
         try

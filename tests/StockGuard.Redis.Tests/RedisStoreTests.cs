@@ -300,6 +300,53 @@ public abstract class RedisStoreTests<TProvider> : RedisFixture<TProvider>
     }
 
     [Test]
+    public async Task UseRedis_refuses_backorders_and_waitlists_with_a_typed_error_that_says_the_store_keeps_none()
+    {
+        var services = new ServiceCollection();
+        services.AddStockGuard().UseRedis(Provider.Configuration, o => o.KeyPrefix = Provider.Prefix);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            provider.GetRequiredService<IStockStore>().Should().NotBeAssignableTo<IStockBackorders>().And.NotBeAssignableTo<IStockWaitlist>();
+            FluentActions.Invoking(() => provider.GetRequiredService<IStockBackorders>()).Should().Throw<NotSupportedException>()
+                .WithMessage("The Redis store keeps no backorders*");
+            FluentActions.Invoking(() => provider.GetRequiredService<IStockWaitlist>()).Should().Throw<NotSupportedException>()
+                .WithMessage("The Redis store keeps no waitlists*");
+        }
+
+        var shared = new ServiceCollection().AddSingleton(Provider.Redis);
+        shared.AddStockGuard().UseRedis(o => o.KeyPrefix = Provider.Prefix);
+        await using (var provider = shared.BuildServiceProvider())
+        {
+            FluentActions.Invoking(() => provider.GetRequiredService<IStockWaitlist>()).Should().Throw<NotSupportedException>();
+        }
+
+        // A store registered after the Redis store replaces it, backorders and waitlists included.
+        var replaced = new ServiceCollection();
+        replaced.AddStockGuard().UseRedis(Provider.Configuration, o => o.KeyPrefix = Provider.Prefix).UseInMemory();
+        await using (var provider = replaced.BuildServiceProvider())
+        {
+            provider.GetRequiredService<IStockBackorders>().Should().BeSameAs(provider.GetRequiredService<IStockStore>());
+            provider.GetRequiredService<IStockWaitlist>().Should().BeSameAs(provider.GetRequiredService<IStockStore>());
+        }
+    }
+
+    [Test]
+    public async Task A_policy_with_a_pre_order_limit_or_an_expected_restock_is_refused_and_changes_nothing()
+    {
+        var store = Store();
+        var key = await StockedAsync(store, 5);
+        var before = await store.GetLevelAsync(key);
+
+        await FluentActions.Awaiting(() => store.SetPolicyAsync(key, new StockPolicy(1, 2, 3) { PreOrderLimit = 10 }))
+            .Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*PreOrderLimit*");
+        await FluentActions.Awaiting(() => store.SetPolicyAsync(key, new StockPolicy(1, 2, 3) { ExpectedRestock = Start.AddDays(7) }))
+            .Should().ThrowAsync<ArgumentOutOfRangeException>().WithMessage("*ExpectedRestock*");
+        (await store.GetLevelAsync(key)).Should().Be(before, "a refused policy changes nothing, not even the version");
+
+        (await store.SetPolicyAsync(key, new StockPolicy(1, 2, 3))).Should().BeEquivalentTo(new { SafetyStock = 1L, BackorderLimit = 2L, LowStockThreshold = 3L, PreOrderLimit = 0L, ExpectedRestock = (DateTimeOffset?)null });
+    }
+
+    [Test]
     public async Task An_unreachable_server_is_a_transient_typed_error()
     {
         var options = ConfigurationOptions.Parse("127.0.0.1:1");
