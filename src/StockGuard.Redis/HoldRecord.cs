@@ -18,6 +18,9 @@ internal sealed record HoldRecord(Guid Id, StockLine[] Lines, DateTimeOffset Cre
 
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>Set when the record is a receipt of several items under way, not a hold: what the sweep needs to finish it.</summary>
+    public ReceiptInfo? Receipt { get; init; }
+
     public static HoldRecord From(StockHold hold) =>
         new(hold.Id, [.. hold.Lines], hold.CreatedAt, hold.ExpiresAt, hold.State switch { HoldState.Confirmed => 'c', HoldState.Released => 'r', HoldState.Expired => 'x', _ => 'a' }, hold.Reference, false);
 
@@ -32,6 +35,11 @@ internal sealed record HoldRecord(Guid Id, StockLine[] Lines, DateTimeOffset Cre
             "created", CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), "exp", exp.TickText, "eh", exp.Hi, "el", exp.Lo,
             "q", Lines[0].Quantity.ToString(CultureInfo.InvariantCulture), "ref", Reference ?? string.Empty, "order", IsOrder ? "1" : "0",
         };
+        if (Receipt is { } receipt)
+        {
+            fields.AddRange(["recv", receipt.Kind, "tok", receipt.Token, "mk", receipt.Creates ? "1" : "0"]);
+        }
+
         return [.. fields];
     }
 
@@ -84,6 +92,7 @@ internal sealed record HoldRecord(Guid Id, StockLine[] Lines, DateTimeOffset Cre
             Returned = returned,
             Todo = f.ContainsKey("todo"),
             FinishedAt = f.TryGetValue("fin", out var fin) ? Ticks(fin) : null,
+            Receipt = f.TryGetValue("recv", out var kind) && f.TryGetValue("tok", out var token) ? new ReceiptInfo(kind, token, f.TryGetValue("mk", out var creates) && creates == "1") : null,
         };
     }
 
@@ -104,3 +113,6 @@ internal sealed record HoldRecord(Guid Id, StockLine[] Lines, DateTimeOffset Cre
 
     private static DateTimeOffset Ticks(string text) => new(long.Parse(text, CultureInfo.InvariantCulture), TimeSpan.Zero);
 }
+
+/// <summary>A receipt of several items under way: the movement kind, the token each line is added under, and whether a missing item is created.</summary>
+internal sealed record ReceiptInfo(string Kind, string Token, bool Creates);

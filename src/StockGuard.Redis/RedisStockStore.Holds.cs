@@ -376,6 +376,18 @@ public sealed partial class RedisStockStore
                     continue;
                 }
 
+                if (record.Receipt is not null)
+                {
+                    // A receipt whose coordinator has not finished it in its time: add what is missing, once, and forget it.
+                    if (now.At >= record.ExpiresAt)
+                    {
+                        await AddReceiptLinesAsync(record, steps: false).ConfigureAwait(false);
+                        await DeleteAsync(key).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
                 if (record.State == 'a' && now.At >= record.ExpiresAt)
                 {
                     if (record.Lines.Length == 1)

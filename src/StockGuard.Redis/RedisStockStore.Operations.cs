@@ -154,16 +154,85 @@ public sealed partial class RedisStockStore
 
     // ---- receive, adjust, deduct ----
 
-    private async Task<StockChangeResult> AddAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string? token, string? hold, ReplicaWaits waits)
+    private async Task<StockChangeResult> AddAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string? token, string? hold, ReplicaWaits waits, Guid? receiptId = null)
     {
         if (!create && lines.Count > 1)
         {
             await LevelsOrThrowAsync(lines).ConfigureAwait(false);
         }
 
+        if (receiptId is { } id && lines.Count > 1)
+        {
+            return await ReceiptAsync(lines, kind, reference, create, token ?? Guid.NewGuid().ToString("N"), id, waits).ConfigureAwait(false);
+        }
+
         var now = Now();
         var replies = await Task.WhenAll(lines.Select(l =>
             ItemAsync(l.Key, "add", now, token, null, Text(l.Quantity), kind.ToString(), reference ?? string.Empty, create ? "1" : "0", hold ?? string.Empty))).ConfigureAwait(false);
+        return AddResult(lines, replies, waits);
+    }
+
+    /// <summary>
+    /// A receipt (or return) of several items, all or nothing: its record (the lines, and the token every line is added
+    /// under) is written first, on the first item's slot; then each line is added under the token, which the item keeps with
+    /// its result; then the record is deleted. A coordinator that dies in between leaves the record, and the first sweep after
+    /// <see cref="RedisStockStoreOptions.OrderTimeout"/> adds every line under the same token: a line added before is a
+    /// replay, so each is added exactly once, and the receipt ends whole.
+    /// </summary>
+    private async Task<StockChangeResult> ReceiptAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string token, Guid id, ReplicaWaits waits)
+    {
+        // A line that cannot be added (too much on hand) refuses the receipt before anything is written.
+        var now = Now();
+        var levels = await Task.WhenAll(lines.Select(l => ItemAsync(l.Key, "level", now))).ConfigureAwait(false);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (levels[i][0] != "nf" && Number(levels[i][1]) + lines[i].Quantity > StockLimits.MaxStock)
+            {
+                throw new ArgumentOutOfRangeException(nameof(lines), lines[i].Quantity, $"Receiving {lines[i].Quantity} units of {lines[i].Key} would put more than {StockLimits.MaxStock} on hand. Nothing was received.");
+            }
+        }
+
+        await Step("record").ConfigureAwait(false);
+        var record = new HoldRecord(id, [.. lines], now.At, now.At + _options.OrderTimeout, 'a', reference, false) { Receipt = new ReceiptInfo(kind.ToString(), token, create) };
+        await HoldScriptAsync(id, "create", now, JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
+        var replies = await AddReceiptLinesAsync(record, steps: true).ConfigureAwait(false);
+        var result = AddResult(lines, replies, waits);
+        await DeleteAsync(Keys.Hold(id)).ConfigureAwait(false);
+        waits.Add([], Keys.Hold(id));
+        return result;
+    }
+
+    /// <summary>Adds every line of a receipt's record under its token (a line added before replays its first result).</summary>
+    private async Task<ItemReply[]> AddReceiptLinesAsync(HoldRecord record, bool steps)
+    {
+        var receipt = record.Receipt!;
+        var now = Now();
+        return await Task.WhenAll(record.Lines.Select(async l =>
+        {
+            if (steps)
+            {
+                await Step("add").ConfigureAwait(false);
+            }
+
+            return await ItemAsync(l.Key, "add", now, receipt.Token, null, Text(l.Quantity), receipt.Kind, record.Reference ?? string.Empty, receipt.Creates ? "1" : "0", string.Empty).ConfigureAwait(false);
+        })).ConfigureAwait(false);
+    }
+
+    private async Task DeleteAsync(RedisKey key)
+    {
+        var redis = await RedisAsync().ConfigureAwait(false);
+        try
+        {
+            await redis.GetDatabase().KeyDeleteAsync(key).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            throw new StockStoreException("The operation was applied, but Redis failed to delete its record; the sweep deletes it.", ex, isTransient: true, outcomeUnknown: true);
+        }
+    }
+
+    private StockChangeResult AddResult(IReadOnlyList<StockLine> lines, ItemReply[] replies, ReplicaWaits waits)
+    {
         for (var i = 0; i < lines.Count; i++)
         {
             switch (replies[i][0])

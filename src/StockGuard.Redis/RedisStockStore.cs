@@ -168,7 +168,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         ArgumentNullException.ThrowIfNull(request);
         CheckStrategy(request);
         cancellationToken.ThrowIfCancellationRequested();
-        return RunAsync(request, (token, _, waits) => AddAsync(request.Lines, request.Kind, request.Reference, request.Kind == StockMovementKind.Receipt, token, null, waits));
+        return RunAsync(request, (token, receiptId, waits) => AddAsync(request.Lines, request.Kind, request.Reference, request.Kind == StockMovementKind.Receipt, token, null, waits, receiptId), request.Lines.Count > 1 ? OrderHome(request.Lines) : null);
     }
 
     /// <inheritdoc/>

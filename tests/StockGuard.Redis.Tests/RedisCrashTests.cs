@@ -162,6 +162,51 @@ public abstract class RedisCrashTests<TProvider> : RedisFixture<TProvider>
         (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((10L, 0L), (10L, 0L));
     }
 
+    [TestCase("record", 1, 0)]
+    [TestCase("add", 1, 1)]
+    [TestCase("add", 2, 1)]
+    public async Task A_receipt_whose_coordinator_died_is_finished_whole_by_the_sweep_after_its_time(string step, int nth, int linesReceived)
+    {
+        var store = Store();
+        var keys = OnDifferentSlots(store, 2);
+        await store.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, Stock))));
+        var delivery = new ReceiveRequest(new StockLine(keys[0], 4), new StockLine(keys[1], 6)) { Reference = "delivery" };
+
+        await FluentActions.Awaiting(() => Crashing(Store(), step, nth).ReceiveAsync(delivery)).Should().ThrowAsync<CoordinatorCrashException>();
+
+        // Until the sweep, a reader sees the lines the coordinator sent before it died, and no more.
+        (await store.GetLevelsAsync(keys)).Count(l => l.OnHand > Stock).Should().Be(linesReceived);
+
+        Time.Advance(new RedisStockStoreOptions().OrderTimeout + TimeSpan.FromSeconds(1));
+        await store.SweepAsync();
+        var whole = step == "record" ? new[] { ((long)Stock, 0L), (Stock, 0L) } : [(Stock + 4L, 0L), (Stock + 6L, 0L)];
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal(whole, "a receipt begun is finished whole, each line once; one never recorded left nothing");
+        await store.SweepAsync();
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal(whole, "a finished receipt is not added again");
+        foreach (var key in keys)
+        {
+            var level = (await store.GetLevelAsync(key))!;
+            var stream = await StreamAsync(store, key);
+            (stream.OnHand, stream.Reserved).Should().Be((level.OnHand, level.Reserved));
+        }
+    }
+
+    [Test]
+    public async Task A_keyed_receipt_whose_coordinator_died_is_finished_once_by_a_retry_and_the_sweep_adds_nothing_more()
+    {
+        var store = Store();
+        var keys = OnDifferentSlots(store, 2);
+        var key = "delivery-" + Guid.NewGuid().ToString("N");
+        ReceiveRequest Delivery() => new(new StockLine(keys[0], 4), new StockLine(keys[1], 6)) { IdempotencyKey = key };
+
+        await FluentActions.Awaiting(() => Crashing(Store(), "add", 2).ReceiveAsync(Delivery())).Should().ThrowAsync<CoordinatorCrashException>();
+        (await store.ReceiveAsync(Delivery())).Succeeded.Should().BeTrue();
+        (await store.ReceiveAsync(Delivery())).IsReplay.Should().BeTrue();
+        Time.Advance(new RedisStockStoreOptions().OrderTimeout + TimeSpan.FromSeconds(1));
+        await store.SweepAsync();
+        (await store.GetLevelsAsync(keys)).Select(l => (l.OnHand, l.Reserved)).Should().Equal((4L, 0L), (6L, 0L));
+    }
+
     [TestCase("record", 1, false)]
     [TestCase("place", 1, false)]
     [TestCase("place", 2, false)]
