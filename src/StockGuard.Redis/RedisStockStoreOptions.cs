@@ -31,7 +31,8 @@ public sealed partial class RedisStockStoreOptions : StockStoreOptions
     /// <summary>
     /// How long an order whose lines live on several cluster slots (a multi-item deduct) may take from its first held line
     /// to its decision. Past it the order is rolled back and fails with <see cref="StockStoreTimeoutException"/>, nothing
-    /// sold; the units of a coordinator that crashed stay held, not sold, until the first sweep after this time.
+    /// sold; the units of a coordinator that crashed stay held, not sold, until the first sweep after this time. A receipt
+    /// of several items whose coordinator crashed is finished (every line added, once) by the first sweep after this time.
     /// Default: 30 seconds. Range: 1 second to 10 minutes.
     /// </summary>
     public TimeSpan OrderTimeout { get; set; } = TimeSpan.FromSeconds(30);
