@@ -104,8 +104,8 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// One autocommitted statement, like <see cref="DeductOne"/> (positional, the schema echoed): <c>changed</c> raises
     /// <c>reserved</c> only when the units are available counting every unreleased line, re-checked on the newest row
     /// after any lock wait; <c>held</c>, <c>line</c> and <c>moved</c> write the hold (<c>$7</c>, expiring at <c>$8</c>),
-    /// its line and its <c>hold_placed</c> movement from that row. The level's expired units are looked up as every
-    /// level-returning change looks them up (the hold tables are written by the statement anyway).
+    /// its line and its <c>hold_placed</c> movement from that row. The level's expired units and lines are looked up as
+    /// every level-returning change looks them up (the item has units on hold now), in one pass over its open lines.
     /// </summary>
     public override string ReserveOne =>
         $"WITH changed AS (UPDATE {Items} AS i SET reserved = reserved + $3, version = version + 1 " +
@@ -114,9 +114,9 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         $"line AS (INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) SELECT $7, 0, sku, location, $3, FALSE FROM changed), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT $4, sku, location, 'hold_placed', 0, $3, $7, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
-        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema, {PreOrderColumns}, " +
-        $"{ExpiredOfItem("SUM(l.quantity)", "i").Replace("@now", "$4", StringComparison.Ordinal)} AS ExpiredReserved, " +
-        $"{ExpiredOfItem("COUNT(*)", "i").Replace("@now", "$4", StringComparison.Ordinal)} AS ExpiredLines FROM changed i";
+        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema, {PreOrderColumns}, COALESCE(e.units, 0) AS ExpiredReserved, e.lines AS ExpiredLines " +
+        $"FROM changed i CROSS JOIN LATERAL (SELECT SUM(l.quantity) AS units, COUNT(*) AS lines FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= $4) e";
 
     /// <summary>
     /// Two statements sent as one batch, which runs as one implicit transaction (one round trip, one commit): the first
@@ -150,8 +150,8 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         return
             $"WITH fin AS (UPDATE {Holds} h SET state = '{state}', finished_at = $2 " +
             $"WHERE h.id = $1 AND h.state = 'active' AND h.expires_at > $2 AND $3::text = {SchemaLiteral} " +
-            $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = $1 AND l.released) " +
-            $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l JOIN {Waitlist} w ON w.sku = l.sku AND w.location = l.location WHERE l.hold_id = $1 AND w.state = 'waiting') " +
+            $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = $1 AND (l.released " +
+            $"OR EXISTS (SELECT 1 FROM {Waitlist} w WHERE w.sku = l.sku AND w.location = l.location AND w.state = 'waiting'))) " +
             "RETURNING h.id, h.created_at, h.expires_at, h.reference), " +
             $"rel AS (UPDATE {HoldLines} l SET released = TRUE FROM fin WHERE l.hold_id = fin.id AND l.released = FALSE RETURNING l.line_no, l.sku, l.location, l.quantity), " +
             $"changed AS (UPDATE {Items} i SET {(confirm ? "on_hand = i.on_hand - r.quantity, " : "")}reserved = i.reserved - r.quantity, version = i.version + 1 " +
