@@ -227,6 +227,47 @@ public abstract class OneCommandHoldTests<TProvider> : SqlProviderFixture<TProvi
     }
 
     [Test]
+    public async Task Cancelling_a_hold_while_it_waits_for_the_row_lock_throws_OperationCanceled_and_changes_nothing()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 5);
+        await using var blocker = await Server.LockItemAsync(key);
+        using var cancel = new CancellationTokenSource();
+
+        var reserve = store.ReserveAsync(new ReserveRequest(Ttl, new StockLine(key, 2)), cancel.Token);
+        await Server.WaitForLockWaiterAsync(blocker);
+        await cancel.CancelAsync();
+
+        await FluentActions.Awaiting(() => reserve).Should().ThrowAsync<OperationCanceledException>();
+        await blocker.ReleaseAsync();
+        (await Server.StoredAsync(key)).Should().Be((5L, 0L, 1L));
+        (await Server.MovementsAsync(key)).Select(m => m.Kind).Should().Equal("receipt");
+        (await store.ReserveAsync(new ReserveRequest(Ttl, new StockLine(key, 2)))).Levels[0].Should().BeEquivalentTo(new { OnHand = 5L, Reserved = 2L, Version = 2L });
+    }
+
+    [Test]
+    public async Task Cancelling_a_confirm_while_it_waits_for_the_row_lock_throws_OperationCanceled_and_changes_nothing()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 5);
+        var hold = (await store.ReserveAsync(new ReserveRequest(Ttl, new StockLine(key, 2)))).Hold!;
+        await using var blocker = await Server.LockItemAsync(key);
+        using var cancel = new CancellationTokenSource();
+
+        var confirm = store.ConfirmAsync(hold.Id, cancel.Token);
+        await Server.WaitForLockWaiterAsync(blocker);
+        await cancel.CancelAsync();
+
+        await FluentActions.Awaiting(() => confirm).Should().ThrowAsync<OperationCanceledException>();
+        await blocker.ReleaseAsync();
+        (await store.GetHoldAsync(hold.Id))!.State.Should().Be(HoldState.Active);
+        (await Server.StoredAsync(key)).Should().Be((5L, 2L, 2L));
+        (await Server.MovementsAsync(key)).Select(m => m.Kind).Should().Equal("receipt", "hold_placed");
+        (await store.ConfirmAsync(hold.Id)).Should().BeEquivalentTo(new { Outcome = HoldOutcome.Confirmed, WasAlreadyDone = false });
+        (await Server.StoredAsync(key)).Should().Be((3L, 0L, 3L));
+    }
+
+    [Test]
     public async Task Concurrent_carts_on_one_item_never_hold_a_unit_twice()
     {
         var store = CreateStore();
