@@ -43,6 +43,9 @@ UPDATE "main"."stock_waitlist" SET state = 'claimed', hold_id = @holdId WHERE id
 -- ConfirmHoldBackorders
 UPDATE "main"."stock_backorders" SET state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
 
+-- ConfirmHoldOne
+-- (none on this engine)
+
 -- DeductOne
 -- (none on this engine)
 
@@ -119,6 +122,12 @@ UPDATE "main"."stock_hold_lines" SET released = TRUE WHERE sku = @sku AND locati
 
 -- ReleaseHoldLine
 UPDATE "main"."stock_hold_lines" SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
+
+-- ReleaseHoldOne
+-- (none on this engine)
+
+-- ReserveOne
+-- (none on this engine)
 
 -- SaveChangeCheckpoint
 UPDATE "main"."stock_change_consumers" SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;

@@ -100,6 +100,77 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
         "WHERE h.id = @id AND h.state = 'active') ORDER BY i.sku, i.location FOR UPDATE";
 
+    /// <summary>
+    /// One autocommitted statement, like <see cref="DeductOne"/> (positional, the schema echoed): <c>changed</c> raises
+    /// <c>reserved</c> only when the units are available counting every unreleased line, re-checked on the newest row
+    /// after any lock wait; <c>held</c>, <c>line</c> and <c>moved</c> write the hold (<c>$7</c>, expiring at <c>$8</c>),
+    /// its line and its <c>hold_placed</c> movement from that row. The level's expired units and lines are looked up as
+    /// every level-returning change looks them up (the item has units on hold now), in one pass over its open lines.
+    /// </summary>
+    public override string ReserveOne =>
+        $"WITH changed AS (UPDATE {Items} AS i SET reserved = reserved + $3, version = version + 1 " +
+        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND on_hand - reserved - safety_stock >= $3 RETURNING i.*), " +
+        $"held AS (INSERT INTO {Holds} (id, state, created_at, expires_at, finished_at, reference) SELECT $7, 'active', $4, $8, NULL::timestamptz, $5 FROM changed), " +
+        $"line AS (INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) SELECT $7, 0, sku, location, $3, FALSE FROM changed), " +
+        $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT $4, sku, location, 'hold_placed', 0, $3, $7, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
+        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema, {PreOrderColumns}, COALESCE(e.units, 0) AS ExpiredReserved, e.lines AS ExpiredLines " +
+        $"FROM changed i CROSS JOIN LATERAL (SELECT SUM(l.quantity) AS units, COUNT(*) AS lines FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        "WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= $4) e";
+
+    /// <summary>
+    /// Two statements sent as one batch, which runs as one implicit transaction (one round trip, one commit): the first
+    /// locks the items of the active, unexpired hold's lines in key order (as <see cref="LockItemsOfHold"/>); the
+    /// second starts after it holds them, so its snapshot shows the hold, its lines and the items' waiters as they stay
+    /// until the commit (each changes only under those locks), and it writes (see <see cref="FinishHoldOne"/>).
+    /// </summary>
+    public override IReadOnlyList<string> ConfirmHoldOne => [LockItemsOfActiveHold, FinishHoldOne("confirmed")];
+
+    /// <inheritdoc cref="ConfirmHoldOne"/>
+    public override IReadOnlyList<string> ReleaseHoldOne => [LockItemsOfActiveHold, FinishHoldOne("released")];
+
+    /// <summary>(<c>$1</c> hold, <c>$2</c> now, <c>$3</c> schema): the items of an active hold unexpired at <c>$2</c>, locked in key order.</summary>
+    private string LockItemsOfActiveHold =>
+        $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        $"WHERE h.id = $1 AND h.state = 'active' AND h.expires_at > $2 AND $3::text = {SchemaLiteral}) ORDER BY i.sku, i.location FOR UPDATE";
+
+    /// <summary>
+    /// (<c>$1</c> hold, <c>$2</c> now, <c>$3</c> schema), after the items are locked: <c>fin</c> finishes the hold in
+    /// <paramref name="state"/> only while it is active, unexpired, none of its lines released (a buyer whose clock
+    /// called it expired gave one back: the transactional path expires it) and nobody waits for one of its items (units
+    /// given back go to them first: the transactional path serves them); <c>rel</c> releases its lines, <c>changed</c>
+    /// lowers each item by its line (a confirm takes the units off hand too), <c>moved</c> writes one movement per line
+    /// in line order from the item's new row, and a confirm's <c>sold</c> makes the hold's waiting backorders a sale's
+    /// (<see cref="SqlDialect.ConfirmHoldBackorders"/>, nothing given back). Each step runs only on the rows of the one
+    /// before it, so all or none apply.
+    /// </summary>
+    private string FinishHoldOne(string state)
+    {
+        var confirm = state == "confirmed";
+        return
+            $"WITH fin AS (UPDATE {Holds} h SET state = '{state}', finished_at = $2 " +
+            $"WHERE h.id = $1 AND h.state = 'active' AND h.expires_at > $2 AND $3::text = {SchemaLiteral} " +
+            $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = $1 AND (l.released " +
+            $"OR EXISTS (SELECT 1 FROM {Waitlist} w WHERE w.sku = l.sku AND w.location = l.location AND w.state = 'waiting'))) " +
+            "RETURNING h.id, h.created_at, h.expires_at, h.reference), " +
+            $"rel AS (UPDATE {HoldLines} l SET released = TRUE FROM fin WHERE l.hold_id = fin.id AND l.released = FALSE RETURNING l.line_no, l.sku, l.location, l.quantity), " +
+            $"changed AS (UPDATE {Items} i SET {(confirm ? "on_hand = i.on_hand - r.quantity, " : "")}reserved = i.reserved - r.quantity, version = i.version + 1 " +
+            "FROM rel r WHERE i.sku = r.sku AND i.location = r.location " +
+            "RETURNING i.sku, i.location, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version), " +
+            $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
+            $"SELECT $2, r.sku, r.location, '{(confirm ? "hold_confirmed" : "hold_released")}', {(confirm ? "-r.quantity" : "0")}, -r.quantity, fin.id, fin.reference, NULL, " +
+            "c.on_hand, c.reserved, c.safety_stock, c.backorder_limit, c.low_stock_threshold, c.version " +
+            "FROM rel r JOIN changed c ON c.sku = r.sku AND c.location = r.location CROSS JOIN fin ORDER BY r.line_no)" +
+            (confirm
+                ? $", sold AS (UPDATE {BackorderTable} b SET " +
+                  "state = CASE WHEN b.quantity > b.filled THEN b.state WHEN b.filled > 0 THEN 'filled' ELSE 'cancelled' END, " +
+                  "quantity = CASE WHEN b.quantity > b.filled THEN b.quantity WHEN b.filled > 0 THEN b.filled ELSE b.quantity END, hold_id = NULL " +
+                  "FROM rel r WHERE b.hold_id = $1 AND b.sku = r.sku AND b.location = r.location AND b.state = 'waiting') "
+                : " ") +
+            $"SELECT fin.id AS HoldId, fin.created_at AS CreatedAt, fin.expires_at AS ExpiresAt, fin.reference AS Reference, " +
+            $"r.sku AS Sku, r.location AS Location, r.quantity AS Quantity, {SchemaLiteral} AS StoreSchema FROM fin CROSS JOIN rel r ORDER BY r.line_no";
+    }
+
     /// <summary>Positional: Npgsql then sends the text as it is, without parsing it for named parameters on every call.</summary>
     public override bool DeductOnePositional => true;
 

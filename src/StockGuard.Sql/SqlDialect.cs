@@ -252,6 +252,39 @@ internal abstract partial class SqlDialect : SqlEngine
     /// </summary>
     public virtual string? DeductOneRollback => null;
 
+    // ---- Holds in one command -----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// (<see cref="DeductOne"/>'s parameters, then <c>@holdId</c> and <c>@expiresAt</c>) → what <see cref="DeductOne"/>
+    /// returns, then the item's pre-order columns and its <c>ExpiredReserved</c> and <c>ExpiredLines</c> at <c>@now</c>:
+    /// a one-line hold as one command that commits on its own: <c>reserved</c> raised by <c>@quantity</c> only when the
+    /// item has that many units available counting every unreleased line (<c>on_hand − reserved − safety_stock ≥
+    /// @quantity</c>, so it never goes below zero and records no backorder), the active hold, its line and its
+    /// <c>hold_placed</c> movement, all or none. No row means nothing was changed (short, unknown item, expired holds to
+    /// give back, or units only below zero) and the store runs its transactional path. <see langword="null"/> (the
+    /// default) when the database has no such command.
+    /// </summary>
+    public virtual string? ReserveOne => null;
+
+    /// <summary>
+    /// (<c>@holdId, @now, @schema</c>, bound like <see cref="DeductOne"/>'s, every statement taking all three) → from
+    /// the last statement, one row per line of the hold in line order (<c>HoldId, CreatedAt, ExpiresAt, Reference, Sku,
+    /// Location, Quantity, StoreSchema</c>): the whole confirm of an active, unexpired hold sent as one batch that commits
+    /// on its own: its items locked in key order, then the hold finished <c>confirmed</c>, every line released, each item's
+    /// <c>on_hand</c> and <c>reserved</c> lowered by its line, one <c>hold_confirmed</c> movement per line and the hold's
+    /// waiting backorders made a sale's, all or none. It serves only a hold none of whose lines was given back and whose
+    /// items nobody waits for. No row means nothing was changed (no such hold, not active, expired, a line given back,
+    /// waiters), and the transactional path decides. <see langword="null"/> (the default) when the database has no such batch.
+    /// </summary>
+    public virtual IReadOnlyList<string>? ConfirmHoldOne => null;
+
+    /// <summary>
+    /// The release of <see cref="ConfirmHoldOne"/>: the same batch, the hold finished <c>released</c>, each item's
+    /// <c>reserved</c> lowered and one <c>hold_released</c> movement per line; nobody may wait for its items (the units it
+    /// gives back would go to them first). <see langword="null"/> (the default) when the database has no such batch.
+    /// </summary>
+    public virtual IReadOnlyList<string>? ReleaseHoldOne => null;
+
     // ---- Holds -------------------------------------------------------------------------------------------------
 
     /// <summary>(<c>@id, @createdAt, @expiresAt, @reference</c>): a new active hold.</summary>

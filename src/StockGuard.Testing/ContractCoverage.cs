@@ -52,6 +52,7 @@ public static class ContractCoverage
         typeof(OneLineDeductFaultTests<>),
         typeof(SqlPoolTests<>),
         typeof(OneLineDeductTests<>),
+        typeof(OneCommandHoldTests<>),
         typeof(CoalescingTests<>),
         typeof(ClockSkewTests<>),
         typeof(CallerTransactionTests<>),

@@ -6,7 +6,7 @@ using NUnit.Framework;
 namespace StockGuard.PostgreSql.Tests;
 
 /// <summary>
-/// What a hold's confirm and release send: the commands Npgsql traces under the test's own activity (so that other
+/// What a hold, its confirm and its release send: the commands Npgsql traces under the test's own activity (so that other
 /// tests running at the same time are not counted).
 /// </summary>
 [TestFixture]
@@ -17,7 +17,20 @@ public sealed class PostgreSqlHoldRoundTripTests : PostgreSqlFixture
     private static readonly ActivitySource TestSource = new(TestSourceName);
 
     [Test]
-    public async Task A_confirm_locks_the_items_and_the_hold_and_reads_its_lines_in_one_round_trip_then_writes_in_one()
+    public async Task A_one_line_hold_is_one_command()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+
+        var (result, commands) = await TracedAsync(() => store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(key, 2))));
+
+        result.Succeeded.Should().BeTrue();
+        commands.Should().Be(1, "the change, the hold, its line and its movement are one autocommitted statement");
+        (await Server.StoredAsync(key)).Should().Be((10L, 2L, 2L));
+    }
+
+    [Test]
+    public async Task A_confirm_is_one_batch_that_locks_the_items_then_writes()
     {
         await using var store = CreateStore();
         var first = await StockedAsync(store, 10, "b-" + NewSku());
@@ -27,13 +40,27 @@ public sealed class PostgreSqlHoldRoundTripTests : PostgreSqlFixture
         var (result, commands) = await TracedAsync(() => store.ConfirmAsync(hold.Id));
 
         result.Outcome.Should().Be(HoldOutcome.Confirmed);
-        commands.Should().Be(2, "one batch locks the items, then the hold, and reads its lines; one batch writes (the commit is not traced)");
+        commands.Should().Be(1, "one batch in one implicit transaction: the items locked in key order, then the hold, its lines, the items and the movements written");
         (await Server.StoredAsync(first)).Should().Be((8L, 0L, 3L), "received (1), held (2), sold (3)");
         (await Server.StoredAsync(second)).Should().Be((7L, 0L, 3L));
     }
 
     [Test]
-    public async Task A_release_of_a_confirmed_hold_locks_only_the_hold_and_changes_nothing()
+    public async Task A_release_is_one_batch()
+    {
+        await using var store = CreateStore();
+        var key = await StockedAsync(store, 10);
+        var hold = (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(key, 4)))).Hold!;
+
+        var (result, commands) = await TracedAsync(() => store.ReleaseAsync(hold.Id));
+
+        result.Outcome.Should().Be(HoldOutcome.Released);
+        commands.Should().Be(1);
+        (await Server.StoredAsync(key)).Should().Be((10L, 0L, 3L));
+    }
+
+    [Test]
+    public async Task A_release_of_a_confirmed_hold_changes_nothing_in_the_batch_then_locks_only_the_hold()
     {
         await using var store = CreateStore();
         var key = await StockedAsync(store, 10);
@@ -43,7 +70,7 @@ public sealed class PostgreSqlHoldRoundTripTests : PostgreSqlFixture
         var (result, commands) = await TracedAsync(() => FluentActions.Awaiting(() => store.ReleaseAsync(hold.Id)).Should().ThrowAsync<HoldStateException>());
 
         result.Which.State.Should().Be(HoldState.Confirmed);
-        commands.Should().Be(1, "the hold is read under its lock with its lines, and nothing is written");
+        commands.Should().Be(2, "the batch finds no active hold and changes nothing; the transaction reads the hold under its lock with its lines, and writes nothing");
         (await Server.StoredAsync(key)).Should().Be((6L, 0L, 3L), "received (1), held (2), sold (3): the release changed nothing");
     }
 

@@ -7,3 +7,9 @@ public sealed class PostgreSqlOneLineDeductTests : OneLineDeductTests<AtomicPost
 
 /// <summary>The one-command sale on PostgreSQL through PgBouncer in transaction pooling mode.</summary>
 public sealed class PgBouncerOneLineDeductTests : OneLineDeductTests<AtomicPgBouncerTestProvider>;
+
+/// <summary>The one-command hold, confirm and release on PostgreSQL.</summary>
+public sealed class PostgreSqlOneCommandHoldTests : OneCommandHoldTests<AtomicPostgreSqlTestProvider>;
+
+/// <summary>The one-command hold, confirm and release on PostgreSQL through PgBouncer in transaction pooling mode.</summary>
+public sealed class PgBouncerOneCommandHoldTests : OneCommandHoldTests<AtomicPgBouncerTestProvider>;

@@ -57,7 +57,8 @@ public sealed class SqlGoldenFileTests
     }
 
     /// <summary>
-    /// Each public string property of the dialect (statement text, and table names), and each public method that builds
+    /// Each public string property of the dialect (statement text, and table names), each batch of statements (one per
+    /// line), and each public method that builds
     /// a <c>SqlCall</c>, called with two rows of sample arguments. Ordered by name, so that the file reads the same
     /// whatever order the members are declared in.
     /// </summary>
@@ -67,13 +68,16 @@ public sealed class SqlGoldenFileTests
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.PropertyType == typeof(string) && !NotStatements.Contains(p.Name))
             .Select(p => (p.Name, Sql: (string?)p.GetValue(dialect)));
+        var batches = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.PropertyType == typeof(IReadOnlyList<string>))
+            .Select(p => (p.Name, Sql: p.GetValue(dialect) is IReadOnlyList<string> batch ? string.Join(";\n", batch) : null));
         var calls = type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Where(m => m.ReturnType.Name == "SqlCall")
             .Select(m => (m.Name, Sql: (string?)m.ReturnType.GetProperty("Sql")!.GetValue(m.Invoke(dialect, Samples(m)))));
         var texts = type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Where(m => m.ReturnType == typeof(string) && !m.IsSpecialName && !NotStatements.Contains(m.Name) && m.DeclaringType != typeof(object))
             .Select(m => (m.Name, Sql: (string?)m.Invoke(dialect, Samples(m))));
-        return properties.Concat(calls).Concat(texts).OrderBy(s => s.Name, StringComparer.Ordinal);
+        return properties.Concat(batches).Concat(calls).Concat(texts).OrderBy(s => s.Name, StringComparer.Ordinal);
     }
 
     /// <summary>Dialect members that return text but send nothing: names, advice, the quoting rule (the schema script ships as its own file).</summary>

@@ -17,6 +17,8 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
 {
     private const string Active = "active";
 
+    private readonly OneCommandHolds _oneCommand = new(executor);
+
     private SqlDialect Dialect => executor.Dialect;
 
     public async Task<ReserveResult> ReserveAsync(ReserveRequest request, CancellationToken cancellationToken)
@@ -27,11 +29,39 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
             throw new ArgumentOutOfRangeException(nameof(request), request.TimeToLive, $"The hold's time-to-live is longer than MaxHoldTimeToLive ({executor.Options.MaxHoldTimeToLive}).");
         }
 
-        return await executor.RunOperationAsync(
+        return await executor.RunTimedAsync(
             StockOperation.Reserve,
-            (s, now) => IdempotencyLedger.RunOnceAsync(s, request, now, () => PlaceAsync(s, request, now), ResultJson.Write, ResultJson.ReadReserve),
+            async ct => await TryPlaceOneAsync(request, ct).ConfigureAwait(false)
+                ?? await executor.RunAsync(
+                    s =>
+                    {
+                        var now = executor.Now();
+                        return IdempotencyLedger.RunOnceAsync(s, request, now, () => PlaceAsync(s, request, now), ResultJson.Write, ResultJson.ReadReserve);
+                    },
+                    ct).ConfigureAwait(false),
             static r => r.IsReplay ? "replayed" : r.Succeeded ? "applied" : "refused",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The one-line hold in one command (<see cref="OneCommandHolds"/>), when the request and the dialect allow it;
+    /// <see langword="null"/> when it was not tried or changed nothing.
+    /// </summary>
+    private async Task<ReserveResult?> TryPlaceOneAsync(ReserveRequest request, CancellationToken cancellationToken)
+    {
+        if (!_oneCommand.CanReserve(request))
+        {
+            return null;
+        }
+
+        await executor.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var now = executor.Now();
+        var id = Guid.CreateVersion7(now);
+        var expiresAt = Dialect.Truncate(now + request.TimeToLive);
+        var row = await _oneCommand.TryReserveAsync(request, id, now, expiresAt, cancellationToken).ConfigureAwait(false);
+        return row is null
+            ? null
+            : new ReserveResult(new StockHold(id, request.Lines, now, expiresAt, HoldState.Active, request.Reference), [row.ToLevel()], []);
     }
 
     public Task<HoldResult> ConfirmAsync(Guid holdId, CancellationToken cancellationToken) =>
@@ -145,9 +175,11 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
 
     private async Task<HoldResult> FinishAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, CancellationToken cancellationToken, IReadOnlyList<StockLine>? sell = null)
     {
-        var (result, expired) = await executor.RunOperationAsync(
+        var batch = sell is null ? _oneCommand.FinishBatch(operation) : null;
+        var (result, expired) = await executor.RunTimedAsync(
             operation,
-            (s, now) => FinishCoreAsync(s, holdId, operation, timeToLive, sell, now),
+            async ct => (batch is null ? null : await TryFinishOneAsync(batch, holdId, operation, ct).ConfigureAwait(false))
+                ?? await executor.RunAsync(s => FinishCoreAsync(s, holdId, operation, timeToLive, sell, executor.Now()), ct).ConfigureAwait(false),
             static r => r.Result.Outcome == HoldOutcome.Expired ? "expired" : r.Result.WasAlreadyDone ? "repeated" : "applied",
             cancellationToken).ConfigureAwait(false);
         if (expired)
@@ -161,6 +193,25 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The whole confirm or release of an active hold in one batch (<see cref="OneCommandHolds"/>); <see langword="null"/>
+    /// when it changed nothing (the transactional path then decides).
+    /// </summary>
+    private async Task<(HoldResult Result, bool Expired)?> TryFinishOneAsync(IReadOnlyList<string> batch, Guid holdId, StockOperation operation, CancellationToken cancellationToken)
+    {
+        await executor.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var now = executor.Now();
+        if (await _oneCommand.TryFinishAsync(batch, holdId, now, cancellationToken).ConfigureAwait(false) is not var (hold, lines))
+        {
+            return null;
+        }
+
+        var confirm = operation == StockOperation.Confirm;
+        hold.State = confirm ? "confirmed" : "released";
+        StockLine[] sold = confirm ? [.. lines.Select(l => new StockLine(l.Key, l.Quantity))] : [];
+        return (new HoldResult(confirm ? HoldOutcome.Confirmed : HoldOutcome.Released, ToHold(hold, lines, now)) { ConfirmedLines = sold }, false);
     }
 
     /// <summary>The hold's change, and whether this transaction expired it (counted once it commits).</summary>
