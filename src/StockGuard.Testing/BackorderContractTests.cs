@@ -66,23 +66,7 @@ public abstract partial class BackorderContractTests<TProvider> : ProviderFixtur
     protected static string NewOrder(string hint = "order") => $"{hint}-{Guid.NewGuid():N}";
 
     /// <summary>The movements of one item, oldest first.</summary>
-    protected async Task<List<StockChange>> HistoryAsync(StockKey key)
-    {
-        var feed = (IStockChangeFeed)Store;
-        var changes = new List<StockChange>();
-        StockChangePosition? after = null;
-        while (true)
-        {
-            var page = await feed.ReadHistoryAsync(key, StockHistoryOrder.OldestFirst, after, 100);
-            changes.AddRange(page.Changes);
-            if (!page.HasMore)
-            {
-                return changes;
-            }
-
-            after = page.Next;
-        }
-    }
+    protected Task<List<StockChange>> HistoryAsync(StockKey key) => HistoryAsync(Store, key);
 
     /// <summary>The units a fill movement's note says it gave: "backorder SEQ: N filled".</summary>
     protected static int FilledUnits(StockChange change)

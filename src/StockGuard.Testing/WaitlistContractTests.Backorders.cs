@@ -1,6 +1,5 @@
 using FluentAssertions;
 using NUnit.Framework;
-using StockGuard.Changes;
 
 namespace StockGuard.Testing;
 
@@ -40,7 +39,7 @@ public abstract partial class WaitlistContractTests<TProvider>
         places[1].Should().Match<WaitlistPlace>(p => p.State == WaitlistState.Waiting && p.Position == 1, "3 of the 4 units went to the backorders");
         receipt.Levels.Single().Should().Match<StockLevel>(l => l.OnHand == 1 && l.Reserved == 1 && l.Available == 0);
         (await LevelAsync(key)).Should().Match<StockLevel>(l => l.OnHand == 1 && l.Reserved == 1 && l.Available == 0);
-        var afterReceipt = (await HistoryAsync(key)).SkipWhile(c => c.Kind != StockMovementKind.Receipt || c.OnHandDelta != 4).ToList();
+        var afterReceipt = (await HistoryAsync(Store, key)).SkipWhile(c => c.Kind != StockMovementKind.Receipt || c.OnHandDelta != 4).ToList();
         afterReceipt.Select(c => (c.Kind, c.Reference)).Should().Equal(
             [
                 (StockMovementKind.Receipt, null),
@@ -112,24 +111,5 @@ public abstract partial class WaitlistContractTests<TProvider>
         (await LevelAsync(part)).Should().Match<StockLevel>(l => l.OnHand == 1 && l.Reserved == 1 && l.Available == 0);
         await ShouldReconcileAsync(whole);
         await ShouldReconcileAsync(part);
-    }
-
-    /// <summary>The movements of one item, oldest first.</summary>
-    private async Task<List<StockChange>> HistoryAsync(StockKey key)
-    {
-        var feed = (IStockChangeFeed)Store;
-        var changes = new List<StockChange>();
-        StockChangePosition? after = null;
-        while (true)
-        {
-            var page = await feed.ReadHistoryAsync(key, StockHistoryOrder.OldestFirst, after, 100);
-            changes.AddRange(page.Changes);
-            if (!page.HasMore)
-            {
-                return changes;
-            }
-
-            after = page.Next;
-        }
     }
 }
