@@ -364,6 +364,25 @@ public abstract partial class BackorderContractTests<TProvider> : ProviderFixtur
     }
 
     [Test]
+    public async Task A_keyed_pre_order_stops_at_the_pre_order_limit_whatever_the_backorder_limit()
+    {
+        var key = new StockKey(NewSku("pre"));
+        await Store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5) { PreOrderLimit = 1 });
+
+        string tooMany = NewOrder("key"), one = NewOrder("key");
+
+        var refused = await Store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = tooMany });
+        var sold = await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { IdempotencyKey = one });
+
+        refused.Succeeded.Should().BeFalse("an item never received sells on pre-order, up to its pre-order limit");
+        refused.ShortLines.Should().Equal(new ShortLine(key, 3, 1));
+        sold.Backordered.Should().Equal(new BackorderedLine(key, 1, BackorderKind.PreOrder));
+        (await Backorders.GetBackordersAsync(one)).Backorders.Single().Should().BeEquivalentTo(new { Quantity = 1, Kind = BackorderKind.PreOrder, State = BackorderState.Waiting });
+        (await Backorders.GetBackordersAsync(tooMany)).Backorders.Should().BeEmpty();
+        (await LevelAsync(key)).Should().Match<StockLevel>(l => l.OnHand == -1 && l.Available == -1);
+    }
+
+    [Test]
     public async Task Hostile_order_references_are_refused()
     {
         foreach (var bad in new[] { "", "   ", new string('x', 201), "a\u0000b", "\ud800" })
