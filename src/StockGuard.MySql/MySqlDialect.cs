@@ -152,7 +152,8 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     /// <summary>
     /// <see cref="DeductOne"/> with its idempotency key, in the same one command. Under the item's lock, the key is
-    /// inserted (result still empty) only when the item can serve the sale; <c>INSERT IGNORE</c> inserts nothing when the
+    /// inserted (result still empty) only when the item can serve the sale from stock (a sale below zero is the
+    /// transactional path's, which records its backorder); <c>INSERT IGNORE</c> inserts nothing when the
     /// key exists, after waiting for a concurrent request that holds it. A key whose result is empty can only be the one
     /// this transaction just inserted (a committed key always has its result), so the movement and the change, which
     /// test the same condition on the same locked row, apply exactly when this command claimed the key; the result is
@@ -165,14 +166,14 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
         $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
         $"SELECT @key, @fingerprint, NULL, @now FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity;\n" +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;\n" +
         $"INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, " +
         $"on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity " +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity " +
         $"AND EXISTS (SELECT 1 FROM {IdempotencyKeys} WHERE idempotency_key = @key AND result IS NULL);\n" +
         $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= @quantity " +
+        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity " +
         $"AND EXISTS (SELECT 1 FROM {IdempotencyKeys} WHERE idempotency_key = @key AND result IS NULL);\n" +
         $"UPDATE {IdempotencyKeys} k JOIN {Items} i ON i.sku = @sku AND i.location = @location " +
         "SET k.result = CONCAT('{\"Ok\":true,\"Levels\":[{\"Sku\":', JSON_QUOTE(CONVERT(i.sku USING utf8mb4)), ',\"Loc\":', JSON_QUOTE(CONVERT(i.location USING utf8mb4)), " +

@@ -66,23 +66,7 @@ public abstract partial class BackorderContractTests<TProvider> : ProviderFixtur
     protected static string NewOrder(string hint = "order") => $"{hint}-{Guid.NewGuid():N}";
 
     /// <summary>The movements of one item, oldest first.</summary>
-    protected async Task<List<StockChange>> HistoryAsync(StockKey key)
-    {
-        var feed = (IStockChangeFeed)Store;
-        var changes = new List<StockChange>();
-        StockChangePosition? after = null;
-        while (true)
-        {
-            var page = await feed.ReadHistoryAsync(key, StockHistoryOrder.OldestFirst, after, 100);
-            changes.AddRange(page.Changes);
-            if (!page.HasMore)
-            {
-                return changes;
-            }
-
-            after = page.Next;
-        }
-    }
+    protected Task<List<StockChange>> HistoryAsync(StockKey key) => HistoryAsync(Store, key);
 
     /// <summary>The units a fill movement's note says it gave: "backorder SEQ: N filled".</summary>
     protected static int FilledUnits(StockChange change)
@@ -377,6 +361,25 @@ public abstract partial class BackorderContractTests<TProvider> : ProviderFixtur
         var order = await Backorders.GetBackordersAsync(request.IdempotencyKey!);
         order.Backorders.Should().ContainSingle("the idempotency key is the order reference when the request has none");
         (await LevelAsync(key)).Available.Should().Be(-2);
+    }
+
+    [Test]
+    public async Task A_keyed_pre_order_stops_at_the_pre_order_limit_whatever_the_backorder_limit()
+    {
+        var key = new StockKey(NewSku("pre"));
+        await Store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5) { PreOrderLimit = 1 });
+
+        string tooMany = NewOrder("key"), one = NewOrder("key");
+
+        var refused = await Store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { IdempotencyKey = tooMany });
+        var sold = await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { IdempotencyKey = one });
+
+        refused.Succeeded.Should().BeFalse("an item never received sells on pre-order, up to its pre-order limit");
+        refused.ShortLines.Should().Equal(new ShortLine(key, 3, 1));
+        sold.Backordered.Should().Equal(new BackorderedLine(key, 1, BackorderKind.PreOrder));
+        (await Backorders.GetBackordersAsync(one)).Backorders.Single().Should().BeEquivalentTo(new { Quantity = 1, Kind = BackorderKind.PreOrder, State = BackorderState.Waiting });
+        (await Backorders.GetBackordersAsync(tooMany)).Backorders.Should().BeEmpty();
+        (await LevelAsync(key)).Should().Match<StockLevel>(l => l.OnHand == -1 && l.Available == -1);
     }
 
     [Test]

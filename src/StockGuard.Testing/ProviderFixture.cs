@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using StockGuard.Changes;
 
 namespace StockGuard.Testing;
 
@@ -67,5 +68,24 @@ public abstract class ProviderFixture<TProvider>
         var key = new StockKey(sku ?? NewSku());
         await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, units)));
         return key;
+    }
+
+    /// <summary>Every movement of one item in <paramref name="store"/>'s history, oldest first.</summary>
+    protected static async Task<List<StockChange>> HistoryAsync(IStockStore store, StockKey key)
+    {
+        var feed = (IStockChangeFeed)store;
+        var changes = new List<StockChange>();
+        StockChangePosition? after = null;
+        while (true)
+        {
+            var page = await feed.ReadHistoryAsync(key, StockHistoryOrder.OldestFirst, after, 100);
+            changes.AddRange(page.Changes);
+            if (!page.HasMore)
+            {
+                return changes;
+            }
+
+            after = page.Next;
+        }
     }
 }

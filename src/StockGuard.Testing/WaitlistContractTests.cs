@@ -251,12 +251,12 @@ public abstract partial class WaitlistContractTests<TProvider> : ProviderFixture
         var key = await SoldOutAsync();
         var customers = await JoinInOrderAsync(key, 20);
 
-        // 60 buyers race a receipt of 10, then 60 more race the lapse of those claims.
+        // 60 buyers (deducts with and without an idempotency key, and holds) race a receipt of 10, then 60 more race the
+        // lapse of those claims.
         var raced = await RaceAsync(61, async i => i switch
         {
             60 => (await Store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)))).Succeeded ? 0 : -1,
-            _ when i % 2 == 0 => (await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded ? 1 : 0,
-            _ => (await Store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 1)))).Succeeded ? 1 : 0,
+            _ => await BuyOneAsync(key, i, $"arrival-{i}"),
         });
         raced[..60].Sum().Should().Be(0, "every unit that arrived went to a waiter");
 
@@ -264,8 +264,7 @@ public abstract partial class WaitlistContractTests<TProvider> : ProviderFixture
         raced = await RaceAsync(61, async i => i switch
         {
             60 => (await Store.SweepAsync()).ExpiredHolds >= 0 ? 0 : -1,
-            _ when i % 2 == 0 => (await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded ? 1 : 0,
-            _ => (await Store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 1)))).Succeeded ? 1 : 0,
+            _ => await BuyOneAsync(key, i, $"lapse-{i}"),
         });
         raced[..60].Sum().Should().Be(0, "every lapsed claim went to the next waiter");
 
@@ -275,6 +274,14 @@ public abstract partial class WaitlistContractTests<TProvider> : ProviderFixture
         (await LevelAsync(key)).Should().Match<StockLevel>(l => l.OnHand == 10 && l.Reserved == 10 && l.Available == 0);
         await ShouldReconcileAsync(key);
     }
+
+    /// <summary>One unit bought by the <paramref name="i"/>th of a crowd: a deduct, a deduct with an idempotency key, or a hold; 1 when it got the unit.</summary>
+    private async Task<int> BuyOneAsync(StockKey key, int i, string name) => (i % 3) switch
+    {
+        0 => (await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded ? 1 : 0,
+        1 => (await Store.DeductAsync(new DeductRequest(new StockLine(key, 1)) { IdempotencyKey = $"{key.Sku}-{name}" })).Succeeded ? 1 : 0,
+        _ => (await Store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 1)))).Succeeded ? 1 : 0,
+    };
 
     [Test]
     public async Task New_buyers_get_units_again_once_nobody_waits()

@@ -66,7 +66,7 @@ public sealed class StartupTests
             schema.Should().BeSameAs(provider.GetRequiredService<IStockStore>()).And.BeOfType<SqliteStockStore>();
             (await schema.GetSchemaVersionAsync()).Should().BeNull();
             await schema.EnsureSchemaAsync();
-            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(4, "the schema holds the backorders since version 4");
+            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(5, "the schema holds the waitlists since version 5");
         }
         finally
         {

@@ -293,8 +293,10 @@ internal sealed class HoldOperations(SqlExecutor executor, StockChanges changes)
         await s.ExecuteAllAsync([.. calls, .. trailing]).ConfigureAwait(false);
         if (operation != StockOperation.Extend)
         {
-            // Units given back (a release, or a confirm that sold less than it held) go to waiters first.
-            await WaitlistOperations.ServeAsync(s, [.. lines.Select(l => l.Key).Distinct().Order()], now).ConfigureAwait(false);
+            // Units given back (a release, or a confirm that sold less than it held) go to waiters first. A line sold
+            // whole gives none back (on hand and reserved drop together), so its item has no waitlist step.
+            var givenBack = lines.Where(l => operation == StockOperation.Release || HoldSale.UnitsOf(sold, l.Key) < l.Quantity);
+            await WaitlistOperations.ServeAsync(s, [.. givenBack.Select(l => l.Key).Distinct().Order()], now).ConfigureAwait(false);
         }
 
         return (new HoldResult(outcome, ToHold(hold, lines, now)) { ConfirmedLines = sold }, false);
