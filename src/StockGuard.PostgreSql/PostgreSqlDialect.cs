@@ -207,6 +207,14 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// </summary>
     public override string CommitFlushBarrier => "SELECT pg_current_xact_id()";
 
+    /// <summary>
+    /// With error barriers Npgsql ends each command with its own Sync: each runs in an implicit transaction of its own
+    /// and commits before the next starts (a <c>set_config(…, true)</c> in one does not reach the next). Behind a
+    /// transaction pooler each is one transaction too, sent in order.
+    /// </summary>
+    public override System.Data.Common.DbBatch CreateSeparateCommitsBatch(System.Data.Common.DbConnection connection) =>
+        new NpgsqlBatch((NpgsqlConnection)connection) { EnableErrorBarriers = true };
+
     /// <summary>Prepared on a session-bound path only: behind a transaction pooler the next transaction may run on a session that has another client's statement under that name.</summary>
     public override bool PrepareDeductOne => !connections.TransactionPooled;
 

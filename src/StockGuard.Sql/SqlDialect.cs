@@ -436,6 +436,14 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string? SellBatch => null;
 
     /// <summary>
+    /// A batch of commands sent in one round trip of which each command commits on its own, as if sent alone in
+    /// autocommit, or <see langword="null"/> where the driver cannot: <see cref="SellBatch"/> and
+    /// <see cref="CommitFlushBarrier"/> then go together, the row lock released at the first commit and the answer
+    /// back once the second made both durable.
+    /// </summary>
+    public virtual System.Data.Common.DbBatch? CreateSeparateCommitsBatch(System.Data.Common.DbConnection connection) => null;
+
+    /// <summary>
     /// One <c>sale</c> movement row per sale of a coalesced batch, in batch order, as one command: each with its on-hand
     /// delta, reference and the item's on-hand units and version right after it, the rest of the level from
     /// <paramref name="after"/> (the stored row, which sales do not change).

@@ -20,7 +20,9 @@ internal static class FleetKill
 {
     private const int Processes = 3;
     private const int Buyers = 8;
-    private const int Requests = 200;
+    // Enough that no process sells out its buyers' requests before the last one has started (processes start one after
+    // another, and a fast one would otherwise be done before the row is locked, leaving no batch of its own to wait).
+    private const int Requests = 1000;
 
     /// <param name="store">A store on the processes' database, to stock the item and read it back.</param>
     /// <param name="tables">The audit's hook, also used to read the ledger.</param>

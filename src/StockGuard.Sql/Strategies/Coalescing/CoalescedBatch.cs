@@ -1,4 +1,5 @@
-using Dapper;
+using System.Data;
+using System.Data.Common;
 using StockGuard.Sql.Execution;
 using StockGuard.Sql.Idempotency;
 using StockGuard.Sql.Operations;
@@ -140,15 +141,19 @@ internal static class CoalescedBatch
     /// <summary>
     /// A batch without idempotency keys as one autocommitted statement (<see cref="SqlDialect.SellBatch"/>), when the
     /// dialect has one: the row lock is then held for the statement alone, never across a round trip to this process,
-    /// so the batches of several processes on one item follow each other at the server's pace. Returns each request's
-    /// result in batch order, or <see langword="null"/> when the item could not serve the whole batch (or is unknown):
-    /// nothing was changed and the transaction path (<see cref="ApplyAsync"/>) decides request by request.
+    /// so the batches of several processes on one item follow each other at the server's pace. Where the driver sends
+    /// separately committed commands in one round trip (<see cref="SqlDialect.CreateSeparateCommitsBatch"/>), the
+    /// dialect's <see cref="SqlDialect.CommitFlushBarrier"/> follows the statement in the same round trip: the answer
+    /// is then durable (<see cref="SoldBatch.Durable"/>) and the batch cost this process one round trip, not two.
+    /// Returns each request's result in batch order, or <see langword="null"/> when the item could not serve the whole
+    /// batch (or is unknown): nothing was changed and the transaction path (<see cref="ApplyAsync"/>) decides request
+    /// by request.
     /// </summary>
     /// <exception cref="StockStoreException">
     /// The statement failed: nothing was changed when the failure came before it was sent or the server reported it;
-    /// otherwise the outcome is unknown.
+    /// otherwise (the barrier failed after the statement sold) the outcome is unknown.
     /// </exception>
-    public static async Task<StockChangeResult[]?> TrySellAsync(SqlExecutor executor, StockKey key, List<PendingDeduct> batch)
+    public static async Task<SoldBatch?> TrySellAsync(SqlExecutor executor, StockKey key, List<PendingDeduct> batch)
     {
         var dialect = executor.Dialect;
         if (dialect.SellBatch is not { } sell || executor.InCallerTransaction || !IsKeyless(batch))
@@ -169,23 +174,95 @@ internal static class CoalescedBatch
         }
 
         var sent = false;
-        LevelRow? whole;
+        var saleRead = false;
+        var durable = false;
+        LevelRow? whole = null;
+        DbConnection? connection = null;
         try
         {
-            var connection = await SqlSession.OpenOwnAsync(executor.DataSource, CancellationToken.None).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            connection = await SqlSession.OpenOwnAsync(executor.DataSource, CancellationToken.None).ConfigureAwait(false);
+            var both = dialect.CommitFlushBarrier is { } barrier ? dialect.CreateSeparateCommitsBatch(connection) : null;
+            if (both is not null)
             {
-                sent = true;
-                whole = await connection.QuerySingleOrDefaultAsync<LevelRow>(new CommandDefinition(
-                    sell,
-                    new { sku = key.Sku, location = key.Location, onHandDelta = -total, versions = (long)batch.Count, quantity = total, now = dialect.TimeParameter(now), quantities, references },
-                    commandTimeout: executor.Options.CommandTimeout)).ConfigureAwait(false);
+                await using (both.ConfigureAwait(false))
+                {
+                    both.Timeout = executor.Options.CommandTimeout;
+                    var sale = both.CreateBatchCommand();
+                    sale.CommandText = sell;
+                    AddSaleParameters(sale.Parameters, sale.CreateParameter, key, batch.Count, total, dialect.TimeParameter(now), quantities, references);
+                    both.BatchCommands.Add(sale);
+                    var flush = both.CreateBatchCommand();
+                    flush.CommandText = dialect.CommitFlushBarrier!;
+                    both.BatchCommands.Add(flush);
+                    if (dialect.PrepareDeductOne)
+                    {
+                        await both.PrepareAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    sent = true;
+                    var reader = await both.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        if (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                            whole = ReadSoldRow(reader);
+                        }
+
+                        // The statement committed (or changed nothing); from here a failure is the barrier's.
+                        saleRead = true;
+                        while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                            while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                            {
+                            }
+                        }
+                    }
+
+                    durable = true;
+                }
+            }
+            else
+            {
+                var command = connection.CreateCommand();
+                await using (command.ConfigureAwait(false))
+                {
+                    command.CommandText = sell;
+                    command.CommandTimeout = executor.Options.CommandTimeout;
+                    AddSaleParameters(command.Parameters, command.CreateParameter, key, batch.Count, total, dialect.TimeParameter(now), quantities, references);
+                    sent = true;
+                    var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        if (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                            whole = ReadSoldRow(reader);
+                        }
+
+                        saleRead = true;
+                        while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                        }
+                    }
+                }
             }
         }
         catch (Exception ex) when (SqlFailures.IsDriverFailure(ex))
         {
+            if (saleRead && whole is null)
+            {
+                // The statement changed nothing; only the barrier after it failed: the transaction path decides.
+                return null;
+            }
+
             // One statement carries its own commit: an error the server reported for it means it was rolled back.
-            throw SqlFailures.Translate(dialect, ex, dialect.Classify(ex), commitStarted: sent && !dialect.IsReportedByServer(ex));
+            throw SqlFailures.Translate(dialect, ex, dialect.Classify(ex), commitStarted: sent && (saleRead || !dialect.IsReportedByServer(ex)));
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await SqlFailures.DisposeQuietlyAsync(connection).ConfigureAwait(false);
+            }
         }
 
         if (whole is null)
@@ -204,7 +281,40 @@ internal static class CoalescedBatch
                 new StockLevel(key, onHand, whole.Reserved - whole.ExpiredReserved, whole.SafetyStock, whole.BackorderLimit, whole.LowStockThreshold, version + whole.ExpiredLines)]);
         }
 
-        return results;
+        return new SoldBatch(results, durable);
+    }
+
+    /// <summary>The parameters of <see cref="SqlDialect.SellBatch"/>, bound by hand: this runs once per batch, where a mapper's per-call reflection over an anonymous object would cost more than the binding.</summary>
+    private static void AddSaleParameters(DbParameterCollection parameters, Func<DbParameter> create, StockKey key, int count, long total, object now, long[] quantities, string?[] references)
+    {
+        parameters.Add(SqlSession.Bind(create(), "sku", key.Sku, DbType.String));
+        parameters.Add(SqlSession.Bind(create(), "location", key.Location, DbType.String));
+        parameters.Add(SqlSession.Bind(create(), "onHandDelta", -total, DbType.Int64));
+        parameters.Add(SqlSession.Bind(create(), "versions", (long)count, DbType.Int64));
+        parameters.Add(SqlSession.Bind(create(), "quantity", total, DbType.Int64));
+        parameters.Add(SqlSession.Bind(create(), "now", now));
+        parameters.Add(SqlSession.Bind(create(), "quantities", quantities));
+        parameters.Add(SqlSession.Bind(create(), "references", references));
+    }
+
+    /// <summary>The counts <see cref="SqlDialect.SellBatch"/> returns, read by name (sums may come back as decimals).</summary>
+    private static LevelRow ReadSoldRow(DbDataReader reader)
+    {
+        return new LevelRow
+        {
+            Sku = reader.GetString(reader.GetOrdinal(nameof(LevelRow.Sku))),
+            Location = reader.GetString(reader.GetOrdinal(nameof(LevelRow.Location))),
+            OnHand = Int(nameof(LevelRow.OnHand)),
+            Reserved = Int(nameof(LevelRow.Reserved)),
+            SafetyStock = Int(nameof(LevelRow.SafetyStock)),
+            BackorderLimit = Int(nameof(LevelRow.BackorderLimit)),
+            LowStockThreshold = Int(nameof(LevelRow.LowStockThreshold)),
+            Version = Int(nameof(LevelRow.Version)),
+            ExpiredReserved = Int(nameof(LevelRow.ExpiredReserved)),
+            ExpiredLines = Int(nameof(LevelRow.ExpiredLines)),
+        };
+
+        long Int(string column) => Convert.ToInt64(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>

@@ -44,30 +44,23 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             var admission = queue.Enter(pending, executor.Options.Coalescing.MaxQueueLength);
             if (admission == CoalescingQueue.Admission.RunAlone)
             {
-                var served = false;
+                if (IsHot(pending.Line.Key))
+                {
+                    // A hot item's buyers come back together (one batch answered them all): this one waits in the queue
+                    // for the others the same answer sent, and the next flight takes them as one batch, instead of
+                    // selling alone ahead of them and making them wait a flight longer.
+                    queue.Wait(pending);
+                    ServeWaitingLater(queue);
+                    break;
+                }
+
                 try
                 {
-                    // On an item that is hot (other processes' batches may queue on its row), where the dialect sells a
-                    // batch in one statement, a batch of one takes it too: its row lock is then not held through a log
-                    // flush either. The flight lands at the commit, before the flush barrier. On an item that is not
-                    // hot the atomic path runs: one round trip, with nothing to gain from a barrier.
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (IsHot(pending.Line.Key) && await CoalescedBatch.TrySellAsync(executor, pending.Line.Key, [pending]).ConfigureAwait(false) is [var sold])
-                    {
-                        served = true;
-                        ServeWaiting(queue);
-                        await executor.FlushCommitsAsync().ConfigureAwait(false);
-                        return sold;
-                    }
-
                     return await DeductAloneAsync(pending.Request, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    if (!served)
-                    {
-                        ServeWaiting(queue);
-                    }
+                    ServeWaiting(queue);
                 }
             }
 
@@ -114,6 +107,22 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         using (ExecutionContext.SuppressFlow())
         {
             _ = Task.Run(() => DrainAsync(queue));
+        }
+    }
+
+    /// <summary>
+    /// Serves the queue of an item whose flight this caller holds, after the work already queued on the thread pool
+    /// (the other buyers a batch's answer just woke) had its turn to join it.
+    /// </summary>
+    private void ServeWaitingLater(CoalescingQueue queue)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(async () =>
+            {
+                await Task.Yield();
+                await DrainAsync(queue).ConfigureAwait(false);
+            });
         }
     }
 
@@ -180,44 +189,52 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             }
         }
 
-        if (joined.Count == 1)
+        StockChangeResult?[]? results = null;
+        var durable = false;
+        try
         {
-            later.Insert(0, joined[0]);
+            // One statement sells the batch, even a batch of one (the item is contended: its row lock is then not held
+            // through a log flush); the transaction path decides when it cannot.
+            if (await CoalescedBatch.TrySellAsync(executor, key, joined).ConfigureAwait(false) is { } sold)
+            {
+                results = sold.Results;
+                durable = sold.Durable;
+            }
+            else if (joined.Count > 1)
+            {
+                results = await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        else
+        catch (Exception ex)
         {
-            StockChangeResult?[] results;
-            try
+            foreach (var pending in joined)
             {
-                results = await CoalescedBatch.TrySellAsync(executor, key, joined).ConfigureAwait(false)
-                    ?? await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                foreach (var pending in joined)
-                {
-                    pending.Fail(ex);
-                }
-
-                results = [];
+                pending.Fail(ex);
             }
 
-            if (results.Length > 0)
-            {
-                if (later.Count == 0 && Array.TrueForAll(results, r => r is not null))
-                {
-                    // Nothing else waits for this batch: the next one may take the row while this one's flush is awaited.
-                    _ = AnswerWhenDurableAsync(joined, results!);
-                    return;
-                }
+            results = [];
+        }
 
-                await AnswerWhenDurableAsync(joined, results).ConfigureAwait(false);
-                for (var i = 0; i < joined.Count; i++)
+        if (results is null)
+        {
+            // A lone request the statement could not sell whole: the ordinary path gives its exact answer.
+            later.InsertRange(0, joined);
+        }
+        else if (results.Length > 0)
+        {
+            if (later.Count == 0 && Array.TrueForAll(results, r => r is not null))
+            {
+                // Nothing else waits for this batch: the next one may take the row while this one's flush is awaited.
+                _ = AnswerWhenDurableAsync(joined, results, durable);
+                return;
+            }
+
+            await AnswerWhenDurableAsync(joined, results, durable).ConfigureAwait(false);
+            for (var i = 0; i < joined.Count; i++)
+            {
+                if (results[i] is null)
                 {
-                    if (results[i] is null)
-                    {
-                        later.Add(joined[i]);
-                    }
+                    later.Add(joined[i]);
                 }
             }
         }
@@ -239,13 +256,14 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     /// Answers the requests of a committed batch once it is durable: after the dialect's flush barrier when the batch
     /// (without idempotency keys) committed without waiting for its flush (<see cref="SqlExecutor.FlushCommitsAsync"/>); if the barrier fails,
     /// every caller learns that the outcome is unknown. A request without a result (its key was stored before) is left
-    /// to the caller. Never throws.
+    /// to the caller. Nothing is awaited when <paramref name="durable"/>: the barrier already ran in the batch's round trip.
+    /// Never throws.
     /// </summary>
-    private async Task AnswerWhenDurableAsync(List<PendingDeduct> joined, StockChangeResult?[] results)
+    private async Task AnswerWhenDurableAsync(List<PendingDeduct> joined, StockChangeResult?[] results, bool durable)
     {
         try
         {
-            if (CoalescedBatch.IsKeyless(joined))
+            if (!durable && CoalescedBatch.IsKeyless(joined))
             {
                 await executor.FlushCommitsAsync().ConfigureAwait(false);
             }

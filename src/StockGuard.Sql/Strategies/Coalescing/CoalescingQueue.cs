@@ -43,6 +43,15 @@ internal sealed class CoalescingQueue(StockKey key, ConcurrentDictionary<StockKe
         }
     }
 
+    /// <summary>Puts <paramref name="pending"/>, admitted to run alone, in the queue instead: the caller stays in flight and serves it with the others.</summary>
+    public void Wait(PendingDeduct pending)
+    {
+        lock (_gate)
+        {
+            pending.Node = _waiting.AddFirst(pending);
+        }
+    }
+
     /// <summary>Removes a request that is still waiting; false when a batch already took it.</summary>
     public bool TryRemove(PendingDeduct pending)
     {
