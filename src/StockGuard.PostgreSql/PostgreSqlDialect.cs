@@ -67,7 +67,8 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
 
     /// <summary>
     /// One autocommitted statement, like <see cref="DeductOne"/>: <c>locked</c> locks the item when it can serve the sale
-    /// (a locking read re-checks its condition on the newest row after any wait); <c>claimed</c> inserts the key
+    /// without going below zero (a sale below zero records its backorder, which the transactional path does; a locking
+    /// read re-checks its condition on the newest row after any wait); <c>claimed</c> inserts the key
     /// (<c>$7</c>, fingerprint <c>$8</c>) with the result the sale will have, computed from that locked row, and
     /// inserts nothing when the key exists or a concurrent request with it commits first (<c>ON CONFLICT DO NOTHING</c>
     /// waits for it); <c>changed</c> applies the sale only when the key was claimed, and <c>moved</c> writes its movement.
@@ -78,7 +79,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// </summary>
     public override string DeductOneKeyed =>
         $"WITH locked AS (SELECT sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM {Items} " +
-        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock + backorder_limit >= $3 FOR UPDATE), " +
+        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 FOR UPDATE), " +
         $"claimed AS (INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
         "SELECT $7, $8, jsonb_build_object('Ok', true, 'Levels', jsonb_build_array(jsonb_build_object('Sku', sku, 'Loc', location, " +
         "'OnHand', on_hand - $3, 'Reserved', reserved, 'Safety', safety_stock, 'Backorder', backorder_limit, 'Low', low_stock_threshold, " +
