@@ -49,9 +49,11 @@ UPDATE `stockguard`.`stock_waitlist` SET state = 'claimed', hold_id = @holdId WH
 UPDATE `stockguard`.`stock_backorders` SET state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
 
 -- DeductOne
+SET SESSION session_track_schema = OFF;
 CALL `stockguard`.`stock_deduct_one`(@sku, @location, @quantity, @now, @reference);
 
 -- DeductOneKeyed
+SET SESSION session_track_schema = OFF;
 CALL `stockguard`.`stock_deduct_one_keyed`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint);
 
 -- DeductOneRollback
