@@ -52,24 +52,12 @@ UPDATE `stockguard`.`stock_backorders` SET state = CASE WHEN quantity - @givenBa
 -- (none on this engine)
 
 -- DeductOne
-SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
-START TRANSACTION;
-SELECT version AS VersionBefore FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
-INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;
-UPDATE `stockguard`.`stock_items` SET on_hand = on_hand - @quantity, version = version + 1 WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;
-SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location;
-COMMIT;
+SET SESSION session_track_schema = OFF;
+CALL `stockguard`.`stock_deduct_one`(@sku, @location, @quantity, @now, @reference);
 
 -- DeductOneKeyed
-SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
-START TRANSACTION;
-SELECT version AS VersionBefore FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location FOR UPDATE;
-INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) SELECT @key, @fingerprint, NULL, @now FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;
-INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity AND EXISTS (SELECT 1 FROM `stockguard`.`stock_idempotency_keys` WHERE idempotency_key = @key AND result IS NULL);
-UPDATE `stockguard`.`stock_items` SET on_hand = on_hand - @quantity, version = version + 1 WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity AND EXISTS (SELECT 1 FROM `stockguard`.`stock_idempotency_keys` WHERE idempotency_key = @key AND result IS NULL);
-UPDATE `stockguard`.`stock_idempotency_keys` k JOIN `stockguard`.`stock_items` i ON i.sku = @sku AND i.location = @location SET k.result = CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(i.sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(i.location USING utf8mb4)), ',"OnHand":', i.on_hand, ',"Reserved":', i.reserved, ',"Safety":', i.safety_stock, ',"Backorder":', i.backorder_limit, ',"Low":', i.low_stock_threshold, ',"Version":', i.version, '}],"Short":[]}') WHERE k.idempotency_key = @key AND k.result IS NULL;
-SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version FROM `stockguard`.`stock_items` WHERE sku = @sku AND location = @location;
-COMMIT;
+SET SESSION session_track_schema = OFF;
+CALL `stockguard`.`stock_deduct_one_keyed`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint);
 
 -- DeductOneRollback
 ROLLBACK;

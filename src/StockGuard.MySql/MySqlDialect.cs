@@ -43,7 +43,15 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     public override string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
 
-    public override string SchemaScript => Script.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
+    public override string SchemaScript => WithoutClientDelimiters(Script.Value).Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
+
+    /// <summary>
+    /// The script as the server takes it in one command: the <c>DELIMITER</c> lines are the mysql client's (which would
+    /// otherwise split a procedure's body at its first semicolon), and the server ends a procedure at its <c>END</c>.
+    /// </summary>
+    private static string WithoutClientDelimiters(string script) =>
+        string.Join('\n', script.Split('\n').Where(line => !line.StartsWith("DELIMITER ", StringComparison.Ordinal)))
+            .Replace("END$$", "END;", StringComparison.Ordinal);
 
     /// <summary>The ledger exists without its version-2 columns. (MySQL 8 has no <c>ADD COLUMN IF NOT EXISTS</c>, so the script cannot tell by itself.)</summary>
     public override string SelectNeedsUpgrade =>
@@ -129,59 +137,39 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";
 
     /// <summary>
-    /// One multi-statement command: the transaction, the row lock, the movement, the change, the new row and the commit,
-    /// in one round trip. The movement's <c>INSERT … SELECT</c> (which records the level the <c>UPDATE</c> then leaves) and the
-    /// <c>UPDATE</c> test the same condition on the same row, which the command locked first, so they apply together or not at all whatever happens to the client; nothing
-    /// is carried from statement to statement (<c>ROW_COUNT()</c> is not reliable once the client has gone, and user
-    /// variables would be taken for parameters by the driver). The version read under the lock tells the store whether
-    /// the change applied. The server stops a multi-statement command at its first error, so an error reported before
-    /// the row's result set has ended means the <c>COMMIT</c> never ran; the store then rolls the open transaction back.
+    /// One short <c>CALL</c> of the schema's <c>stock_deduct_one</c> procedure (schema version 6), which runs the
+    /// transaction, the row lock, the change, the movement, the new row and the commit on the server. The server keeps
+    /// the procedure's parsed statements in the session's routine cache, so a pooled session parses and plans its body
+    /// once, where a multi-statement text was parsed on every call. The item is locked by a locking read that tests the
+    /// sale's condition on the newest row; the change and the movement are written from that row, in local variables of
+    /// the procedure (user variables would be taken for parameters by the driver). The row set (empty when nothing
+    /// changed) comes before the procedure's <c>COMMIT</c>, so an error reported before it has ended means nothing was
+    /// committed; the store then rolls the open transaction back. The command first turns off the session's tracking of
+    /// its current database (<see cref="DeductOneSessionSetup"/>).
     /// </summary>
     public override string DeductOne =>
-        (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
-        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
-        $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
-        $"INSERT INTO {Movements} ({MovementColumns}) " +
-        "SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, " +
-        $"on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;\n" +
-        $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;\n" +
-        $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
-        "COMMIT";
+        DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one`(@sku, @location, @quantity, @now, @reference)";
 
     /// <summary>
-    /// <see cref="DeductOne"/> with its idempotency key, in the same one command. Under the item's lock, the key is
-    /// inserted (result still empty) only when the item can serve the sale from stock (a sale below zero is the
-    /// transactional path's, which records its backorder); <c>INSERT IGNORE</c> inserts nothing when the
-    /// key exists, after waiting for a concurrent request that holds it. A key whose result is empty can only be the one
-    /// this transaction just inserted (a committed key always has its result), so the movement and the change, which
-    /// test the same condition on the same locked row, apply exactly when this command claimed the key; the result is
-    /// then written from the changed row, the JSON the ledger writes for an applied deduct. Nothing is carried from
-    /// statement to statement but the rows themselves.
+    /// <see cref="DeductOne"/> with its idempotency key: one <c>CALL</c> of <c>stock_deduct_one_keyed</c>. Under the item's
+    /// lock, taken only when the item can serve the sale, <c>INSERT IGNORE</c> claims the key with the sale's result (the
+    /// JSON the ledger writes for an applied deduct), after waiting for a concurrent request that holds the key; the
+    /// change and the movement are written only when this call inserted the key. A key already taken or an item the
+    /// procedure cannot serve changes nothing and returns no row.
     /// </summary>
     public override string DeductOneKeyed =>
-        (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
-        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
-        $"SELECT version AS VersionBefore FROM {Items} WHERE sku = @sku AND location = @location FOR UPDATE;\n" +
-        $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
-        $"SELECT @key, @fingerprint, NULL, @now FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity;\n" +
-        $"INSERT INTO {Movements} ({MovementColumns}) " +
-        "SELECT @now, sku, location, 'sale', 0 - @quantity, 0, NULL, @reference, NULL, " +
-        $"on_hand - @quantity, reserved, safety_stock, backorder_limit, low_stock_threshold, version + 1 FROM {Items} " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity " +
-        $"AND EXISTS (SELECT 1 FROM {IdempotencyKeys} WHERE idempotency_key = @key AND result IS NULL);\n" +
-        $"UPDATE {Items} SET on_hand = on_hand - @quantity, version = version + 1 " +
-        "WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity " +
-        $"AND EXISTS (SELECT 1 FROM {IdempotencyKeys} WHERE idempotency_key = @key AND result IS NULL);\n" +
-        $"UPDATE {IdempotencyKeys} k JOIN {Items} i ON i.sku = @sku AND i.location = @location " +
-        "SET k.result = CONCAT('{\"Ok\":true,\"Levels\":[{\"Sku\":', JSON_QUOTE(CONVERT(i.sku USING utf8mb4)), ',\"Loc\":', JSON_QUOTE(CONVERT(i.location USING utf8mb4)), " +
-        "',\"OnHand\":', i.on_hand, ',\"Reserved\":', i.reserved, ',\"Safety\":', i.safety_stock, ',\"Backorder\":', i.backorder_limit, " +
-        "',\"Low\":', i.low_stock_threshold, ',\"Version\":', i.version, '}],\"Short\":[]}') " +
-        "WHERE k.idempotency_key = @key AND k.result IS NULL;\n" +
-        $"SELECT {ItemColumns} FROM {Items} WHERE sku = @sku AND location = @location;\n" +
-        "COMMIT";
+        DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
+
+    /// <summary>
+    /// The server runs a procedure in its own database and then returns to the session's, and by default reports that as
+    /// a change of the session's database (<c>session_track_schema</c>); MySqlConnector then resets the session the next
+    /// time the pool hands it out, which empties the server's routine cache (the procedure would be parsed again on every
+    /// sale) and costs a round trip. The procedures never leave the session in another database, so the report is turned
+    /// off for the session, with the lock wait timeout when one is set, in the same <c>SET</c>.
+    /// </summary>
+    private string DeductOneSessionSetup =>
+        "SET SESSION session_track_schema = OFF" +
+        (_setLockWaitTimeout is null ? "" : ", " + _setLockWaitTimeout["SET SESSION ".Length..]) + ";\n";
 
     protected override string ChangeColumns =>
         "id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, " +
@@ -233,7 +221,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
             $"SELECT CONVERT(idempotency_key USING utf8mb4) FROM {IdempotencyKeys} WHERE result IS NULL AND idempotency_key IN ({string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => $"@k{i}"))})",
             KeyParameters(createdAt, keys, fingerprints));
 
-    /// <summary>READ COMMITTED, after bounding lock waits when <c>LockWaitTimeout</c> is set (the session setting is reset when a pooled connection is reused).</summary>
+    /// <summary>READ COMMITTED, after bounding lock waits when <c>LockWaitTimeout</c> is set (every operation of the store sets the same value on its session).</summary>
     public override async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         if (_setLockWaitTimeout is not null)

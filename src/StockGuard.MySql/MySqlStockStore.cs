@@ -14,7 +14,12 @@ namespace StockGuard.MySql;
 /// </summary>
 public sealed class MySqlStockStore : SqlStockStore
 {
-    /// <summary>Creates a store over <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
+    /// <summary>
+    /// Creates a store over <paramref name="dataSource"/>, which the caller owns and disposes. A data source that resets
+    /// sessions on reuse (MySqlConnector's default, <c>Connection Reset=true</c>) empties the server's routine cache each
+    /// time, so the one-line deduct's procedure is parsed again on every sale; the connection-string constructor's own
+    /// pool does not reset.
+    /// </summary>
     /// <param name="dataSource">The MySqlConnector data source (connection pool). It must read <c>CHAR(36)</c> as <see cref="Guid"/> (GuidFormat Default or Char36, the default).</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
@@ -26,7 +31,12 @@ public sealed class MySqlStockStore : SqlStockStore
     {
     }
 
-    /// <summary>Creates a store with its own connection pool for <paramref name="connectionString"/>, released when the store is disposed.</summary>
+    /// <summary>
+    /// Creates a store with its own connection pool for <paramref name="connectionString"/>, released when the store is
+    /// disposed. The pool does not reset a session when it reuses it (<c>Connection Reset=false</c>), so that the server
+    /// keeps the one-line deduct's parsed procedure in the session's routine cache; the store leaves no other session
+    /// state behind.
+    /// </summary>
     /// <param name="connectionString">A MySqlConnector connection string. Its <c>Database</c> need not be the store's: tables are always qualified with <see cref="SqlStockStoreOptions.Schema"/>.</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="timeProvider">The clock for timers, and for holds, retention and row times when <see cref="SqlStockStoreOptions.Clock"/> is <see cref="SqlClock.TimeProvider"/>; by default the database's clock decides them, carried between readings by this provider's monotonic timestamps. <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
@@ -65,7 +75,11 @@ public sealed class MySqlStockStore : SqlStockStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         options.ThrowIfInvalid();
-        var builder = new MySqlConnectionStringBuilder(connectionString) { GuidFormat = MySqlGuidFormat.Char36 };
+        // No session reset when a pooled connection is reused: a reset empties the server's routine cache, and the
+        // one-line deduct's procedure would be loaded and parsed again on every sale. The pool is the store's own, and
+        // the store leaves no session state behind but the same lock wait timeout (a failed one-command sale's open
+        // transaction is rolled back before its connection returns to the pool).
+        var builder = new MySqlConnectionStringBuilder(connectionString) { GuidFormat = MySqlGuidFormat.Char36, ConnectionReset = false };
         return new MySqlDataSource(builder.ConnectionString);
     }
 }

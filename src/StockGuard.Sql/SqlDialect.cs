@@ -203,7 +203,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// nothing on hold, no hold has expired, and the row alone is the level. No row means nothing was changed: the item
     /// is short, unknown, or has units on hold, and the store runs its transactional path, which also gives back
     /// expired holds. It never sells below zero (<c>on_hand − safety_stock ≥ @quantity</c>): a sale on backorder or
-    /// pre-order records its backorder, which the transactional path does. A command that returns the row whether or not it changed (MySQL) first
+    /// pre-order records its backorder, which the transactional path does. A command that returns the row whether or not it changed first
     /// returns the item's version under its lock in a one-column row set named <c>VersionBefore</c>: the change applied
     /// when the version moved. The row's result set is the command's last but for the commit: a failure the server
     /// reports before that result set has ended means nothing was committed. <see langword="null"/> (the default) when

@@ -26,9 +26,10 @@ internal abstract class SqlEngine
     /// The version of the schema this library writes and reads. Bump it with every change to the tables. Version 2 added
     /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed; version 3
     /// the change consumers' leases, checkpoints and parked changes; version 4 the items' pre-order limit, expected
-    /// restock date and release flag, and the backorders; version 5 the waitlists.
+    /// restock date and release flag, and the backorders; version 5 the waitlists; version 6 the one-line deduct's stored
+    /// procedures on MySQL and MariaDB (the other engines only record the version).
     /// </summary>
-    public const int SchemaVersion = 5;
+    public const int SchemaVersion = 6;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }

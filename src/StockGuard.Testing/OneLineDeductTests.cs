@@ -144,6 +144,31 @@ public abstract class OneLineDeductTests<TProvider> : SqlProviderFixture<TProvid
     }
 
     [Test]
+    public async Task A_keyed_sale_below_zero_records_its_backorder_and_a_retry_replays_it()
+    {
+        var store = CreateStore();
+        var key = await StockedAsync(store, 2);
+        await store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5));
+        var idempotencyKey = NewIdempotencyKey();
+        var order = "order-" + idempotencyKey;
+        DeductRequest Request() => new(new StockLine(key, 5)) { IdempotencyKey = idempotencyKey, Reference = order };
+
+        var sold = await store.DeductAsync(Request());
+        var retry = await store.DeductAsync(Request());
+
+        sold.Should().BeEquivalentTo(new { Succeeded = true, IsReplay = false });
+        sold.Levels.Should().ContainSingle().Which.Should().Be(new StockLevel(key, -3, 0, 0, 5, 0, 3));
+        sold.Backordered.Should().Equal(new BackorderedLine(key, 3, BackorderKind.Backorder));
+        retry.IsReplay.Should().BeTrue();
+        retry.Levels.Should().Equal(sold.Levels);
+        retry.Backordered.Should().Equal(sold.Backordered);
+        (await ((IStockBackorders)store).GetBackordersAsync(order)).Backorders.Should().ContainSingle()
+            .Which.Should().BeEquivalentTo(new { Key = key, Kind = BackorderKind.Backorder, Quantity = 3, Filled = 0, State = BackorderState.Waiting });
+        (await Server.LedgerAsync(key)).Should().Be((-3L, 0L));
+        (await Server.SalesAsync(key)).Should().Equal((-5L, 0L, order));
+    }
+
+    [Test]
     public async Task The_same_key_with_another_request_is_a_typed_error_and_changes_nothing()
     {
         var store = CreateStore();

@@ -1,9 +1,10 @@
--- StockGuard schema, version 5, for MySQL 8.0 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- StockGuard schema, version 6, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
 -- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
 -- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
 -- database by hand, replace every `stockguard` below (in backticks, as it appears) with your database name.
--- By hand: mysql --protocol=tcp -u admin -p < stockguard-mysql.sql
+-- By hand: mysql --protocol=tcp -u admin -p < stockguard-mysql.sql (the DELIMITER lines are for that client; the store
+-- leaves them out and ends each procedure at its `END`).
 --
 -- SKUs, locations and idempotency keys are VARBINARY (their UTF-8 bytes): compared byte for byte, so case and
 -- trailing spaces matter. (utf8mb4_bin is a PAD SPACE collation on both servers: 'a' = 'a ' there.) The store
@@ -168,3 +169,99 @@ CREATE TABLE IF NOT EXISTS `stockguard`.`stock_waitlist` (
 ) ENGINE = InnoDB;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (5);
+
+-- Version 6: the one-line deduct as stored procedures, one short CALL per sale. The server keeps a procedure's parsed
+-- statements in the session's routine cache, so a pooled session parses the body once rather than on every sale
+-- (a session reset, e.g. MySqlConnector's Connection Reset, empties that cache). Each procedure is one transaction
+-- under READ COMMITTED: the item is locked first by a locking read that tests the sale's condition on the newest row
+-- (with nothing on hold, never below zero); only then are the change, its movement (and, keyed, the key with its first
+-- result) written. It returns one row set, the item's level after the sale, empty when nothing was changed (short,
+-- unknown, units on hold, or the key already taken), before its COMMIT: an error reported before that row set has
+-- ended means nothing was committed. SQL SECURITY INVOKER: the caller's own privileges apply. A body never changes
+-- under its name (a later version that changes one creates it under a new name), so IF NOT EXISTS keeps the script
+-- re-runnable without replacing a routine that other sessions are running.
+DELIMITER $$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_deduct_one` (
+    p_sku       VARBINARY(512),
+    p_location  VARBINARY(256),
+    p_quantity  BIGINT,
+    p_now       DATETIME(6),
+    p_reference VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version BIGINT;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    SELECT on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+      INTO v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version
+      FROM `stockguard`.`stock_items`
+     WHERE sku = p_sku AND location = p_location AND reserved = 0 AND on_hand - safety_stock >= p_quantity
+       FOR UPDATE;
+    IF v_version IS NOT NULL THEN
+        SET v_on_hand = v_on_hand - p_quantity, v_version = v_version + 1;
+        UPDATE `stockguard`.`stock_items` SET on_hand = v_on_hand, version = v_version WHERE sku = p_sku AND location = p_location;
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        VALUES (p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+            v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version);
+    END IF;
+    SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, v_on_hand AS OnHand,
+           v_reserved AS Reserved, v_safety AS SafetyStock, v_backorder AS BackorderLimit, v_low AS LowStockThreshold,
+           v_version AS Version
+      FROM DUAL WHERE v_version IS NOT NULL;
+    COMMIT;
+END$$
+
+-- The same sale with its idempotency key: under the item's lock, INSERT IGNORE claims the key with the sale's result
+-- (the JSON the store's ledger writes for an applied deduct), waiting for a concurrent request that holds the key;
+-- the sale is written only when this call inserted the key, so the key is stored with a result exactly when the sale
+-- applies. A key already taken changes nothing: the store's transaction then replays or refuses it.
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_deduct_one_keyed` (
+    p_sku         VARBINARY(512),
+    p_location    VARBINARY(256),
+    p_quantity    BIGINT,
+    p_now         DATETIME(6),
+    p_reference   VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    p_key         VARBINARY(512),
+    p_fingerprint CHAR(64) CHARACTER SET ascii COLLATE ascii_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version BIGINT;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    SELECT on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+      INTO v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version
+      FROM `stockguard`.`stock_items`
+     WHERE sku = p_sku AND location = p_location AND reserved = 0 AND on_hand - safety_stock >= p_quantity
+       FOR UPDATE;
+    IF v_version IS NOT NULL THEN
+        SET v_on_hand = v_on_hand - p_quantity, v_version = v_version + 1;
+        INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
+        VALUES (p_key, p_fingerprint,
+            CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
+                ',"OnHand":', v_on_hand, ',"Reserved":', v_reserved, ',"Safety":', v_safety, ',"Backorder":', v_backorder,
+                ',"Low":', v_low, ',"Version":', v_version, '}],"Short":[]}'),
+            p_now);
+        IF ROW_COUNT() = 1 THEN
+            UPDATE `stockguard`.`stock_items` SET on_hand = v_on_hand, version = v_version WHERE sku = p_sku AND location = p_location;
+            INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+                on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+            VALUES (p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+                v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version);
+        ELSE
+            SET v_version = NULL;
+        END IF;
+    END IF;
+    SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, v_on_hand AS OnHand,
+           v_reserved AS Reserved, v_safety AS SafetyStock, v_backorder AS BackorderLimit, v_low AS LowStockThreshold,
+           v_version AS Version
+      FROM DUAL WHERE v_version IS NOT NULL;
+    COMMIT;
+END$$
+
+DELIMITER ;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (6);

@@ -1,4 +1,4 @@
--- StockGuard schema, version 5, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 6, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
 -- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
 -- later versions.
@@ -184,3 +184,6 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_waitlist (
 CREATE INDEX IF NOT EXISTS stock_waitlist_waiting_by_item ON "stockguard".stock_waitlist (sku, location, id) WHERE state = 'waiting';
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
+
+-- Version 6: stored procedures for the one-line deduct on MySQL and MariaDB; nothing changes here.
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (6) ON CONFLICT (version) DO NOTHING;
