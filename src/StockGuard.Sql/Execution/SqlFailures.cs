@@ -45,6 +45,47 @@ internal static class SqlFailures
         };
     }
 
+    /// <summary>
+    /// The failure of an operation sent as one command outside a transaction of the caller's (a one-command sale, hold,
+    /// confirm or release). Returns when a deadlock or serialization failure changed nothing, so that the caller hands
+    /// the operation over to its transactional path (the retry is recorded); otherwise throws the typed error:
+    /// cancellation before anything changed, an unknown outcome once the command may have applied, else
+    /// <see cref="Translate"/>.
+    /// </summary>
+    /// <param name="executor">The store's executor, which records the retry.</param>
+    /// <param name="ex">The failure: a cancellation or a driver failure (<see cref="IsDriverFailure"/>).</param>
+    /// <param name="nothingChanged">Whether the command cannot have applied: never sent, or refused by the server before its row set ended.</param>
+    /// <param name="unknownOutcome">What to tell the caller when the outcome is unknown.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    public static void ThrowUnlessHandedOver(SqlExecutor executor, Exception ex, bool nothingChanged, string unknownOutcome, CancellationToken cancellationToken)
+    {
+        var dialect = executor.Dialect;
+        if (nothingChanged && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The operation was cancelled; nothing was changed.", ex, cancellationToken);
+        }
+
+        if (ex is OperationCanceledException && !nothingChanged)
+        {
+            throw new StockStoreException($"The operation on the {dialect.StoreName} store was cancelled after the command was sent. {unknownOutcome}", ex, isTransient: true, outcomeUnknown: true);
+        }
+
+        if (ex is OperationCanceledException)
+        {
+            // Opening the connection timed out, or the server cancelled the command for its own reasons.
+            throw new StockStoreException($"The {dialect.StoreName} store cancelled the operation. Nothing was changed.", ex, isTransient: true);
+        }
+
+        var failure = dialect.Classify(ex);
+        if (failure == SqlFailure.Retryable && nothingChanged)
+        {
+            executor.RecordRetry(1, ex);
+            return;
+        }
+
+        throw Translate(dialect, ex, failure, commitStarted: !nothingChanged, unknownOutcome);
+    }
+
     /// <summary>What to do when the tables are missing or behind: the packages ship their script as <c>sql/stockguard-{store}.sql</c>.</summary>
     public static string ApplyTheScript(SqlDialect dialect) =>
         $"Apply the shipped script (sql/stockguard-{dialect.StoreName}.sql in the package) or enable AutoCreateSchema.";

@@ -156,31 +156,10 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         {
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);
             var nothingChanged = !sent || (!rowSetEnded && Dialect.IsReportedByServer(ex));
-            if (nothingChanged && cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException("The operation was cancelled; nothing was changed.", ex, cancellationToken);
-            }
+            SqlFailures.ThrowUnlessHandedOver(executor, ex, nothingChanged, unknownOutcome, cancellationToken);
 
-            if (ex is OperationCanceledException && !nothingChanged)
-            {
-                throw new StockStoreException($"The operation on the {Dialect.StoreName} store was cancelled after the command was sent. {unknownOutcome}", ex, isTransient: true, outcomeUnknown: true);
-            }
-
-            if (ex is OperationCanceledException)
-            {
-                // Opening the connection timed out, or the server cancelled the command for its own reasons.
-                throw new StockStoreException($"The {Dialect.StoreName} store cancelled the operation. Nothing was changed.", ex, isTransient: true);
-            }
-
-            var failure = Dialect.Classify(ex);
-            if (failure == SqlFailure.Retryable && nothingChanged)
-            {
-                // A deadlock or serialization failure changed nothing: the transactional path runs the deduct again.
-                executor.RecordRetry(1, ex);
-                return null;
-            }
-
-            throw SqlFailures.Translate(Dialect, ex, failure, commitStarted: !nothingChanged, unknownOutcome);
+            // A deadlock or serialization failure changed nothing: the transactional path runs the operation again.
+            return null;
         }
         finally
         {
