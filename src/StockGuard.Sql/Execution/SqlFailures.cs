@@ -86,6 +86,22 @@ internal static class SqlFailures
         throw Translate(dialect, ex, failure, commitStarted: !nothingChanged, unknownOutcome);
     }
 
+    /// <summary>
+    /// The error for a one-command operation answered with another command's reply (a server session shared with other
+    /// clients ran something else): the outcome is unknown, and the pooler advice says how to configure the store.
+    /// </summary>
+    /// <param name="dialect">The store's dialect.</param>
+    /// <param name="what">The operation, e.g. "one-line deduct of SKU/LOCATION".</param>
+    /// <param name="reply">What came back instead.</param>
+    /// <param name="inner">The failure reading the reply, if any.</param>
+    /// <param name="unknownOutcome">What to tell the caller about the unknown outcome.</param>
+    public static StockStoreException ForeignReply(SqlDialect dialect, string what, string reply, Exception? inner, string unknownOutcome) => new(
+        $"The {dialect.StoreName} store's {what} in schema '{dialect.Schema}' was answered with {reply}: " +
+        $"the server ran another command than the one the store sent (a server session shared with other clients). {unknownOutcome} {dialect.PoolerAdvice}".TrimEnd(),
+        inner,
+        isTransient: false,
+        outcomeUnknown: true);
+
     /// <summary>What to do when the tables are missing or behind: the packages ship their script as <c>sql/stockguard-{store}.sql</c>.</summary>
     public static string ApplyTheScript(SqlDialect dialect) =>
         $"Apply the shipped script (sql/stockguard-{dialect.StoreName}.sql in the package) or enable AutoCreateSchema.";

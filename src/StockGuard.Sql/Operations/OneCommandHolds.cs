@@ -260,12 +260,8 @@ internal sealed class OneCommandHolds(SqlExecutor executor)
         return row;
     }
 
-    private StockStoreException ForeignReply(string what, string reply, Exception? inner, string unknownOutcome) => new(
-        $"The {Dialect.StoreName} store's {what} in schema '{Dialect.Schema}' was answered with {reply}: " +
-        $"the server ran another command than the one the store sent (a server session shared with other clients). {unknownOutcome} {Dialect.PoolerAdvice}".TrimEnd(),
-        inner,
-        isTransient: false,
-        outcomeUnknown: true);
+    private StockStoreException ForeignReply(string what, string reply, Exception? inner, string unknownOutcome) =>
+        SqlFailures.ForeignReply(Dialect, what, reply, inner, unknownOutcome);
 
     private static void CancelQuietly(DbBatch batch)
     {

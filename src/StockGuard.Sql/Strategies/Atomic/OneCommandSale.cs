@@ -218,12 +218,8 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         return row;
     }
 
-    private StockStoreException ForeignReply(StockKey asked, string reply, Exception? inner, string unknownOutcome) => new(
-        $"The {Dialect.StoreName} store's one-line deduct of {asked.Sku}/{asked.Location} in schema '{Dialect.Schema}' was answered with {reply}: " +
-        $"the server ran another command than the one the store sent (a server session shared with other clients). {unknownOutcome} {Dialect.PoolerAdvice}".TrimEnd(),
-        inner,
-        isTransient: false,
-        outcomeUnknown: true);
+    private StockStoreException ForeignReply(StockKey asked, string reply, Exception? inner, string unknownOutcome) =>
+        SqlFailures.ForeignReply(Dialect, $"one-line deduct of {asked.Sku}/{asked.Location}", reply, inner, unknownOutcome);
 
     private static void CancelQuietly(DbCommand command)
     {
