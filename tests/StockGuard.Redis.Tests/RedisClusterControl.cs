@@ -159,12 +159,21 @@ internal sealed class RedisClusterControl : IAsyncDisposable
             return $"master {alone.EndPoint} has no replica";
         }
 
+        var agreed = Layout(nodes);
         foreach (var node in nodes)
         {
             var server = _admin.GetServer(node.EndPoint);
             if (!server.IsConnected)
             {
                 return $"{node.EndPoint} is not connected";
+            }
+
+            // Gossip spreads a failover node by node: until every node tells the same masters, replicas and slots, a
+            // client (or a test) that asks one of them may be sent to a node that no longer serves the slot.
+            var view = Layout(ClusterNodeInfo.Parse(Text(await server.ExecuteAsync("CLUSTER", "NODES").ConfigureAwait(false))));
+            if (view != agreed)
+            {
+                return $"{node.EndPoint} sees the cluster otherwise ({view}) than another node ({agreed})";
             }
 
             var info = Text(await server.ExecuteAsync("CLUSTER", "INFO").ConfigureAwait(false));
@@ -180,6 +189,36 @@ internal sealed class RedisClusterControl : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Has <paramref name="client"/> read the cluster's layout again and waits until it sends each slot to the master that
+    /// serves it now. A multiplexer learns of a failover only when a node redirects it: after a master was handed its slots
+    /// back, a client that has not written to them since still takes the replica for the master.
+    /// </summary>
+    public async Task WaitUntilClientAgreesAsync(IConnectionMultiplexer client, TimeSpan timeout)
+    {
+        var nodes = await NodesAsync().ConfigureAwait(false);
+        string? wrong = "not asked yet";
+        await WaitUntilAsync("the client to see the cluster's masters", timeout, async () =>
+        {
+            await client.ConfigureAsync().ConfigureAwait(false);
+            wrong = nodes.FirstOrDefault(n => client.GetServer(n.EndPoint) is var server && (!server.IsConnected || server.IsReplica == n.IsMaster)) is { } node
+                ? $"{node.EndPoint} is a {(node.IsMaster ? "master" : "replica")} to the cluster, not to the client"
+                : null;
+            return wrong is null;
+        }, () => wrong).ConfigureAwait(false);
+    }
+
+    /// <summary>One node's view in one line: every node's role and slots, or its master, in a fixed order.</summary>
+    private static string Layout(IReadOnlyList<ClusterNodeInfo> nodes)
+    {
+        var byId = nodes.ToDictionary(n => n.Id);
+        return string.Join("; ", nodes
+            .Select(n => n.IsMaster
+                ? $"{n.EndPoint} master {string.Join(",", n.Slots.Select(r => $"{r.From}-{r.To}"))}"
+                : $"{n.EndPoint} replica of {(n.MasterId is { } id && byId.TryGetValue(id, out var master) ? master.EndPoint.ToString() : n.MasterId)}")
+            .Order(StringComparer.Ordinal));
     }
 
     public async ValueTask DisposeAsync() => await _admin.DisposeAsync().ConfigureAwait(false);
