@@ -13,6 +13,7 @@ internal static class LoadCommand
         try
         {
             options = LoadOptions.Parse(args);
+            _ = ServerSettings.LoadSchema; // a bad STOCKGUARD_LOAD_SCHEMA is a usage error, before any cell runs
         }
         catch (ArgumentException ex)
         {

@@ -27,9 +27,13 @@ internal static class ServerSettings
     /// STOCKGUARD_LOAD_SCHEMA names another (a plain identifier), so that runs of different schema versions on one server
     /// keep apart; default <c>stockguard_load</c>.
     /// </summary>
-    public static string LoadSchema { get; } = Read("STOCKGUARD_LOAD_SCHEMA", "stockguard_load") is var name && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+    /// <exception cref="ArgumentException">The variable holds anything but ASCII letters, digits and '_'.</exception>
+    public static string LoadSchema => Read(LoadSchemaVariable, "stockguard_load") is var name && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
         ? name
-        : throw new ArgumentException("STOCKGUARD_LOAD_SCHEMA must be a plain identifier: ASCII letters, digits and '_'.");
+        : throw new ArgumentException($"{LoadSchemaVariable} must be a plain identifier: ASCII letters, digits and '_' (e.g. stockguard_load).");
+
+    /// <summary>The environment variable that names <see cref="LoadSchema"/>.</summary>
+    public const string LoadSchemaVariable = "STOCKGUARD_LOAD_SCHEMA";
 
     /// <summary>The library's tables that hold data (all but the schema version), children before parents.</summary>
     private static readonly string[] LibraryTables = ["stock_hold_lines", "stock_holds", "stock_idempotency_keys", "stock_movements", "stock_items", "stock_change_consumers", "stock_parked_changes"];
