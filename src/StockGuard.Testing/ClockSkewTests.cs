@@ -133,6 +133,37 @@ public abstract class ClockSkewTests<TProvider> : SqlProviderFixture<TProvider>
         }
     }
 
+    [Test]
+    public async Task A_waitlist_claim_given_by_the_slow_host_is_live_for_the_fast_host_and_its_sweep()
+    {
+        // The hosts are 18 minutes apart, more than the default 15-minute claim window: a claim stamped by the slow
+        // host's clock would already have lapsed on the fast host's.
+        var (fast, slow) = (Fast(), Slow());
+        var key = new StockKey(NewSku());
+        await slow.SetPolicyAsync(key, StockPolicy.Default);
+        var joinedFrom = await Server.DatabaseNowAsync();
+        var joined = await ((IStockWaitlist)fast).JoinWaitlistAsync(new JoinWaitlistRequest(key, "customer-1"));
+        var joinedTo = await Server.DatabaseNowAsync();
+
+        await slow.ReceiveAsync(new ReceiveRequest(new StockLine(key, 1)));
+        await fast.SweepAsync();
+        var bought = await fast.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+
+        var bound = Provider.MaxClockError;
+        joined.Place!.JoinedAt.Should().BeOnOrAfter(joinedFrom - bound).And.BeOnOrBefore(joinedTo + bound);
+        bought.Succeeded.Should().BeFalse("the unit is the customer's claim");
+        var place = (await ((IStockWaitlist)fast).GetWaitlistPlaceAsync(key, "customer-1"))!;
+        place.State.Should().Be(WaitlistState.Claimed);
+        var claim = (await fast.GetHoldAsync(place.HoldId!.Value))!;
+        claim.Should().BeEquivalentTo(new { State = HoldState.Active, ExpiresAt = place.ClaimExpiresAt });
+        claim.ExpiresAt.Should().Be(claim.CreatedAt + TimeSpan.FromMinutes(15), "the default claim window");
+        claim.CreatedAt.Should().BeOnOrAfter(joined.Place.JoinedAt - bound);
+
+        (await fast.ConfirmAsync(claim.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
+        (await ((IStockWaitlist)slow).GetWaitlistPlaceAsync(key, "customer-1"))!.State.Should().Be(WaitlistState.Fulfilled);
+        (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 0 && s.Reserved == 0);
+    }
+
     /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
     private sealed class SlowRoundTrips : TimeProvider
     {
