@@ -218,8 +218,9 @@ internal abstract partial class SqlDialect : SqlEngine
     /// claims the key only for a sale it applies, under the item's lock: a key already taken (a replay, a conflict, or a
     /// concurrent request with the same key, which it waits for) or an item it cannot serve changes nothing and returns
     /// no applied row, or fails with an error <see cref="IsIdempotencyKeyTaken"/> recognises, and the store runs its
-    /// transactional path, which replays, refuses or applies with the exact answer. Like <see cref="DeductOne"/> it never sells below zero (<c>on_hand − safety_stock ≥
-    /// @quantity</c>): a sale on backorder or pre-order records its backorder, which the transactional path does.
+    /// transactional path, which replays, refuses or applies with the exact answer. Like <see cref="DeductOne"/> it never
+    /// sells below zero (<c>on_hand − safety_stock ≥ @quantity</c>): a sale on backorder or pre-order records its
+    /// backorder, which the transactional path does.
     /// <see langword="null"/> (the default) when the database has no such command.
     /// </summary>
     public virtual string? DeductOneKeyed => null;
