@@ -66,29 +66,33 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
 
     /// <summary>
-    /// One autocommitted statement, like <see cref="DeductOne"/>: <c>locked</c> locks the item when it can serve the sale
-    /// from stock (a locking read re-checks its condition on the newest row after any wait; a sale below zero is the
-    /// transactional path's, which records its backorder); <c>claimed</c> inserts the key
-    /// (<c>$7</c>, fingerprint <c>$8</c>) with the result the sale will have, computed from that locked row, and
-    /// inserts nothing when the key exists or a concurrent request with it commits first (<c>ON CONFLICT DO NOTHING</c>
-    /// waits for it); <c>changed</c> applies the sale only when the key was claimed, and <c>moved</c> writes its movement.
-    /// The update names the row by its key alone: a condition on the counts would be tested against the statement's
-    /// snapshot, which a row changed before <c>locked</c> took its lock no longer matches, while the key always does,
-    /// and the update then applies to the newest row, the one <c>locked</c> checked and holds. So the key is stored with
-    /// a result exactly when the sale applies, and the stored level is the one the sale leaves.
+    /// One autocommitted statement, like <see cref="DeductOne"/>: <c>changed</c> applies the sale under the same condition
+    /// (re-checked on the newest row after any lock wait, so the row is visited once), <c>claimed</c> inserts the key
+    /// (<c>$7</c>, fingerprint <c>$8</c>) with the sale's result built from the row <c>changed</c> returns (the level the
+    /// sale leaves), and <c>moved</c> writes its movement. The key is inserted without <c>ON CONFLICT</c>: a key already
+    /// stored, or held by a concurrent request that commits first (the insert waits for it on the key's index entry),
+    /// raises a unique violation that rolls the whole statement back, sale included, and the store hands the request
+    /// over to its transactional path, which replays or refuses it (<see cref="IsIdempotencyKeyTaken"/>). So the key is
+    /// stored with a result exactly when the sale applies. A sale this statement cannot serve inserts no key.
     /// </summary>
     public override string DeductOneKeyed =>
-        $"WITH locked AS (SELECT sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM {Items} " +
-        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 FOR UPDATE), " +
+        $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
+        $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 RETURNING i.*), " +
         $"claimed AS (INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
         "SELECT $7, $8, jsonb_build_object('Ok', true, 'Levels', jsonb_build_array(jsonb_build_object('Sku', sku, 'Loc', location, " +
-        "'OnHand', on_hand - $3, 'Reserved', reserved, 'Safety', safety_stock, 'Backorder', backorder_limit, 'Low', low_stock_threshold, " +
-        "'Version', version + 1)), 'Short', '[]'::jsonb), $4 FROM locked ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1), " +
-        $"changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
-        "WHERE sku = $1 AND location = $2 AND EXISTS (SELECT 1 FROM claimed) RETURNING i.*), " +
+        "'OnHand', on_hand, 'Reserved', reserved, 'Safety', safety_stock, 'Backorder', backorder_limit, 'Low', low_stock_threshold, " +
+        "'Version', version)), 'Short', '[]'::jsonb), $4 FROM changed), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
         $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
+
+    /// <summary>unique_violation (23505) on the idempotency keys' primary key: <see cref="DeductOneKeyed"/> met a key already taken.</summary>
+    public override bool IsIdempotencyKeyTaken(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "stock_idempotency_keys" } taken => taken.SchemaName == Schema,
+        { InnerException: { } inner } => IsIdempotencyKeyTaken(inner),
+        _ => false,
+    };
 
     /// <summary>
     /// The items of an active hold's lines, locked in one statement: PostgreSQL locks the rows a <c>SELECT … ORDER BY … FOR

@@ -215,11 +215,12 @@ internal abstract partial class SqlDialect : SqlEngine
     /// (<see cref="DeductOne"/>'s parameters, then <c>@key</c> and <c>@fingerprint</c>) → what <see cref="DeductOne"/>
     /// returns: the same one-line sale for a request with an idempotency key, in one command that also claims the key and
     /// stores the sale as the key's first result (the JSON the ledger writes for an applied deduct), all four or none. It
-    /// claims the key only for a sale it is about to apply, under the item's lock: a key already taken (a replay, a
-    /// conflict, or a concurrent request with the same key, which it waits for) or an item it cannot serve changes
-    /// nothing and returns no applied row, and the store runs its transactional path, which replays, refuses or applies
-    /// with the exact answer. Like <see cref="DeductOne"/> it never sells below zero (<c>on_hand − safety_stock ≥
-    /// @quantity</c>): a sale on backorder or pre-order records its backorder, which the transactional path does.
+    /// claims the key only for a sale it applies, under the item's lock: a key already taken (a replay, a conflict, or a
+    /// concurrent request with the same key, which it waits for) or an item it cannot serve changes nothing and returns
+    /// no applied row, or fails with an error <see cref="IsIdempotencyKeyTaken"/> recognises, and the store runs its
+    /// transactional path, which replays, refuses or applies with the exact answer. Like <see cref="DeductOne"/> it never
+    /// sells below zero (<c>on_hand − safety_stock ≥ @quantity</c>): a sale on backorder or pre-order records its
+    /// backorder, which the transactional path does.
     /// <see langword="null"/> (the default) when the database has no such command.
     /// </summary>
     public virtual string? DeductOneKeyed => null;
@@ -253,6 +254,14 @@ internal abstract partial class SqlDialect : SqlEngine
     /// that leaves none.
     /// </summary>
     public virtual string? DeductOneRollback => null;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the error <see cref="DeductOneKeyed"/> raises, having changed nothing, when
+    /// its idempotency key was already taken (a command that claims the key without a conflict clause rolls back on
+    /// the duplicate): the store then hands the request over to its transactional path. Default: <see langword="false"/>.
+    /// </summary>
+    /// <param name="exception">The failure the command reported.</param>
+    public virtual bool IsIdempotencyKeyTaken(Exception exception) => false;
 
     // ---- Holds in one command -----------------------------------------------------------------------------------
 

@@ -183,6 +183,24 @@ public abstract class OneLineDeductTests<TProvider> : SqlProviderFixture<TProvid
     }
 
     [Test]
+    public async Task A_key_taken_by_a_sale_of_another_item_is_a_typed_error_and_changes_neither_item()
+    {
+        var store = CreateStore();
+        var sold = await StockedAsync(store, 10);
+        var other = await StockedAsync(store, 10);
+        var idempotencyKey = NewIdempotencyKey();
+        await store.DeductAsync(new DeductRequest(new StockLine(sold, 3)) { IdempotencyKey = idempotencyKey, Reference = "order-11" });
+
+        // The other item can serve the sale: whatever the command changed before it met the key is undone with it.
+        (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(other, 3)) { IdempotencyKey = idempotencyKey, Reference = "order-11" }))
+            .Should().ThrowAsync<IdempotencyConflictException>()).Which.IdempotencyKey.Should().Be(idempotencyKey);
+        (await Server.StoredAsync(sold)).Should().Be((7L, 0L, 2L));
+        (await Server.StoredAsync(other)).Should().Be((10L, 0L, 1L));
+        (await Server.LedgerAsync(other)).Should().Be((10L, 0L));
+        (await Server.SalesAsync(other)).Should().BeEmpty();
+    }
+
+    [Test]
     public async Task A_short_keyed_sale_stores_its_refusal_and_a_retry_after_a_receipt_replays_it()
     {
         var store = CreateStore();

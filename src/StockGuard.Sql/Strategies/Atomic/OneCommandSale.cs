@@ -156,6 +156,13 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         {
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);
             var nothingChanged = !sent || (!rowSetEnded && Dialect.IsReportedByServer(ex));
+            if (keyed && nothingChanged && !cancellationToken.IsCancellationRequested && Dialect.IsIdempotencyKeyTaken(ex))
+            {
+                // The key was taken before this sale (a replay, a conflict, or a concurrent request that committed first):
+                // the command rolled back, and the transactional path replays or refuses it.
+                return null;
+            }
+
             SqlFailures.ThrowUnlessHandedOver(executor, ex, nothingChanged, unknownOutcome, cancellationToken);
 
             // A deadlock or serialization failure changed nothing: the transactional path runs the operation again.
