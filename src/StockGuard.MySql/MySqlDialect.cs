@@ -161,7 +161,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
 
     /// <summary>
-    /// The one-line hold as one <c>CALL</c> of the schema's <c>stock_reserve_one</c> procedure (schema version 8): the
+    /// The one-line hold as one <c>CALL</c> of the schema's <c>stock_reserve_one</c> procedure (schema version 7): the
     /// item locked by a locking read that tests the hold's condition on the newest row, then the item, the hold, its
     /// line and its <c>hold_placed</c> movement written and the level returned before the procedure's <c>COMMIT</c>, as
     /// <see cref="DeductOne"/> does for the sale.
@@ -170,7 +170,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_reserve_one`(@sku, @location, @quantity, @now, @reference, @holdId, @expiresAt)";
 
     /// <summary>
-    /// The confirm of an active one-line hold as one <c>CALL</c> of <c>stock_finish_hold_one</c> (schema version 8): the
+    /// The confirm of an active one-line hold as one <c>CALL</c> of <c>stock_finish_hold_one</c> (schema version 7): the
     /// item of its line locked, then the hold, then the line, and the whole confirm written only while the hold is active,
     /// unexpired, its line unreleased and nobody waits for the item. A hold of several lines, or one the procedure cannot
     /// serve, changes nothing and returns no row: the transactional path decides.

@@ -7,7 +7,7 @@ namespace StockGuard.MySql.Tests;
 
 /// <summary>
 /// A one-line hold, and the confirm or release of a one-line hold, are each one <c>CALL</c> of the schema's procedures
-/// (schema version 8), counted by the server on the store's only pooled session, which comes back from them as it was.
+/// (schema version 7), counted by the server on the store's only pooled session, which comes back from them as it was.
 /// </summary>
 [TestFixture]
 public sealed class MySqlOneCommandHoldSessionTests

@@ -1,4 +1,4 @@
--- StockGuard schema, version 8, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- StockGuard schema, version 7, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
 -- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
 -- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
@@ -266,10 +266,8 @@ DELIMITER ;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (6);
 
--- Version 7: (placeholder; reconciled with its own section)
-INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (7);
 
--- Version 8: the cart's steps as stored procedures, one short CALL each, like the sale of version 6: a one-line hold
+-- Version 7: the cart's steps as stored procedures, one short CALL each, like the sale of version 6: a one-line hold
 -- (stock_reserve_one) and the confirm or release of an active one-line hold (stock_finish_hold_one). Each is one
 -- transaction under READ COMMITTED that returns one row set before its COMMIT, empty when nothing was changed (the
 -- store's transactional path then gives the exact answer), so an error reported before that row set has ended means
@@ -387,4 +385,4 @@ END$$
 
 DELIMITER ;
 
-INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (8);
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (7);
