@@ -49,7 +49,8 @@ UPDATE `stockguard`.`stock_waitlist` SET state = 'claimed', hold_id = @holdId WH
 UPDATE `stockguard`.`stock_backorders` SET state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, hold_id = NULL WHERE hold_id = @holdId AND sku = @sku AND location = @location AND state = 'waiting';
 
 -- ConfirmHoldOne
--- (none on this engine)
+SET SESSION session_track_schema = OFF;
+CALL `stockguard`.`stock_finish_hold_one`(@holdId, @now, TRUE);
 
 -- DeductOne
 SET SESSION session_track_schema = OFF;
@@ -131,10 +132,12 @@ UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE sku = @sku AND 
 UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE;
 
 -- ReleaseHoldOne
--- (none on this engine)
+SET SESSION session_track_schema = OFF;
+CALL `stockguard`.`stock_finish_hold_one`(@holdId, @now, FALSE);
 
 -- ReserveOne
--- (none on this engine)
+SET SESSION session_track_schema = OFF;
+CALL `stockguard`.`stock_reserve_one`(@sku, @location, @quantity, @now, @reference, @holdId, @expiresAt);
 
 -- SaveChangeCheckpoint
 UPDATE `stockguard`.`stock_change_consumers` SET checkpoint_tx = @tx, checkpoint_seq = @seq, lease_expires_at = @expiresAt WHERE consumer = @consumer AND lease_owner = @owner AND lease_expires_at > @now;

@@ -161,6 +161,28 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
 
     /// <summary>
+    /// The one-line hold as one <c>CALL</c> of the schema's <c>stock_reserve_one</c> procedure (schema version 7): the
+    /// item locked by a locking read that tests the hold's condition on the newest row, then the item, the hold, its
+    /// line and its <c>hold_placed</c> movement written and the level returned before the procedure's <c>COMMIT</c>, as
+    /// <see cref="DeductOne"/> does for the sale.
+    /// </summary>
+    public override string ReserveOne =>
+        DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_reserve_one`(@sku, @location, @quantity, @now, @reference, @holdId, @expiresAt)";
+
+    /// <summary>
+    /// The confirm of an active one-line hold as one <c>CALL</c> of <c>stock_finish_hold_one</c> (schema version 7): the
+    /// item of its line locked, then the hold, then the line, and the whole confirm written only while the hold is active,
+    /// unexpired, its line unreleased and nobody waits for the item. A hold of several lines, or one the procedure cannot
+    /// serve, changes nothing and returns no row: the transactional path decides.
+    /// </summary>
+    public override IReadOnlyList<string> ConfirmHoldOne =>
+        [DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_finish_hold_one`(@holdId, @now, TRUE)"];
+
+    /// <inheritdoc cref="ConfirmHoldOne"/>
+    public override IReadOnlyList<string> ReleaseHoldOne =>
+        [DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_finish_hold_one`(@holdId, @now, FALSE)"];
+
+    /// <summary>
     /// The server runs a procedure in its own database and then returns to the session's, and by default reports that as
     /// a change of the session's database (<c>session_track_schema</c>); MySqlConnector then resets the session the next
     /// time the pool hands it out, which empties the server's routine cache (the procedure would be parsed again on every

@@ -137,13 +137,23 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// <summary>(<c>$1</c> hold, <c>$2</c> now, <c>$3</c> schema): the items of an active hold unexpired at <c>$2</c>, locked in key order.</summary>
     private string LockItemsOfActiveHold =>
         $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
-        $"WHERE h.id = $1 AND h.state = 'active' AND h.expires_at > $2 AND $3::text = {SchemaLiteral}) ORDER BY i.sku, i.location FOR UPDATE";
+        $"WHERE l.hold_id = $1 AND h.id = $1 AND {ActiveAt("h", "$2")} AND $3::text = {SchemaLiteral}) ORDER BY i.sku, i.location FOR UPDATE";
+
+    /// <summary>
+    /// Whether the hold <paramref name="alias"/> is active and unexpired at <paramref name="now"/>, written as a <c>CASE</c>
+    /// so that the planner cannot match it to the partial index of active holds by expiry and looks the hold up by its
+    /// primary key: that index keeps an entry for every hold changed since the table's last vacuum, so a scan of it
+    /// for one hold grows with the holds placed recently (every confirm would read them all).
+    /// </summary>
+    private static string ActiveAt(string alias, string now) =>
+        $"CASE {alias}.state WHEN 'active' THEN {alias}.expires_at > {now} ELSE FALSE END";
 
     /// <summary>
     /// (<c>$1</c> hold, <c>$2</c> now, <c>$3</c> schema), after the items are locked: <c>fin</c> finishes the hold in
     /// <paramref name="state"/> only while it is active, unexpired, none of its lines released (a buyer whose clock
     /// called it expired gave one back: the transactional path expires it) and nobody waits for one of its items (units
-    /// given back go to them first: the transactional path serves them); <c>rel</c> releases its lines, <c>changed</c>
+    /// given back go to them first: the transactional path serves them); <c>rel</c> releases its lines (found by the hold's
+    /// key, as <c>fin</c> finds the hold: see <see cref="ActiveAt"/>), <c>changed</c>
     /// lowers each item by its line (a confirm takes the units off hand too), <c>moved</c> writes one movement per line
     /// in line order from the item's new row, and a confirm's <c>sold</c> makes the hold's waiting backorders a sale's
     /// (<see cref="SqlDialect.ConfirmHoldBackorders"/>, nothing given back). Each step runs only on the rows of the one
@@ -154,11 +164,11 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         var confirm = state == "confirmed";
         return
             $"WITH fin AS (UPDATE {Holds} h SET state = '{state}', finished_at = $2 " +
-            $"WHERE h.id = $1 AND h.state = 'active' AND h.expires_at > $2 AND $3::text = {SchemaLiteral} " +
+            $"WHERE h.id = $1 AND {ActiveAt("h", "$2")} AND $3::text = {SchemaLiteral} " +
             $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = $1 AND (l.released " +
             $"OR EXISTS (SELECT 1 FROM {Waitlist} w WHERE w.sku = l.sku AND w.location = l.location AND w.state = 'waiting'))) " +
             "RETURNING h.id, h.created_at, h.expires_at, h.reference), " +
-            $"rel AS (UPDATE {HoldLines} l SET released = TRUE FROM fin WHERE l.hold_id = fin.id AND l.released = FALSE RETURNING l.line_no, l.sku, l.location, l.quantity), " +
+            $"rel AS (UPDATE {HoldLines} l SET released = TRUE FROM fin WHERE l.hold_id = $1 AND l.hold_id = fin.id AND l.released IS NOT TRUE RETURNING l.line_no, l.sku, l.location, l.quantity), " +
             $"changed AS (UPDATE {Items} i SET {(confirm ? "on_hand = i.on_hand - r.quantity, " : "")}reserved = i.reserved - r.quantity, version = i.version + 1 " +
             "FROM rel r WHERE i.sku = r.sku AND i.location = r.location " +
             "RETURNING i.sku, i.location, i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version), " +

@@ -27,9 +27,10 @@ internal abstract class SqlEngine
     /// the item's level after each movement (and, on PostgreSQL, the writing transaction's id) for the change feed; version 3
     /// the change consumers' leases, checkpoints and parked changes; version 4 the items' pre-order limit, expected
     /// restock date and release flag, and the backorders; version 5 the waitlists; version 6 the one-line deduct's stored
-    /// procedures on MySQL and MariaDB (the other engines only record the version).
+    /// procedures on MySQL and MariaDB (the other engines only record the version); version 7 the one-line hold's and
+    /// the one-line hold's confirm and release stored procedures on MySQL and MariaDB (likewise).
     /// </summary>
-    public const int SchemaVersion = 6;
+    public const int SchemaVersion = 7;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }

@@ -1,4 +1,4 @@
--- StockGuard schema, version 6, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- StockGuard schema, version 7, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
 -- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
 -- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
@@ -265,3 +265,124 @@ END$$
 DELIMITER ;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (6);
+
+
+-- Version 7: the cart's steps as stored procedures, one short CALL each, like the sale of version 6: a one-line hold
+-- (stock_reserve_one) and the confirm or release of an active one-line hold (stock_finish_hold_one). Each is one
+-- transaction under READ COMMITTED that returns one row set before its COMMIT, empty when nothing was changed (the
+-- store's transactional path then gives the exact answer), so an error reported before that row set has ended means
+-- nothing was committed. The hold takes the item's lock by a locking read that tests the hold's condition on the newest
+-- row (units available counting every unreleased line, so reserved never exceeds what it may) and writes the item, the
+-- hold, its line and its hold_placed movement. The finish locks the item of the hold's one line first, then the hold
+-- (the lock order of every hold operation), and changes anything only while the hold is active, unexpired at p_now,
+-- its line unreleased and nobody waits for its item (units given back go to waiters first, which the transactional
+-- path does): the hold finished, its line released, the item lowered, one movement, and for a confirm the hold's
+-- waiting backorders made a sale's.
+DELIMITER $$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_reserve_one` (
+    p_sku        VARBINARY(512),
+    p_location   VARBINARY(256),
+    p_quantity   BIGINT,
+    p_now        DATETIME(6),
+    p_reference  VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    p_hold_id    CHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
+    p_expires_at DATETIME(6))
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version, v_pre_order, v_released BIGINT;
+    DECLARE v_restock DATETIME(6);
+    DECLARE v_expired_units, v_expired_lines BIGINT DEFAULT 0;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    SELECT on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock, released
+      INTO v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version, v_pre_order, v_restock, v_released
+      FROM `stockguard`.`stock_items`
+     WHERE sku = p_sku AND location = p_location AND on_hand - reserved - safety_stock >= p_quantity
+       FOR UPDATE;
+    IF v_version IS NOT NULL THEN
+        SET v_reserved = v_reserved + p_quantity, v_version = v_version + 1;
+        UPDATE `stockguard`.`stock_items` SET reserved = v_reserved, version = v_version WHERE sku = p_sku AND location = p_location;
+        INSERT INTO `stockguard`.`stock_holds` (id, state, created_at, expires_at, finished_at, reference)
+        VALUES (p_hold_id, 'active', p_now, p_expires_at, NULL, p_reference);
+        INSERT INTO `stockguard`.`stock_hold_lines` (hold_id, line_no, sku, location, quantity, released)
+        VALUES (p_hold_id, 0, p_sku, p_location, p_quantity, FALSE);
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        VALUES (p_now, p_sku, p_location, 'hold_placed', 0, p_quantity, p_hold_id, p_reference, NULL,
+            v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version);
+        -- The level leaves out the units of expired holds not yet given back, as every level the store returns does.
+        SELECT COALESCE(SUM(l.quantity), 0), COUNT(*) INTO v_expired_units, v_expired_lines
+          FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id
+         WHERE l.sku = p_sku AND l.location = p_location AND l.released = FALSE AND h.expires_at <= p_now;
+    END IF;
+    SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, v_on_hand AS OnHand,
+           v_reserved AS Reserved, v_safety AS SafetyStock, v_backorder AS BackorderLimit, v_low AS LowStockThreshold,
+           v_version AS Version, v_pre_order AS PreOrderLimit, v_restock AS ExpectedRestock, v_released AS Released,
+           v_expired_units AS ExpiredReserved, v_expired_lines AS ExpiredLines
+      FROM DUAL WHERE v_version IS NOT NULL;
+    COMMIT;
+END$$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_finish_hold_one` (
+    p_hold_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
+    p_now     DATETIME(6),
+    p_confirm BOOLEAN)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_lines BIGINT DEFAULT 0;
+    DECLARE v_quantity INT DEFAULT 0;
+    DECLARE v_sku VARBINARY(512);
+    DECLARE v_location VARBINARY(256);
+    DECLARE v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version BIGINT;
+    DECLARE v_state VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin;
+    DECLARE v_reference VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+    DECLARE v_done BOOLEAN DEFAULT FALSE;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    -- A line's item never changes, so it is read without a lock; the item's lock then orders this hold's step.
+    SELECT COUNT(*), MIN(l.sku), MIN(l.location) INTO v_lines, v_sku, v_location
+      FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id
+     WHERE l.hold_id = p_hold_id AND h.state = 'active' AND h.expires_at > p_now;
+    IF v_lines = 1 THEN
+        SELECT on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+          INTO v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version
+          FROM `stockguard`.`stock_items` WHERE sku = v_sku AND location = v_location FOR UPDATE;
+        SELECT state, reference INTO v_state, v_reference
+          FROM `stockguard`.`stock_holds` WHERE id = p_hold_id AND expires_at > p_now FOR UPDATE;
+        SELECT quantity INTO v_quantity
+          FROM `stockguard`.`stock_hold_lines` WHERE hold_id = p_hold_id AND line_no = 0 AND released = FALSE FOR UPDATE;
+        IF v_state = 'active' AND v_quantity > 0 AND v_version IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM `stockguard`.`stock_waitlist` w WHERE w.sku = v_sku AND w.location = v_location AND w.state = 'waiting') THEN
+            SET v_done = TRUE;
+            SET v_reserved = v_reserved - v_quantity, v_version = v_version + 1;
+            IF p_confirm THEN
+                SET v_on_hand = v_on_hand - v_quantity;
+            END IF;
+            UPDATE `stockguard`.`stock_holds` SET state = IF(p_confirm, 'confirmed', 'released'), finished_at = p_now WHERE id = p_hold_id;
+            UPDATE `stockguard`.`stock_hold_lines` SET released = TRUE WHERE hold_id = p_hold_id AND line_no = 0;
+            UPDATE `stockguard`.`stock_items` SET on_hand = v_on_hand, reserved = v_reserved, version = v_version WHERE sku = v_sku AND location = v_location;
+            INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+                on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+            VALUES (p_now, v_sku, v_location, IF(p_confirm, 'hold_confirmed', 'hold_released'), IF(p_confirm, 0 - v_quantity, 0), 0 - v_quantity,
+                p_hold_id, v_reference, NULL, v_on_hand, v_reserved, v_safety, v_backorder, v_low, v_version);
+            IF p_confirm THEN
+                UPDATE `stockguard`.`stock_backorders` SET
+                       state = CASE WHEN quantity > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END,
+                       quantity = CASE WHEN quantity > filled THEN quantity WHEN filled > 0 THEN filled ELSE quantity END,
+                       hold_id = NULL
+                 WHERE sku = v_sku AND location = v_location AND state = 'waiting' AND hold_id = p_hold_id;
+            END IF;
+        END IF;
+    END IF;
+    SELECT h.id AS HoldId, h.created_at AS CreatedAt, h.expires_at AS ExpiresAt, h.reference AS Reference,
+           CONVERT(v_sku USING utf8mb4) AS Sku, CONVERT(v_location USING utf8mb4) AS Location, v_quantity AS Quantity
+      FROM `stockguard`.`stock_holds` h WHERE h.id = p_hold_id AND v_done;
+    COMMIT;
+END$$
+
+DELIMITER ;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (7);

@@ -1,4 +1,4 @@
--- StockGuard schema, version 6, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 7, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
 -- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
 -- later versions.
@@ -187,3 +187,7 @@ INSERT INTO "stockguard".stock_schema_version (version) VALUES (5) ON CONFLICT (
 
 -- Version 6: stored procedures for the one-line deduct on MySQL and MariaDB; nothing changes here.
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (6) ON CONFLICT (version) DO NOTHING;
+
+
+-- Version 7: stored procedures for the one-line hold, confirm and release on MySQL and MariaDB; nothing changes here.
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (7) ON CONFLICT (version) DO NOTHING;

@@ -199,6 +199,7 @@ internal sealed class OneCommandHolds(SqlExecutor executor)
         }
         catch (Exception ex) when (ex is OperationCanceledException || SqlFailures.IsDriverFailure(ex))
         {
+            await RollBackQuietlyAsync(connection).ConfigureAwait(false);
             var nothingChanged = !sent || (!rowSetEnded && Dialect.IsReportedByServer(ex));
             SqlFailures.ThrowUnlessHandedOver(executor, ex, nothingChanged, unknownOutcome, cancellationToken);
 
@@ -258,6 +259,30 @@ internal sealed class OneCommandHolds(SqlExecutor executor)
         }
 
         return row;
+    }
+
+    /// <summary>Ends a transaction a failed batch may have left open on a connection that still works (see <see cref="SqlDialect.DeductOneRollback"/>).</summary>
+    private async Task RollBackQuietlyAsync(DbConnection? connection)
+    {
+        if (connection is not { State: ConnectionState.Open } || Dialect.DeductOneRollback is not { } rollback)
+        {
+            return;
+        }
+
+        try
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = rollback;
+                command.CommandTimeout = executor.Options.CommandTimeout;
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // A connection that cannot roll back is broken: the server rolls the transaction back when the session dies.
+        }
     }
 
     private StockStoreException ForeignReply(string what, string reply, Exception? inner, string unknownOutcome) =>

@@ -1,4 +1,4 @@
--- StockGuard schema, version 6, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- StockGuard schema, version 7, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
 -- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql,
 -- and a version-1 to 3 one by stockguard-sqlite-upgrade-4.sql (the store runs each when its columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
@@ -161,3 +161,7 @@ INSERT INTO "main".stock_schema_version (version) VALUES (5) ON CONFLICT (versio
 
 -- Version 6: stored procedures for the one-line deduct on MySQL and MariaDB; nothing changes here.
 INSERT INTO "main".stock_schema_version (version) VALUES (6) ON CONFLICT (version) DO NOTHING;
+
+
+-- Version 7: stored procedures for the one-line hold, confirm and release on MySQL and MariaDB; nothing changes here.
+INSERT INTO "main".stock_schema_version (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
