@@ -436,6 +436,23 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string? SellBatch => null;
 
     /// <summary>
+    /// Binds the requests of <see cref="SellBatch"/>, the first <paramref name="count"/> of each list in batch order.
+    /// Default: the arrays <c>@quantities</c> and <c>@references</c>.
+    /// </summary>
+    public virtual void BindSellBatchSales(System.Data.Common.DbParameterCollection parameters, Func<System.Data.Common.DbParameter> create, long[] quantities, string?[] references, int count)
+    {
+        parameters.Add(Execution.SqlSession.Bind(create(), "quantities", quantities));
+        parameters.Add(Execution.SqlSession.Bind(create(), "references", references));
+    }
+
+    /// <summary>
+    /// Ends the transaction <see cref="SellBatch"/> leaves open when one of its statements fails before its commit (a
+    /// command that carries its own <c>START TRANSACTION</c>), or <see langword="null"/> when the statement is one
+    /// autocommitted statement.
+    /// </summary>
+    public virtual string? SellBatchRollback => null;
+
+    /// <summary>
     /// A batch of commands sent in one round trip of which each command commits on its own, as if sent alone in
     /// autocommit, or <see langword="null"/> where the driver cannot: <see cref="SellBatch"/> and
     /// <see cref="CommitFlushBarrier"/> then go together, the row lock released at the first commit and the answer
