@@ -139,8 +139,9 @@ internal static class CoalescedBatch
     public static bool IsKeyless(List<PendingDeduct> batch) => batch.TrueForAll(p => p.Request.IdempotencyKey is null);
 
     /// <summary>
-    /// A batch without idempotency keys as one autocommitted statement (<see cref="SqlDialect.SellBatch"/>), when the
-    /// dialect has one: the row lock is then held for the statement alone, never across a round trip to this process,
+    /// A batch without idempotency keys as one autocommitted statement, or one command that carries its own transaction
+    /// (<see cref="SqlDialect.SellBatch"/>), when the dialect has one: the row lock is then held for the server's work
+    /// on it alone, never across a round trip to this process,
     /// so the batches of several processes on one item follow each other at the server's pace. Where the driver sends
     /// separately committed commands in one round trip (<see cref="SqlDialect.CreateSeparateCommitsBatch"/>), the
     /// dialect's <see cref="SqlDialect.CommitFlushBarrier"/> follows the statement in the same round trip: the answer
