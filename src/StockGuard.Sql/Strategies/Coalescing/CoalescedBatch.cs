@@ -356,7 +356,14 @@ internal static class CoalescedBatch
             ExpiredLines = Int(nameof(LevelRow.ExpiredLines)),
         };
 
-        long Int(string column) => Convert.ToInt64(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
+        // A bigint column is read without boxing; a sum may be a decimal.
+        long Int(string column)
+        {
+            var ordinal = reader.GetOrdinal(column);
+            return reader.GetFieldType(ordinal) == typeof(long)
+                ? reader.GetInt64(ordinal)
+                : Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>

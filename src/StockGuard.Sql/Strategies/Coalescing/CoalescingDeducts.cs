@@ -52,7 +52,11 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         }
     }
 
-    private async Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the deduct alone, or queues it and returns the task of its batch's answer (a request that waits without a
+    /// cancellable token costs no state machine of its own here).
+    /// </summary>
+    private Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
     {
         CoalescingQueue queue;
         while (true)
@@ -71,14 +75,7 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
                     break;
                 }
 
-                try
-                {
-                    return await DeductAloneAsync(pending.Request, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ServeWaiting(queue);
-                }
+                return AloneAsync(queue, pending.Request, cancellationToken);
             }
 
             if (admission == CoalescingQueue.Admission.Queued)
@@ -87,12 +84,25 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             }
         }
 
-        if (!cancellationToken.CanBeCanceled)
-        {
-            return await pending.Result.ConfigureAwait(false);
-        }
+        return cancellationToken.CanBeCanceled ? WaitCancellableAsync(queue, pending, cancellationToken) : pending.Result;
+    }
 
-        // Cancelled while waiting: leave the queue, nothing changed. Once a batch took the request, it completes truthfully.
+    /// <summary>The deduct of an idle item, alone; then the requests that queued meanwhile are served.</summary>
+    private async Task<StockChangeResult> AloneAsync(CoalescingQueue queue, DeductRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DeductAloneAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ServeWaiting(queue);
+        }
+    }
+
+    /// <summary>Waits for the batch's answer; cancelled while waiting, the request leaves the queue, nothing changed. Once a batch took it, it completes truthfully.</summary>
+    private static async Task<StockChangeResult> WaitCancellableAsync(CoalescingQueue queue, PendingDeduct pending, CancellationToken cancellationToken)
+    {
         pending.Queue = queue;
         pending.CancellationToken = cancellationToken;
         pending.Cancellation = cancellationToken.Register(
