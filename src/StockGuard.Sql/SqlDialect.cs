@@ -429,9 +429,11 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>
     /// (<c>@sku, @location, @onHandDelta, @versions, @quantity, @now, @quantities, @references</c>): a batch of sales
-    /// without idempotency keys as one autocommitted statement, when the engine has one: the conditional change of the
+    /// without idempotency keys as one autocommitted statement (or one command that carries its own transaction and
+    /// commit, <see cref="SellBatchRollback"/>), when the engine has one: the conditional change of the
     /// whole batch (as <see cref="ChangeBatchIfSellable"/>) and one <c>sale</c> movement per request, quantities and
-    /// references given as arrays in batch order. Returns the new row, or none when nothing was changed.
+    /// references in batch order as <see cref="BindSellBatchSales"/> binds them (arrays by default). Returns the new row,
+    /// or none when nothing was changed.
     /// </summary>
     public virtual string? SellBatch => null;
 
