@@ -215,7 +215,15 @@ SELECT b.id AS Id, CONVERT(b.sku USING utf8mb4) AS Sku, CONVERT(b.location USING
 SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldId, h.state AS HoldState, h.expires_at AS ExpiresAt, CASE WHEN w.state = 'waiting' THEN (SELECT COUNT(*) FROM `stockguard`.`stock_waitlist` e WHERE e.sku = w.sku AND e.location = w.location AND e.state = 'waiting' AND e.id <= w.id) ELSE 0 END AS Position FROM `stockguard`.`stock_waitlist` w LEFT JOIN `stockguard`.`stock_holds` h ON h.id = w.hold_id WHERE w.sku = @sku AND w.location = @location AND w.customer_reference = @reference;
 
 -- SellBatch
--- (none on this engine)
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+START TRANSACTION;
+UPDATE `stockguard`.`stock_items` SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock >= @quantity;
+INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, i.sku, i.location, 'sale', 0 - s.quantity, 0, NULL, s.reference, NULL, i.on_hand + @quantity - SUM(s.quantity) OVER (ORDER BY s.n ROWS UNBOUNDED PRECEDING), i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version - @versions + s.n FROM `stockguard`.`stock_items` i JOIN JSON_TABLE(@sales, '$[*]' COLUMNS (n FOR ORDINALITY, quantity BIGINT PATH '$[0]', reference VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]')) s WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location ORDER BY s.n;
+SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;
+COMMIT;
+
+-- SellBatchRollback
+ROLLBACK;
 
 -- SetHoldExpiry
 UPDATE `stockguard`.`stock_holds` SET expires_at = @expiresAt WHERE id = @id AND state = 'active';

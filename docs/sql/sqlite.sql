@@ -207,6 +207,9 @@ SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldI
 -- SellBatch
 -- (none on this engine)
 
+-- SellBatchRollback
+-- (none on this engine)
+
 -- SetHoldExpiry
 UPDATE "main"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 

@@ -193,6 +193,68 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         "SET SESSION session_track_schema = OFF" +
         (_setLockWaitTimeout is null ? "" : ", " + _setLockWaitTimeout["SET SESSION ".Length..]) + ";\n";
 
+    /// <summary>
+    /// The whole batch (without idempotency keys) as one command that carries its own transaction, so the item's row
+    /// lock is held for the server's own work, never across a round trip to the client: the conditional change of the
+    /// whole batch (as <see cref="SqlDialect.ChangeBatchIfSellable"/>); one <c>sale</c> movement per request, written by
+    /// an <c>INSERT … SELECT</c> from the item row joined to the requests (a <c>JSON_TABLE</c> over <c>@sales</c>, see
+    /// <see cref="BindSellBatchSales"/>) only when the change matched (<c>ROW_COUNT()</c> is still the change's there),
+    /// with the on-hand units and version after each sale in batch order; the new row; then the commit. The row set comes
+    /// before the <c>COMMIT</c>, so an error reported before it has ended means nothing was committed (the store then
+    /// rolls the open transaction back). When the item cannot serve the whole batch nothing changes and no row comes
+    /// back: the transaction path decides request by request. InnoDB releases the row lock before the commit's log
+    /// flush, and the command's answer comes after it: the batch is durable when answered.
+    /// </summary>
+    public override string SellBatch =>
+        (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
+        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions " +
+        "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock >= @quantity;\n" +
+        $"INSERT INTO {Movements} ({MovementColumns}) " +
+        "SELECT @now, i.sku, i.location, 'sale', 0 - s.quantity, 0, NULL, s.reference, NULL, " +
+        "i.on_hand + @quantity - SUM(s.quantity) OVER (ORDER BY s.n ROWS UNBOUNDED PRECEDING), i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, " +
+        $"i.version - @versions + s.n FROM {Items} i JOIN JSON_TABLE(@sales, '$[*]' COLUMNS (n FOR ORDINALITY, quantity BIGINT PATH '$[0]', " +
+        "reference VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]')) s " +
+        "WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location ORDER BY s.n;\n" +
+        $"SELECT {LevelColumns} FROM {Items} i WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location;\n" +
+        "COMMIT";
+
+    /// <summary>
+    /// The batch's requests as one JSON text, <c>@sales</c>: an array of <c>[quantity, reference]</c> in batch order
+    /// (the reference left out when there is none). The driver has no array parameters, and one text keeps the
+    /// command's text the same whatever the batch size.
+    /// </summary>
+    public override void BindSellBatchSales(DbParameterCollection parameters, Func<DbParameter> create, long[] quantities, string?[] references, int count)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * count + 16);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            for (var i = 0; i < count; i++)
+            {
+                json.WriteStartArray();
+                json.WriteNumberValue(quantities[i]);
+                if (references[i] is { } reference)
+                {
+                    json.WriteStringValue(reference);
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+        }
+
+        var sales = create();
+        sales.ParameterName = "sales";
+        sales.DbType = DbType.String;
+        sales.Value = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        parameters.Add(sales);
+    }
+
+    /// <summary>A batch's command leaves its transaction open when a statement before its <c>COMMIT</c> fails.</summary>
+    public override string SellBatchRollback => "ROLLBACK";
+
     protected override string ChangeColumns =>
         "id AS Id, 0 AS Tx, occurred_at AS OccurredAt, CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, kind AS Kind, " +
         "on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS HoldId, reference AS Reference, note AS Note, " +

@@ -438,11 +438,30 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>
     /// (<c>@sku, @location, @onHandDelta, @versions, @quantity, @now, @quantities, @references</c>): a batch of sales
-    /// without idempotency keys as one autocommitted statement, when the engine has one: the conditional change of the
+    /// without idempotency keys as one autocommitted statement (or one command that carries its own transaction and
+    /// commit, <see cref="SellBatchRollback"/>), when the engine has one: the conditional change of the
     /// whole batch (as <see cref="ChangeBatchIfSellable"/>) and one <c>sale</c> movement per request, quantities and
-    /// references given as arrays in batch order. Returns the new row, or none when nothing was changed.
+    /// references in batch order as <see cref="BindSellBatchSales"/> binds them (arrays by default). Returns the new row,
+    /// or none when nothing was changed.
     /// </summary>
     public virtual string? SellBatch => null;
+
+    /// <summary>
+    /// Binds the requests of <see cref="SellBatch"/>, the first <paramref name="count"/> of each list in batch order.
+    /// Default: the arrays <c>@quantities</c> and <c>@references</c>.
+    /// </summary>
+    public virtual void BindSellBatchSales(System.Data.Common.DbParameterCollection parameters, Func<System.Data.Common.DbParameter> create, long[] quantities, string?[] references, int count)
+    {
+        parameters.Add(Execution.SqlSession.Bind(create(), "quantities", quantities));
+        parameters.Add(Execution.SqlSession.Bind(create(), "references", references));
+    }
+
+    /// <summary>
+    /// Ends the transaction <see cref="SellBatch"/> leaves open when one of its statements fails before its commit (a
+    /// command that carries its own <c>START TRANSACTION</c>), or <see langword="null"/> when the statement is one
+    /// autocommitted statement.
+    /// </summary>
+    public virtual string? SellBatchRollback => null;
 
     /// <summary>
     /// A batch of commands sent in one round trip of which each command commits on its own, as if sent alone in

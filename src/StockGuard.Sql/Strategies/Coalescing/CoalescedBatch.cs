@@ -139,8 +139,9 @@ internal static class CoalescedBatch
     public static bool IsKeyless(List<PendingDeduct> batch) => batch.TrueForAll(p => p.Request.IdempotencyKey is null);
 
     /// <summary>
-    /// A batch without idempotency keys as one autocommitted statement (<see cref="SqlDialect.SellBatch"/>), when the
-    /// dialect has one: the row lock is then held for the statement alone, never across a round trip to this process,
+    /// A batch without idempotency keys as one autocommitted statement, or one command that carries its own transaction
+    /// (<see cref="SqlDialect.SellBatch"/>), when the dialect has one: the row lock is then held for the server's work
+    /// on it alone, never across a round trip to this process,
     /// so the batches of several processes on one item follow each other at the server's pace. Where the driver sends
     /// separately committed commands in one round trip (<see cref="SqlDialect.CreateSeparateCommitsBatch"/>), the
     /// dialect's <see cref="SqlDialect.CommitFlushBarrier"/> follows the statement in the same round trip: the answer
@@ -189,7 +190,7 @@ internal static class CoalescedBatch
                     both.Timeout = executor.Options.CommandTimeout;
                     var sale = both.CreateBatchCommand();
                     sale.CommandText = sell;
-                    AddSaleParameters(sale.Parameters, sale.CreateParameter, key, batch.Count, total, dialect.TimeParameter(now), quantities, references);
+                    AddSaleParameters(dialect, sale.Parameters, sale.CreateParameter, key, batch.Count, total, dialect.TimeParameter(now), quantities, references);
                     both.BatchCommands.Add(sale);
                     var flush = both.CreateBatchCommand();
                     flush.CommandText = dialect.CommitFlushBarrier!;
@@ -228,34 +229,52 @@ internal static class CoalescedBatch
                 {
                     command.CommandText = sell;
                     command.CommandTimeout = executor.Options.CommandTimeout;
-                    AddSaleParameters(command.Parameters, command.CreateParameter, key, batch.Count, total, dialect.TimeParameter(now), quantities, references);
+                    AddSaleParameters(dialect, command.Parameters, command.CreateParameter, key, batch.Count, total, dialect.TimeParameter(now), quantities, references);
                     sent = true;
                     var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        if (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                        // A command of several statements (MySQL's) answers the ones before its row with empty results.
+                        while (reader.FieldCount == 0 && await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                        {
+                        }
+
+                        if (reader.FieldCount > 0 && await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
                         {
                             whole = ReadSoldRow(reader);
                         }
 
+                        // The row set ended; from here a failure is the commit's.
                         saleRead = true;
                         while (await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
                         {
                         }
                     }
+
+                    // The command's own commit answered: without a flush barrier to follow, the sale is as durable as any commit.
+                    durable = dialect.CommitFlushBarrier is null;
                 }
             }
         }
         catch (Exception ex) when (SqlFailures.IsDriverFailure(ex))
         {
+            await RollBackQuietlyAsync(executor, connection).ConfigureAwait(false);
             if (saleRead && whole is null)
             {
-                // The statement changed nothing; only the barrier after it failed: the transaction path decides.
+                // The statement changed nothing; only the barrier (or the empty commit) after it failed: the transaction path decides.
                 return null;
             }
 
-            // One statement carries its own commit: an error the server reported for it means it was rolled back.
-            throw SqlFailures.Translate(dialect, ex, dialect.Classify(ex), commitStarted: sent && (saleRead || !dialect.IsReportedByServer(ex)));
+            // The command carries its own commit, after its row: an error the server reported before the row means it was rolled back.
+            var failure = dialect.Classify(ex);
+            var commitStarted = sent && (saleRead || !dialect.IsReportedByServer(ex));
+            if (!commitStarted && failure == SqlFailure.Retryable)
+            {
+                // A deadlock changed nothing: the transaction path decides, with its retries.
+                return null;
+            }
+
+            throw SqlFailures.Translate(dialect, ex, failure, commitStarted);
         }
         finally
         {
@@ -284,8 +303,32 @@ internal static class CoalescedBatch
         return new SoldBatch(results, durable);
     }
 
+    /// <summary>Ends the transaction a failed <see cref="SqlDialect.SellBatch"/> command may have left open on a connection that still works (<see cref="SqlDialect.SellBatchRollback"/>).</summary>
+    private static async Task RollBackQuietlyAsync(SqlExecutor executor, DbConnection? connection)
+    {
+        if (connection is not { State: ConnectionState.Open } || executor.Dialect.SellBatchRollback is not { } rollback)
+        {
+            return;
+        }
+
+        try
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = rollback;
+                command.CommandTimeout = executor.Options.CommandTimeout;
+                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (SqlFailures.IsDriverFailure(ex) || ex is InvalidOperationException)
+        {
+            // A connection that cannot roll back is broken: the server rolls the transaction back when the session dies.
+        }
+    }
+
     /// <summary>The parameters of <see cref="SqlDialect.SellBatch"/>, bound by hand: this runs once per batch, where a mapper's per-call reflection over an anonymous object would cost more than the binding.</summary>
-    private static void AddSaleParameters(DbParameterCollection parameters, Func<DbParameter> create, StockKey key, int count, long total, object now, long[] quantities, string?[] references)
+    private static void AddSaleParameters(SqlDialect dialect, DbParameterCollection parameters, Func<DbParameter> create, StockKey key, int count, long total, object now, long[] quantities, string?[] references)
     {
         parameters.Add(SqlSession.Bind(create(), "sku", key.Sku, DbType.String));
         parameters.Add(SqlSession.Bind(create(), "location", key.Location, DbType.String));
@@ -293,8 +336,7 @@ internal static class CoalescedBatch
         parameters.Add(SqlSession.Bind(create(), "versions", (long)count, DbType.Int64));
         parameters.Add(SqlSession.Bind(create(), "quantity", total, DbType.Int64));
         parameters.Add(SqlSession.Bind(create(), "now", now));
-        parameters.Add(SqlSession.Bind(create(), "quantities", quantities));
-        parameters.Add(SqlSession.Bind(create(), "references", references));
+        dialect.BindSellBatchSales(parameters, create, quantities, references, count);
     }
 
     /// <summary>The counts <see cref="SqlDialect.SellBatch"/> returns, read by name (sums may come back as decimals).</summary>
@@ -314,7 +356,14 @@ internal static class CoalescedBatch
             ExpiredLines = Int(nameof(LevelRow.ExpiredLines)),
         };
 
-        long Int(string column) => Convert.ToInt64(reader.GetValue(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture);
+        // A bigint column is read without boxing; a sum may be a decimal.
+        long Int(string column)
+        {
+            var ordinal = reader.GetOrdinal(column);
+            return reader.GetFieldType(ordinal) == typeof(long)
+                ? reader.GetInt64(ordinal)
+                : Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>

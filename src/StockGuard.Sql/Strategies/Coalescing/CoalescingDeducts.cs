@@ -32,10 +32,31 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return executor.RunTimedAsync(StockOperation.Deduct, ct => CoalesceAsync(new PendingDeduct(request), ct), SqlExecutor.ChangeOutcome, cancellationToken);
+        return TimedAsync(new PendingDeduct(request), cancellationToken);
     }
 
-    private async Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
+    /// <summary>The deduct, timed and traced (as <see cref="SqlExecutor.RunTimedAsync{T}"/>, without a delegate and its closure per request).</summary>
+    private async Task<StockChangeResult> TimedAsync(PendingDeduct pending, CancellationToken cancellationToken)
+    {
+        var scope = StockGuardTelemetry.Start(executor.Dialect.StoreName, StockOperation.Deduct);
+        try
+        {
+            var result = await CoalesceAsync(pending, cancellationToken).ConfigureAwait(false);
+            scope.Complete(SqlExecutor.ChangeOutcome(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the deduct alone, or queues it and returns the task of its batch's answer (a request that waits without a
+    /// cancellable token costs no state machine of its own here).
+    /// </summary>
+    private Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
     {
         CoalescingQueue queue;
         while (true)
@@ -54,14 +75,7 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
                     break;
                 }
 
-                try
-                {
-                    return await DeductAloneAsync(pending.Request, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ServeWaiting(queue);
-                }
+                return AloneAsync(queue, pending.Request, cancellationToken);
             }
 
             if (admission == CoalescingQueue.Admission.Queued)
@@ -70,17 +84,37 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             }
         }
 
-        // Cancelled while waiting: leave the queue, nothing changed. Once a batch took the request, it completes truthfully.
+        return cancellationToken.CanBeCanceled ? WaitCancellableAsync(queue, pending, cancellationToken) : pending.Result;
+    }
+
+    /// <summary>The deduct of an idle item, alone; then the requests that queued meanwhile are served.</summary>
+    private async Task<StockChangeResult> AloneAsync(CoalescingQueue queue, DeductRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DeductAloneAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ServeWaiting(queue);
+        }
+    }
+
+    /// <summary>Waits for the batch's answer; cancelled while waiting, the request leaves the queue, nothing changed. Once a batch took it, it completes truthfully.</summary>
+    private static async Task<StockChangeResult> WaitCancellableAsync(CoalescingQueue queue, PendingDeduct pending, CancellationToken cancellationToken)
+    {
+        pending.Queue = queue;
+        pending.CancellationToken = cancellationToken;
         pending.Cancellation = cancellationToken.Register(
             static state =>
             {
-                var (queue, pending, token) = ((CoalescingQueue, PendingDeduct, CancellationToken))state!;
-                if (queue.TryRemove(pending))
+                var pending = (PendingDeduct)state!;
+                if (pending.Queue!.TryRemove(pending))
                 {
-                    pending.Fail(new OperationCanceledException("The deduct was cancelled while it waited for its batch; nothing was changed.", token));
+                    pending.Fail(new OperationCanceledException("The deduct was cancelled while it waited for its batch; nothing was changed.", pending.CancellationToken));
                 }
             },
-            (queue, pending, cancellationToken));
+            pending);
         try
         {
             return await pending.Result.ConfigureAwait(false);
@@ -174,18 +208,23 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     {
         // The first request of each idempotency key joins the batch. A repeat of a key, and a key stored before,
         // go through the ordinary path after the batch has committed, where they replay the first result or conflict.
-        var joined = new List<PendingDeduct>(batch.Count);
-        var later = new List<PendingDeduct>();
-        HashSet<string>? keys = null;
-        foreach (var pending in batch)
+        // A batch without keys (the flash sale's) joins whole, without copies.
+        var joined = batch;
+        List<PendingDeduct>? later = null;
+        if (!CoalescedBatch.IsKeyless(batch))
         {
-            if (pending.Request.IdempotencyKey is { } idempotencyKey && !(keys ??= new(StringComparer.Ordinal)).Add(idempotencyKey))
+            joined = new List<PendingDeduct>(batch.Count);
+            HashSet<string>? keys = null;
+            foreach (var pending in batch)
             {
-                later.Add(pending);
-            }
-            else
-            {
-                joined.Add(pending);
+                if (pending.Request.IdempotencyKey is { } idempotencyKey && !(keys ??= new(StringComparer.Ordinal)).Add(idempotencyKey))
+                {
+                    (later ??= []).Add(pending);
+                }
+                else
+                {
+                    joined.Add(pending);
+                }
             }
         }
 
@@ -218,11 +257,11 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         if (results is null)
         {
             // A lone request the statement could not sell whole: the ordinary path gives its exact answer.
-            later.InsertRange(0, joined);
+            (later ??= []).InsertRange(0, joined);
         }
         else if (results.Length > 0)
         {
-            if (later.Count == 0 && Array.TrueForAll(results, r => r is not null))
+            if (later is null && Array.TrueForAll(results, r => r is not null))
             {
                 // Nothing else waits for this batch: the next one may take the row while this one's flush is awaited.
                 _ = AnswerWhenDurableAsync(joined, results, durable);
@@ -234,9 +273,14 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             {
                 if (results[i] is null)
                 {
-                    later.Add(joined[i]);
+                    (later ??= []).Add(joined[i]);
                 }
             }
+        }
+
+        if (later is null)
+        {
+            return;
         }
 
         foreach (var pending in later)
