@@ -128,6 +128,12 @@ internal static class LoadTargets
             spec => spec.Hold
                 ? new MySqlCartBaselineTarget(spec.Name, ServerSettings.MySqlConnectionString, ServerSettings.BenchSchema)
                 : new MySqlBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.MySqlConnectionString, ServerSettings.BenchSchema)),
+        ["ledger-sqlite"] = new(
+            "baseline, no library: SQLite on a new WAL file per cell, a connection and prepared statements per client, each operation one BEGIN IMMEDIATE transaction behind one in-process gate: "
+            + "the conditional UPDATE and a movement-ledger INSERT; with +hold, carts: the hold (item, hold, movement) and the confirm or release (hold, item, movement)",
+            ["ledger-sqlite", "ledger-sqlite+hold"],
+            AlwaysAvailable,
+            spec => new SqliteLedgerBaselineTarget(spec.Name, spec.Hold)),
         ["naive-mysql"] = new(
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-mysql"],
