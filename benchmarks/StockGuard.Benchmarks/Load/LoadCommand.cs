@@ -67,7 +67,14 @@ internal static class LoadCommand
                     continue;
                 }
 
-                targets.Add((factory.Create(spec), spec));
+                var target = factory.Create(spec);
+                if (spec.Hold && target is not IHoldTarget)
+                {
+                    await target.DisposeAsync();
+                    throw new ArgumentException($"{spec.Name}: this target has no carts; +hold runs on the library's stores and the ledger baselines.");
+                }
+
+                targets.Add((target, spec));
             }
         }
         catch (ArgumentException ex)

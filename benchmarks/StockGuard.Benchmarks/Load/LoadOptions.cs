@@ -9,7 +9,8 @@ internal sealed class LoadOptions
         dotnet run -c Release --project benchmarks/StockGuard.Benchmarks -- load [options]
 
         Targets (default: --store inmemory)
-          --store NAME              one store: inmemory, raw-postgres, naive-postgres, raw-mysql, naive-mysql,
+          --store NAME              one store: inmemory, raw-postgres, ledger-postgres, naive-postgres, raw-mysql,
+                                    ledger-mysql, naive-mysql, ledger-sqlite,
                                     redis, redis-cluster, redis-cluster1, redis-cluster-wait, lock-redis,
                                     lock-redis-cluster (and the library's other stores in Load/LoadTargets.cs)
           --strategy NAME           atomic | pessimistic | optimistic (sent on each request; in-memory ignores it)
@@ -19,7 +20,8 @@ internal sealed class LoadOptions
                                     (+feed: a change dispatcher consumes the feed, its delivery latency reported;
                                     +cache: the level cache follows the feed, its staleness and reads reported;
                                     +alloc: each order allocates a bundle of three SKUs over three locations;
-                                    +hold: each order is a cart: hold, think, then confirm, release or abandon)
+                                    +hold: each order is a cart: hold, think, then confirm, release or abandon;
+                                    on the library's stores and ledger-postgres, ledger-mysql, ledger-sqlite)
         Grid
           --workload W,...          hot | sellout | zipf | uniform (default: hot)
           --clients N,...           concurrent clients (default: 16)

@@ -96,12 +96,15 @@ internal static class LoadTargets
             "baseline, no library: one conditional UPDATE ... RETURNING through plain Npgsql",
             ["raw-postgres"],
             ServerSettings.ProbePostgresAsync,
-            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Raw, ServerSettings.PostgresDataSource)),
+            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Raw, ServerSettings.PostgresDataSource, ServerSettings.BenchSchema)),
         ["ledger-postgres"] = new(
-            "baseline, no library: the same UPDATE and a movement-ledger row in one prepared statement (a data-modifying CTE): raw SQL doing the library's work",
-            ["ledger-postgres"],
+            "baseline, no library: the same UPDATE and a movement-ledger row in one prepared statement (a data-modifying CTE): raw SQL doing the library's work; "
+            + "with +hold, carts: the hold, the confirm and the release each one prepared statement of data-modifying CTEs (item, hold, movement), the least a correct cart sends",
+            ["ledger-postgres", "ledger-postgres+hold"],
             ServerSettings.ProbePostgresAsync,
-            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.PostgresDataSource)),
+            spec => spec.Hold
+                ? new PostgresCartBaselineTarget(spec.Name, ServerSettings.PostgresDataSource, ServerSettings.BenchSchema)
+                : new PostgresBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.PostgresDataSource, ServerSettings.BenchSchema)),
         ["pgbench"] = new(
             "baseline, no library: pgbench -M prepared running benchmarks/pgbench/hot-deduct.sql on the hot row (hot workload only)",
             ["pgbench"],
@@ -111,22 +114,31 @@ internal static class LoadTargets
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-postgres"],
             ServerSettings.ProbePostgresAsync,
-            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.PostgresDataSource)),
+            spec => new PostgresBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.PostgresDataSource, ServerSettings.BenchSchema)),
         ["raw-mysql"] = new(
             "baseline, no library: one conditional UPDATE through plain MySqlConnector, granted when 1 row is affected",
             ["raw-mysql"],
             ServerSettings.ProbeMySqlAsync,
-            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Raw, ServerSettings.MySqlConnectionString)),
+            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Raw, ServerSettings.MySqlConnectionString, ServerSettings.BenchSchema)),
         ["ledger-mysql"] = new(
-            "baseline, no library: in one transaction the same UPDATE and, when granted, a movement-ledger INSERT, as prepared statements: raw SQL doing the library's work",
-            ["ledger-mysql"],
+            "baseline, no library: in one transaction the same UPDATE and, when granted, a movement-ledger INSERT, as prepared statements: raw SQL doing the library's work; "
+            + "with +hold, carts: the hold (item, hold, movement) and the confirm or release (hold and item in one UPDATE, movement) each one transaction of prepared statements, the least a correct cart sends",
+            ["ledger-mysql", "ledger-mysql+hold"],
             ServerSettings.ProbeMySqlAsync,
-            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.MySqlConnectionString)),
+            spec => spec.Hold
+                ? new MySqlCartBaselineTarget(spec.Name, ServerSettings.MySqlConnectionString, ServerSettings.BenchSchema)
+                : new MySqlBaselineTarget(spec.Name, BaselineKind.Ledger, ServerSettings.MySqlConnectionString, ServerSettings.BenchSchema)),
+        ["ledger-sqlite"] = new(
+            "baseline, no library: SQLite on a new WAL file per cell, a connection and prepared statements per client, each operation one BEGIN IMMEDIATE transaction behind one in-process gate: "
+            + "the conditional UPDATE and a movement-ledger INSERT; with +hold, carts: the hold (item, hold, movement) and the confirm or release (hold, item, movement)",
+            ["ledger-sqlite", "ledger-sqlite+hold"],
+            AlwaysAvailable,
+            spec => new SqliteLedgerBaselineTarget(spec.Name, spec.Hold)),
         ["naive-mysql"] = new(
             "baseline, no library: SELECT then UPDATE SET on_hand = @new (expected to oversell)",
             ["naive-mysql"],
             ServerSettings.ProbeMySqlAsync,
-            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.MySqlConnectionString)),
+            spec => new MySqlBaselineTarget(spec.Name, BaselineKind.Naive, ServerSettings.MySqlConnectionString, ServerSettings.BenchSchema)),
         ["redis"] = new(
             "StockGuard.Redis: RedisStockStore on the single Redis (one Lua script per item operation), the run's one multiplexer, a key prefix per cell (its keys deleted after the cell)",
             ["redis/atomic", "redis/atomic+idem", "redis/atomic+hold"],

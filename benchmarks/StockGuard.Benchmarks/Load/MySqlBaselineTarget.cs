@@ -4,7 +4,7 @@ using MySqlConnector;
 namespace StockGuard.Benchmarks.Load;
 
 /// <summary>
-/// MySQL/MariaDB without the library, on its own table in database <c>stockguard_bench</c> so that it never touches
+/// MySQL/MariaDB without the library, on its own table in database <c>stockguard_bench</c> (or the one given) so that it never touches
 /// the library's tables. Each client holds one connection and its prepared statements for the whole cell.
 /// <list type="bullet">
 /// <item><c>raw</c>: the conditional decrement in one autocommitted statement; without <c>RETURNING</c>, one
@@ -14,10 +14,10 @@ namespace StockGuard.Benchmarks.Load;
 /// <item><c>naive</c>: read the level, and if enough write the new one: the check-then-write that oversells.</item>
 /// </list>
 /// </summary>
-internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string connectionString) : ILoadTarget
+internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string connectionString, string schema = "stockguard_bench") : ILoadTarget
 {
-    private const string Table = "stockguard_bench.stock";
-    private const string Ledger = "stockguard_bench.movements";
+    private readonly string _table = schema + ".stock";
+    private readonly string _ledger = schema + ".movements";
     private const int RowsPerInsert = 1_000;
 
     private string[] _skus = [];
@@ -44,20 +44,20 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
         await ExecuteAsync(
             connection,
             $"""
-            CREATE DATABASE IF NOT EXISTS stockguard_bench;
-            CREATE TABLE IF NOT EXISTS {Table} (sku VARCHAR(64) NOT NULL PRIMARY KEY, on_hand BIGINT NOT NULL) ENGINE=InnoDB;
-            CREATE TABLE IF NOT EXISTS {Ledger} (
+            CREATE DATABASE IF NOT EXISTS {schema};
+            CREATE TABLE IF NOT EXISTS {_table} (sku VARCHAR(64) NOT NULL PRIMARY KEY, on_hand BIGINT NOT NULL) ENGINE=InnoDB;
+            CREATE TABLE IF NOT EXISTS {_ledger} (
                 id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, occurred_at DATETIME(6) NOT NULL, sku VARCHAR(64) NOT NULL, delta BIGINT NOT NULL,
                 KEY movements_by_sku (sku, id)) ENGINE=InnoDB;
-            TRUNCATE TABLE {Table};
-            TRUNCATE TABLE {Ledger};
+            TRUNCATE TABLE {_table};
+            TRUNCATE TABLE {_ledger};
             """,
             cancellationToken);
 
         // The SKUs are the harness's own "<cell>-<digits>" names, so literal values are safe here.
         foreach (var chunk in _skus.Chunk(RowsPerInsert))
         {
-            var sql = new StringBuilder($"INSERT INTO {Table} (sku, on_hand) VALUES ");
+            var sql = new StringBuilder($"INSERT INTO {_table} (sku, on_hand) VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 sql.Append(i == 0 ? "" : ",").Append("('").Append(chunk[i]).Append("',").Append(stockPerSku).Append(')');
@@ -74,8 +74,8 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
         {
             await connection.OpenAsync(cancellationToken);
             return kind == BaselineKind.Naive
-                ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken)
-                : await RawClient.CreateAsync(connection, _skus, kind == BaselineKind.Ledger, cancellationToken);
+                ? await NaiveClient.CreateAsync(connection, _skus, _table, cancellationToken)
+                : await RawClient.CreateAsync(connection, _skus, kind == BaselineKind.Ledger ? _ledger : null, _table, cancellationToken);
         }
         catch
         {
@@ -95,7 +95,7 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
         var levels = new long[_skus.Length];
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new MySqlCommand($"SELECT sku, on_hand FROM {Table}", connection);
+        await using var command = new MySqlCommand($"SELECT sku, on_hand FROM {_table}", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -127,24 +127,24 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
         private readonly MySqlParameter _recordSku = new("@s", MySqlDbType.VarChar);
         private readonly MySqlParameter _recordQuantity = new("@q", MySqlDbType.Int64);
 
-        private RawClient(MySqlConnection connection, string[] skus, bool ledger)
+        private RawClient(MySqlConnection connection, string[] skus, string? ledger, string table)
         {
             _connection = connection;
             _skus = skus;
-            _decrement = new MySqlCommand($"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q", connection);
+            _decrement = new MySqlCommand($"UPDATE {table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q", connection);
             _decrement.Parameters.Add(_quantity);
             _decrement.Parameters.Add(_sku);
-            if (ledger)
+            if (ledger is not null)
             {
-                _record = new MySqlCommand($"INSERT INTO {Ledger} (occurred_at, sku, delta) VALUES (NOW(6), @s, 0 - @q)", connection);
+                _record = new MySqlCommand($"INSERT INTO {ledger} (occurred_at, sku, delta) VALUES (NOW(6), @s, 0 - @q)", connection);
                 _record.Parameters.Add(_recordSku);
                 _record.Parameters.Add(_recordQuantity);
             }
         }
 
-        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, bool ledger, CancellationToken cancellationToken)
+        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, string? ledger, string table, CancellationToken cancellationToken)
         {
-            var client = new RawClient(connection, skus, ledger);
+            var client = new RawClient(connection, skus, ledger, table);
             await client._decrement.PrepareAsync(cancellationToken);
             if (client._record is not null)
             {
@@ -201,20 +201,20 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
         private readonly MySqlParameter _writeSku = new("@s", MySqlDbType.VarChar);
         private readonly MySqlParameter _newLevel = new("@n", MySqlDbType.Int64);
 
-        private NaiveClient(MySqlConnection connection, string[] skus)
+        private NaiveClient(MySqlConnection connection, string[] skus, string table)
         {
             _connection = connection;
             _skus = skus;
-            _read = new MySqlCommand($"SELECT on_hand FROM {Table} WHERE sku = @s", connection);
+            _read = new MySqlCommand($"SELECT on_hand FROM {table} WHERE sku = @s", connection);
             _read.Parameters.Add(_readSku);
-            _write = new MySqlCommand($"UPDATE {Table} SET on_hand = @n WHERE sku = @s", connection);
+            _write = new MySqlCommand($"UPDATE {table} SET on_hand = @n WHERE sku = @s", connection);
             _write.Parameters.Add(_newLevel);
             _write.Parameters.Add(_writeSku);
         }
 
-        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        public static async Task<ILoadClient> CreateAsync(MySqlConnection connection, string[] skus, string table, CancellationToken cancellationToken)
         {
-            var client = new NaiveClient(connection, skus);
+            var client = new NaiveClient(connection, skus, table);
             await client._read.PrepareAsync(cancellationToken);
             await client._write.PrepareAsync(cancellationToken);
             return client;

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace StockGuard.Benchmarks.Load;
 
 /// <summary>
-/// PostgreSQL without the library, on its own table in schema <c>stockguard_bench</c> so that it never touches the
+/// PostgreSQL without the library, on its own table in schema <c>stockguard_bench</c> (or the one given) so that it never touches the
 /// library's tables. Each client holds one connection and its prepared statements for the whole cell, as a
 /// hand-written service with a connection per worker would.
 /// <list type="bullet">
@@ -14,10 +14,10 @@ namespace StockGuard.Benchmarks.Load;
 /// <item><c>naive</c>: read the level, and if enough write the new one: the check-then-write that oversells.</item>
 /// </list>
 /// </summary>
-internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, NpgsqlDataSource dataSource) : ILoadTarget
+internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, NpgsqlDataSource dataSource, string schema = "stockguard_bench") : ILoadTarget
 {
-    private const string Table = "stockguard_bench.stock";
-    private const string Ledger = "stockguard_bench.movements";
+    private readonly string _table = schema + ".stock";
+    private readonly string _ledger = schema + ".movements";
 
     private string[] _skus = [];
 
@@ -44,13 +44,13 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
         Server = $"PostgreSQL {connection.PostgreSqlVersion}";
         await using var command = new NpgsqlCommand(
             $"""
-            CREATE SCHEMA IF NOT EXISTS stockguard_bench;
-            CREATE TABLE IF NOT EXISTS {Table} (sku text PRIMARY KEY, on_hand bigint NOT NULL);
-            CREATE TABLE IF NOT EXISTS {Ledger} (
+            CREATE SCHEMA IF NOT EXISTS {schema};
+            CREATE TABLE IF NOT EXISTS {_table} (sku text PRIMARY KEY, on_hand bigint NOT NULL);
+            CREATE TABLE IF NOT EXISTS {_ledger} (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, occurred_at timestamptz NOT NULL, sku text NOT NULL, delta bigint NOT NULL);
-            CREATE INDEX IF NOT EXISTS movements_by_sku ON {Ledger} (sku, id);
-            TRUNCATE {Table}, {Ledger};
-            INSERT INTO {Table} (sku, on_hand) SELECT unnest(@skus), @stock;
+            CREATE INDEX IF NOT EXISTS movements_by_sku ON {_ledger} (sku, id);
+            TRUNCATE {_table}, {_ledger};
+            INSERT INTO {_table} (sku, on_hand) SELECT unnest(@skus), @stock;
             """,
             connection);
         command.Parameters.Add(new NpgsqlParameter<string[]>("skus", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = _skus });
@@ -64,8 +64,8 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
         try
         {
             return kind == BaselineKind.Naive
-                ? await NaiveClient.CreateAsync(connection, _skus, cancellationToken)
-                : await RawClient.CreateAsync(connection, _skus, kind == BaselineKind.Ledger, cancellationToken);
+                ? await NaiveClient.CreateAsync(connection, _skus, _table, cancellationToken)
+                : await RawClient.CreateAsync(connection, _skus, kind == BaselineKind.Ledger ? _ledger : null, _table, cancellationToken);
         }
         catch
         {
@@ -84,7 +84,7 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
 
         var levels = new long[_skus.Length];
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT sku, on_hand FROM {Table}", connection);
+        await using var command = new NpgsqlCommand($"SELECT sku, on_hand FROM {_table}", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -107,23 +107,23 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
         private readonly NpgsqlParameter<string> _sku = new("s", NpgsqlDbType.Text);
         private readonly NpgsqlParameter<long> _quantity = new("q", NpgsqlDbType.Bigint);
 
-        private RawClient(NpgsqlConnection connection, string[] skus, bool ledger)
+        private RawClient(NpgsqlConnection connection, string[] skus, string? ledger, string table)
         {
             _connection = connection;
             _skus = skus;
-            var decrement = $"UPDATE {Table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q RETURNING on_hand";
+            var decrement = $"UPDATE {table} SET on_hand = on_hand - @q WHERE sku = @s AND on_hand >= @q RETURNING on_hand";
             _decrement = new NpgsqlCommand(
-                ledger
-                    ? $"WITH changed AS ({decrement}), moved AS (INSERT INTO {Ledger} (occurred_at, sku, delta) SELECT now(), @s, -@q FROM changed) SELECT on_hand FROM changed"
+                ledger is not null
+                    ? $"WITH changed AS ({decrement}), moved AS (INSERT INTO {ledger} (occurred_at, sku, delta) SELECT now(), @s, -@q FROM changed) SELECT on_hand FROM changed"
                     : decrement,
                 connection);
             _decrement.Parameters.Add(_quantity);
             _decrement.Parameters.Add(_sku);
         }
 
-        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, bool ledger, CancellationToken cancellationToken)
+        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, string? ledger, string table, CancellationToken cancellationToken)
         {
-            var client = new RawClient(connection, skus, ledger);
+            var client = new RawClient(connection, skus, ledger, table);
             await client._decrement.PrepareAsync(cancellationToken);
             return client;
         }
@@ -155,20 +155,20 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
         private readonly NpgsqlParameter<string> _writeSku = new("s", NpgsqlDbType.Text);
         private readonly NpgsqlParameter<long> _newLevel = new("n", NpgsqlDbType.Bigint);
 
-        private NaiveClient(NpgsqlConnection connection, string[] skus)
+        private NaiveClient(NpgsqlConnection connection, string[] skus, string table)
         {
             _connection = connection;
             _skus = skus;
-            _read = new NpgsqlCommand($"SELECT on_hand FROM {Table} WHERE sku = @s", connection);
+            _read = new NpgsqlCommand($"SELECT on_hand FROM {table} WHERE sku = @s", connection);
             _read.Parameters.Add(_readSku);
-            _write = new NpgsqlCommand($"UPDATE {Table} SET on_hand = @n WHERE sku = @s", connection);
+            _write = new NpgsqlCommand($"UPDATE {table} SET on_hand = @n WHERE sku = @s", connection);
             _write.Parameters.Add(_newLevel);
             _write.Parameters.Add(_writeSku);
         }
 
-        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, CancellationToken cancellationToken)
+        public static async Task<ILoadClient> CreateAsync(NpgsqlConnection connection, string[] skus, string table, CancellationToken cancellationToken)
         {
-            var client = new NaiveClient(connection, skus);
+            var client = new NaiveClient(connection, skus, table);
             await client._read.PrepareAsync(cancellationToken);
             await client._write.PrepareAsync(cancellationToken);
             return client;

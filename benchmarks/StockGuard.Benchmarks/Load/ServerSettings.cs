@@ -32,6 +32,13 @@ internal static class ServerSettings
         ? name
         : throw new ArgumentException($"{LoadSchemaVariable} must be a plain identifier: ASCII letters, digits and '_' (e.g. stockguard_load).");
 
+    /// <summary>
+    /// The schema (PostgreSQL) or database (MySQL) of the no-library baselines' own tables: <c>stockguard_bench</c>, or
+    /// <c>&lt;load schema&gt;_bench</c> when STOCKGUARD_LOAD_SCHEMA names one, so that two runs on one server never empty
+    /// each other's baseline tables mid-cell.
+    /// </summary>
+    public static string BenchSchema => Read(LoadSchemaVariable, "") is { Length: > 0 } ? LoadSchema + "_bench" : "stockguard_bench";
+
     /// <summary>The environment variable that names <see cref="LoadSchema"/>.</summary>
     public const string LoadSchemaVariable = "STOCKGUARD_LOAD_SCHEMA";
 
