@@ -9,10 +9,11 @@ namespace StockGuard.Benchmarks.Load;
 /// and before its clients connect, and says what that point was. InnoDB purges the undo of earlier transactions in the
 /// background: a cell that starts while the previous cell's history is still being purged shares the two cores with
 /// the purge threads for its first seconds (a keyed 64-client cell leaves 10,000+ undo logs). So every MariaDB cell,
-/// library or baseline, first waits until the history list has drained (at most <see cref="PurgeWait"/>), then prints
+/// library or baseline, first waits until the history list has drained (at most <see cref="PurgeWait"/>, and no longer
+/// than <see cref="Stalled"/> once it stops falling: a transaction left open elsewhere holds purge back), then prints
 /// the server's state: the history list length, the redo checkpoint age against the point where InnoDB starts to flush
-/// furiously (7/8 of its maximum), the dirty pages, and the rows already in the target's tables (zero ledger rows: each
-/// cell starts from emptied tables).
+/// furiously (7/8 of its maximum), the dirty pages, and the rows already in the target's tables (each cell starts from
+/// emptied tables: the items it stocked and, for the library, their receipt movements).
 /// </summary>
 internal static class MySqlCellStart
 {
@@ -20,6 +21,8 @@ internal static class MySqlCellStart
     private const long Drained = 100;
 
     private static readonly TimeSpan PurgeWait = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan Stalled = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
@@ -33,8 +36,17 @@ internal static class MySqlCellStart
         var started = Stopwatch.GetTimestamp();
         var before = await ReadStatusAsync(connection, cancellationToken);
         var status = before;
-        while (status.GetValueOrDefault("Innodb_history_list_length") > Drained && Stopwatch.GetElapsedTime(started) < PurgeWait)
+        var lowest = long.MaxValue;
+        var fell = started;
+        while (status.GetValueOrDefault("Innodb_history_list_length") is var history && history > Drained
+            && Stopwatch.GetElapsedTime(started) < PurgeWait && Stopwatch.GetElapsedTime(fell) < Stalled)
         {
+            if (history < lowest)
+            {
+                lowest = history;
+                fell = Stopwatch.GetTimestamp();
+            }
+
             // A poll, not a synchronisation: the purge threads give no signal a client can wait on.
             await Task.Delay(Poll, cancellationToken);
             status = await ReadStatusAsync(connection, cancellationToken);
