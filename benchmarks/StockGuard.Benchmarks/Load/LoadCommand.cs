@@ -98,7 +98,9 @@ internal static class LoadCommand
                 {
                     var workload = new Workload(kind, options.CatalogSize, selloutStock);
                     var budget = workload.RequestBudget ?? options.Operations;
-                    foreach (var (target, spec) in targets)
+                    // Each round starts one target further on, so that no target always runs right after the same
+                    // one and the server work it leaves behind (purge, page flushing) falls on every target in turn.
+                    foreach (var (target, spec) in targets.Skip(round % Math.Max(1, targets.Count)).Concat(targets.Take(round % Math.Max(1, targets.Count))))
                     {
                         foreach (var count in clients)
                         {

@@ -80,7 +80,10 @@ internal static class LoadTargets
                 await store.EnsureSchemaAsync(cancellationToken);
                 await ServerSettings.EmptyMySqlLoadSchemaAsync(cancellationToken);
                 return store;
-            }, "MySQL")),
+            }, "MySQL", cancellationToken => MySqlCellStart.SettleAsync(
+                spec.Name,
+                [$"{ServerSettings.LoadSchema}.stock_items", $"{ServerSettings.LoadSchema}.stock_movements", $"{ServerSettings.LoadSchema}.stock_idempotency_keys"],
+                cancellationToken))),
         ["sqlite"] = new(
             "StockGuard.Sqlite: SqliteStockStore on a new WAL file in the temp folder (one writer at a time)",
             ["sqlite/atomic", "sqlite/pessimistic", "sqlite/coalescing", "sqlite/atomic+idem", "sqlite/atomic+hold"],

@@ -20,6 +20,10 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
     private readonly string _ledger = schema + ".movements";
     private const int RowsPerInsert = 1_000;
 
+    // A client's session lives for one cell only, as the library store's pool does (it is disposed with the store after
+    // every cell): every cell of every target starts on new server sessions, none on sessions an earlier cell warmed.
+    private readonly string _clientConnectionString = new MySqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+
     private string[] _skus = [];
 
     public string Name => name;
@@ -65,11 +69,13 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
 
             await ExecuteAsync(connection, sql.ToString(), cancellationToken);
         }
+
+        await MySqlCellStart.SettleAsync(name, [Table, Ledger], cancellationToken);
     }
 
     public async Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken)
     {
-        var connection = new MySqlConnection(connectionString);
+        var connection = new MySqlConnection(_clientConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);

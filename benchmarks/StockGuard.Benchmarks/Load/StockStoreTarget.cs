@@ -8,6 +8,8 @@ namespace StockGuard.Benchmarks.Load;
 /// store's tables, so that a cell starts from its own items and an empty ledger, as the baselines start from their
 /// emptied table. The strategy travels on each request (<see cref="StockRequest.Strategy"/>); with <c>+idem</c> every
 /// request carries a fresh idempotency key.
+/// A store whose cell must start from a settled server (MariaDB: purge caught up) gets <paramref name="settle"/>, run
+/// once its items are stocked (<see cref="MySqlCellStart"/>).
 /// With <c>+alloc</c> each of the workload's items is a bundle of three SKUs, each stocked at three locations (the
 /// item's stock split between them), and each order allocates the requested units of all three SKUs over the three
 /// locations by priority, half the clients' orders preferring the first location and half the last
@@ -17,7 +19,8 @@ namespace StockGuard.Benchmarks.Load;
 internal sealed class StockStoreTarget(
     TargetSpec spec,
     Func<CancellationToken, Task<IStockStore>> createStore,
-    string? server = null) : IHoldTarget
+    string? server = null,
+    Func<CancellationToken, Task>? settle = null) : IHoldTarget
 {
     private const int LinesPerReceipt = 500;
 
@@ -55,6 +58,11 @@ internal sealed class StockStoreTarget(
             {
                 throw new InvalidOperationException($"{Name}: the initial receipt was refused.");
             }
+        }
+
+        if (settle is not null)
+        {
+            await settle(cancellationToken);
         }
 
         if (spec.Feed || spec.Cache)
