@@ -70,7 +70,7 @@ internal sealed class MySqlBaselineTarget(string name, BaselineKind kind, string
             await ExecuteAsync(connection, sql.ToString(), cancellationToken);
         }
 
-        await MySqlCellStart.SettleAsync(name, [Table, Ledger], cancellationToken);
+        await MySqlCellStart.SettleAsync(name, [_table, _ledger], cancellationToken);
     }
 
     public async Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken)

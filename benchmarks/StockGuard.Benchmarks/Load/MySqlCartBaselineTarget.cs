@@ -97,11 +97,14 @@ internal sealed class MySqlCartBaselineTarget(string name, string connectionStri
 
             await ExecuteAsync(connection, sql.ToString(), cancellationToken);
         }
+
+        await MySqlCellStart.SettleAsync(name, [_stock, _holds, _movements], cancellationToken);
     }
 
     public async Task<ILoadClient> ConnectAsync(CancellationToken cancellationToken)
     {
-        var connection = new MySqlConnection(connectionString);
+        // New server sessions every cell, as the library store's pool and the deduct baseline's clients have.
+        var connection = new MySqlConnection(new MySqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
