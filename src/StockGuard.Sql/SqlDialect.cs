@@ -226,6 +226,14 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string? DeductOneKeyed => null;
 
     /// <summary>
+    /// Whether <see cref="DeductOneKeyed"/> takes a last parameter (<c>$9</c> or <c>@resultHead</c>) with the opening of
+    /// the stored result, up to the sold level's <c>OnHand</c> (<see cref="Idempotency.ResultJson.SaleHead"/>: the item's
+    /// key written by the store, which the command sells only when it names the same row), and completes it from the row
+    /// it changed. Default: <see langword="false"/> (the command builds the whole result).
+    /// </summary>
+    public virtual bool DeductOneKeyedTakesResultHead => false;
+
+    /// <summary>
     /// Whether <see cref="DeductOne"/> and <see cref="DeductOneKeyed"/> name their parameters by position (<c>$1</c> …
     /// <c>$5</c> for <c>sku</c>, <c>location</c>, <c>quantity</c>, <c>now</c>, <c>reference</c>, in that order, <c>$6</c> for
     /// <c>schema</c> when <see cref="DeductOneEchoesSchema"/>, then <c>key</c> and <c>fingerprint</c> for the keyed

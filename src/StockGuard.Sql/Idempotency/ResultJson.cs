@@ -52,6 +52,20 @@ internal static class ResultJson
 
     private static StockHold Hold(HoldDto h) => new(h.Id, Lines(h.Lines), h.Created, h.Expires, h.State, h.Ref);
 
+    /// <summary>
+    /// The opening of <see cref="Write(StockChangeResult)"/>'s text for an applied one-line sale of <paramref name="key"/>,
+    /// up to its level's <c>OnHand</c> value: a one-command keyed sale appends the numbers of the row it changed and the
+    /// closing (the level carries the counters only, as the command's own answer does), and stores what the ledger writes
+    /// for that answer.
+    /// </summary>
+    public static string SaleHead(StockKey key) =>
+        string.Concat(
+            "{\"Ok\":true,\"Levels\":[{\"Sku\":\"",
+            JsonEncodedText.Encode(key.Sku).ToString(),
+            "\",\"Loc\":\"",
+            JsonEncodedText.Encode(key.Location).ToString(),
+            "\",\"OnHand\":");
+
     public static StockChangeResult ReadChange(string json)
     {
         var dto = JsonSerializer.Deserialize(json, ResultJsonContext.Default.ChangeDto) ?? throw Corrupt();

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using StockGuard.Sql.Execution;
+using StockGuard.Sql.Idempotency;
 
 namespace StockGuard.Sql.Strategies.Atomic;
 
@@ -91,6 +92,10 @@ internal sealed class OneCommandSale(SqlExecutor executor)
                 {
                     AddParameter(command, positional ? "" : "key", request.IdempotencyKey, DbType.String);
                     AddParameter(command, positional ? "" : "fingerprint", request.GetFingerprint(), DbType.String);
+                    if (Dialect.DeductOneKeyedTakesResultHead)
+                    {
+                        AddParameter(command, positional ? "" : "resultHead", ResultJson.SaleHead(line.Key), DbType.String);
+                    }
                 }
 
                 if (Dialect.PrepareDeductOne)
