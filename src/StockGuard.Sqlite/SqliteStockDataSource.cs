@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
@@ -11,6 +10,8 @@ namespace StockGuard.Sqlite;
 /// SQLite has one writer at a time; rather than let concurrent callers of this process spin on SQLITE_BUSY (which
 /// blocks threads in sleeps), every store of this process on the same database queues for one asynchronous gate,
 /// held from opening a connection until it is closed. Only other processes are waited for with SQLite's busy timeout.
+/// Since the callers take turns, one connection serves them all: it stays open between operations with its settings
+/// and its prepared statements (<see cref="KeptSqliteConnection"/>), so an operation neither reopens it nor plans its SQL again.
 /// A named in-memory database is shared-cache and kept alive by one idle connection while the data source lives.
 /// </summary>
 internal sealed class SqliteStockDataSource : DbDataSource
@@ -23,7 +24,9 @@ internal sealed class SqliteStockDataSource : DbDataSource
     private readonly TimeSpan _busyTimeout;
     private readonly bool _inMemory;
     private SqliteConnection? _keepAlive;
+    private KeptSqliteConnection? _idle;
     private volatile bool _walReady;
+    private volatile bool _disposed;
 
     public SqliteStockDataSource(string connectionString, TimeSpan busyTimeout)
     {
@@ -92,6 +95,8 @@ internal sealed class SqliteStockDataSource : DbDataSource
     {
         if (disposing)
         {
+            _disposed = true;
+            Interlocked.Exchange(ref _idle, null)?.Shut();
             _keepAlive?.Dispose();
             _keepAlive = null;
             using var connection = new SqliteConnection(_connectionString);
@@ -107,56 +112,72 @@ internal sealed class SqliteStockDataSource : DbDataSource
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Opens a connection while holding the gate; the gate is released when the connection closes.</summary>
-    private SqliteConnection OpenGated()
+    /// <summary>
+    /// Hands out the kept connection while holding the gate (opening one with the store's settings when there is none);
+    /// the gate is released when the connection is closed, which gives it back.
+    /// </summary>
+    private KeptSqliteConnection OpenGated()
     {
-        var released = 0;
-        void Release()
-        {
-            if (Interlocked.Exchange(ref released, 1) == 0)
-            {
-                _gate.Release();
-            }
-        }
-
-        var connection = new SqliteConnection(_connectionString);
-        connection.StateChange += (_, e) =>
-        {
-            if (e.CurrentState == ConnectionState.Closed)
-            {
-                Release();
-            }
-        };
-
+        var connection = Interlocked.Exchange(ref _idle, null);
         try
         {
-            if (_inMemory && _keepAlive is null)
+            if (connection is null)
             {
-                var keepAlive = new SqliteConnection(_connectionString);
-                keepAlive.Open();
-                _keepAlive = keepAlive;
+                if (_inMemory && _keepAlive is null)
+                {
+                    var keepAlive = new SqliteConnection(_connectionString);
+                    keepAlive.Open();
+                    _keepAlive = keepAlive;
+                }
+
+                connection = new KeptSqliteConnection(_connectionString);
+                connection.Open();
+                using (var command = connection.CreateCommand())
+                {
+                    var busyTimeout = ((long)_busyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+
+                    // WAL lets readers of other processes go on while this one writes; the setting stays with the file.
+                    command.CommandText = _inMemory || _walReady
+                        ? $"PRAGMA busy_timeout = {busyTimeout};"
+                        : $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA journal_mode = WAL;";
+                    command.ExecuteNonQuery();
+                }
+
+                _walReady = true;
             }
 
-            connection.Open();
-            using (var command = connection.CreateCommand())
-            {
-                var busyTimeout = ((long)_busyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-
-                // WAL lets readers of other processes go on while this one writes; the setting stays with the file.
-                command.CommandText = _inMemory || _walReady
-                    ? $"PRAGMA busy_timeout = {busyTimeout};"
-                    : $"PRAGMA busy_timeout = {busyTimeout}; PRAGMA journal_mode = WAL;";
-                command.ExecuteNonQuery();
-            }
-
-            _walReady = true;
+            connection.Lend(HandBack);
             return connection;
         }
         catch
         {
-            connection.Dispose();
-            Release();
+            connection?.Shut();
+            _gate.Release();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes back the connection an operation has closed, then releases the gate. Only a connection with no transaction
+    /// left in it is kept for the next operation; the data source keeps one at most, and none once disposed.
+    /// </summary>
+    private void HandBack(KeptSqliteConnection connection)
+    {
+        try
+        {
+            if (!connection.Reusable || _disposed || Interlocked.CompareExchange(ref _idle, connection, null) is not null)
+            {
+                connection.Shut();
+            }
+            else if (_disposed && Interlocked.Exchange(ref _idle, null) is { } late)
+            {
+                // Disposed while this operation ran: close what it just kept.
+                late.Shut();
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 

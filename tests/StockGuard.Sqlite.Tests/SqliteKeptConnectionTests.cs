@@ -1,0 +1,159 @@
+using System.Data.Common;
+using FluentAssertions;
+using Microsoft.Data.Sqlite;
+using NUnit.Framework;
+
+namespace StockGuard.Sqlite.Tests;
+
+/// <summary>
+/// The connection the SQLite data source keeps between operations, with its prepared statements: what it keeps must
+/// never carry one operation's state into the next.
+/// </summary>
+public sealed class SqliteKeptConnectionTests
+{
+    private string _directory = null!;
+    private string _connectionString = null!;
+
+    [SetUp]
+    public void CreateDirectory()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "stockguard-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+        _connectionString = $"Data Source={Path.Combine(_directory, "stock.db")}";
+    }
+
+    [TearDown]
+    public void DeleteDirectory()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Test]
+    public async Task A_closed_connection_serves_the_next_operation_with_its_statements_prepared()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        DbConnection first;
+        await using (first = await source.OpenConnectionAsync())
+        {
+            await ExecuteAsync(first, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+            await ExecuteAsync(first, "INSERT INTO t (id, v) VALUES ($id, $v)", ("$id", 1L), ("$v", 10L));
+        }
+
+        await using var second = await source.OpenConnectionAsync();
+        second.Should().BeSameAs(first, "the gate lets one operation at a time use the database, so one connection serves them all");
+        await ExecuteAsync(second, "INSERT INTO t (id, v) VALUES ($id, $v)", ("$id", 2L), ("$v", 20L));
+        (await ScalarAsync(second, "SELECT SUM(v) FROM t")).Should().Be(30L);
+    }
+
+    [Test]
+    public async Task A_connection_closed_inside_its_transaction_is_rolled_back_and_never_handed_out_again()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using (var setup = await source.OpenConnectionAsync())
+        {
+            await ExecuteAsync(setup, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+        }
+
+        var abandoned = (SqliteConnection)await source.OpenConnectionAsync();
+        var transaction = abandoned.BeginTransaction(deferred: false);
+        await ExecuteAsync(abandoned, "INSERT INTO t (id, v) VALUES (1, 10)", transaction);
+        await abandoned.CloseAsync();
+
+        // The gate was released (this open would time out otherwise), on a new connection that sees nothing of the abandoned write.
+        await using var next = await source.OpenConnectionAsync();
+        next.Should().NotBeSameAs(abandoned);
+        abandoned.State.Should().Be(System.Data.ConnectionState.Closed);
+        (await ScalarAsync(next, "SELECT COUNT(*) FROM t")).Should().Be(0L);
+        await using var writer = ((SqliteConnection)next).BeginTransaction(deferred: false);
+        await ExecuteAsync(next, "INSERT INTO t (id, v) VALUES (1, 11)", writer);
+        await writer.CommitAsync();
+        (await ScalarAsync(next, "SELECT v FROM t WHERE id = 1")).Should().Be(11L);
+    }
+
+    [Test]
+    public async Task Two_commands_of_one_text_open_at_once_each_read_their_own_rows()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var connection = await source.OpenConnectionAsync();
+        await ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+        await ExecuteAsync(connection, "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)");
+        const string Sql = "SELECT v FROM t WHERE id >= $from ORDER BY id";
+
+        await using var outer = Command(connection, Sql, ("$from", 2L));
+        await using var outerReader = await outer.ExecuteReaderAsync();
+        (await outerReader.ReadAsync()).Should().BeTrue();
+        outerReader.GetInt64(0).Should().Be(20L);
+
+        await using (var inner = Command(connection, Sql, ("$from", 1L)))
+        {
+            await using var innerReader = await inner.ExecuteReaderAsync();
+            var values = new List<long>();
+            while (await innerReader.ReadAsync())
+            {
+                values.Add(innerReader.GetInt64(0));
+            }
+
+            values.Should().Equal(10L, 20L, 30L);
+        }
+
+        (await outerReader.ReadAsync()).Should().BeTrue();
+        outerReader.GetInt64(0).Should().Be(30L);
+        (await outerReader.ReadAsync()).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task A_command_disposed_with_its_reader_open_leaves_its_statement_ready_with_new_parameters()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var connection = await source.OpenConnectionAsync();
+        await ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+        await ExecuteAsync(connection, "INSERT INTO t (id, v) VALUES (1, 10), (2, 20)");
+        const string Sql = "SELECT v FROM t WHERE id = $id";
+
+        var left = Command(connection, Sql, ("$id", 1L));
+        var reader = await left.ExecuteReaderAsync();
+        (await reader.ReadAsync()).Should().BeTrue();
+        await left.DisposeAsync();
+
+        (await ScalarAsync(connection, Sql, ("$id", 2L))).Should().Be(20L);
+
+        // A parameter of the text left out is refused, not taken from the last run.
+        var missing = async () => await ScalarAsync(connection, Sql);
+        await missing.Should().ThrowAsync<InvalidOperationException>();
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, DbTransaction transaction)
+    {
+        await using var command = Command(connection, sql);
+        command.Transaction = transaction;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteScalarAsync();
+    }
+}
