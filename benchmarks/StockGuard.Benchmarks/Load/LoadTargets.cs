@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using StockGuard.InMemory;
 using StockGuard.MySql;
 using StockGuard.PostgreSql;
@@ -88,13 +89,32 @@ internal static class LoadTargets
             "StockGuard.Sqlite: SqliteStockStore on a new WAL file in the temp folder (one writer at a time)",
             ["sqlite/atomic", "sqlite/pessimistic", "sqlite/coalescing", "sqlite/atomic+idem", "sqlite/atomic+hold"],
             AlwaysAvailable,
-            spec => new StockStoreTarget(spec, async cancellationToken =>
+            spec =>
             {
-                var file = Path.Combine(Path.GetTempPath(), $"stockguard-load-{Guid.NewGuid():N}.db");
-                var store = new SqliteStockStore($"Data Source={file}");
-                await store.EnsureSchemaAsync(cancellationToken);
-                return store;
-            })),
+                // Each cell's database file is deleted with its store.
+                var files = new Dictionary<IStockStore, string>();
+                return new StockStoreTarget(
+                    spec,
+                    async cancellationToken =>
+                    {
+                        var file = Path.Combine(Path.GetTempPath(), $"stockguard-load-{Guid.NewGuid():N}.db");
+                        var store = new SqliteStockStore($"Data Source={file}");
+                        files[store] = file;
+                        await store.EnsureSchemaAsync(cancellationToken);
+                        return store;
+                    },
+                    disposed: store =>
+                    {
+                        if (files.Remove(store, out var file))
+                        {
+                            SqliteConnection.ClearAllPools();
+                            foreach (var path in new[] { file, file + "-wal", file + "-shm" })
+                            {
+                                File.Delete(path);
+                            }
+                        }
+                    });
+            }),
         ["raw-postgres"] = new(
             "baseline, no library: one conditional UPDATE ... RETURNING through plain Npgsql",
             ["raw-postgres"],

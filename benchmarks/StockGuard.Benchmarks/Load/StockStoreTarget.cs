@@ -20,7 +20,8 @@ internal sealed class StockStoreTarget(
     TargetSpec spec,
     Func<CancellationToken, Task<IStockStore>> createStore,
     string? server = null,
-    Func<CancellationToken, Task>? settle = null) : IHoldTarget
+    Func<CancellationToken, Task>? settle = null,
+    Action<IStockStore>? disposed = null) : IHoldTarget
 {
     private const int LinesPerReceipt = 500;
 
@@ -182,6 +183,11 @@ internal sealed class StockStoreTarget(
             case IDisposable disposable:
                 disposable.Dispose();
                 break;
+        }
+
+        if (_store is not null)
+        {
+            disposed?.Invoke(_store);
         }
 
         _store = null;
