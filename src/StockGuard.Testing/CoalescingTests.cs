@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using FluentAssertions;
 using NUnit.Framework;
+using StockGuard.Diagnostics;
 
 namespace StockGuard.Testing;
 
@@ -160,6 +162,43 @@ public abstract class CoalescingTests<TProvider> : SqlProviderFixture<TProvider>
     }
 
     [Test]
+    public async Task A_lone_buyer_who_waited_for_the_flight_of_an_item_that_is_not_hot_is_sold_the_atomic_way_not_as_a_batch()
+    {
+        var store = CreateCoalescingStore();
+        var key = await StockedAsync(store, 10);
+        using var batches = RecordBatchSizes();
+
+        var (first, queued) = await QueueBehindLockAsync(store, key, [2], (i, line) => new DeductRequest(line) { Reference = "order-lone" });
+
+        (await first).Levels[0].OnHand.Should().Be(9);
+        (await queued[0]).Levels[0].OnHand.Should().Be(7);
+        batches.Sizes.Should().BeEmpty("one buyer behind a flight of an item that formed no batch has nothing to coalesce");
+        (await store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+        (await Server.LedgerAsync(key)).OnHand.Should().Be(7, "one sale movement per buyer");
+    }
+
+    [Test]
+    public async Task A_hot_item_s_lone_buyer_waits_for_the_buyers_arriving_with_it_and_goes_as_the_next_batch()
+    {
+        var store = CreateCoalescingStore();
+        var key = await StockedAsync(store, 100);
+        using var batches = RecordBatchSizes();
+        var (first, queued) = await QueueBehindLockAsync(store, key, [2, 3], (i, line) => new DeductRequest(line));
+        await first;
+        await Task.WhenAll(queued);
+        batches.Sizes.Should().Equal([2], "the two buyers behind the flight formed a batch: the item is hot");
+
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 4)))).Levels[0].OnHand.Should().Be(90);
+
+        batches.Sizes.Should().Equal([2, 1], "a hot item's buyer who finds it idle waits for those arriving with it and goes as the next batch");
+        (await Server.LedgerAsync(key)).OnHand.Should().Be(90);
+    }
+
+    /// <summary>A batch-size recorder, for the tests that tell a batch from a deduct alone.</summary>
+    /// <returns>A recorder that listens until disposed.</returns>
+    protected static BatchSizes RecordBatchSizes() => new();
+
+    [Test]
     public async Task Multi_item_orders_and_holds_stay_all_or_nothing()
     {
         var store = CreateCoalescingStore();
@@ -212,6 +251,47 @@ public abstract class CoalescingTests<TProvider> : SqlProviderFixture<TProvider>
         await Server.WaitForLockWaiterAsync(rowBlocker);
         await rowBlocker.ReleaseAsync();
         return (first, batch, keyHolder);
+    }
+
+    /// <summary>The sizes of the coalesced batches recorded (<c>stockguard.batch.size</c>) while it listens, in recording order.</summary>
+    protected sealed class BatchSizes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<int> _sizes = [];
+
+        internal BatchSizes()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == StockGuardDiagnostics.MeterName && instrument.Name == "stockguard.batch.size")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
+            {
+                lock (_sizes)
+                {
+                    _sizes.Add(value);
+                }
+            });
+            _listener.Start();
+        }
+
+        /// <summary>The sizes recorded so far.</summary>
+        public int[] Sizes
+        {
+            get
+            {
+                lock (_sizes)
+                {
+                    return [.. _sizes];
+                }
+            }
+        }
+
+        /// <inheritdoc/>
+        public void Dispose() => _listener.Dispose();
     }
 
     private static async Task<(StockChangeResult? Result, Exception? Error)> Outcome(Task<StockChangeResult> task)

@@ -66,6 +66,27 @@ public abstract class PostgreSqlCoalescingSuite<TProvider> : CoalescingTests<TPr
     }
 
     [Test]
+    public async Task A_hot_item_cools_a_second_after_its_last_batch_and_its_lone_buyer_runs_alone_again()
+    {
+        // The store reads its timestamps from the fake clock here, so the hot window passes when the test says.
+        var store = DisposedAfterTest(new PostgreSqlStockStore(Provider.DataSource, Provider.Options(), new TimerWatchingClock(Time)));
+        var key = await StockedAsync(store, 100);
+        using var batches = RecordBatchSizes();
+        var (first, queued) = await QueueBehindLockAsync(store, key, [2, 3], (i, line) => new DeductRequest(line));
+        await first;
+        await Task.WhenAll(queued);
+        Time.Advance(TimeSpan.FromMilliseconds(999));
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 4)))).Levels[0].OnHand.Should().Be(90);
+        batches.Sizes.Should().Equal([2, 1], "within the second after its batch the item is hot");
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 5)))).Levels[0].OnHand.Should().Be(85);
+
+        batches.Sizes.Should().Equal([2, 1], "a second after its last batch of two or more the item is no longer hot: its buyer runs alone");
+        (await SaleColumnAsync(key, "count(DISTINCT xmin::text)")).Should().Equal(["4"], "alone, the batch of two, the hot buyer's batch, alone");
+    }
+
+    [Test]
     public void Coalescing_limits_out_of_range_are_refused_with_the_setting_named()
     {
         var options = Provider.Options();

@@ -17,31 +17,173 @@ namespace StockGuard.Sql.Strategies.Coalescing;
 /// </summary>
 internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges changes)
 {
-    /// <summary>How long an item that formed a batch counts as hot: its lone deducts take the batch's statement meanwhile.</summary>
-    private static readonly TimeSpan HotWindow = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// The items in flight (a request alone holds <see cref="CoalescingQueue.Alone"/>; a flight that others wait for,
+    /// its queue) and the idle queues of hot items. An item neither in flight nor hot has no entry.
+    /// </summary>
+    private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _items = new();
 
-    /// <summary>Most items remembered as hot; past it the memory starts again (an item forgotten takes the atomic path once).</summary>
-    private const int MaxHotItems = 10_000;
+    /// <summary>When the map was last swept of the idle queues of items that cooled (a <see cref="TimeProvider"/> timestamp).</summary>
+    private long _lastSweep = executor.Time.GetTimestamp();
 
-    private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _queues = new();
-
-    /// <summary>When each item last formed a batch (a <see cref="TimeProvider"/> timestamp).</summary>
-    private readonly ConcurrentDictionary<StockKey, long> _lastBatch = new();
-
-    /// <summary>A single-item deduct: alone when its item is idle, else in the item's next batch.</summary>
+    /// <summary>
+    /// A single-item deduct: alone when its item is neither in flight nor hot, else in the item's next batch. The deduct
+    /// alone costs what the atomic strategy's does, plus the item's entry in the map while it is out: no request object,
+    /// queue or state machine of its own.
+    /// </summary>
     public Task<StockChangeResult> DeductAsync(DeductRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return TimedAsync(new PendingDeduct(request), cancellationToken);
+        var key = request.Lines[0].Key;
+        return _items.TryAdd(key, CoalescingQueue.Alone)
+            ? AloneAsync(key, null, request, cancellationToken)
+            : CoalesceAsync(key, request, cancellationToken);
     }
 
-    /// <summary>The deduct, timed and traced (as <see cref="SqlExecutor.RunTimedAsync{T}"/>, without a delegate and its closure per request).</summary>
-    private async Task<StockChangeResult> TimedAsync(PendingDeduct pending, CancellationToken cancellationToken)
+    /// <summary>The item is in flight or hot: queues the deduct for the item's next batch, or runs it alone when the item turns out idle.</summary>
+    private Task<StockChangeResult> CoalesceAsync(StockKey key, DeductRequest request, CancellationToken cancellationToken)
+    {
+        PendingDeduct? pending = null;
+        while (true)
+        {
+            if (!_items.TryGetValue(key, out var queue))
+            {
+                // The flight landed meanwhile.
+                if (_items.TryAdd(key, CoalescingQueue.Alone))
+                {
+                    return AloneAsync(key, null, request, cancellationToken);
+                }
+
+                continue;
+            }
+
+            if (ReferenceEquals(queue, CoalescingQueue.Alone))
+            {
+                // The first buyer to find a request alone in flight gives the item its queue: that flight serves it when it lands.
+                var made = new CoalescingQueue(key, _items, executor.Time, busy: true);
+                if (!_items.TryUpdate(key, made, CoalescingQueue.Alone))
+                {
+                    continue;
+                }
+
+                queue = made;
+            }
+
+            pending ??= new PendingDeduct(request);
+            CoalescingQueue.Admission admission;
+            try
+            {
+                admission = queue.Enter(pending, executor.Options.Coalescing.MaxQueueLength);
+            }
+            catch (StockStoreBusyException ex)
+            {
+                // Turned away: traced and counted as a failed deduct, as every other.
+                StockGuardTelemetry.Start(executor.Dialect.StoreName, StockOperation.Deduct).Fail(ex);
+                return Task.FromException<StockChangeResult>(ex);
+            }
+
+            switch (admission)
+            {
+                case CoalescingQueue.Admission.Queued:
+                    return WaitAsync(queue, pending, cancellationToken);
+                case CoalescingQueue.Admission.RunAlone when queue.IsHot:
+                    // A hot item's buyers come back together (one batch answered them all): this one waits in the queue
+                    // for the others the same answer sent, and the next flight takes them as one batch, instead of
+                    // selling alone ahead of them and making them wait a flight longer.
+                    queue.Wait(pending);
+                    ServeWaitingLater(queue);
+                    return WaitAsync(queue, pending, cancellationToken);
+                case CoalescingQueue.Admission.RunAlone:
+                    // The idle queue of an item that has cooled: the deduct runs alone, and the queue retires when it lands.
+                    return AloneAsync(key, queue, request, cancellationToken);
+                default:
+                    // The queue retired: look the item up again.
+                    continue;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The deduct of an idle item, alone, timed and traced (as <see cref="SqlExecutor.RunTimedAsync{T}"/>, without a
+    /// delegate and its closure per request); then the requests that queued meanwhile are served.
+    /// </summary>
+    /// <param name="key">The item.</param>
+    /// <param name="queue">The item's queue when the deduct holds one (a hot item's that cooled); <see langword="null"/> when it holds <see cref="CoalescingQueue.Alone"/>.</param>
+    /// <param name="request">The deduct.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    private async Task<StockChangeResult> AloneAsync(StockKey key, CoalescingQueue? queue, DeductRequest request, CancellationToken cancellationToken)
     {
         var scope = StockGuardTelemetry.Start(executor.Dialect.StoreName, StockOperation.Deduct);
         try
         {
-            var result = await CoalesceAsync(pending, cancellationToken).ConfigureAwait(false);
+            var result = await DeductAloneAsync(request, cancellationToken).ConfigureAwait(false);
+            scope.Complete(SqlExecutor.ChangeOutcome(result));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            ServeWaiting(queue ?? Land(key));
+        }
+    }
+
+    /// <summary>
+    /// Ends a flight that held <see cref="CoalescingQueue.Alone"/>: the item's entry goes, unless a buyer gave the item a
+    /// queue meanwhile; that queue is returned, for this flight to serve.
+    /// </summary>
+    private CoalescingQueue? Land(StockKey key)
+    {
+        if (_items.TryRemove(new KeyValuePair<StockKey, CoalescingQueue>(key, CoalescingQueue.Alone)))
+        {
+            return null;
+        }
+
+        // Only the flight out retires the queue that replaced its marker: it is still there.
+        return _items.TryGetValue(key, out var queue) && !ReferenceEquals(queue, CoalescingQueue.Alone) ? queue : null;
+    }
+
+    /// <summary>
+    /// Waits for the batch's answer, timed and traced; cancelled while waiting, the request leaves the queue, nothing
+    /// changed. Once a batch took it, it completes truthfully.
+    /// </summary>
+    private async Task<StockChangeResult> WaitAsync(CoalescingQueue queue, PendingDeduct pending, CancellationToken cancellationToken)
+    {
+        var scope = StockGuardTelemetry.Start(executor.Dialect.StoreName, StockOperation.Deduct);
+        try
+        {
+            StockChangeResult result;
+            if (cancellationToken.CanBeCanceled)
+            {
+                pending.Queue = queue;
+                pending.CancellationToken = cancellationToken;
+                pending.Cancellation = cancellationToken.Register(
+                    static state =>
+                    {
+                        var pending = (PendingDeduct)state!;
+                        if (pending.Queue!.TryRemove(pending))
+                        {
+                            pending.Fail(new OperationCanceledException("The deduct was cancelled while it waited for its batch; nothing was changed.", pending.CancellationToken));
+                        }
+                    },
+                    pending);
+                try
+                {
+                    result = await pending.Result.ConfigureAwait(false);
+                }
+                finally
+                {
+                    await pending.Cancellation.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                result = await pending.Result.ConfigureAwait(false);
+            }
+
             scope.Complete(SqlExecutor.ChangeOutcome(result));
             return result;
         }
@@ -52,88 +194,21 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         }
     }
 
-    /// <summary>
-    /// Runs the deduct alone, or queues it and returns the task of its batch's answer (a request that waits without a
-    /// cancellable token costs no state machine of its own here).
-    /// </summary>
-    private Task<StockChangeResult> CoalesceAsync(PendingDeduct pending, CancellationToken cancellationToken)
-    {
-        CoalescingQueue queue;
-        while (true)
-        {
-            queue = _queues.GetOrAdd(pending.Line.Key, static (key, owner) => new CoalescingQueue(key, owner), _queues);
-            var admission = queue.Enter(pending, executor.Options.Coalescing.MaxQueueLength);
-            if (admission == CoalescingQueue.Admission.RunAlone)
-            {
-                if (IsHot(pending.Line.Key))
-                {
-                    // A hot item's buyers come back together (one batch answered them all): this one waits in the queue
-                    // for the others the same answer sent, and the next flight takes them as one batch, instead of
-                    // selling alone ahead of them and making them wait a flight longer.
-                    queue.Wait(pending);
-                    ServeWaitingLater(queue);
-                    break;
-                }
-
-                return AloneAsync(queue, pending.Request, cancellationToken);
-            }
-
-            if (admission == CoalescingQueue.Admission.Queued)
-            {
-                break;
-            }
-        }
-
-        return cancellationToken.CanBeCanceled ? WaitCancellableAsync(queue, pending, cancellationToken) : pending.Result;
-    }
-
-    /// <summary>The deduct of an idle item, alone; then the requests that queued meanwhile are served.</summary>
-    private async Task<StockChangeResult> AloneAsync(CoalescingQueue queue, DeductRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await DeductAloneAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ServeWaiting(queue);
-        }
-    }
-
-    /// <summary>Waits for the batch's answer; cancelled while waiting, the request leaves the queue, nothing changed. Once a batch took it, it completes truthfully.</summary>
-    private static async Task<StockChangeResult> WaitCancellableAsync(CoalescingQueue queue, PendingDeduct pending, CancellationToken cancellationToken)
-    {
-        pending.Queue = queue;
-        pending.CancellationToken = cancellationToken;
-        pending.Cancellation = cancellationToken.Register(
-            static state =>
-            {
-                var pending = (PendingDeduct)state!;
-                if (pending.Queue!.TryRemove(pending))
-                {
-                    pending.Fail(new OperationCanceledException("The deduct was cancelled while it waited for its batch; nothing was changed.", pending.CancellationToken));
-                }
-            },
-            pending);
-        try
-        {
-            return await pending.Result.ConfigureAwait(false);
-        }
-        finally
-        {
-            await pending.Cancellation.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
     /// <summary>The ordinary atomic deduct (one command when it can be), without its own telemetry scope (the caller has one).</summary>
     private Task<StockChangeResult> DeductAloneAsync(DeductRequest request, CancellationToken cancellationToken) =>
         changes.DeductUntimedAsync(request, cancellationToken);
 
     /// <summary>When requests wait for the item whose flight just landed, serves them on the thread pool, batch after batch.</summary>
-    private void ServeWaiting(CoalescingQueue queue)
+    private void ServeWaiting(CoalescingQueue? queue)
     {
+        if (queue is null)
+        {
+            return;
+        }
+
         if (!queue.ContinueOrRetire())
         {
+            SweepColdQueues();
             return;
         }
 
@@ -160,6 +235,28 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         }
     }
 
+    /// <summary>
+    /// At most once per hot window, retires the idle queues of items that cooled and that no buyer came back to: the map
+    /// holds the items in flight and those hot within about the last two windows.
+    /// </summary>
+    private void SweepColdQueues()
+    {
+        var last = Volatile.Read(ref _lastSweep);
+        if (executor.Time.GetElapsedTime(last) < CoalescingQueue.HotWindow
+            || Interlocked.CompareExchange(ref _lastSweep, executor.Time.GetTimestamp(), last) != last)
+        {
+            return;
+        }
+
+        foreach (var entry in _items)
+        {
+            if (!ReferenceEquals(entry.Value, CoalescingQueue.Alone))
+            {
+                entry.Value.RetireIfCold();
+            }
+        }
+    }
+
     private async Task DrainAsync(CoalescingQueue queue)
     {
         var limits = executor.Options.Coalescing;
@@ -171,32 +268,34 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             }
 
             var batch = queue.Take(limits.MaxBatchSize);
-            if (batch.Count > 0)
+            if (batch.Count == 1 && !queue.IsHot)
+            {
+                // One buyer waited for a flight of an item that is not hot (buyers spread over many items meet so by
+                // chance): there is nothing to coalesce, and the atomic path (one command where the dialect has it) is
+                // cheaper than the batch's statement.
+                await ServeAloneAsync(batch[0]).ConfigureAwait(false);
+            }
+            else if (batch.Count > 0)
             {
                 StockGuardTelemetry.RecordBatch(executor.Dialect.StoreName, batch.Count);
-                if (batch.Count > 1)
-                {
-                    MarkHot(queue.Key);
-                }
-
                 await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
             }
         }
         while (queue.ContinueOrRetire());
+        SweepColdQueues();
     }
 
-    /// <summary>Whether <paramref name="key"/> formed a batch within the last <see cref="HotWindow"/>.</summary>
-    private bool IsHot(StockKey key) =>
-        _lastBatch.TryGetValue(key, out var at) && executor.Time.GetElapsedTime(at) < HotWindow;
-
-    private void MarkHot(StockKey key)
+    /// <summary>A queued request served on the atomic path; never throws.</summary>
+    private async Task ServeAloneAsync(PendingDeduct pending)
     {
-        if (_lastBatch.Count >= MaxHotItems && !_lastBatch.ContainsKey(key))
+        try
         {
-            _lastBatch.Clear();
+            pending.Complete(await DeductAloneAsync(pending.Request, CancellationToken.None).ConfigureAwait(false));
         }
-
-        _lastBatch[key] = executor.Time.GetTimestamp();
+        catch (Exception ex)
+        {
+            pending.Fail(ex);
+        }
     }
 
     /// <summary>
@@ -232,8 +331,8 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         var durable = false;
         try
         {
-            // One statement sells the batch, even a batch of one (the item is contended: its row lock is then not held
-            // through a log flush); the transaction path decides when it cannot.
+            // One statement sells the batch, even a hot item's batch of one (its row lock is then not held through a log
+            // flush); the transaction path decides when it cannot.
             if (await CoalescedBatch.TrySellAsync(executor, key, joined).ConfigureAwait(false) is { } sold)
             {
                 results = sold.Results;
@@ -285,14 +384,7 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
 
         foreach (var pending in later)
         {
-            try
-            {
-                pending.Complete(await DeductAloneAsync(pending.Request, CancellationToken.None).ConfigureAwait(false));
-            }
-            catch (Exception ex)
-            {
-                pending.Fail(ex);
-            }
+            await ServeAloneAsync(pending).ConfigureAwait(false);
         }
     }
 

@@ -4,19 +4,54 @@ namespace StockGuard.Sql.Strategies.Coalescing;
 
 /// <summary>
 /// The requests waiting for one stock item, and whether a request or batch for it is in flight. At most one is in
-/// flight per item: the first request of an idle item runs alone; those that arrive meanwhile wait here and are
-/// taken as the next batch. An idle queue retires itself from the store's map, so the map holds only busy items.
+/// flight per item: those that arrive meanwhile wait here and are taken as the next batch. A queue is made only when a
+/// request finds its item in flight (a request alone marks its item with <see cref="Alone"/>, no object of its own).
+/// When the flight lands and nobody waits, the queue retires itself from the store's map, unless its item formed a
+/// batch within the hot window: then it stays there idle, so that the item's next buyer finds it hot without a lookup
+/// of its own.
 /// </summary>
-internal sealed class CoalescingQueue(StockKey key, ConcurrentDictionary<StockKey, CoalescingQueue> owner)
+internal sealed class CoalescingQueue
 {
+    /// <summary>How long an item that formed a batch counts as hot: its lone deducts wait for the buyers arriving with them.</summary>
+    public static readonly TimeSpan HotWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>The map's value for an item whose one request runs alone and nobody waits: shared, never entered.</summary>
+    public static readonly CoalescingQueue Alone = new(default, null!, TimeProvider.System, busy: true);
+
     private readonly Lock _gate = new();
     private readonly LinkedList<PendingDeduct> _waiting = new();
+    private readonly ConcurrentDictionary<StockKey, CoalescingQueue> _owner;
+    private readonly TimeProvider _time;
     private bool _busy;
     private bool _retired;
 
-    public StockKey Key { get; } = key;
+    /// <summary>When the item last formed a batch of two or more (a <see cref="TimeProvider"/> timestamp).</summary>
+    private long? _lastBatch;
 
-    /// <summary>Admits <paramref name="pending"/>: to run alone now, to wait for a batch, or not at all (this queue retired; look it up again).</summary>
+    /// <summary>A queue for <paramref name="key"/> in <paramref name="owner"/>; <paramref name="busy"/> when made for a flight already out (the flight serves it when it lands).</summary>
+    public CoalescingQueue(StockKey key, ConcurrentDictionary<StockKey, CoalescingQueue> owner, TimeProvider time, bool busy)
+    {
+        Key = key;
+        _owner = owner;
+        _time = time;
+        _busy = busy;
+    }
+
+    public StockKey Key { get; }
+
+    /// <summary>Whether the item formed a batch of two or more within the last <see cref="HotWindow"/>.</summary>
+    public bool IsHot
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return HotNow();
+            }
+        }
+    }
+
+    /// <summary>Admits <paramref name="pending"/>: to run alone now (the item was idle and hot), to wait for a batch, or not at all (this queue retired; look it up again).</summary>
     /// <exception cref="StockStoreBusyException"><paramref name="maxQueueLength"/> requests already wait.</exception>
     public Admission Enter(PendingDeduct pending, int maxQueueLength)
     {
@@ -80,7 +115,7 @@ internal sealed class CoalescingQueue(StockKey key, ConcurrentDictionary<StockKe
         }
     }
 
-    /// <summary>Takes up to <paramref name="max"/> waiting requests in arrival order.</summary>
+    /// <summary>Takes up to <paramref name="max"/> waiting requests in arrival order; a batch of two or more makes the item hot.</summary>
     public List<PendingDeduct> Take(int max)
     {
         var batch = new List<PendingDeduct>(Math.Min(max, 64));
@@ -92,6 +127,11 @@ internal sealed class CoalescingQueue(StockKey key, ConcurrentDictionary<StockKe
                 node.Value.Node = null;
                 batch.Add(node.Value);
             }
+
+            if (batch.Count > 1)
+            {
+                _lastBatch = _time.GetTimestamp();
+            }
         }
 
         return batch;
@@ -99,7 +139,8 @@ internal sealed class CoalescingQueue(StockKey key, ConcurrentDictionary<StockKe
 
     /// <summary>
     /// Called by whoever was in flight when it finishes: true when requests wait (the caller stays in flight and
-    /// serves them); false when none do, in which case the item is idle and this queue retires.
+    /// serves them); false when none do: the item is idle, and this queue stays in the map while the item is hot, or
+    /// retires.
     /// </summary>
     public bool ContinueOrRetire()
     {
@@ -111,10 +152,33 @@ internal sealed class CoalescingQueue(StockKey key, ConcurrentDictionary<StockKe
             }
 
             _busy = false;
-            _retired = true;
-            owner.TryRemove(new KeyValuePair<StockKey, CoalescingQueue>(Key, this));
+            if (!HotNow())
+            {
+                Retire();
+            }
+
             return false;
         }
+    }
+
+    /// <summary>Retires this queue if it is idle and its item is no longer hot (a queue left in the map by a hot item that no buyer came back to).</summary>
+    public void RetireIfCold()
+    {
+        lock (_gate)
+        {
+            if (!_busy && !_retired && !HotNow())
+            {
+                Retire();
+            }
+        }
+    }
+
+    private bool HotNow() => _lastBatch is { } at && _time.GetElapsedTime(at) < HotWindow;
+
+    private void Retire()
+    {
+        _retired = true;
+        _owner.TryRemove(new KeyValuePair<StockKey, CoalescingQueue>(Key, this));
     }
 
     public enum Admission
