@@ -139,26 +139,9 @@ internal sealed class MySqlCartBaselineTarget(string name, string connectionStri
 
     public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
     {
-        var index = new Dictionary<string, int>(_skus.Length, StringComparer.Ordinal);
-        for (var i = 0; i < _skus.Length; i++)
-        {
-            index[_skus[i]] = i;
-        }
-
-        var levels = new long[_skus.Length];
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = new MySqlCommand($"SELECT sku, on_hand FROM {_stock}", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (index.TryGetValue(reader.GetString(0), out var at))
-            {
-                levels[at] = reader.GetInt64(1);
-            }
-        }
-
-        return levels;
+        return await BaselineLevels.ReadAsync(connection, $"SELECT sku, on_hand FROM {_stock}", _skus, cancellationToken);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

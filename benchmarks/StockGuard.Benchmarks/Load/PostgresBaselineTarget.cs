@@ -76,25 +76,8 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
 
     public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
     {
-        var index = new Dictionary<string, int>(_skus.Length, StringComparer.Ordinal);
-        for (var i = 0; i < _skus.Length; i++)
-        {
-            index[_skus[i]] = i;
-        }
-
-        var levels = new long[_skus.Length];
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT sku, on_hand FROM {_table}", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (index.TryGetValue(reader.GetString(0), out var at))
-            {
-                levels[at] = reader.GetInt64(1);
-            }
-        }
-
-        return levels;
+        return await BaselineLevels.ReadAsync(connection, $"SELECT sku, on_hand FROM {_table}", _skus, cancellationToken);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -115,27 +115,9 @@ internal sealed class SqliteLedgerBaselineTarget(string name, bool carts) : IHol
 
     public async Task<long[]> ReadLevelsAsync(CancellationToken cancellationToken)
     {
-        var index = new Dictionary<string, int>(_skus.Length, StringComparer.Ordinal);
-        for (var i = 0; i < _skus.Length; i++)
-        {
-            index[_skus[i]] = i;
-        }
-
-        var levels = new long[_skus.Length];
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sku, on_hand FROM stock";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (index.TryGetValue(reader.GetString(0), out var at))
-            {
-                levels[at] = reader.GetInt64(1);
-            }
-        }
-
-        return levels;
+        return await BaselineLevels.ReadAsync(connection, "SELECT sku, on_hand FROM stock", _skus, cancellationToken);
     }
 
     public ValueTask DisposeAsync()
