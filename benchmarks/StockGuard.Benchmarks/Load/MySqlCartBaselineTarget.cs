@@ -169,6 +169,9 @@ internal sealed class MySqlCartBaselineTarget(string name, string connectionStri
         private readonly MySqlCommand _expiredOfAll;
         private readonly MySqlCommand _state;
 
+        /// <summary>Most runs of one transaction that InnoDB rolls back as a deadlock victim.</summary>
+        private const int MaxDeadlockAttempts = 5;
+
         private CartClient(MySqlConnection connection, MySqlCartBaselineTarget target)
         {
             _connection = connection;
@@ -230,7 +233,10 @@ internal sealed class MySqlCartBaselineTarget(string name, string connectionStri
                 : null;
         }
 
-        private async Task<bool> TryReserveAsync(Guid id, string sku, int quantity, TimeSpan timeToLive, CancellationToken cancellationToken)
+        private Task<bool> TryReserveAsync(Guid id, string sku, int quantity, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+            RetryDeadlocksAsync(() => TryReserveOnceAsync(id, sku, quantity, timeToLive, cancellationToken));
+
+        private async Task<bool> TryReserveOnceAsync(Guid id, string sku, int quantity, TimeSpan timeToLive, CancellationToken cancellationToken)
         {
             var key = id.ToByteArray(bigEndian: true);
             await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
@@ -306,7 +312,29 @@ internal sealed class MySqlCartBaselineTarget(string name, string connectionStri
         }
 
         /// <summary>One transaction: the hold and its item changed by <paramref name="finish"/> (when the hold qualifies), then the movement.</summary>
-        private async Task<bool> FinishAsync(byte[] id, MySqlCommand finish, MySqlCommand movement, CancellationToken cancellationToken)
+        private Task<bool> FinishAsync(byte[] id, MySqlCommand finish, MySqlCommand movement, CancellationToken cancellationToken) =>
+            RetryDeadlocksAsync(() => FinishOnceAsync(id, finish, movement, cancellationToken));
+
+        /// <summary>
+        /// Runs a transaction again when InnoDB chose it as a deadlock victim (it was rolled back whole), as hand-written
+        /// code must: under REPEATABLE READ a hold's insert and a confirm's two-table update of a hot item can wait for each
+        /// other's next-key locks.
+        /// </summary>
+        private static async Task<bool> RetryDeadlocksAsync(Func<Task<bool>> transaction)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await transaction();
+                }
+                catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.LockDeadlock && attempt < MaxDeadlockAttempts)
+                {
+                }
+            }
+        }
+
+        private async Task<bool> FinishOnceAsync(byte[] id, MySqlCommand finish, MySqlCommand movement, CancellationToken cancellationToken)
         {
             await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
             finish.Transaction = transaction;
