@@ -113,9 +113,11 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     /// <param name="cancellationToken">The caller's token.</param>
     private async Task<StockChangeResult> AloneAsync(StockKey key, CoalescingQueue? queue, DeductRequest request, CancellationToken cancellationToken)
     {
-        var scope = StockGuardTelemetry.Start(executor.Dialect.StoreName, StockOperation.Deduct);
+        // The scope starts inside the try: the item is already marked in flight, and whatever happens here must land it.
+        StockGuardTelemetry.OperationScope scope = default;
         try
         {
+            scope = StockGuardTelemetry.Start(executor.Dialect.StoreName, StockOperation.Deduct);
             var result = await DeductAloneAsync(request, cancellationToken).ConfigureAwait(false);
             scope.Complete(SqlExecutor.ChangeOutcome(result));
             return result;
