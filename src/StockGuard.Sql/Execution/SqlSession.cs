@@ -358,8 +358,15 @@ internal sealed class SqlSession : IAsyncDisposable
             return;
         }
 
-        await _transaction!.DisposeAsync().ConfigureAwait(false);
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _transaction!.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The connection goes back even when the rollback failed (e.g. the engine already ended the transaction).
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Marks a savepoint: through the transaction, or by statement on a connection enlisted in an ambient transaction.</summary>
