@@ -23,6 +23,7 @@ internal sealed class KeptSqliteConnection : SqliteConnection
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private readonly HashSet<SqliteCommand> _inUse = [];
     private Action<KeptSqliteConnection>? _handBack;
+    private bool _lent;
 
     public KeptSqliteConnection(string connectionString)
         : base(connectionString)
@@ -30,12 +31,28 @@ internal sealed class KeptSqliteConnection : SqliteConnection
     }
 
     /// <summary>Lends the connection to one operation; <see cref="Close"/> calls <paramref name="handBack"/> once.</summary>
-    public void Lend(Action<KeptSqliteConnection> handBack) => _handBack = handBack;
+    public void Lend(Action<KeptSqliteConnection> handBack)
+    {
+        _lent = true;
+        _handBack = handBack;
+    }
 
-    /// <summary>Whether the connection can serve another operation: open, with no transaction left in it.</summary>
-    public bool Reusable => State == ConnectionState.Open && Transaction is null && _inUse.Count == 0;
+    /// <summary>
+    /// Whether the connection can serve another operation: open, with no command of it still in use and no transaction
+    /// left in it, by the driver's count and by SQLite's own (a failed commit or rollback can leave the two apart).
+    /// </summary>
+    public bool Reusable =>
+        State == ConnectionState.Open
+        && Transaction is null
+        && _inUse.Count == 0
+        && Handle is { } handle
+        && SQLitePCL.raw.sqlite3_get_autocommit(handle) != 0;
 
-    /// <summary>Ends the operation that holds the connection (handing it back), or closes it when no operation holds it.</summary>
+    /// <summary>
+    /// Ends the operation that holds the connection (handing it back). Once the connection has been lent, a second close
+    /// by the same operation changes nothing: the connection may already serve the next one, and only its data source
+    /// closes it for real (<see cref="Shut"/>). A connection never lent closes as any other.
+    /// </summary>
     public override void Close()
     {
         if (Interlocked.Exchange(ref _handBack, null) is { } handBack)
@@ -44,7 +61,10 @@ internal sealed class KeptSqliteConnection : SqliteConnection
             return;
         }
 
-        Shut();
+        if (!_lent)
+        {
+            Shut();
+        }
     }
 
     /// <summary>Finalizes the kept statements and closes the connection for real.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
@@ -119,6 +120,12 @@ internal sealed class SqliteStockDataSource : DbDataSource
     private KeptSqliteConnection OpenGated()
     {
         var connection = Interlocked.Exchange(ref _idle, null);
+        if (connection is { State: not ConnectionState.Open })
+        {
+            connection.Shut();
+            connection = null;
+        }
+
         try
         {
             if (connection is null)

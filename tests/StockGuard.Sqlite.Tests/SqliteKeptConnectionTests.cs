@@ -47,6 +47,27 @@ public sealed class SqliteKeptConnectionTests
     }
 
     [Test]
+    public async Task A_connection_closed_then_disposed_by_its_operation_is_kept_open_for_the_next_one()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        var first = await source.OpenConnectionAsync();
+        await ExecuteAsync(first, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+        await first.CloseAsync();
+        await first.DisposeAsync();
+
+        // The close gave the connection back; the dispose after it must not close it under the data source.
+        await using (var second = await source.OpenConnectionAsync())
+        {
+            second.Should().BeSameAs(first);
+            second.State.Should().Be(System.Data.ConnectionState.Open);
+            await ExecuteAsync(second, "INSERT INTO t (id, v) VALUES ($id, $v)", ("$id", 1L), ("$v", 10L));
+        }
+
+        await using var third = await source.OpenConnectionAsync();
+        (await ScalarAsync(third, "SELECT SUM(v) FROM t")).Should().Be(10L);
+    }
+
+    [Test]
     public async Task A_connection_closed_inside_its_transaction_is_rolled_back_and_never_handed_out_again()
     {
         await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
