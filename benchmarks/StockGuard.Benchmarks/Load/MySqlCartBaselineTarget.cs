@@ -58,11 +58,7 @@ internal sealed class MySqlCartBaselineTarget(string name, string connectionStri
 
     public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
     {
-        _skus = new string[skuCount];
-        for (var i = 0; i < skuCount; i++)
-        {
-            _skus[i] = $"{cellId}-{i:D5}";
-        }
+        _skus = CellSkus.All(cellId, skuCount);
 
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);

@@ -34,11 +34,7 @@ internal sealed class PostgresBaselineTarget(string name, BaselineKind kind, Npg
 
     public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
     {
-        _skus = new string[skuCount];
-        for (var i = 0; i < skuCount; i++)
-        {
-            _skus[i] = $"{cellId}-{i:D5}";
-        }
+        _skus = CellSkus.All(cellId, skuCount);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         Server = $"PostgreSQL {connection.PostgreSqlVersion}";

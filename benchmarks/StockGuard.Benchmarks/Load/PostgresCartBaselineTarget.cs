@@ -103,11 +103,7 @@ internal sealed class PostgresCartBaselineTarget(string name, NpgsqlDataSource d
 
     public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
     {
-        _skus = new string[skuCount];
-        for (var i = 0; i < skuCount; i++)
-        {
-            _skus[i] = $"{cellId}-{i:D5}";
-        }
+        _skus = CellSkus.All(cellId, skuCount);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         Server = $"PostgreSQL {connection.PostgreSqlVersion}";

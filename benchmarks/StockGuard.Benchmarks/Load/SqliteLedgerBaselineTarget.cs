@@ -42,11 +42,7 @@ internal sealed class SqliteLedgerBaselineTarget(string name, bool carts) : IHol
     public async Task PrepareAsync(string cellId, int skuCount, int stockPerSku, CancellationToken cancellationToken)
     {
         DeleteFile();
-        _skus = new string[skuCount];
-        for (var i = 0; i < skuCount; i++)
-        {
-            _skus[i] = $"{cellId}-{i:D5}";
-        }
+        _skus = CellSkus.All(cellId, skuCount);
 
         _file = Path.Combine(Path.GetTempPath(), $"stockguard-ledger-{Guid.NewGuid():N}.db");
         _connectionString = new SqliteConnectionStringBuilder { DataSource = _file, DefaultTimeout = 30 }.ToString();

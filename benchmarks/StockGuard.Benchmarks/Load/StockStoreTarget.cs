@@ -45,7 +45,7 @@ internal sealed class StockStoreTarget(
         _keys = new StockKey[skuCount];
         for (var i = 0; i < skuCount; i++)
         {
-            _keys[i] = new StockKey($"{cellId}-{i:D5}");
+            _keys[i] = new StockKey(CellSkus.Name(cellId, i));
         }
 
         _locations = spec.Allocation ? [$"{cellId}-east", $"{cellId}-north", $"{cellId}-west"] : [];
@@ -83,7 +83,7 @@ internal sealed class StockStoreTarget(
         _keys = new StockKey[skuCount];
         for (var i = 0; i < skuCount; i++)
         {
-            _keys[i] = new StockKey($"{cellId}-{i:D5}");
+            _keys[i] = new StockKey(CellSkus.Name(cellId, i));
         }
     }
 
