@@ -144,6 +144,44 @@ public sealed class SqliteKeptConnectionTests
         await missing.Should().ThrowAsync<InvalidOperationException>();
     }
 
+    [Test]
+    public async Task Statements_prepared_before_another_process_changes_the_schema_run_on_the_new_schema()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(60));
+        const string Insert = "INSERT INTO t (id, v) VALUES ($id, $v)", ById = "SELECT v FROM t WHERE id = $id", All = "SELECT * FROM t ORDER BY id";
+        DbConnection kept;
+        await using (kept = await source.OpenConnectionAsync())
+        {
+            await ExecuteAsync(kept, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+            await ExecuteAsync(kept, Insert, ("$id", 1L), ("$v", 10L));
+            (await ScalarAsync(kept, ById, ("$id", 1L))).Should().Be(10L);
+            (await RowsAsync(kept, All)).Should().Equal("1,10");
+        }
+
+        await SqliteSchemaChangeTests.RunInOtherProcessAsync(
+            _connectionString,
+            "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'shop'; CREATE INDEX t_by_v ON t (v); CREATE TABLE shop_orders (id INTEGER PRIMARY KEY); VACUUM;");
+
+        await using var connection = await source.OpenConnectionAsync();
+        connection.Should().BeSameAs(kept, "the statements prepared on the old schema are the ones run again");
+        await ExecuteAsync(connection, Insert, ("$id", 2L), ("$v", 20L));
+        (await ScalarAsync(connection, ById, ("$id", 2L))).Should().Be(20L);
+        (await RowsAsync(connection, All)).Should().Equal("1,10,shop", "2,20,shop");
+    }
+
+    private static async Task<List<string>> RowsAsync(DbConnection connection, string sql)
+    {
+        await using var command = Command(connection, sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
+
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();
