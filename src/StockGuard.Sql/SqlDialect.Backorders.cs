@@ -13,10 +13,13 @@ internal abstract partial class SqlDialect
         "b.kind AS Kind, b.quantity AS Quantity, b.filled AS Filled, b.state AS State";
 
     /// <summary>
-    /// 1 when the backorder aliased <c>b</c> belongs to a hold (aliased <c>h</c>, left-joined) that ended without a sale or
-    /// expired at <c>@now</c>, or was purged: it owns no unit any more. A confirm clears a backorder's hold id.
+    /// 1 when the backorder aliased <c>b</c> belongs to a hold (aliased <c>h</c>, left-joined) that ended without a sale,
+    /// expired at <c>@now</c>, had a line given back (by a host that saw it expired: the hold can no longer be confirmed,
+    /// whatever this host's clock says) or was purged: it owns no unit any more. A confirm clears a backorder's hold id.
     /// </summary>
-    private const string BackorderHoldGone = "CASE WHEN b.hold_id IS NULL OR (h.state = 'active' AND h.expires_at > @now) THEN 0 ELSE 1 END AS HoldGone";
+    private string BackorderHoldGone =>
+        "CASE WHEN b.hold_id IS NULL OR (h.state = 'active' AND h.expires_at > @now " +
+        $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} g WHERE g.hold_id = b.hold_id AND g.released = TRUE)) THEN 0 ELSE 1 END AS HoldGone";
 
     /// <summary>(<c>@sku, @location, @reference, @holdId, @kind, @quantity, @now</c>): records a waiting backorder; its id is its arrival sequence.</summary>
     public virtual string InsertBackorder =>

@@ -116,7 +116,8 @@ internal sealed class KeptSqliteConnection : SqliteConnection
 
     /// <summary>
     /// A command as the connection makes it (the SQL text set before the parameters, as Dapper and hand-written code do),
-    /// run on the connection's prepared statement of its text. Everything else is the inner <see cref="SqliteCommand"/>'s.
+    /// run on the connection's prepared statement of its text; a text rewritten after its parameters were added (Dapper's
+    /// list expansion) runs unprepared with them. Everything else is the inner <see cref="SqliteCommand"/>'s.
     /// </summary>
     private sealed class KeptCommand(KeptSqliteConnection connection) : DbCommand
     {
@@ -147,6 +148,21 @@ internal sealed class KeptSqliteConnection : SqliteConnection
                         // Parameters were added before the text: keep them on this command, unprepared.
                         inner.CommandText = text;
                         _text = text;
+                        return;
+                    }
+
+                    if (inner.Parameters.Count > 0)
+                    {
+                        // The text is rewritten after its parameters were added, as Dapper does when it expands a list
+                        // parameter (`IN @skus` becomes `IN (@skus1, @skus2)`) or a literal: the parameters stay the
+                        // command's, as on any command, and go with it to the new text. Such a text is made for one call,
+                        // so it runs unprepared and the kept statement of the text as written goes back ready.
+                        var parameters = inner.Parameters.Cast<SqliteParameter>().ToArray();
+                        ReturnInner();
+                        var single = connection.CreateCommand();
+                        single.CommandText = text;
+                        single.Parameters.AddRange(parameters);
+                        (_inner, _kept, _text) = (single, false, text);
                         return;
                     }
 

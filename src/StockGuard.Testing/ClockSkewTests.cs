@@ -164,6 +164,30 @@ public abstract class ClockSkewTests<TProvider> : SqlProviderFixture<TProvider>
         (await Server.StoredAsync(key)).Should().Match<(long OnHand, long Reserved, long Version)>(s => s.OnHand == 0 && s.Reserved == 0);
     }
 
+    [Test]
+    public async Task A_hold_below_zero_placed_by_the_slow_host_keeps_its_backorder_through_the_fast_hosts_receipt_cancel_and_sweep()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var key = new StockKey(NewSku());
+        await slow.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 10));
+        await slow.ReceiveAsync(new ReceiveRequest(new StockLine(key, 1)));
+        var order = $"order-{Guid.NewGuid():N}";
+        var held = await slow.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 3)) { Reference = order });
+        held.Backordered.Should().Equal(new BackorderedLine(key, 2, BackorderKind.Backorder));
+
+        // Stamped by the slow host's clock, the ten-minute hold would have lapsed eight minutes ago on the fast host's.
+        await fast.ReceiveAsync(new ReceiveRequest(new StockLine(key, 1)));
+        await FluentActions.Awaiting(() => ((IStockBackorders)fast).CancelBackordersAsync(order)).Should().ThrowAsync<HoldStateException>("the hold is live and owns its units");
+        await fast.SweepAsync();
+        (await ((IStockBackorders)fast).GetBackordersAsync(order)).Backorders.Single().Should().BeEquivalentTo(
+            new { Quantity = 2, Filled = 1, State = BackorderState.PartlyFilled, HoldId = (Guid?)held.Hold!.Id });
+
+        (await slow.ConfirmAsync(held.Hold.Id)).Outcome.Should().Be(HoldOutcome.Confirmed);
+        (await ((IStockBackorders)fast).GetBackordersAsync(order)).Backorders.Single().Should().BeEquivalentTo(
+            new { Quantity = 2, Filled = 1, State = BackorderState.PartlyFilled, HoldId = (Guid?)null }, "a confirmed hold's backorder is a sale's");
+        (await fast.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = -1L, Reserved = 0L, Available = -1L });
+    }
+
     /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
     private sealed class SlowRoundTrips : TimeProvider
     {

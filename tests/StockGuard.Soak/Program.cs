@@ -16,6 +16,8 @@ using StockGuard.Sqlite;
 //     lock get their turn]
 // dotnet StockGuard.Soak.dll --mode hot --engine ... --connection ... [--schema ...] --sku <sku> --prefix <text>
 //     [--buyers <n>] [--requests <n> per buyer] [--keyed 1]: one server of a fleet selling one hot item (HotSeller.cs)
+// dotnet StockGuard.Soak.dll --mode sql --engine sqlite --connection <string> --sql <text>: another application's
+//     statements (a migration of its own, a VACUUM) run once on its own connection to the store's SQLite file
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -24,6 +26,24 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 
 string Option(string name, string? fallback = null) =>
     options.TryGetValue(name, out var value) ? value : fallback ?? throw new ArgumentException($"--{name} is required.");
+
+if (Option("mode", "soak") == "sql")
+{
+    if (Option("engine") != "sqlite")
+    {
+        throw new ArgumentException("--mode sql runs on --engine sqlite only.");
+    }
+
+    await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(Option("connection"));
+    await connection.OpenAsync();
+    await using var command = connection.CreateCommand();
+    command.CommandText = "PRAGMA busy_timeout = 60000;";
+    await command.ExecuteNonQueryAsync();
+    command.CommandText = Option("sql");
+    await command.ExecuteNonQueryAsync();
+    Console.WriteLine("sql: done");
+    return 0;
+}
 
 if (Option("mode", "soak") == "hot")
 {

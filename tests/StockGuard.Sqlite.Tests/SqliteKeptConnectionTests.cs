@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using NUnit.Framework;
@@ -142,6 +143,65 @@ public sealed class SqliteKeptConnectionTests
         // A parameter of the text left out is refused, not taken from the last run.
         var missing = async () => await ScalarAsync(connection, Sql);
         await missing.Should().ThrowAsync<InvalidOperationException>();
+    }
+
+    [Test]
+    public async Task Statements_prepared_before_another_process_changes_the_schema_run_on_the_new_schema()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(60));
+        const string Insert = "INSERT INTO t (id, v) VALUES ($id, $v)", ById = "SELECT v FROM t WHERE id = $id", All = "SELECT * FROM t ORDER BY id";
+        DbConnection kept;
+        await using (kept = await source.OpenConnectionAsync())
+        {
+            await ExecuteAsync(kept, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+            await ExecuteAsync(kept, Insert, ("$id", 1L), ("$v", 10L));
+            (await ScalarAsync(kept, ById, ("$id", 1L))).Should().Be(10L);
+            (await RowsAsync(kept, All)).Should().Equal("1,10");
+        }
+
+        await SqliteSchemaChangeTests.RunInOtherProcessAsync(
+            _connectionString,
+            "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'shop'; CREATE INDEX t_by_v ON t (v); CREATE TABLE shop_orders (id INTEGER PRIMARY KEY); VACUUM;");
+
+        await using var connection = await source.OpenConnectionAsync();
+        connection.Should().BeSameAs(kept, "the statements prepared on the old schema are the ones run again");
+        await ExecuteAsync(connection, Insert, ("$id", 2L), ("$v", 20L));
+        (await ScalarAsync(connection, ById, ("$id", 2L))).Should().Be(20L);
+        (await RowsAsync(connection, All)).Should().Equal("1,10,shop", "2,20,shop");
+    }
+
+    [Test]
+    public async Task A_list_parameter_that_Dapper_expands_into_the_text_reads_the_rows_it_names_with_every_other_parameter()
+    {
+        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var connection = await source.OpenConnectionAsync();
+        await ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+        await ExecuteAsync(connection, "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30), (4, 40)");
+        const string Sql = "SELECT v FROM t WHERE v >= @min AND id IN @ids ORDER BY id";
+
+        // Dapper adds @min and @ids1..@idsN, then rewrites the text to "IN (@ids1, …)"; each call's list has its own length.
+        (await connection.QueryAsync<long>(Sql, new { min = 20L, ids = new[] { 1L, 3L, 4L } })).Should().Equal(30L, 40L);
+        (await connection.QueryAsync<long>(Sql, new { min = 0L, ids = new[] { 2L } })).Should().Equal(20L);
+        (await connection.QueryAsync<long>(Sql, new { min = 0L, ids = Array.Empty<long>() })).Should().BeEmpty();
+        (await connection.QueryAsync<long>(Sql, new { min = 15L, ids = new[] { 1L, 2L, 3L } })).Should().Equal(20L, 30L);
+
+        // The statement of the text as written is left ready for its next run, with no parameter of the last one.
+        (await ScalarAsync(connection, "SELECT v FROM t WHERE id = $id", ("$id", 4L))).Should().Be(40L);
+        var missing = async () => await ScalarAsync(connection, "SELECT v FROM t WHERE v >= @min AND id IN (@ids1) ORDER BY id");
+        await missing.Should().ThrowAsync<InvalidOperationException>();
+    }
+
+    private static async Task<List<string>> RowsAsync(DbConnection connection, string sql)
+    {
+        await using var command = Command(connection, sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join(",", Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
     }
 
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)

@@ -88,6 +88,14 @@ internal sealed class BackorderOperations(SqlExecutor executor)
             return row;
         }
 
+        if (waiting.Any(e => e.HoldGone != 0))
+        {
+            // A hold that lapsed at this operation's time is given back before its backorder is given up, so that the
+            // decision is written: a host whose clock still sees the hold live can no longer confirm it (its line is
+            // released), and sells nothing that this receipt passed on. The receipt holds the item's lock.
+            await s.ExecuteAllAsync([ItemCalls.Key(dialect.ReleaseExpiredLines, row.Key, now, dialect)]).ConfigureAwait(false);
+        }
+
         var calls = new List<SqlCall>();
         long owned = 0;
         foreach (var entry in waiting)
@@ -156,8 +164,8 @@ internal sealed class BackorderOperations(SqlExecutor executor)
     }
 
     /// <summary>
-    /// Cancels the order's waiting backorders in one transaction: its items locked in key order, then its backorders read
-    /// again (stable now), refused as a whole when one belongs to a live hold, then each unfilled remainder put back on hand.
+    /// Cancels the order's waiting backorders in one transaction: its items locked in key order and their expired holds
+    /// given back, then its backorders read again (stable now), refused as a whole when one belongs to a live hold, then each unfilled remainder put back on hand.
     /// </summary>
     public Task<BackorderCancellation> CancelAsync(string orderReference, CancellationToken cancellationToken)
     {
@@ -172,8 +180,10 @@ internal sealed class BackorderOperations(SqlExecutor executor)
                     throw new BackorderNotFoundException(reference);
                 }
 
+                // The items' expired holds are given back with the lock, so that a hold this cancel sees lapsed is
+                // written off: a host whose clock still sees it live can no longer confirm it.
                 var keys = entries.Select(e => e.Key).Distinct().Order().ToArray();
-                await s.ExecuteAllAsync([.. keys.Select(k => ItemCalls.Key(Dialect.LockItem, k))]).ConfigureAwait(false);
+                await ItemCalls.LockAndReleaseExpiredAsync(s, keys, now, readBack: false).ConfigureAwait(false);
                 entries = await ReadOrderAsync(s, reference, now).ConfigureAwait(false);
                 if (entries.FirstOrDefault(e => e.State == Waiting && e.HoldGone == 0 && e.HoldId is not null) is { HoldId: { } live })
                 {
