@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -60,10 +61,69 @@ public abstract class StockRequest
     /// </summary>
     public string GetFingerprint()
     {
-        var text = new StringBuilder(64);
-        text.Append(Operation).Append('\n').Append(Reference).Append('\n');
-        AppendFingerprint(text);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        // The text is built in a builder kept per thread and hashed from stack or pooled buffers: a keyed sale computes
+        // this once, and the hex string is its only allocation. The text and so the hash are what they always were:
+        // stored fingerprints outlive versions.
+        var text = t_fingerprintText ?? new StringBuilder(FingerprintStackChars);
+        t_fingerprintText = null;
+        try
+        {
+            text.Append(Operation).Append('\n').Append(Reference).Append('\n');
+            AppendFingerprint(text);
+            return HashText(text);
+        }
+        finally
+        {
+            if (text.Capacity <= KeptFingerprintCapacity)
+            {
+                text.Clear();
+                t_fingerprintText = text;
+            }
+        }
+    }
+
+    private const int FingerprintStackChars = 256;
+
+    /// <summary>The largest builder kept for the thread's next fingerprint; a request of many lines builds its own.</summary>
+    private const int KeptFingerprintCapacity = 4096;
+
+    [ThreadStatic]
+    private static StringBuilder? t_fingerprintText;
+
+    /// <summary>The upper-case hex SHA-256 of <paramref name="text"/>'s UTF-8 bytes.</summary>
+    private static string HashText(StringBuilder text)
+    {
+        var length = text.Length;
+        char[]? pooledChars = null;
+        byte[]? pooledBytes = null;
+        try
+        {
+            var chars = length <= FingerprintStackChars
+                ? stackalloc char[FingerprintStackChars]
+                : pooledChars = ArrayPool<char>.Shared.Rent(length);
+            chars = chars[..length];
+            text.CopyTo(0, chars, length);
+            var maxBytes = Encoding.UTF8.GetMaxByteCount(length);
+            var bytes = maxBytes <= 3 * FingerprintStackChars + 3
+                ? stackalloc byte[3 * FingerprintStackChars + 3]
+                : pooledBytes = ArrayPool<byte>.Shared.Rent(maxBytes);
+            var count = Encoding.UTF8.GetBytes(chars, bytes);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(bytes[..count], hash);
+            return Convert.ToHexString(hash);
+        }
+        finally
+        {
+            if (pooledChars is not null)
+            {
+                ArrayPool<char>.Shared.Return(pooledChars);
+            }
+
+            if (pooledBytes is not null)
+            {
+                ArrayPool<byte>.Shared.Return(pooledBytes);
+            }
+        }
     }
 
     private protected abstract void AppendFingerprint(StringBuilder text);
@@ -71,11 +131,20 @@ public abstract class StockRequest
     private protected static void AppendLines(StringBuilder text, IReadOnlyList<StockLine> lines)
     {
         // Length-prefixed so that no SKU can forge another request's text.
+        if (lines.Count == 1)
+        {
+            AppendLine(text, lines[0]);
+            return;
+        }
+
         foreach (var line in lines.OrderBy(l => l.Key))
         {
-            text.Append(line.Key.Sku.Length).Append(':').Append(line.Key.Sku)
-                .Append(line.Key.Location.Length).Append(':').Append(line.Key.Location)
-                .Append('=').Append(line.Quantity).Append('\n');
+            AppendLine(text, line);
         }
     }
+
+    private static void AppendLine(StringBuilder text, StockLine line) =>
+        text.Append(line.Key.Sku.Length).Append(':').Append(line.Key.Sku)
+            .Append(line.Key.Location.Length).Append(':').Append(line.Key.Location)
+            .Append('=').Append(line.Quantity).Append('\n');
 }

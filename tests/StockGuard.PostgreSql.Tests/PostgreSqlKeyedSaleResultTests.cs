@@ -13,19 +13,28 @@ namespace StockGuard.PostgreSql.Tests;
 [TestFixture]
 public sealed class PostgreSqlKeyedSaleResultTests : PostgreSqlFixture
 {
-    private static readonly string[] Skus =
+    private const string EscapedLocation = "shelf \"A\\1\" ü";
+
+    /// <summary>Every printable ASCII character but the quote and the backslash: written into the result as it is.</summary>
+    private static readonly string PlainAscii = new([.. Enumerable.Range(0x20, 0x5F).Select(c => (char)c).Where(c => c is not '"' and not '\\')]);
+
+    private static readonly object[] Keys =
     [
-        "plain",
-        "quote\"back\\slash/solidus",
-        "zero\u200Bwidth\u00A0space +%25#?={}[]:,",
-        "é–ü€ 😀 \u2028<>&'",
+        new object[] { "plain", EscapedLocation },
+        new object[] { "quote\"back\\slash/solidus", EscapedLocation },
+        new object[] { "zero\u200Bwidth\u00A0space +%25#?={}[]:,", EscapedLocation },
+        new object[] { "é–ü€ 😀 \u2028<>&'", EscapedLocation },
+        new object[] { PlainAscii, PlainAscii[..32] },
+        new object[] { "plain", PlainAscii[32..] },
+        new object[] { "plain", "default" },
+        new object[] { "a<b>&c'd+e`f", "<html>&'+`" },
     ];
 
-    [TestCaseSource(nameof(Skus))]
-    public async Task A_keyed_sale_stores_the_ledgers_result_and_a_retry_replays_it(string name)
+    [TestCaseSource(nameof(Keys))]
+    public async Task A_keyed_sale_stores_the_ledgers_result_and_a_retry_replays_it(string name, string location)
     {
         await using var store = CreateStore();
-        var key = new StockKey(name + "-" + Guid.NewGuid().ToString("N"), "shelf \"A\\1\" ü");
+        var key = new StockKey(name + "-" + Guid.NewGuid().ToString("N"), location);
         await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)));
         var idempotencyKey = "idem-" + Guid.NewGuid().ToString("N");
         DeductRequest Request() => new(new StockLine(key, 3)) { IdempotencyKey = idempotencyKey };

@@ -59,6 +59,13 @@ public class DatabaseDeductBenchmarks
     [ParamsAllValues]
     public ItemSpread Items { get; set; }
 
+    /// <summary>
+    /// Whether every deduct carries an idempotency key of its own (a new 32-character key and request per deduct, about
+    /// 0.3 KB that the key-less case builds once); see <see cref="KeyedValues"/>.
+    /// </summary>
+    [ParamsSource(nameof(KeyedValues))]
+    public bool Keyed { get; set; }
+
     /// <summary>The stores whose servers answer (SQLite always).</summary>
     public static IEnumerable<DatabaseStore> Stores() => Reachable.Value;
 
@@ -67,6 +74,13 @@ public class DatabaseDeductBenchmarks
         Environment.GetEnvironmentVariable("STOCKGUARD_BENCH_STRATEGIES") is { Length: > 0 } names
             ? [.. names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TargetSpec.ParseStrategy)]
             : [ConcurrencyStrategy.Atomic, ConcurrencyStrategy.Pessimistic, ConcurrencyStrategy.Optimistic, ConcurrencyStrategy.Coalescing];
+
+    /// <summary>
+    /// Key-less deducts only, or with <c>STOCKGUARD_BENCH_KEYED=1</c> key-less and keyed ones side by side (what a key
+    /// adds per deduct, in time and in the memory diagnoser's allocated bytes).
+    /// </summary>
+    public static IEnumerable<bool> KeyedValues() =>
+        Environment.GetEnvironmentVariable("STOCKGUARD_BENCH_KEYED") is "1" or "true" ? [false, true] : [false];
 
     /// <summary>
     /// 1, 16 and 64 callers, as the load harness's grid; 4 in a smoke run; or the counts <c>STOCKGUARD_BENCH_CALLERS</c>
@@ -105,6 +119,11 @@ public class DatabaseDeductBenchmarks
         for (var i = 0; i < DeductsPerInvoke / Callers; i++)
         {
             var request = requests[_cursors[caller]++ % requests.Length];
+            if (Keyed)
+            {
+                request = new DeductRequest(request.Lines) { Strategy = Strategy, Reference = request.Reference, IdempotencyKey = Guid.NewGuid().ToString("N") };
+            }
+
             while (true)
             {
                 try

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -56,15 +57,26 @@ internal static class ResultJson
     /// The opening of <see cref="Write(StockChangeResult)"/>'s text for an applied one-line sale of <paramref name="key"/>,
     /// up to its level's <c>OnHand</c> value: a one-command keyed sale appends the numbers of the row it changed and the
     /// closing (the level carries the counters only, as the command's own answer does), and stores what the ledger writes
-    /// for that answer.
+    /// for that answer. The key's texts are written as they are when they are printable ASCII without quotes or
+    /// backslashes (a JSON string that reads back as the same text, as almost every SKU and location is), else escaped
+    /// by <see cref="JsonEncodedText"/>: the server reads the text as <c>jsonb</c>, which keeps the strings, not their
+    /// escapes.
     /// </summary>
     public static string SaleHead(StockKey key) =>
         string.Concat(
             "{\"Ok\":true,\"Levels\":[{\"Sku\":\"",
-            JsonEncodedText.Encode(key.Sku).ToString(),
+            JsonString(key.Sku),
             "\",\"Loc\":\"",
-            JsonEncodedText.Encode(key.Location).ToString(),
+            JsonString(key.Location),
             "\",\"OnHand\":");
+
+    /// <summary><paramref name="text"/> as the inside of a JSON string literal.</summary>
+    private static string JsonString(string text) =>
+        text.AsSpan().ContainsAnyExcept(PlainJsonText) ? JsonEncodedText.Encode(text).ToString() : text;
+
+    /// <summary>The characters a JSON string may hold as they are: printable ASCII but the quote and the backslash.</summary>
+    private static readonly SearchValues<char> PlainJsonText =
+        SearchValues.Create(" !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     public static StockChangeResult ReadChange(string json)
     {
