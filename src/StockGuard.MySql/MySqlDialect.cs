@@ -142,8 +142,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// the procedure's parsed statements in the session's routine cache, so a pooled session parses and plans its body
     /// once, where a multi-statement text was parsed on every call. The conditional <c>UPDATE</c> locks the item and
     /// tests the sale's condition on its newest row in one statement (no locking read before it); only when it matched
-    /// is the movement written from the changed row, and the level comes back as that movement's row (MariaDB's
-    /// <c>INSERT … RETURNING</c>; on MySQL a read of the changed row). The row set (empty when nothing changed) comes
+    /// is the movement written. On MariaDB the <c>UPDATE</c> keeps the changed row in session variables, and the movement
+    /// and the level (the movement's row, by <c>INSERT … RETURNING</c>) are written from them, so the item is read once;
+    /// MySQL writes them from the changed row and reads it after. The row set (empty when nothing changed) comes
     /// before the procedure's <c>COMMIT</c>, so an error reported before it has ended means nothing was committed; the
     /// store then rolls the open transaction back. The command first turns off the session's tracking of its current
     /// database (<see cref="DeductOneSessionSetup"/>). The schema gate guarantees version 8, so the procedure exists;
@@ -155,7 +156,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// <summary>
     /// <see cref="DeductOne"/> with its idempotency key: one <c>CALL</c> of <c>stock_deduct_one_keyed_v8</c>. After the
     /// conditional change matched, <c>INSERT IGNORE</c> claims the key with the sale's result (the JSON the ledger writes
-    /// for an applied deduct, read from the changed row), after waiting for a concurrent request that holds the key; the
+    /// for an applied deduct, from the changed row), after waiting for a concurrent request that holds the key; the
     /// movement is written and the sale committed only when this call inserted the key, and rolled back otherwise. A key
     /// already taken or an item the procedure cannot serve changes nothing and returns no row.
     /// </summary>

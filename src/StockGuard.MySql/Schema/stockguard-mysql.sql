@@ -485,11 +485,14 @@ BEGIN
                low_stock_threshold AS LowStockThreshold, version AS Version
           FROM `stockguard`.`stock_items` WHERE v_claimed = 1 AND sku = p_sku AND location = p_location;
     END IF;
+    -- CAST: a user variable not yet set when the body is parsed counts as a binary string, which CONCAT would refuse to
+    -- mix with a location's non-ASCII text.
     /*M!100500 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
     SELECT p_key, p_fingerprint,
            CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
-               ',"OnHand":', @stockguard_on_hand, ',"Reserved":', @stockguard_reserved, ',"Safety":', @stockguard_safety_stock, ',"Backorder":', @stockguard_backorder_limit,
-               ',"Low":', @stockguard_low_stock_threshold, ',"Version":', @stockguard_version, '}],"Short":[]}'),
+               ',"OnHand":', CAST(@stockguard_on_hand AS SIGNED), ',"Reserved":', CAST(@stockguard_reserved AS SIGNED),
+               ',"Safety":', CAST(@stockguard_safety_stock AS SIGNED), ',"Backorder":', CAST(@stockguard_backorder_limit AS SIGNED),
+               ',"Low":', CAST(@stockguard_low_stock_threshold AS SIGNED), ',"Version":', CAST(@stockguard_version AS SIGNED), '}],"Short":[]}'),
            p_now
       FROM DUAL WHERE v_sold = 1;
     SET v_claimed = ROW_COUNT();
