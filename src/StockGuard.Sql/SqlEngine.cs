@@ -30,7 +30,7 @@ internal abstract class SqlEngine
     /// procedures on MySQL and MariaDB (the other engines only record the version); version 7 the one-line hold's and
     /// the one-line hold's confirm and release stored procedures on MySQL and MariaDB (likewise).
     /// </summary>
-    public const int SchemaVersion = 7;
+    public const int SchemaVersion = 8;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }

@@ -66,7 +66,7 @@ public sealed class StartupTests
             schema.Should().BeSameAs(provider.GetRequiredService<IStockStore>()).And.BeOfType<SqliteStockStore>();
             (await schema.GetSchemaVersionAsync()).Should().BeNull();
             await schema.EnsureSchemaAsync();
-            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(7, "the schema holds the one-line hold, confirm and release procedures of MySQL and MariaDB since version 7");
+            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(8, "version 8 holds the index and storage changes on PostgreSQL and MySQL/MariaDB");
         }
         finally
         {

@@ -31,7 +31,7 @@ public abstract class MySqlTestProvider : ISqlStoreTestProvider
 
     public MySqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("Not initialised.");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
         _dataSource = new MySqlDataSource(MySqlServer.ConnectionString);
@@ -101,3 +101,40 @@ public sealed class PessimisticMySqlTestProvider() : MySqlTestProvider(Concurren
 public sealed class OptimisticMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Optimistic);
 
 public sealed class CoalescingMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Coalescing);
+
+/// <summary>
+/// Atomic stores over the procedures as MySQL 8 creates them: the script without MariaDB's executable comments
+/// (<c>/*M!… */</c>, which MySQL takes for plain comments), so that a MariaDB server runs MySQL's body of the one-line
+/// deduct too. The database is created from that text first; the store's own script then leaves the procedures be.
+/// </summary>
+public sealed class MySqlBodyAtomicMySqlTestProvider() : MySqlTestProvider(ConcurrencyStrategy.Atomic)
+{
+    public override async Task InitializeAsync()
+    {
+        await CreateWithMySqlBodyAsync(Database);
+        await base.InitializeAsync();
+    }
+
+    /// <summary>Creates <paramref name="database"/> from the schema script as MySQL reads it (MariaDB's executable comments left out).</summary>
+    public static async Task CreateWithMySqlBodyAsync(string database)
+    {
+        await using var connection = await MySqlServer.OpenOrSkipAsync();
+        var script = new MySqlDialect(database, null, TimeSpan.Zero).SchemaScript;
+        var mysqlScript = System.Text.RegularExpressions.Regex.Replace(script, @"/\*M!.*?\*/", "", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (mysqlScript == script)
+        {
+            throw new InvalidOperationException("The script has no MariaDB-only text: MySQL's body would be MariaDB's.");
+        }
+
+        await MySqlServer.Exec(connection, mysqlScript);
+        var fromMySqlText = await MySqlServer.Exec(
+            connection,
+            "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = @db AND routine_name LIKE 'stock\\_deduct\\_one%\\_v8' " +
+            "AND routine_definition NOT LIKE '%RETURNING CONVERT%'",
+            ("db", database));
+        if (Convert.ToInt64(fromMySqlText, System.Globalization.CultureInfo.InvariantCulture) != 2)
+        {
+            throw new InvalidOperationException("The one-line deduct's procedures were not created from MySQL's text.");
+        }
+    }
+}

@@ -1,4 +1,4 @@
--- StockGuard schema, version 7, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- StockGuard schema, version 8, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
 -- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
 -- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
@@ -386,3 +386,133 @@ END$$
 DELIMITER ;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (7);
+
+-- Version 8: the one-line deduct with one read of the item (stock_deduct_one_v8, stock_deduct_one_keyed_v8; the
+-- version-6 procedures stay for stores of older versions still running). The conditional UPDATE is the lock and the
+-- test in one: InnoDB reads the newest row after any lock wait and re-checks the sale's condition there (nothing on
+-- hold, never below zero), as the atomic strategy's UPDATE does. Only when it matched is the movement written (keyed:
+-- the key claimed first by INSERT IGNORE with the sale's result, the same text as version 6's; a key already taken rolls
+-- the sale back). The text in /*M!100500 ... */ comments runs on MariaDB 10.5 or later only (a plain comment to MySQL):
+-- there the UPDATE keeps the changed row in the session's @stockguard_* variables, the movement and the key's result are
+-- written from them, and the level is the movement's row (INSERT ... RETURNING), so the item is read once. MySQL 8,
+-- which deprecates assignments in expressions and has no RETURNING, writes them from the changed row and reads it
+-- after (v_mariadb tells the two apart). One row set, empty when nothing was changed, before the COMMIT, as in version 6.
+DELIMITER $$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_deduct_one_v8` (
+    p_sku       VARBINARY(512),
+    p_location  VARBINARY(256),
+    p_quantity  BIGINT,
+    p_now       DATETIME(6),
+    p_reference VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_mariadb BOOLEAN DEFAULT FALSE /*M!100500 OR TRUE */;
+    DECLARE v_sold BIGINT;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    UPDATE `stockguard`.`stock_items`
+       SET on_hand = /*M!100500 (@stockguard_on_hand := */ on_hand - p_quantity /*M!100500 ) */,
+           version = /*M!100500 (@stockguard_version := */ version + 1 /*M!100500 ) */
+           /*M!100500 , reserved = (@stockguard_reserved := reserved), safety_stock = (@stockguard_safety_stock := safety_stock),
+           backorder_limit = (@stockguard_backorder_limit := backorder_limit),
+           low_stock_threshold = (@stockguard_low_stock_threshold := low_stock_threshold) */
+     WHERE sku = p_sku AND location = p_location AND reserved = 0 AND on_hand - safety_stock >= p_quantity;
+    SET v_sold = ROW_COUNT();
+    IF NOT v_mariadb THEN
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+               on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+          FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
+        SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand,
+               reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit,
+               low_stock_threshold AS LowStockThreshold, version AS Version
+          FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
+    END IF;
+    /*M!100500 INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+    SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+           @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
+           @stockguard_low_stock_threshold, @stockguard_version
+      FROM DUAL WHERE v_sold = 1
+    RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
+           reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
+           low_stock_threshold_after AS LowStockThreshold, version_after AS Version; */
+    COMMIT;
+END$$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_deduct_one_keyed_v8` (
+    p_sku         VARBINARY(512),
+    p_location    VARBINARY(256),
+    p_quantity    BIGINT,
+    p_now         DATETIME(6),
+    p_reference   VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    p_key         VARBINARY(512),
+    p_fingerprint CHAR(64) CHARACTER SET ascii COLLATE ascii_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_mariadb BOOLEAN DEFAULT FALSE /*M!100500 OR TRUE */;
+    DECLARE v_sold, v_claimed BIGINT DEFAULT 0;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    UPDATE `stockguard`.`stock_items`
+       SET on_hand = /*M!100500 (@stockguard_on_hand := */ on_hand - p_quantity /*M!100500 ) */,
+           version = /*M!100500 (@stockguard_version := */ version + 1 /*M!100500 ) */
+           /*M!100500 , reserved = (@stockguard_reserved := reserved), safety_stock = (@stockguard_safety_stock := safety_stock),
+           backorder_limit = (@stockguard_backorder_limit := backorder_limit),
+           low_stock_threshold = (@stockguard_low_stock_threshold := low_stock_threshold) */
+     WHERE sku = p_sku AND location = p_location AND reserved = 0 AND on_hand - safety_stock >= p_quantity;
+    SET v_sold = ROW_COUNT();
+    IF NOT v_mariadb THEN
+        INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
+        SELECT p_key, p_fingerprint,
+               CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
+                   ',"OnHand":', on_hand, ',"Reserved":', reserved, ',"Safety":', safety_stock, ',"Backorder":', backorder_limit,
+                   ',"Low":', low_stock_threshold, ',"Version":', version, '}],"Short":[]}'),
+               p_now
+          FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
+        SET v_claimed = ROW_COUNT();
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+               on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+          FROM `stockguard`.`stock_items` WHERE v_claimed = 1 AND sku = p_sku AND location = p_location;
+        SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand,
+               reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit,
+               low_stock_threshold AS LowStockThreshold, version AS Version
+          FROM `stockguard`.`stock_items` WHERE v_claimed = 1 AND sku = p_sku AND location = p_location;
+    END IF;
+    -- CAST: a user variable not yet set when the body is parsed counts as a binary string, which CONCAT would refuse to
+    -- mix with a location's non-ASCII text.
+    /*M!100500 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
+    SELECT p_key, p_fingerprint,
+           CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
+               ',"OnHand":', CAST(@stockguard_on_hand AS SIGNED), ',"Reserved":', CAST(@stockguard_reserved AS SIGNED),
+               ',"Safety":', CAST(@stockguard_safety_stock AS SIGNED), ',"Backorder":', CAST(@stockguard_backorder_limit AS SIGNED),
+               ',"Low":', CAST(@stockguard_low_stock_threshold AS SIGNED), ',"Version":', CAST(@stockguard_version AS SIGNED), '}],"Short":[]}'),
+           p_now
+      FROM DUAL WHERE v_sold = 1;
+    SET v_claimed = ROW_COUNT();
+    INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+    SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+           @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
+           @stockguard_low_stock_threshold, @stockguard_version
+      FROM DUAL WHERE v_claimed = 1
+    RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
+           reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
+           low_stock_threshold_after AS LowStockThreshold, version_after AS Version; */
+    IF v_claimed = 1 THEN
+        COMMIT;
+    ELSE
+        -- Not sold, or the key was taken: the item's change (if any) is undone, and the store's transaction decides.
+        ROLLBACK;
+    END IF;
+END$$
+
+DELIMITER ;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (8);
