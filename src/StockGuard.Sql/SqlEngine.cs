@@ -28,7 +28,9 @@ internal abstract class SqlEngine
     /// the change consumers' leases, checkpoints and parked changes; version 4 the items' pre-order limit, expected
     /// restock date and release flag, and the backorders; version 5 the waitlists; version 6 the one-line deduct's stored
     /// procedures on MySQL and MariaDB (the other engines only record the version); version 7 the one-line hold's and
-    /// the one-line hold's confirm and release stored procedures on MySQL and MariaDB (likewise).
+    /// the one-line hold's confirm and release stored procedures on MySQL and MariaDB (likewise); version 8 the one-line
+    /// deduct's procedures that sell by their conditional update, without a locking read first, on MySQL and MariaDB
+    /// (likewise).
     /// </summary>
     public const int SchemaVersion = 8;
 
