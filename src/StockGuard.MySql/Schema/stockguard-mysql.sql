@@ -394,7 +394,9 @@ INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (7);
 -- the key claimed first by INSERT IGNORE with the sale's result, the same text as version 6's; a key already taken rolls
 -- the sale back). The text in /*M!100500 ... */ comments runs on MariaDB 10.5 or later only (a plain comment to MySQL):
 -- there the UPDATE keeps the changed row in the session's @stockguard_* variables, the movement and the key's result are
--- written from them, and the level is the movement's row (INSERT ... RETURNING), so the item is read once. MySQL 8,
+-- written from them, and the level is the movement's row (INSERT ... RETURNING), so the item is read once. They are
+-- INSERT ... VALUES under IF, never INSERT ... SELECT: with innodb_autoinc_lock_mode = 1 (MariaDB's default) an
+-- INSERT ... SELECT holds the movements table's AUTO-INC lock to the end of its statement, and every sale waits. MySQL 8,
 -- which deprecates assignments in expressions and has no RETURNING, writes them from the changed row and reads it
 -- after (v_mariadb tells the two apart). One row set, empty when nothing was changed, before the COMMIT, as in version 6.
 DELIMITER $$
@@ -431,15 +433,19 @@ BEGIN
                low_stock_threshold AS LowStockThreshold, version AS Version
           FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
     END IF;
-    /*M!100500 INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+    /*M!100500 IF v_sold = 1 THEN
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
             on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
-    SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
-           @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
-           @stockguard_low_stock_threshold, @stockguard_version
-      FROM DUAL WHERE v_sold = 1
-    RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
-           reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
-           low_stock_threshold_after AS LowStockThreshold, version_after AS Version; */
+        VALUES (p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+            @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
+            @stockguard_low_stock_threshold, @stockguard_version)
+        RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
+            reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
+            low_stock_threshold_after AS LowStockThreshold, version_after AS Version;
+    ELSE
+        SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, 0 AS OnHand, 0 AS Reserved,
+            0 AS SafetyStock, 0 AS BackorderLimit, 0 AS LowStockThreshold, 0 AS Version FROM DUAL WHERE FALSE;
+    END IF; */
     COMMIT;
 END$$
 
@@ -487,24 +493,29 @@ BEGIN
     END IF;
     -- CAST: a user variable not yet set when the body is parsed counts as a binary string, which CONCAT would refuse to
     -- mix with a location's non-ASCII text.
-    /*M!100500 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
-    SELECT p_key, p_fingerprint,
-           CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
-               ',"OnHand":', CAST(@stockguard_on_hand AS SIGNED), ',"Reserved":', CAST(@stockguard_reserved AS SIGNED),
-               ',"Safety":', CAST(@stockguard_safety_stock AS SIGNED), ',"Backorder":', CAST(@stockguard_backorder_limit AS SIGNED),
-               ',"Low":', CAST(@stockguard_low_stock_threshold AS SIGNED), ',"Version":', CAST(@stockguard_version AS SIGNED), '}],"Short":[]}'),
-           p_now
-      FROM DUAL WHERE v_sold = 1;
-    SET v_claimed = ROW_COUNT();
-    INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+    /*M!100500 IF v_sold = 1 THEN
+        INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
+        VALUES (p_key, p_fingerprint,
+            CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
+                ',"OnHand":', CAST(@stockguard_on_hand AS SIGNED), ',"Reserved":', CAST(@stockguard_reserved AS SIGNED),
+                ',"Safety":', CAST(@stockguard_safety_stock AS SIGNED), ',"Backorder":', CAST(@stockguard_backorder_limit AS SIGNED),
+                ',"Low":', CAST(@stockguard_low_stock_threshold AS SIGNED), ',"Version":', CAST(@stockguard_version AS SIGNED), '}],"Short":[]}'),
+            p_now);
+        SET v_claimed = ROW_COUNT();
+    END IF;
+    IF v_claimed = 1 THEN
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
             on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
-    SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
-           @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
-           @stockguard_low_stock_threshold, @stockguard_version
-      FROM DUAL WHERE v_claimed = 1
-    RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
-           reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
-           low_stock_threshold_after AS LowStockThreshold, version_after AS Version; */
+        VALUES (p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+            @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
+            @stockguard_low_stock_threshold, @stockguard_version)
+        RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
+            reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
+            low_stock_threshold_after AS LowStockThreshold, version_after AS Version;
+    ELSE
+        SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, 0 AS OnHand, 0 AS Reserved,
+            0 AS SafetyStock, 0 AS BackorderLimit, 0 AS LowStockThreshold, 0 AS Version FROM DUAL WHERE FALSE;
+    END IF; */
     IF v_claimed = 1 THEN
         COMMIT;
     ELSE
