@@ -12,28 +12,18 @@ namespace StockGuard.Sqlite.Tests;
 /// </summary>
 public sealed class SqliteKeptConnectionTests
 {
-    private string _directory = null!;
-    private string _connectionString = null!;
+    private SqliteTestFile _file = null!;
 
     [SetUp]
-    public void CreateDirectory()
-    {
-        _directory = Path.Combine(Path.GetTempPath(), "stockguard-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
-        _connectionString = $"Data Source={Path.Combine(_directory, "stock.db")}";
-    }
+    public void CreateFile() => _file = new SqliteTestFile();
 
     [TearDown]
-    public void DeleteDirectory()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void DeleteFile() => _file.Dispose();
 
     [Test]
     public async Task A_closed_connection_serves_the_next_operation_with_its_statements_prepared()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(5));
         DbConnection first;
         await using (first = await source.OpenConnectionAsync())
         {
@@ -50,7 +40,7 @@ public sealed class SqliteKeptConnectionTests
     [Test]
     public async Task A_connection_closed_then_disposed_by_its_operation_is_kept_open_for_the_next_one()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(5));
         var first = await source.OpenConnectionAsync();
         await ExecuteAsync(first, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
         await first.CloseAsync();
@@ -71,7 +61,7 @@ public sealed class SqliteKeptConnectionTests
     [Test]
     public async Task A_connection_closed_inside_its_transaction_is_rolled_back_and_never_handed_out_again()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(5));
         await using (var setup = await source.OpenConnectionAsync())
         {
             await ExecuteAsync(setup, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
@@ -96,7 +86,7 @@ public sealed class SqliteKeptConnectionTests
     [Test]
     public async Task Two_commands_of_one_text_open_at_once_each_read_their_own_rows()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(5));
         await using var connection = await source.OpenConnectionAsync();
         await ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
         await ExecuteAsync(connection, "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)");
@@ -127,7 +117,7 @@ public sealed class SqliteKeptConnectionTests
     [Test]
     public async Task A_command_disposed_with_its_reader_open_leaves_its_statement_ready_with_new_parameters()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(5));
         await using var connection = await source.OpenConnectionAsync();
         await ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
         await ExecuteAsync(connection, "INSERT INTO t (id, v) VALUES (1, 10), (2, 20)");
@@ -148,7 +138,7 @@ public sealed class SqliteKeptConnectionTests
     [Test]
     public async Task Statements_prepared_before_another_process_changes_the_schema_run_on_the_new_schema()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(60));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(60));
         const string Insert = "INSERT INTO t (id, v) VALUES ($id, $v)", ById = "SELECT v FROM t WHERE id = $id", All = "SELECT * FROM t ORDER BY id";
         DbConnection kept;
         await using (kept = await source.OpenConnectionAsync())
@@ -160,7 +150,7 @@ public sealed class SqliteKeptConnectionTests
         }
 
         await SqliteSchemaChangeTests.RunInOtherProcessAsync(
-            _connectionString,
+            _file.ConnectionString,
             "ALTER TABLE t ADD COLUMN note TEXT NOT NULL DEFAULT 'shop'; CREATE INDEX t_by_v ON t (v); CREATE TABLE shop_orders (id INTEGER PRIMARY KEY); VACUUM;");
 
         await using var connection = await source.OpenConnectionAsync();
@@ -173,7 +163,7 @@ public sealed class SqliteKeptConnectionTests
     [Test]
     public async Task A_list_parameter_that_Dapper_expands_into_the_text_reads_the_rows_it_names_with_every_other_parameter()
     {
-        await using var source = new SqliteStockDataSource(_connectionString, TimeSpan.FromSeconds(5));
+        await using var source = new SqliteStockDataSource(_file.ConnectionString, TimeSpan.FromSeconds(5));
         await using var connection = await source.OpenConnectionAsync();
         await ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
         await ExecuteAsync(connection, "INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30), (4, 40)");

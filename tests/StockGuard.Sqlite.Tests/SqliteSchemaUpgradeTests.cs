@@ -11,53 +11,44 @@ public sealed class SqliteSchemaUpgradeTests
     [Test]
     public async Task A_version_1_ledger_is_upgraded_in_place_and_its_old_movements_read_without_a_level()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "stockguard-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        var connectionString = $"Data Source={Path.Combine(directory, "stock.db")}";
-        try
+        using var file = new SqliteTestFile();
+        var connectionString = file.ConnectionString;
+        var key = new StockKey("upgraded");
+        await using (var v2 = new SqliteStockStore(connectionString))
         {
-            var key = new StockKey("upgraded");
-            await using (var v2 = new SqliteStockStore(connectionString))
-            {
-                await v2.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)) { Reference = "written by version 1" });
-            }
-
-            // What version 1 left: no levels, version 1 recorded.
-            await using (var connection = new SqliteConnection(connectionString))
-            {
-                await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = string.Concat(
-                    new[] { "on_hand_after", "reserved_after", "safety_stock_after", "backorder_limit_after", "low_stock_threshold_after", "version_after" }
-                        .Select(c => $"ALTER TABLE stock_movements DROP COLUMN {c};")) +
-                    string.Concat(new[] { "pre_order_limit", "expected_restock", "released" }.Select(c => $"ALTER TABLE stock_items DROP COLUMN {c};")) +
-                    "DROP TABLE stock_backorders; DELETE FROM stock_schema_version; INSERT INTO stock_schema_version (version) VALUES (1);";
-                await command.ExecuteNonQueryAsync();
-            }
-
-            await using var store = new SqliteStockStore(connectionString);
-            var sold = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "written by version 2" });
-            await store.EnsureSchemaAsync();
-
-            await using (var connection = new SqliteConnection(connectionString))
-            {
-                await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = "SELECT group_concat(version, ',') FROM (SELECT version FROM stock_schema_version ORDER BY version)";
-                (await command.ExecuteScalarAsync()).Should().Be("1,2,3,4,5,6,7,8");
-            }
-
-            var page = await store.ReadChangesAsync(StockChangePosition.Start);
-            page.Changes.Select(c => c.Reference).Should().Equal("written by version 1", "written by version 2");
-            page.Changes[0].LevelAfter.Should().BeNull("version 1 kept no level");
-            page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
-            await UpgradedToVersion4Async(store, key);
+            await v2.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)) { Reference = "written by version 1" });
         }
-        finally
+
+        // What version 1 left: no levels, version 1 recorded.
+        await using (var connection = new SqliteConnection(connectionString))
         {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = string.Concat(
+                new[] { "on_hand_after", "reserved_after", "safety_stock_after", "backorder_limit_after", "low_stock_threshold_after", "version_after" }
+                    .Select(c => $"ALTER TABLE stock_movements DROP COLUMN {c};")) +
+                string.Concat(new[] { "pre_order_limit", "expected_restock", "released" }.Select(c => $"ALTER TABLE stock_items DROP COLUMN {c};")) +
+                "DROP TABLE stock_backorders; DELETE FROM stock_schema_version; INSERT INTO stock_schema_version (version) VALUES (1);";
+            await command.ExecuteNonQueryAsync();
         }
+
+        await using var store = new SqliteStockStore(connectionString);
+        var sold = await store.DeductAsync(new DeductRequest(new StockLine(key, 3)) { Reference = "written by version 2" });
+        await store.EnsureSchemaAsync();
+
+        await using (var connection = new SqliteConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT group_concat(version, ',') FROM (SELECT version FROM stock_schema_version ORDER BY version)";
+            (await command.ExecuteScalarAsync()).Should().Be("1,2,3,4,5,6,7,8");
+        }
+
+        var page = await store.ReadChangesAsync(StockChangePosition.Start);
+        page.Changes.Select(c => c.Reference).Should().Equal("written by version 1", "written by version 2");
+        page.Changes[0].LevelAfter.Should().BeNull("version 1 kept no level");
+        page.Changes[1].LevelAfter.Should().Be(sold.Levels[0]);
+        await UpgradedToVersion4Async(store, key);
     }
 
     /// <summary>An item from before version 4 counts as received, and backorders are recorded after the upgrade.</summary>

@@ -12,23 +12,13 @@ namespace StockGuard.Sqlite.Tests;
 /// <summary>What only the SQLite store has to prove: the single write lock, busy waits, in-memory databases, its schema and DI.</summary>
 public sealed class SqliteStoreTests
 {
-    private string _directory = null!;
-    private string _connectionString = null!;
+    private SqliteTestFile _file = null!;
 
     [SetUp]
-    public void CreateDirectory()
-    {
-        _directory = Path.Combine(Path.GetTempPath(), "stockguard-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
-        _connectionString = $"Data Source={Path.Combine(_directory, "stock.db")}";
-    }
+    public void CreateFile() => _file = new SqliteTestFile();
 
     [TearDown]
-    public void DeleteDirectory()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void DeleteFile() => _file.Dispose();
 
     [Test]
     public async Task A_write_transaction_of_another_connection_is_waited_for_and_its_stock_is_seen()
@@ -123,7 +113,7 @@ public sealed class SqliteStoreTests
     {
         const int stock = 300, buyersPerStore = 16;
         await using var first = Store();
-        await using var second = new SqliteStockStore(_connectionString + ";Pooling=False", new SqliteStockStoreOptions());
+        await using var second = new SqliteStockStore(_file.ConnectionString + ";Pooling=False", new SqliteStockStoreOptions());
         var key = await StockedAsync(first, stock);
         var bystander = await StockedAsync(first, 1);
 
@@ -245,7 +235,7 @@ public sealed class SqliteStoreTests
     [Test]
     public async Task A_database_path_that_cannot_exist_is_a_configuration_error_not_a_transient_one()
     {
-        var missingFolder = Path.Combine(_directory, "no-such-folder", "stock.db");
+        var missingFolder = Path.Combine(_file.Directory, "no-such-folder", "stock.db");
         await using var store = new SqliteStockStore($"Data Source={missingFolder}");
 
         foreach (var act in new Func<Task>[]
@@ -280,7 +270,7 @@ public sealed class SqliteStoreTests
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
-        services.AddStockGuard().UseSqlite(_connectionString, o => o.Strategy = ConcurrencyStrategy.Pessimistic);
+        services.AddStockGuard().UseSqlite(_file.ConnectionString, o => o.Strategy = ConcurrencyStrategy.Pessimistic);
         await using var provider = services.BuildServiceProvider();
 
         var store = provider.GetRequiredService<IStockStore>().Should().BeOfType<SqliteStockStore>().Subject;
@@ -293,7 +283,7 @@ public sealed class SqliteStoreTests
     public void Invalid_options_are_refused_naming_the_setting()
     {
         var services = new ServiceCollection();
-        services.AddStockGuard().UseSqlite(_connectionString, o =>
+        services.AddStockGuard().UseSqlite(_file.ConnectionString, o =>
         {
             o.Schema = "other";
             o.BusyTimeout = TimeSpan.Zero;
@@ -304,9 +294,9 @@ public sealed class SqliteStoreTests
         act.Should().Throw<OptionsValidationException>()
             .Which.Failures.Should().Contain(f => f.Contains("SqliteStockStoreOptions.Schema", StringComparison.Ordinal))
             .And.Contain(f => f.Contains("SqliteStockStoreOptions.BusyTimeout", StringComparison.Ordinal));
-        var direct = () => new SqliteStockStore(_connectionString, new SqliteStockStoreOptions { BusyTimeout = TimeSpan.Zero });
+        var direct = () => new SqliteStockStore(_file.ConnectionString, new SqliteStockStoreOptions { BusyTimeout = TimeSpan.Zero });
         direct.Should().Throw<OptionsValidationException>();
-        var readOnly = () => new SqliteStockStore(_connectionString + ";Mode=ReadOnly");
+        var readOnly = () => new SqliteStockStore(_file.ConnectionString + ";Mode=ReadOnly");
         readOnly.Should().Throw<ArgumentException>();
     }
 
@@ -314,7 +304,7 @@ public sealed class SqliteStoreTests
     {
         var options = new SqliteStockStoreOptions();
         configure?.Invoke(options);
-        return new SqliteStockStore(_connectionString, options);
+        return new SqliteStockStore(_file.ConnectionString, options);
     }
 
     private static async Task<StockKey> StockedAsync(IStockStore store, int units)
@@ -326,7 +316,7 @@ public sealed class SqliteStoreTests
 
     private async Task<SqliteConnection> OpenAsync()
     {
-        var connection = new SqliteConnection(_connectionString + ";Default Timeout=60");
+        var connection = new SqliteConnection(_file.ConnectionString + ";Default Timeout=60");
         await connection.OpenAsync();
         return connection;
     }
