@@ -191,5 +191,5 @@ INSERT INTO "stockguard".stock_schema_version (version) VALUES (6) ON CONFLICT (
 
 -- Version 7: stored procedures for the one-line hold, confirm and release on MySQL and MariaDB; nothing changes here.
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
--- Version 8: index and storage changes on PostgreSQL and MySQL/MariaDB; nothing changes here.
+-- Version 8: the one-line deduct's stored procedures without a locking read on MySQL and MariaDB; nothing changes here.
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (8) ON CONFLICT (version) DO NOTHING;
