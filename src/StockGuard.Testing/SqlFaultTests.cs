@@ -75,4 +75,27 @@ public abstract class SqlFaultTests<TProvider> : SqlProviderFixture<TProvider>
         (await store.GetLevelsAsync([waited, taken])).Should().Equal(before);
         (await Server.LedgerAsync(taken)).Should().Be((5L, 0L));
     }
+
+    [Test]
+    public async Task A_store_that_starts_on_a_schema_at_its_version_does_not_wait_for_the_transactions_of_stores_already_running()
+    {
+        // A rolling deploy: a process starts while the others sell. Its store must not take the schema's table locks
+        // (re-running the script would wait for every open transaction, and every sale would queue behind it).
+        var running = CreateStore(new() { Strategy = ConcurrencyStrategy.Pessimistic });
+        var (taken, waited) = await TwoItemsAsync(running, 5);
+        await using var blocker = await Server.LockItemAsync(waited);
+
+        var starting = CreateStore(new() { LockTimeout = TimeSpan.FromSeconds(2) });
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await ((IStockSchema)starting).EnsureSchemaAsync(deadline.Token);
+        }
+
+        (await starting.GetLevelsAsync([taken, waited])).Should().Equal(await running.GetLevelsAsync([taken, waited]));
+
+        await blocker.ReleaseAsync();
+        (await starting.DeductAsync(new DeductRequest(new StockLine(taken, 1)))).Succeeded.Should().BeTrue();
+        (await Server.StoredAsync(taken)).Should().Be((4L, 0L, 2L));
+        (await Server.LedgerAsync(taken)).Should().Be((4L, 0L));
+    }
 }

@@ -17,10 +17,19 @@ internal sealed class SchemaGate : IDisposable
 
     /// <summary>
     /// Upgrades older tables when the engine's script cannot do it by itself, runs the schema script (safe to run again,
-    /// from several processes at once) and checks the version.
+    /// from several processes at once) and checks the version. A schema already at this library's version is only
+    /// read: its script would take the locks of its table and index statements even where they change nothing, and
+    /// those locks wait for the transactions of the stores already selling on the schema (a process that starts
+    /// beside them, as in a rolling deploy) and can deadlock with them.
     /// </summary>
     public async Task CreateAsync(SqlExecutor executor, CancellationToken cancellationToken)
     {
+        if (await ReadVersionAsync(executor, cancellationToken).ConfigureAwait(false) == SqlDialect.SchemaVersion)
+        {
+            _ready = true;
+            return;
+        }
+
         await executor.RunAsync(
             async s =>
             {
