@@ -262,14 +262,20 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     private async Task DrainAsync(CoalescingQueue queue)
     {
         var limits = executor.Options.Coalescing;
+        var answered = 0;
         do
         {
             if (limits.MaxWait > TimeSpan.Zero && queue.Count < limits.MaxBatchSize)
             {
                 await Task.Delay(limits.MaxWait, executor.Time).ConfigureAwait(false);
             }
+            else if (answered > 1)
+            {
+                await RejoinAsync(queue, answered, limits.MaxBatchSize).ConfigureAwait(false);
+            }
 
             var batch = queue.Take(limits.MaxBatchSize);
+            answered = batch.Count;
             if (batch.Count == 1 && !queue.IsHot)
             {
                 // One buyer waited for a flight of an item that is not hot (buyers spread over many items meet so by
@@ -286,6 +292,36 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         while (queue.ContinueOrRetire());
         SweepColdQueues();
     }
+
+    /// <summary>
+    /// Before the next batch of a hot item goes, lets the callers the last batch just answered come back: their
+    /// continuations were queued on the thread pool when they were answered, and a caller who buys again joins this
+    /// flight instead of the one after it. Without the wait a process's buyers split into two halves that take turns,
+    /// each flight carrying one; with it, one flight carries them all, so the item's row and the round trip are shared
+    /// by twice as many sales. Yields while each turn brings buyers back, at most a few turns: no timer, and nothing
+    /// waits when the buyers do not come back.
+    /// </summary>
+    private static async Task RejoinAsync(CoalescingQueue queue, int answered, int maxBatchSize)
+    {
+        var target = Math.Min(maxBatchSize, queue.Count + answered);
+        for (var turn = 0; turn < MaxRejoinTurns; turn++)
+        {
+            var before = queue.Count;
+            if (before >= target)
+            {
+                return;
+            }
+
+            await Task.Yield();
+            if (queue.Count == before)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>How many thread-pool turns a hot item's next batch waits, at most, for the buyers the last one answered.</summary>
+    private const int MaxRejoinTurns = 4;
 
     /// <summary>A queued request served on the atomic path; never throws.</summary>
     private async Task ServeAloneAsync(PendingDeduct pending)
