@@ -62,9 +62,10 @@ public abstract partial class SqlStockStore : IStockStore, IStockReconciler, ISt
     /// <summary>
     /// Creates the store's schema, tables and indexes if missing and records the schema version. Safe to call
     /// again and from several processes at once. Called on first use unless <see cref="SqlStockStoreOptions.AutoCreateSchema"/> is off.
+    /// A schema already at <see cref="RequiredVersion"/> or newer is only read: nothing is created, and no table is locked.
     /// </summary>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <exception cref="StockStoreException">The database failed, or holds a newer schema than this library knows.</exception>
+    /// <exception cref="StockStoreException">The database failed.</exception>
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) => _executor.EnsureSchemaAsync(cancellationToken);
 
     /// <inheritdoc/>

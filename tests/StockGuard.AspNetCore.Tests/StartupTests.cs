@@ -92,6 +92,48 @@ public sealed class StartupTests
         report.Entries[StockGuardHealthChecks.Schema].Description.Should().Be("The stock store keeps no schema.");
     }
 
+    [Test]
+    public async Task A_newer_schema_passes_the_start_up_check_and_the_health_check()
+    {
+        // A rolling deploy: a newer release upgraded the database, and a process of this release (re)starts on it.
+        var path = Path.Combine(Path.GetTempPath(), $"stockguard-web-{Guid.NewGuid():N}.db");
+        try
+        {
+            int newer;
+            await using (var created = new SqliteStockStore($"Data Source={path};Pooling=False"))
+            {
+                await created.EnsureSchemaAsync();
+                newer = created.RequiredVersion + 1;
+            }
+
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"INSERT INTO stock_schema_version (version) VALUES ({newer})";
+                await command.ExecuteNonQueryAsync();
+            }
+
+            using var host = Host(s =>
+            {
+                s.AddLogging();
+                s.AddStockGuard().UseSqlite($"Data Source={path};Pooling=False", o => o.AutoCreateSchema = false).VerifySchemaOnStartup();
+                s.AddHealthChecks().AddStockGuard();
+            });
+            await host.StartAsync();
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Name == StockGuardHealthChecks.Schema);
+            await host.StopAsync();
+
+            var entry = report.Entries[StockGuardHealthChecks.Schema];
+            entry.Status.Should().Be(HealthStatus.Healthy, entry.Description);
+            entry.Description.Should().Contain($"version {newer}, newer than this library's {newer - 1}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static IHost Host(Action<IServiceCollection> configure)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -59,4 +59,43 @@ public sealed class MySqlSchemaUpgradeTests
             await MySqlServer.DropDatabaseAsync(database);
         }
     }
+
+    [Test]
+    public async Task A_newer_schema_serves_this_store_and_its_script_does_not_run_on_it()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var database = MySqlServer.NewDatabaseName("newer");
+        try
+        {
+            var key = new StockKey("served");
+            int newer;
+            await using (var first = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+            {
+                await first.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)));
+                newer = first.RequiredVersion + 1;
+            }
+
+            // A newer release recorded its version; a table dropped here shows whether this release's script ran again.
+            await using (var connection = await MySqlServer.OpenAsync())
+            {
+                await MySqlServer.Exec(connection, $"DROP TABLE `{database}`.stock_waitlist; INSERT INTO `{database}`.stock_schema_version (version) VALUES ({newer})");
+            }
+
+            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
+            await store.EnsureSchemaAsync();
+            (await store.GetSchemaVersionAsync()).Should().Be(newer);
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+            (await store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+
+            await using (var connection = await MySqlServer.OpenAsync())
+            {
+                (await MySqlServer.Exec(connection, $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{database}' AND table_name = 'stock_waitlist'"))
+                    .Should().Be(0L, "an older script never runs on a newer schema");
+            }
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
 }

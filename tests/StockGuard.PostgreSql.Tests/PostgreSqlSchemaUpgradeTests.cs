@@ -70,4 +70,45 @@ public sealed class PostgreSqlSchemaUpgradeTests
             await PostgreSqlServer.DropSchemaAsync(schema);
         }
     }
+
+    [Test]
+    public async Task A_newer_schema_serves_this_store_and_its_script_does_not_run_on_it()
+    {
+        await (await PostgreSqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var schema = PostgreSqlServer.NewSchemaName("newer");
+        try
+        {
+            var key = new StockKey("served");
+            int newer;
+            await using (var first = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema }))
+            {
+                await first.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)));
+                newer = first.RequiredVersion + 1;
+            }
+
+            // A newer release recorded its version; an index dropped here shows whether this release's script ran again.
+            await using (var connection = await PostgreSqlServer.OpenAsync())
+            {
+                await PostgreSqlServer.Exec(
+                    connection,
+                    $"DROP INDEX \"{schema}\".stock_waitlist_waiting_by_item; INSERT INTO \"{schema}\".stock_schema_version (version) VALUES ({newer})");
+            }
+
+            await using var store = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema });
+            await store.EnsureSchemaAsync();
+            (await store.GetSchemaVersionAsync()).Should().Be(newer);
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+            (await store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+
+            await using (var connection = await PostgreSqlServer.OpenAsync())
+            {
+                (await PostgreSqlServer.Exec(connection, $"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'stock_waitlist_waiting_by_item'"))
+                    .Should().Be(0L, "an older script never runs on a newer schema");
+            }
+        }
+        finally
+        {
+            await PostgreSqlServer.DropSchemaAsync(schema);
+        }
+    }
 }

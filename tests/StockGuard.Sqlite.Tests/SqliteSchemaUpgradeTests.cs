@@ -63,4 +63,40 @@ public sealed class SqliteSchemaUpgradeTests
         sold.Backordered.Should().Equal(new BackorderedLine(key, 3, BackorderKind.Backorder));
         (await ((IStockBackorders)store).GetBackordersAsync("after the upgrade")).Waiting.Should().Be(3);
     }
+
+    [Test]
+    public async Task A_newer_schema_serves_this_store_and_its_script_does_not_run_on_it()
+    {
+        using var file = new SqliteTestFile();
+        var key = new StockKey("served");
+        int newer;
+        await using (var first = new SqliteStockStore(file.ConnectionString))
+        {
+            await first.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)));
+            newer = first.RequiredVersion + 1;
+        }
+
+        // A newer release recorded its version; a table dropped here shows whether this release's script ran again.
+        await using (var connection = new SqliteConnection(file.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"DROP TABLE stock_waitlist; INSERT INTO stock_schema_version (version) VALUES ({newer});";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = new SqliteStockStore(file.ConnectionString);
+        await store.EnsureSchemaAsync();
+        (await store.GetSchemaVersionAsync()).Should().Be(newer);
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+        (await store.GetLevelAsync(key))!.OnHand.Should().Be(7);
+
+        await using (var connection = new SqliteConnection(file.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'stock_waitlist'";
+            (await command.ExecuteScalarAsync()).Should().Be(0L, "an older script never runs on a newer schema");
+        }
+    }
 }

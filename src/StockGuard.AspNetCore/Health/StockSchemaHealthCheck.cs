@@ -29,8 +29,12 @@ internal sealed class StockSchemaHealthCheck(IStockSchema? schema = null) : IHea
             data["version"] = v;
         }
 
-        return version == schema.RequiredVersion
-            ? HealthCheckResult.Healthy(string.Create(CultureInfo.InvariantCulture, $"The stock schema is at version {version}."), data)
+        return version >= schema.RequiredVersion
+            ? HealthCheckResult.Healthy(
+                version == schema.RequiredVersion
+                    ? string.Create(CultureInfo.InvariantCulture, $"The stock schema is at version {version}.")
+                    : string.Create(CultureInfo.InvariantCulture, $"The stock schema is at version {version}, newer than this library's {schema.RequiredVersion}, which it keeps serving."),
+                data)
             : new HealthCheckResult(
                 context.Registration.FailureStatus,
                 string.Create(

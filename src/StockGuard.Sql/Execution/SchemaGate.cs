@@ -17,15 +17,16 @@ internal sealed class SchemaGate : IDisposable
 
     /// <summary>
     /// Upgrades older tables when the engine's script cannot do it by itself, runs the schema script (safe to run again,
-    /// from several processes at once) and checks the version. A schema already at this library's version is only
-    /// read: its script would take the locks of its table and index statements even where they change nothing, and
+    /// from several processes at once) and checks the version. A schema already at this library's version, or a newer
+    /// one, is only read: its script would take the locks of its table and index statements even where they change nothing, and
     /// those locks wait for the transactions of the stores already selling on the schema (a process that starts
     /// beside them, as in a rolling deploy) and can deadlock with them.
     /// </summary>
     public async Task CreateAsync(SqlExecutor executor, CancellationToken cancellationToken)
     {
-        if (await ReadVersionAsync(executor, cancellationToken).ConfigureAwait(false) == SqlDialect.SchemaVersion)
+        if (await ReadVersionAsync(executor, cancellationToken).ConfigureAwait(false) >= SqlDialect.SchemaVersion)
         {
+            // At this version or a newer one (which keeps what this version uses): an older script must never run on it.
             _ready = true;
             return;
         }
@@ -96,7 +97,7 @@ internal sealed class SchemaGate : IDisposable
     private static async Task<bool> CheckVersionAsync(SqlSession s)
     {
         var version = await s.QueryRowAsync<int?>(s.Dialect.SelectSchemaVersion, new { }).ConfigureAwait(false);
-        if (version != SqlDialect.SchemaVersion)
+        if (version is null || version < SqlDialect.SchemaVersion)
         {
             throw new StockStoreException(
                 $"The {s.Dialect.StoreName} schema '{s.Dialect.Schema}' is at version {version?.ToString(CultureInfo.InvariantCulture) ?? "none"}; this library needs version {SqlDialect.SchemaVersion}. {SqlFailures.ApplyTheScript(s.Dialect)}",

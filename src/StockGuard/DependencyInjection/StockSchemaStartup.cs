@@ -7,7 +7,7 @@ namespace StockGuard.DependencyInjection;
 
 /// <summary>
 /// Creates (or only checks) the store's schema while the host starts, before any hosted service's <c>StartAsync</c> and
-/// before a web server takes requests: a database that cannot be reached, refuses the credentials or holds another schema
+/// before a web server takes requests: a database that cannot be reached, refuses the credentials or holds an older schema
 /// version stops the host with the store's message instead of failing the first buyer.
 /// </summary>
 internal sealed partial class StockSchemaStartup(IServiceProvider services, bool create, ILogger<StockSchemaStartup> logger) : IHostedLifecycleService
@@ -30,7 +30,7 @@ internal sealed partial class StockSchemaStartup(IServiceProvider services, bool
         }
 
         var version = await schema.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
-        if (version != schema.RequiredVersion)
+        if (version is null || version < schema.RequiredVersion)
         {
             throw new InvalidOperationException(
                 $"The stock schema is at version {version?.ToString(CultureInfo.InvariantCulture) ?? "none (not created)"}; this library needs version {schema.RequiredVersion}. " +
