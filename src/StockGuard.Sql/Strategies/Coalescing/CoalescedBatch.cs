@@ -339,13 +339,18 @@ internal static class CoalescedBatch
         dialect.BindSellBatchSales(parameters, create, quantities, references, count);
     }
 
-    /// <summary>The counts <see cref="SqlDialect.SellBatch"/> returns, read by name (sums may come back as decimals).</summary>
+    /// <summary>
+    /// The counts <see cref="SqlDialect.SellBatch"/> returns, read by name (sums may come back as decimals). The names
+    /// are matched here, ignoring case, by ordinal comparison: PostgreSQL folds the unquoted aliases to lower case, and
+    /// a provider's own lookup by a name that differs in case falls back to a culture-aware comparison (an ICU sort key
+    /// per column on Linux), which cost more than the rest of reading the row.
+    /// </summary>
     private static LevelRow ReadSoldRow(DbDataReader reader)
     {
         return new LevelRow
         {
-            Sku = reader.GetString(reader.GetOrdinal(nameof(LevelRow.Sku))),
-            Location = reader.GetString(reader.GetOrdinal(nameof(LevelRow.Location))),
+            Sku = reader.GetString(Ordinal(nameof(LevelRow.Sku))),
+            Location = reader.GetString(Ordinal(nameof(LevelRow.Location))),
             OnHand = Int(nameof(LevelRow.OnHand)),
             Reserved = Int(nameof(LevelRow.Reserved)),
             SafetyStock = Int(nameof(LevelRow.SafetyStock)),
@@ -359,10 +364,23 @@ internal static class CoalescedBatch
         // A bigint column is read without boxing; a sum may be a decimal.
         long Int(string column)
         {
-            var ordinal = reader.GetOrdinal(column);
+            var ordinal = Ordinal(column);
             return reader.GetFieldType(ordinal) == typeof(long)
                 ? reader.GetInt64(ordinal)
                 : Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        int Ordinal(string column)
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                if (string.Equals(reader.GetName(i), column, StringComparison.OrdinalIgnoreCase))
+                {
+                    return i;
+                }
+            }
+
+            throw new IndexOutOfRangeException($"The batch's row has no column '{column}'.");
         }
     }
 
