@@ -1,0 +1,71 @@
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace StockGuard.MySql.Tests;
+
+/// <summary>Two processes that start at once on a database of an older version both come up.</summary>
+[TestFixture]
+public sealed class MySqlSchemaStartRaceTests
+{
+    [Test]
+    public async Task Two_stores_that_upgrade_a_version_3_database_at_once_both_start()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var database = MySqlServer.NewDatabaseName("race");
+        try
+        {
+            await using (var first = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+            {
+                await first.ReceiveAsync(new ReceiveRequest(new StockLine(new StockKey("race"), 10)));
+            }
+
+            await using var blocker = await MySqlServer.OpenAsync();
+            await MySqlServer.Exec(
+                blocker,
+                $"ALTER TABLE `{database}`.stock_items DROP COLUMN pre_order_limit, DROP COLUMN expected_restock, DROP COLUMN released; " +
+                $"DROP TABLE `{database}`.stock_backorders; " +
+                $"DELETE FROM `{database}`.stock_schema_version WHERE version > 3");
+
+            // A transaction of an older store is open on the items: both upgrades wait for it.
+            await MySqlServer.Exec(blocker, $"START TRANSACTION; SELECT COUNT(*) FROM `{database}`.stock_items");
+
+            await using var a = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
+            await using var b = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
+            var startA = a.EnsureSchemaAsync();
+            var startB = b.EnsureSchemaAsync();
+
+            await using (var watcher = await MySqlServer.OpenAsync())
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (Convert.ToInt64(await MySqlServer.Exec(
+                           watcher,
+                           "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table metadata lock' AND INFO LIKE CONCAT('%', @db, '%')",
+                           ("db", database)), System.Globalization.CultureInfo.InvariantCulture) < 2)
+                {
+                    DateTime.UtcNow.Should().BeBefore(deadline, "both starting stores should wait to alter the items table");
+                    await Task.Delay(20);
+                }
+            }
+
+            await MySqlServer.Exec(blocker, "COMMIT");
+            var failures = new List<Exception>();
+            foreach (var start in new[] { startA, startB })
+            {
+                try
+                {
+                    await start;
+                }
+                catch (StockStoreException ex)
+                {
+                    failures.Add(ex);
+                }
+            }
+
+            failures.Should().BeEmpty();
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
+}
