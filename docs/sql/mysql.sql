@@ -114,6 +114,9 @@ SELECT 1 FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer A
 -- LockLevel
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
 
+-- LockSchema
+SELECT GET_LOCK('stockguard-schema', @seconds);
+
 -- PurgeFinishedHolds
 DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l WHERE l.hold_id = `stockguard`.`stock_holds`.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit;
 
@@ -202,6 +205,9 @@ SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM `stockguard`.`stock_schema_version`;
 
+-- SelectSchemaVersionTableExists
+SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'stockguard' AND table_name = 'stock_schema_version';
+
 -- SelectServerTime
 SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6));
 
@@ -236,6 +242,9 @@ UPDATE `stockguard`.`stock_idempotency_keys` SET result = CASE idempotency_key W
 
 -- TryInsertIdempotencyKey
 INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt);
+
+-- UnlockSchema
+DO RELEASE_LOCK('stockguard-schema');
 
 -- UpsertPolicy
 INSERT INTO `stockguard`.`stock_items` (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock) ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1, pre_order_limit = @preOrderLimit, expected_restock = @expectedRestock;

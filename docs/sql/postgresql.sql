@@ -107,6 +107,9 @@ SELECT 1 FROM "stockguard"."stock_change_consumers" WHERE consumer = @consumer A
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "stockguard"."stock_items" i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
 
+-- LockSchema
+SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext('stockguard-schema'))) AS l;
+
 -- PurgeFinishedHolds
 DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "stockguard"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit FOR UPDATE SKIP LOCKED);
 
@@ -192,6 +195,9 @@ SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM "stockguard"."stock_schema_version";
 
+-- SelectSchemaVersionTableExists
+SELECT CASE WHEN to_regclass('"stockguard"."stock_schema_version"') IS NULL THEN 0 ELSE 1 END;
+
 -- SelectServerTime
 SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint;
 
@@ -221,6 +227,9 @@ UPDATE "stockguard"."stock_idempotency_keys" k SET result = CAST(t.r AS jsonb) F
 
 -- TryInsertIdempotencyKey
 INSERT INTO "stockguard"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING;
+
+-- UnlockSchema
+-- (none on this engine)
 
 -- UpsertPolicy
 INSERT INTO "stockguard"."stock_items" AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock::timestamptz) ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, low_stock_threshold = EXCLUDED.low_stock_threshold, version = i.version + 1, pre_order_limit = EXCLUDED.pre_order_limit, expected_restock = EXCLUDED.expected_restock RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "stockguard"."stock_hold_lines" l JOIN "stockguard"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;

@@ -106,6 +106,9 @@ SELECT 1 FROM "main"."stock_change_consumers" WHERE consumer = @consumer AND lea
 -- LockLevel
 SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM "main"."stock_items" i WHERE i.sku = @sku AND i.location = @location;
 
+-- LockSchema
+-- (none on this engine)
+
 -- PurgeFinishedHolds
 DELETE FROM "main"."stock_holds" WHERE id IN (SELECT id FROM "main"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "main"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit);
 
@@ -192,6 +195,9 @@ SELECT consumer AS Consumer, position_tx AS Tx, position_seq AS Id, sku AS Sku, 
 -- SelectSchemaVersion
 SELECT MAX(version) FROM "main"."stock_schema_version";
 
+-- SelectSchemaVersionTableExists
+SELECT COUNT(*) FROM "main".sqlite_master WHERE type = 'table' AND name = 'stock_schema_version';
+
 -- SelectServerTime
 -- (none on this engine)
 
@@ -221,6 +227,9 @@ UPDATE "main"."stock_idempotency_keys" SET result = CASE idempotency_key WHEN @k
 
 -- TryInsertIdempotencyKey
 INSERT INTO "main"."stock_idempotency_keys" (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) ON CONFLICT (idempotency_key) DO NOTHING;
+
+-- UnlockSchema
+-- (none on this engine)
 
 -- UpsertPolicy
 INSERT INTO "main"."stock_items" AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock) ON CONFLICT (sku, location) DO UPDATE SET safety_stock = excluded.safety_stock, backorder_limit = excluded.backorder_limit, low_stock_threshold = excluded.low_stock_threshold, version = i.version + 1, pre_order_limit = excluded.pre_order_limit, expected_restock = excluded.expected_restock RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN "stock_items".reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM "main"."stock_hold_lines" l JOIN "main"."stock_holds" h ON h.id = l.hold_id WHERE l.sku = "stock_items".sku AND l.location = "stock_items".location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines;

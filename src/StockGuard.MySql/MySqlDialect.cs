@@ -43,6 +43,21 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     public override string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
 
+    /// <inheritdoc/>
+    public override string SelectSchemaVersionTableExists =>
+        $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{Schema.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)}' AND table_name = 'stock_schema_version'";
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A named lock of the session: MySQL commits each DDL statement by itself, so no transaction can hold a lock across
+    /// the upgrade's <c>ALTER TABLE</c> statements, and two processes upgrading at once would add the same column twice.
+    /// One name for the whole server, as PostgreSQL's advisory lock: schemas are created and upgraded rarely.
+    /// </remarks>
+    public override string LockSchema => "SELECT GET_LOCK('stockguard-schema', @seconds)";
+
+    /// <inheritdoc/>
+    public override string UnlockSchema => "DO RELEASE_LOCK('stockguard-schema')";
+
     public override string SchemaScript => WithoutClientDelimiters(Script.Value).Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
 
     /// <summary>

@@ -16,6 +16,14 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
 
     public override string StoreName => "postgresql";
 
+    /// <inheritdoc/>
+    public override string SelectSchemaVersionTableExists => $"SELECT CASE WHEN to_regclass('{SchemaVersions.Replace("'", "''", StringComparison.Ordinal)}') IS NULL THEN 0 ELSE 1 END";
+
+    /// <inheritdoc/>
+    /// <remarks>The schema script's own advisory lock, taken first, so that the transaction re-reads the version under it.</remarks>
+    public override string LockSchema => "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext('stockguard-schema'))) AS l";
+
+    /// <inheritdoc/>
     public override string SchemaScript => Script.Value.Replace("\"stockguard\"", Quote(Schema), StringComparison.Ordinal);
 
     // clock_timestamp(), not now(): now() stands still for the whole transaction.

@@ -188,6 +188,23 @@ internal abstract class SqlEngine
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
     public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";
 
+    /// <summary>
+    /// () → 1 when the schema's version table exists, 0 when it does not; never fails for a missing schema, so that a
+    /// transaction may ask before it reads the version (a failed statement ends a PostgreSQL transaction).
+    /// </summary>
+    public abstract string SelectSchemaVersionTableExists { get; }
+
+    /// <summary>
+    /// (@seconds) → 1 once this session holds the lock that serialises schema changes across processes (held to the end
+    /// of the transaction, or until <see cref="UnlockSchema"/>); anything else when it was not granted within
+    /// <c>@seconds</c>. <see langword="null"/> (the default) when the schema transaction's own lock serialises them
+    /// (SQLite's write lock).
+    /// </summary>
+    public virtual string? LockSchema => null;
+
+    /// <summary>() → releases the lock <see cref="LockSchema"/> took, when it outlives the transaction; <see langword="null"/> (the default) when it does not.</summary>
+    public virtual string? UnlockSchema => null;
+
     // ---- Behaviour ---------------------------------------------------------------------------------------------
 
     /// <summary>

@@ -39,6 +39,10 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
 
     public override string SchemaScript => Script.Value;
 
+    /// <inheritdoc/>
+    public override string SelectSchemaVersionTableExists =>
+        $"SELECT COUNT(*) FROM {Quote(Schema)}.sqlite_master WHERE type = 'table' AND name = 'stock_schema_version'";
+
     /// <summary>The ledger exists without its version-2 columns; read inside the schema run's <c>BEGIN IMMEDIATE</c>, so no other process upgrades at the same time.</summary>
     public override string SelectNeedsUpgrade =>
         "SELECT COUNT(*) FROM sqlite_master m WHERE m.type = 'table' AND m.name = 'stock_movements' " +

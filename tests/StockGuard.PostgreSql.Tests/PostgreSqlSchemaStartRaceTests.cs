@@ -14,21 +14,23 @@ public sealed class PostgreSqlSchemaStartRaceTests
         var schema = PostgreSqlServer.NewSchemaName("race");
         try
         {
+            int current;
             await using (var first = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema }))
             {
                 await first.ReceiveAsync(new ReceiveRequest(new StockLine(new StockKey("race"), 10)));
+                current = first.RequiredVersion;
             }
 
             // The schema is at the previous version, and another process of this version is upgrading it: it holds the
             // script's advisory lock and has not committed its version yet.
             await using var upgrader = await PostgreSqlServer.OpenAsync();
-            await PostgreSqlServer.Exec(upgrader, $"DELETE FROM \"{schema}\".stock_schema_version WHERE version = 8");
+            await PostgreSqlServer.Exec(upgrader, $"DELETE FROM \"{schema}\".stock_schema_version WHERE version = {current}");
             await PostgreSqlServer.Exec(upgrader, "BEGIN; SELECT pg_advisory_xact_lock(hashtext('stockguard-schema'))");
 
             await using var store = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema });
             var starting = store.EnsureSchemaAsync();
 
-            // The starting store read version 7 and now waits for the advisory lock.
+            // The starting store read the previous version and now waits for the advisory lock.
             await using (var watcher = await PostgreSqlServer.OpenAsync())
             {
                 var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -44,7 +46,7 @@ public sealed class PostgreSqlSchemaStartRaceTests
             await PostgreSqlServer.Exec(seller, $"BEGIN; SELECT count(*) FROM \"{schema}\".stock_items");
 
             // The upgrade ends.
-            await PostgreSqlServer.Exec(upgrader, $"INSERT INTO \"{schema}\".stock_schema_version (version) VALUES (8); COMMIT");
+            await PostgreSqlServer.Exec(upgrader, $"INSERT INTO \"{schema}\".stock_schema_version (version) VALUES ({current}); COMMIT");
 
             var finished = await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(5)));
             var waitedForSeller = finished != starting;

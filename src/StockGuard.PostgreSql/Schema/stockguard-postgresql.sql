@@ -1,4 +1,4 @@
--- StockGuard schema, version 7, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 8, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
 -- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
 -- later versions.

@@ -34,18 +34,45 @@ internal sealed class SchemaGate : IDisposable
         await executor.RunAsync(
             async s =>
             {
-                if (s.Dialect.SelectNeedsUpgrade is { } needsUpgrade && await s.QueryRowAsync<long>(needsUpgrade, new { }).ConfigureAwait(false) > 0)
+                var dialect = s.Dialect;
+                if (dialect.LockSchema is { } lockSchema
+                    && await s.QueryRowAsync<long?>(lockSchema, new { seconds = executor.Options.CommandTimeout == 0 ? -1 : executor.Options.CommandTimeout }).ConfigureAwait(false) != 1)
                 {
-                    await s.ExecuteAsync(s.Dialect.UpgradeScript, new { }).ConfigureAwait(false);
+                    throw new StockStoreTimeoutException(
+                        $"Another process kept the {dialect.StoreName} schema lock for {executor.Options.CommandTimeout} s while changing the schema; nothing was changed. Try again once it has finished.",
+                        null);
                 }
 
-                if (s.Dialect.SelectNeedsUpgrade4 is { } needsUpgrade4 && await s.QueryRowAsync<long>(needsUpgrade4, new { }).ConfigureAwait(false) > 0)
+                try
                 {
-                    await s.ExecuteAsync(s.Dialect.UpgradeScript4, new { }).ConfigureAwait(false);
-                }
+                    // Another process may have created or upgraded the schema while this one waited for the lock: then its
+                    // script must not run again beside the stores already selling on it.
+                    if (await s.QueryRowAsync<long>(dialect.SelectSchemaVersionTableExists, new { }).ConfigureAwait(false) > 0
+                        && await s.QueryRowAsync<int?>(dialect.SelectSchemaVersion, new { }).ConfigureAwait(false) >= SqlDialect.SchemaVersion)
+                    {
+                        return true;
+                    }
 
-                await s.ExecuteAsync(s.Dialect.SchemaScript, new { }).ConfigureAwait(false);
-                return await CheckVersionAsync(s).ConfigureAwait(false);
+                    if (dialect.SelectNeedsUpgrade is { } needsUpgrade && await s.QueryRowAsync<long>(needsUpgrade, new { }).ConfigureAwait(false) > 0)
+                    {
+                        await s.ExecuteAsync(dialect.UpgradeScript, new { }).ConfigureAwait(false);
+                    }
+
+                    if (dialect.SelectNeedsUpgrade4 is { } needsUpgrade4 && await s.QueryRowAsync<long>(needsUpgrade4, new { }).ConfigureAwait(false) > 0)
+                    {
+                        await s.ExecuteAsync(dialect.UpgradeScript4, new { }).ConfigureAwait(false);
+                    }
+
+                    await s.ExecuteAsync(dialect.SchemaScript, new { }).ConfigureAwait(false);
+                    return await CheckVersionAsync(s).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (dialect.UnlockSchema is { } unlockSchema)
+                    {
+                        await s.ExecuteAsync(unlockSchema, new { }).ConfigureAwait(false);
+                    }
+                }
             },
             cancellationToken,
             ensureReady: false).ConfigureAwait(false);
@@ -57,7 +84,7 @@ internal sealed class SchemaGate : IDisposable
     {
         try
         {
-            return await executor.RunAsync(s => s.QueryRowAsync<int?>(s.Dialect.SelectSchemaVersion, new { }), cancellationToken, ensureReady: false)
+            return await executor.RunAsync(s => s.QueryRowAsync<int?>(s.Dialect.SelectSchemaVersion, new { }), cancellationToken, ensureReady: false, readOnly: true)
                 .ConfigureAwait(false);
         }
         catch (StockStoreException ex) when (ex.InnerException is { } cause && executor.Dialect.Classify(cause) == SqlFailure.SchemaMissing)

@@ -1,4 +1,4 @@
--- StockGuard schema, version 7, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- StockGuard schema, version 8, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
 -- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql,
 -- and a version-1 to 3 one by stockguard-sqlite-upgrade-4.sql (the store runs each when its columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql

@@ -25,7 +25,7 @@ internal sealed partial class StockSchemaStartup(IServiceProvider services, bool
         if (create)
         {
             await schema.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-            LogSchemaReady(logger, schema.RequiredVersion);
+            LogSchemaReady(logger, await schema.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false) ?? schema.RequiredVersion);
             return;
         }
 
