@@ -45,7 +45,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     /// <inheritdoc/>
     public override string SelectSchemaVersionTableExists =>
-        $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{Schema.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)}' AND table_name = 'stock_schema_version'";
+        field ??= $"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{Schema.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)}' AND table_name = 'stock_schema_version'";
 
     /// <inheritdoc/>
     /// <remarks>
@@ -115,19 +115,19 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         $"{update};\nSELECT {LevelColumns} FROM {Items} i " +
         "WHERE ROW_COUNT() > 0 AND i.sku = @sku AND i.location = @location";
 
-    public override string UpsertReceipt => ReturningItem(
+    public override string UpsertReceipt => field ??= ReturningItem(
         $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, released) " +
         "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1, 1) " +
         "ON DUPLICATE KEY UPDATE on_hand = on_hand + @quantity, version = version + 1, released = 1");
 
-    public override string UpsertPolicy => ReturningItem(
+    public override string UpsertPolicy => field ??= ReturningItem(
         $"INSERT INTO {Items} (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) " +
         "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock) " +
         "ON DUPLICATE KEY UPDATE safety_stock = @safetyStock, backorder_limit = @backorderLimit, low_stock_threshold = @lowStockThreshold, version = version + 1, " +
         "pre_order_limit = @preOrderLimit, expected_restock = @expectedRestock");
 
     public override string SelectHoldLines =>
-        $"SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, quantity AS Quantity, released AS Released " +
+        field ??= $"SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, quantity AS Quantity, released AS Released " +
         $"FROM {HoldLines} WHERE hold_id = @holdId ORDER BY line_no";
 
     /// <summary>
@@ -136,7 +136,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// lines would drop the lines another transaction holds, and the hold would be marked expired without them).
     /// </summary>
     public override string SelectExpiredHolds =>
-        $"SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location " +
+        field ??= $"SELECT h.id AS HoldId, CONVERT(l.sku USING utf8mb4) AS Sku, CONVERT(l.location USING utf8mb4) AS Location " +
         $"FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
         $"WHERE h.id IN (SELECT id FROM (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit) batch)";
 
@@ -145,11 +145,11 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// <c>ON DELETE CASCADE</c>. A hold with an unreleased line is never deleted.
     /// </summary>
     public override string PurgeFinishedHolds =>
-        $"DELETE FROM {Holds} WHERE state <> 'active' AND finished_at <= @before " +
+        field ??= $"DELETE FROM {Holds} WHERE state <> 'active' AND finished_at <= @before " +
         $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = {Holds}.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit";
 
     public override string PurgeIdempotencyKeys =>
-        $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";
+        field ??= $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";
 
     /// <summary>
     /// One short <c>CALL</c> of the schema's <c>stock_deduct_one_v8</c> procedure (schema version 8), which runs the
@@ -166,7 +166,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// version 6's <c>stock_deduct_one</c> stays for stores of older versions still running.
     /// </summary>
     public override string DeductOne =>
-        DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_v8`(@sku, @location, @quantity, @now, @reference)";
+        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_v8`(@sku, @location, @quantity, @now, @reference)";
 
     /// <summary>
     /// <see cref="DeductOne"/> with its idempotency key: one <c>CALL</c> of <c>stock_deduct_one_keyed_v8</c>. After the
@@ -176,7 +176,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// already taken or an item the procedure cannot serve changes nothing and returns no row.
     /// </summary>
     public override string DeductOneKeyed =>
-        DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed_v8`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
+        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed_v8`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
 
     /// <summary>
     /// The one-line hold as one <c>CALL</c> of the schema's <c>stock_reserve_one</c> procedure (schema version 7): the
@@ -185,7 +185,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// <see cref="DeductOne"/> does for the sale.
     /// </summary>
     public override string ReserveOne =>
-        DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_reserve_one`(@sku, @location, @quantity, @now, @reference, @holdId, @expiresAt)";
+        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_reserve_one`(@sku, @location, @quantity, @now, @reference, @holdId, @expiresAt)";
 
     /// <summary>
     /// The confirm of an active one-line hold as one <c>CALL</c> of <c>stock_finish_hold_one</c> (schema version 7): the
@@ -194,11 +194,11 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// serve, changes nothing and returns no row: the transactional path decides.
     /// </summary>
     public override IReadOnlyList<string> ConfirmHoldOne =>
-        [DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_finish_hold_one`(@holdId, @now, TRUE)"];
+        field ??= [DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_finish_hold_one`(@holdId, @now, TRUE)"];
 
     /// <inheritdoc cref="ConfirmHoldOne"/>
     public override IReadOnlyList<string> ReleaseHoldOne =>
-        [DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_finish_hold_one`(@holdId, @now, FALSE)"];
+        field ??= [DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_finish_hold_one`(@holdId, @now, FALSE)"];
 
     /// <summary>
     /// The server runs a procedure in its own database and then returns to the session's, and by default reports that as
@@ -208,7 +208,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// off for the session, with the lock wait timeout when one is set, in the same <c>SET</c>.
     /// </summary>
     private string DeductOneSessionSetup =>
-        "SET SESSION session_track_schema = OFF" +
+        field ??= "SET SESSION session_track_schema = OFF" +
         (_setLockWaitTimeout is null ? "" : ", " + _setLockWaitTimeout["SET SESSION ".Length..]) + ";\n";
 
     /// <summary>
@@ -224,7 +224,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// flush, and the command's answer comes after it: the batch is durable when answered.
     /// </summary>
     public override string SellBatch =>
-        (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
+        field ??= (_setLockWaitTimeout is null ? "" : _setLockWaitTimeout + ";\n") +
         "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n" +
         $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions " +
         "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock >= @quantity;\n" +
@@ -287,7 +287,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// (no gap locks under READ COMMITTED), released at the read's commit; writers never wait for them.
     /// </summary>
     public override string SelectChanges =>
-        $"SELECT {ChangeColumns} FROM {Movements} WHERE id > @afterId ORDER BY id LIMIT @limit LOCK IN SHARE MODE";
+        field ??= $"SELECT {ChangeColumns} FROM {Movements} WHERE id > @afterId ORDER BY id LIMIT @limit LOCK IN SHARE MODE";
 
     public override string? SelectLastChange => null;
 
@@ -311,7 +311,7 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// primary key's lock until the first transaction ends. (The key is at most 384 bytes, so IGNORE never truncates.)
     /// </summary>
     public override string TryInsertIdempotencyKey =>
-        $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt)";
+        field ??= $"INSERT IGNORE INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt)";
 
     /// <summary>
     /// <c>INSERT IGNORE</c>, then, in the same command, the keys without a result: a key a committed transaction

@@ -17,7 +17,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     public override string StoreName => "postgresql";
 
     /// <inheritdoc/>
-    public override string SelectSchemaVersionTableExists => $"SELECT CASE WHEN to_regclass('{SchemaVersions.Replace("'", "''", StringComparison.Ordinal)}') IS NULL THEN 0 ELSE 1 END";
+    public override string SelectSchemaVersionTableExists => field ??= $"SELECT CASE WHEN to_regclass('{SchemaVersions.Replace("'", "''", StringComparison.Ordinal)}') IS NULL THEN 0 ELSE 1 END";
 
     /// <inheritdoc/>
     /// <remarks>The schema script's own advisory lock, taken first, so that the transaction re-reads the version under it.</remarks>
@@ -29,12 +29,12 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     // clock_timestamp(), not now(): now() stands still for the whole transaction.
     public override string SelectServerTime => "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
 
-    public override string UpsertReceipt => ReturningItem(
+    public override string UpsertReceipt => field ??= ReturningItem(
         $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, released) " +
         "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1, 1) " +
         "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + EXCLUDED.on_hand, version = i.version + 1, released = 1");
 
-    public override string UpsertPolicy => ReturningItem(
+    public override string UpsertPolicy => field ??= ReturningItem(
         $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) " +
         "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock::timestamptz) " +
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = EXCLUDED.safety_stock, backorder_limit = EXCLUDED.backorder_limit, " +
@@ -46,7 +46,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// locked it), so each movement's level is that row less the lines before it.
     /// </summary>
     public override string ReleaseExpiredLines =>
-        $"WITH freed AS (UPDATE {HoldLines} l SET released = TRUE FROM {Holds} h " +
+        field ??= $"WITH freed AS (UPDATE {HoldLines} l SET released = TRUE FROM {Holds} h " +
         "WHERE h.id = l.hold_id AND l.sku = @sku AND l.location = @location AND l.released = FALSE AND h.expires_at <= @now " +
         "RETURNING l.hold_id, l.line_no, l.sku, l.location, l.quantity, h.reference), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
@@ -67,7 +67,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// parameters sell in another schema through it (see <see cref="DeductOneEchoesSchema"/>).
     /// </summary>
     public override string DeductOne =>
-        $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
+        field ??= $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
         $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 RETURNING i.*), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
@@ -86,7 +86,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// stored with a result exactly when the sale applies. A sale this statement cannot serve inserts no key.
     /// </summary>
     public override string DeductOneKeyed =>
-        $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
+        field ??= $"WITH changed AS (UPDATE {Items} AS i SET on_hand = on_hand - $3, version = version + 1 " +
         $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 RETURNING i.*), " +
         $"claimed AS (INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
         "SELECT $7, $8, CAST($9::text || on_hand || ',\"Reserved\":' || reserved || ',\"Safety\":' || safety_stock || " +
@@ -115,7 +115,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// the store runs again).
     /// </summary>
     public override string LockItemsOfHold =>
-        $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        field ??= $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
         "WHERE h.id = @id AND h.state = 'active') ORDER BY i.sku, i.location FOR UPDATE";
 
     /// <summary>
@@ -126,7 +126,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// every level-returning change looks them up (the item has units on hold now), in one pass over its open lines.
     /// </summary>
     public override string ReserveOne =>
-        $"WITH changed AS (UPDATE {Items} AS i SET reserved = reserved + $3, version = version + 1 " +
+        field ??= $"WITH changed AS (UPDATE {Items} AS i SET reserved = reserved + $3, version = version + 1 " +
         $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND on_hand - reserved - safety_stock >= $3 RETURNING i.*), " +
         $"held AS (INSERT INTO {Holds} (id, state, created_at, expires_at, finished_at, reference) SELECT $7, 'active', $4, $8, NULL::timestamptz, $5 FROM changed), " +
         $"line AS (INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) SELECT $7, 0, sku, location, $3, FALSE FROM changed), " +
@@ -142,14 +142,14 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// second starts after it holds them, so its snapshot shows the hold, its lines and the items' waiters as they stay
     /// until the commit (each changes only under those locks), and it writes (see <see cref="FinishHoldOne"/>).
     /// </summary>
-    public override IReadOnlyList<string> ConfirmHoldOne => [LockItemsOfActiveHold, FinishHoldOne("confirmed")];
+    public override IReadOnlyList<string> ConfirmHoldOne => field ??= [LockItemsOfActiveHold, FinishHoldOne("confirmed")];
 
     /// <inheritdoc cref="ConfirmHoldOne"/>
-    public override IReadOnlyList<string> ReleaseHoldOne => [LockItemsOfActiveHold, FinishHoldOne("released")];
+    public override IReadOnlyList<string> ReleaseHoldOne => field ??= [LockItemsOfActiveHold, FinishHoldOne("released")];
 
     /// <summary>(<c>$1</c> hold, <c>$2</c> now, <c>$3</c> schema): the items of an active hold unexpired at <c>$2</c>, locked in key order.</summary>
     private string LockItemsOfActiveHold =>
-        $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
+        field ??= $"SELECT 1 FROM {Items} i WHERE (i.sku, i.location) IN (SELECT l.sku, l.location FROM {HoldLines} l JOIN {Holds} h ON h.id = l.hold_id " +
         $"WHERE l.hold_id = $1 AND h.id = $1 AND {ActiveAt("h", "$2")} AND $3::text = {SchemaLiteral}) ORDER BY i.sku, i.location FOR UPDATE";
 
     /// <summary>
@@ -220,7 +220,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// the item cannot serve the whole batch (or is unknown): nothing was changed, and the transaction path decides.
     /// </summary>
     public override string SellBatch =>
-        $"WITH changed AS ({ChangeBatchIfSellable}), " +
+        field ??= $"WITH changed AS ({ChangeBatchIfSellable}), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT @now, c.sku, c.location, 'sale', -s.quantity, 0, NULL, s.reference, NULL, " +
         "c.onhand + @quantity - SUM(s.quantity) OVER (ORDER BY s.n ROWS UNBOUNDED PRECEDING), c.reserved, c.safetystock, c.backorderlimit, c.lowstockthreshold, " +
@@ -246,7 +246,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     public override bool PrepareDeductOne => !connections.TransactionPooled;
 
     public override string PoolerAdvice =>
-        $"Behind a transaction pooler (PgBouncer, PgCat, Odyssey, Supavisor, RDS Proxy) set {nameof(PostgreSqlStockStoreOptions)}.{nameof(PostgreSqlStockStoreOptions.Pooling)} = " +
+        field ??= $"Behind a transaction pooler (PgBouncer, PgCat, Odyssey, Supavisor, RDS Proxy) set {nameof(PostgreSqlStockStoreOptions)}.{nameof(PostgreSqlStockStoreOptions.Pooling)} = " +
         $"{nameof(PostgreSqlPooling.Transaction)} and Max Auto Prepare=0 on the data source: no statement may be prepared on the server.";
 
     /// <summary>
@@ -263,7 +263,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     };
 
     /// <summary>The schema's name as a SQL string literal (a plain identifier holds no quote).</summary>
-    private string SchemaLiteral => $"'{Schema}'";
+    private string SchemaLiteral => field ??= $"'{Schema}'";
 
     public override bool IsReportedByServer(Exception exception) => exception switch
     {
@@ -273,10 +273,10 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     };
 
     public override string TryInsertIdempotencyKey =>
-        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
+        field ??= $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
         "ON CONFLICT (idempotency_key) DO NOTHING";
 
-    public override string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
+    public override string SetIdempotencyResult => field ??= $"UPDATE {IdempotencyKeys} SET result = CAST(@result AS jsonb) WHERE idempotency_key = @key";
 
     /// <summary>Arrays and <c>unnest</c>: one statement text whatever the batch size, so that it can be prepared.</summary>
     public override SqlCall InsertSaleMovements(DateTimeOffset at, StockKey key, IReadOnlyList<SaleMovement> sales, LevelRow after) => new(
@@ -300,12 +300,12 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// transaction has ended, so no row can later commit at an earlier position. A long transaction holds the feed back.
     /// </summary>
     public override string SelectChanges =>
-        $"SELECT {ChangeColumns} FROM {Movements} " +
+        field ??= $"SELECT {ChangeColumns} FROM {Movements} " +
         "WHERE (tx, id) > (CAST(CAST(@afterTx AS text) AS xid8), @afterId) AND tx < pg_snapshot_xmin(pg_current_snapshot()) " +
         "ORDER BY tx, id LIMIT @limit";
 
     public override string SelectLastChange =>
-        $"SELECT {ChangeTransaction} AS Tx, id AS Id FROM {Movements} WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1";
+        field ??= $"SELECT {ChangeTransaction} AS Tx, id AS Id FROM {Movements} WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1";
 
     /// <summary>A select list gives a parameter no type of its own; the hold id is a uuid.</summary>
     protected override string HoldIdValue => "CAST(@holdId AS uuid)";

@@ -9,7 +9,7 @@ internal abstract partial class SqlDialect
 {
     /// <summary>The backorder columns of the row aliased <c>b</c>, aliased to <see cref="BackorderRow"/>'s properties.</summary>
     protected virtual string BackorderColumns =>
-        $"b.id AS Id, b.sku AS Sku, b.location AS Location, b.order_reference AS OrderReference, b.hold_id AS {HoldIdAlias}, " +
+        field ??= $"b.id AS Id, b.sku AS Sku, b.location AS Location, b.order_reference AS OrderReference, b.hold_id AS {HoldIdAlias}, " +
         "b.kind AS Kind, b.quantity AS Quantity, b.filled AS Filled, b.state AS State";
 
     /// <summary>
@@ -18,32 +18,32 @@ internal abstract partial class SqlDialect
     /// whatever this host's clock says) or was purged: it owns no unit any more. A confirm clears a backorder's hold id.
     /// </summary>
     private string BackorderHoldGone =>
-        "CASE WHEN b.hold_id IS NULL OR (h.state = 'active' AND h.expires_at > @now " +
+        field ??= "CASE WHEN b.hold_id IS NULL OR (h.state = 'active' AND h.expires_at > @now " +
         $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} g WHERE g.hold_id = b.hold_id AND g.released = TRUE)) THEN 0 ELSE 1 END AS HoldGone";
 
     /// <summary>(<c>@sku, @location, @reference, @holdId, @kind, @quantity, @now</c>): records a waiting backorder; its id is its arrival sequence.</summary>
     public virtual string InsertBackorder =>
-        $"INSERT INTO {BackorderTable} (sku, location, order_reference, hold_id, kind, quantity, filled, state, created_at) " +
+        field ??= $"INSERT INTO {BackorderTable} (sku, location, order_reference, hold_id, kind, quantity, filled, state, created_at) " +
         "VALUES (@sku, @location, @reference, @holdId, @kind, @quantity, 0, 'waiting', @now)";
 
     /// <summary>(<c>@sku, @location, @now</c>) → the item's waiting <see cref="BackorderRow"/>s, oldest first, each with <c>HoldGone</c>. The caller holds the item's lock.</summary>
     public virtual string SelectWaitingBackorders =>
-        $"SELECT {BackorderColumns}, {BackorderHoldGone} FROM {BackorderTable} b LEFT JOIN {Holds} h ON h.id = b.hold_id " +
+        field ??= $"SELECT {BackorderColumns}, {BackorderHoldGone} FROM {BackorderTable} b LEFT JOIN {Holds} h ON h.id = b.hold_id " +
         "WHERE b.sku = @sku AND b.location = @location AND b.state = 'waiting' ORDER BY b.id";
 
     /// <summary>(<c>@reference, @now</c>) → every <see cref="BackorderRow"/> of one order, oldest first, each with <c>HoldGone</c>.</summary>
     public virtual string SelectOrderBackorders =>
-        $"SELECT {BackorderColumns}, {BackorderHoldGone} FROM {BackorderTable} b LEFT JOIN {Holds} h ON h.id = b.hold_id " +
+        field ??= $"SELECT {BackorderColumns}, {BackorderHoldGone} FROM {BackorderTable} b LEFT JOIN {Holds} h ON h.id = b.hold_id " +
         "WHERE b.order_reference = @reference ORDER BY b.id";
 
     /// <summary>(<c>@id, @filled, @state</c>): a backorder's filled units and state after a receipt gave it units.</summary>
-    public virtual string FillBackorder => $"UPDATE {BackorderTable} SET filled = @filled, state = @state WHERE id = @id AND state = 'waiting'";
+    public virtual string FillBackorder => field ??= $"UPDATE {BackorderTable} SET filled = @filled, state = @state WHERE id = @id AND state = 'waiting'";
 
     /// <summary>(<c>@id</c>): cancels a waiting backorder.</summary>
-    public virtual string CancelBackorder => $"UPDATE {BackorderTable} SET state = 'cancelled' WHERE id = @id AND state = 'waiting'";
+    public virtual string CancelBackorder => field ??= $"UPDATE {BackorderTable} SET state = 'cancelled' WHERE id = @id AND state = 'waiting'";
 
     /// <summary>(<c>@sku, @location</c>): adds one to the item's version, for a change that moves no counter (a fill). The caller holds the item's lock.</summary>
-    public virtual string BumpVersion => $"UPDATE {Items} SET version = version + 1 WHERE sku = @sku AND location = @location";
+    public virtual string BumpVersion => field ??= $"UPDATE {Items} SET version = version + 1 WHERE sku = @sku AND location = @location";
 
     /// <summary>
     /// (<c>@holdId, @sku, @location, @givenBack</c>): the confirmed hold's waiting backorders on the item become a sale's
@@ -52,7 +52,7 @@ internal abstract partial class SqlDialect
     /// before quantity, and each reads the row as it was (MySQL assigns in order, each seeing the ones before).
     /// </summary>
     public virtual string ConfirmHoldBackorders =>
-        $"UPDATE {BackorderTable} SET " +
+        field ??= $"UPDATE {BackorderTable} SET " +
         "state = CASE WHEN quantity - @givenBack > filled THEN state WHEN filled > 0 THEN 'filled' ELSE 'cancelled' END, " +
         "quantity = CASE WHEN quantity - @givenBack > filled THEN quantity - @givenBack WHEN filled > 0 THEN filled ELSE quantity END, " +
         "hold_id = NULL " +

@@ -9,7 +9,7 @@ internal abstract partial class SqlDialect
     /// hold lines: the select list of <see cref="BalanceRow"/>. Each sum is read through the index on (sku, location).
     /// </summary>
     protected string BalanceColumns =>
-        $"{ItemColumns}, " +
+        field ??= $"{ItemColumns}, " +
         $"COALESCE((SELECT SUM(m.on_hand_delta) FROM {Movements} m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerOnHand, " +
         $"COALESCE((SELECT SUM(m.reserved_delta) FROM {Movements} m WHERE m.sku = i.sku AND m.location = i.location), 0) AS LedgerReserved, " +
         $"COALESCE((SELECT SUM(l.quantity) FROM {HoldLines} l WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE), 0) AS HeldReserved";
@@ -20,7 +20,7 @@ internal abstract partial class SqlDialect
     /// and the sums come from one snapshot (SQLite: one transaction). Empty texts start at the first item (a SKU is never empty).
     /// </summary>
     public virtual string SelectBalancesPage =>
-        $"SELECT {BalanceColumns} FROM {Items} i WHERE i.sku >= @afterSku AND (i.sku > @afterSku OR i.location > @afterLocation) " +
+        field ??= $"SELECT {BalanceColumns} FROM {Items} i WHERE i.sku >= @afterSku AND (i.sku > @afterSku OR i.location > @afterLocation) " +
         "ORDER BY i.sku, i.location LIMIT @limit";
 
     /// <summary>
@@ -28,5 +28,5 @@ internal abstract partial class SqlDialect
     /// <see cref="LockItem"/>, as a statement of its own: under READ COMMITTED a locking read that waited would compute the
     /// sums from the snapshot it took before the wait, and miss the movement of the change it waited for.
     /// </summary>
-    public virtual string SelectBalance => $"SELECT {BalanceColumns} FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
+    public virtual string SelectBalance => field ??= $"SELECT {BalanceColumns} FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
 }

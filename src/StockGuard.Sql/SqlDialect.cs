@@ -42,17 +42,17 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set; no lock.</summary>
     public virtual string SelectLevel =>
-        $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
+        field ??= $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
 
     /// <summary>(<c>@sku, @now</c>) → a <see cref="LevelRow"/> per location of the SKU, in location order, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set; no lock.</summary>
     public virtual string SelectLevelsOfSku =>
-        $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku ORDER BY i.location";
+        field ??= $"SELECT {LevelColumns} FROM {Items} i WHERE i.sku = @sku ORDER BY i.location";
 
     /// <summary>(<c>@sku, @location, @now</c>) → zero or one <see cref="LevelRow"/>, with <c>ExpiredReserved</c> and <c>ExpiredLines</c> set, locking the item row until the transaction ends.</summary>
     public virtual string LockLevel => SelectLevel + ForUpdate;
 
     /// <summary>(<c>@sku, @location</c>): locks the item row until the transaction ends, and reads nothing worth keeping.</summary>
-    public virtual string LockItem => $"SELECT 1 FROM {Items} WHERE sku = @sku AND location = @location{ForUpdate}";
+    public virtual string LockItem => field ??= $"SELECT 1 FROM {Items} WHERE sku = @sku AND location = @location{ForUpdate}";
 
     // ---- Item changes ------------------------------------------------------------------------------------------
 
@@ -62,17 +62,17 @@ internal abstract partial class SqlDialect : SqlEngine
     /// the pre-order limit while the item is on pre-order, else the backorder limit; re-checked by the database after any
     /// lock wait. Returns the new row, or no row when short or unknown.
     /// </summary>
-    public virtual string ChangeIfSellable => ReturningItem(
+    public virtual string ChangeIfSellable => field ??= ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
         $"WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock + {BelowZeroLimit} >= @quantity");
 
     /// <summary>(<c>@sku, @location, @onHandDelta, @reservedDelta, @version</c>): the optimistic change, applied only when the row still has <c>@version</c>. Returns the new row or none.</summary>
-    public virtual string ChangeIfVersion => ReturningItem(
+    public virtual string ChangeIfVersion => field ??= ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
         "WHERE sku = @sku AND location = @location AND version = @version");
 
     /// <summary>(<c>@sku, @location, @onHandDelta, @reservedDelta</c>): an unconditional change of a row the caller locked or need not check. Returns the new row, or none when unknown.</summary>
-    public virtual string Change => ReturningItem(
+    public virtual string Change => field ??= ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
         "WHERE sku = @sku AND location = @location");
 
@@ -82,7 +82,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// statement reads no hold lines for one.
     /// </summary>
     public virtual string ChangeLocked =>
-        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
+        field ??= $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, reserved = reserved + @reservedDelta, version = version + 1 " +
         "WHERE sku = @sku AND location = @location";
 
     /// <summary>(<c>@sku, @location, @quantity</c>): a receipt that creates the item (version 1) or adds to it (version + 1). Returns the new row.</summary>
@@ -136,7 +136,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// (once: lines of one item are merged) and holds its lock, so the row is exactly the level the change left.
     /// </summary>
     public virtual string InsertMovement =>
-        $"INSERT INTO {Movements} ({MovementColumns}) " +
+        field ??= $"INSERT INTO {Movements} ({MovementColumns}) " +
         $"SELECT @at, @sku, @location, @kind, @onHandDelta, @reservedDelta, {HoldIdValue}, @reference, @note, " +
         $"i.on_hand, i.reserved, i.safety_stock, i.backorder_limit, i.low_stock_threshold, i.version FROM {Items} i WHERE i.sku = @sku AND i.location = @location";
 
@@ -144,7 +144,7 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>The movement columns the feed reads, aliased to <see cref="ChangeRow"/>'s properties.</summary>
     protected virtual string ChangeColumns =>
-        $"id AS Id, {ChangeTransaction} AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, " +
+        field ??= $"id AS Id, {ChangeTransaction} AS Tx, occurred_at AS OccurredAt, sku AS Sku, location AS Location, kind AS Kind, " +
         $"on_hand_delta AS OnHandDelta, reserved_delta AS ReservedDelta, hold_id AS {HoldIdAlias}, reference AS Reference, note AS Note, " +
         "on_hand_after AS OnHandAfter, reserved_after AS ReservedAfter, safety_stock_after AS SafetyStockAfter, " +
         "backorder_limit_after AS BackorderLimitAfter, low_stock_threshold_after AS LowStockThresholdAfter, version_after AS VersionAfter";
@@ -159,13 +159,13 @@ internal abstract partial class SqlDialect : SqlEngine
     /// committed one).
     /// </summary>
     public virtual string SelectChanges =>
-        $"SELECT {ChangeColumns} FROM {Movements} WHERE id > @afterId ORDER BY id LIMIT @limit";
+        field ??= $"SELECT {ChangeColumns} FROM {Movements} WHERE id > @afterId ORDER BY id LIMIT @limit";
 
     /// <summary>
     /// () → the last position the feed can return now (<c>Tx</c>, <c>Id</c>), or no row when there is none;
     /// <see langword="null"/> when the engine must walk the feed to know (MySQL: ids may be in flight below the last one).
     /// </summary>
-    public virtual string? SelectLastChange => $"SELECT {ChangeTransaction} AS Tx, id AS Id FROM {Movements} ORDER BY id DESC LIMIT 1";
+    public virtual string? SelectLastChange => field ??= $"SELECT {ChangeTransaction} AS Tx, id AS Id FROM {Movements} ORDER BY id DESC LIMIT 1";
 
     /// <summary>
     /// Whether the feed's ids may have gaps that later fill (an id taken but its row not yet in the index) or never fill
@@ -181,7 +181,7 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual TimeSpan ChangeGapWait => TimeSpan.Zero;
 
     /// <summary>() → the highest committed movement id, read before each feed read when <see cref="ChangeIdsMayHaveGaps"/>; <see langword="null"/> otherwise.</summary>
-    public virtual string? SelectMaxChangeId => ChangeIdsMayHaveGaps ? $"SELECT MAX(id) FROM {Movements}" : null;
+    public virtual string? SelectMaxChangeId => field ??= ChangeIdsMayHaveGaps ? $"SELECT MAX(id) FROM {Movements}" : null;
 
     /// <summary>
     /// (<c>@sku, @location, @afterId, @limit</c>) → up to <c>@limit</c> of one item's <see cref="ChangeRow"/>s, newest or
@@ -317,17 +317,17 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>(<c>@id, @createdAt, @expiresAt, @reference</c>): a new active hold.</summary>
     public virtual string InsertHold =>
-        $"INSERT INTO {Holds} (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference)";
+        field ??= $"INSERT INTO {Holds} (id, state, created_at, expires_at, finished_at, reference) VALUES (@id, 'active', @createdAt, @expiresAt, NULL, @reference)";
 
     /// <summary>(<c>@holdId, @lineNo, @sku, @location, @quantity</c>): one unreleased hold line.</summary>
     public virtual string InsertHoldLine =>
-        $"INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE)";
+        field ??= $"INSERT INTO {HoldLines} (hold_id, line_no, sku, location, quantity, released) VALUES (@holdId, @lineNo, @sku, @location, @quantity, FALSE)";
 
     /// <summary>The hold columns <see cref="SelectHold"/> and <see cref="LockHold"/> select, aliased to <see cref="HoldRow"/>'s properties. A database whose driver reads the id as text selects it <c>AS IdText</c>.</summary>
     protected virtual string HoldColumns => "id AS Id, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
 
     /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>; no lock.</summary>
-    public virtual string SelectHold => $"SELECT {HoldColumns} FROM {Holds} WHERE id = @id";
+    public virtual string SelectHold => field ??= $"SELECT {HoldColumns} FROM {Holds} WHERE id = @id";
 
     /// <summary>(<c>@id</c>) → zero or one <see cref="HoldRow"/>, locking the hold row until the transaction ends.</summary>
     public virtual string LockHold => SelectHold + ForUpdate;
@@ -346,15 +346,15 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>(<c>@holdId</c>) → the hold's <see cref="HoldLineRow"/>s in line order.</summary>
     public virtual string SelectHoldLines =>
-        $"SELECT sku AS Sku, location AS Location, quantity AS Quantity, released AS Released FROM {HoldLines} WHERE hold_id = @holdId ORDER BY line_no";
+        field ??= $"SELECT sku AS Sku, location AS Location, quantity AS Quantity, released AS Released FROM {HoldLines} WHERE hold_id = @holdId ORDER BY line_no";
 
     /// <summary>(<c>@holdId, @sku, @location</c>): marks one line released; affects one row, or none if it already was.</summary>
     public virtual string ReleaseHoldLine =>
-        $"UPDATE {HoldLines} SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE";
+        field ??= $"UPDATE {HoldLines} SET released = TRUE WHERE hold_id = @holdId AND sku = @sku AND location = @location AND released = FALSE";
 
     /// <summary>(<c>@id, @state, @finishedAt</c>): ends an active hold in <c>@state</c> (<c>confirmed</c>, <c>released</c> or <c>expired</c>).</summary>
     public virtual string FinishHold =>
-        $"UPDATE {Holds} SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active'";
+        field ??= $"UPDATE {Holds} SET state = @state, finished_at = @finishedAt WHERE id = @id AND state = 'active'";
 
     /// <summary>
     /// (<c>@holdId, @sku, @location</c>) → the item's <c>hold_confirmed</c> and <c>return</c> movements that name the hold, as
@@ -362,11 +362,11 @@ internal abstract partial class SqlDialect : SqlEngine
     /// item's ledger index, then filtered by hold.
     /// </summary>
     public virtual string SelectHoldSaleMovements =>
-        $"SELECT kind AS Kind, on_hand_delta AS OnHandDelta FROM {Movements} " +
+        field ??= $"SELECT kind AS Kind, on_hand_delta AS OnHandDelta FROM {Movements} " +
         "WHERE sku = @sku AND location = @location AND hold_id = @holdId AND kind IN ('hold_confirmed', 'return')";
 
     /// <summary>(<c>@id, @expiresAt</c>): moves an active hold's expiry.</summary>
-    public virtual string SetHoldExpiry => $"UPDATE {Holds} SET expires_at = @expiresAt WHERE id = @id AND state = 'active'";
+    public virtual string SetHoldExpiry => field ??= $"UPDATE {Holds} SET expires_at = @expiresAt WHERE id = @id AND state = 'active'";
 
     /// <summary>The alias under which commands that return hold ids select them: <c>HoldId</c>, or <c>HoldIdText</c> where the driver reads the id as text (SQLite).</summary>
     protected virtual string HoldIdAlias => "HoldId";
@@ -378,7 +378,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// a hold or a line taken here, before the items, would break the lock order.
     /// </summary>
     public virtual string SelectExpiredHolds =>
-        $"SELECT h.id AS {HoldIdAlias}, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
+        field ??= $"SELECT h.id AS {HoldIdAlias}, l.sku AS Sku, l.location AS Location FROM {Holds} h LEFT JOIN {HoldLines} l ON l.hold_id = h.id AND l.released = FALSE " +
         $"WHERE h.id IN (SELECT id FROM {Holds} WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit)";
 
     /// <summary>
@@ -397,7 +397,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// <c>@before</c>, never one that still has an unreleased line (its units would stay reserved for good); returns the count.
     /// </summary>
     public virtual string PurgeFinishedHolds =>
-        $"DELETE FROM {Holds} WHERE id IN (SELECT id FROM {Holds} h WHERE state <> 'active' AND finished_at <= @before " +
+        field ??= $"DELETE FROM {Holds} WHERE id IN (SELECT id FROM {Holds} h WHERE state <> 'active' AND finished_at <= @before " +
         $"AND NOT EXISTS (SELECT 1 FROM {HoldLines} l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit" + ForUpdateSkipLocked + ")";
 
     // ---- Idempotency ledger ------------------------------------------------------------------------------------
@@ -410,14 +410,14 @@ internal abstract partial class SqlDialect : SqlEngine
 
     /// <summary>(<c>@key</c>) → zero or one <see cref="IdempotencyRow"/>.</summary>
     public virtual string SelectIdempotencyKey =>
-        $"SELECT fingerprint AS Fingerprint, result AS Result FROM {IdempotencyKeys} WHERE idempotency_key = @key";
+        field ??= $"SELECT fingerprint AS Fingerprint, result AS Result FROM {IdempotencyKeys} WHERE idempotency_key = @key";
 
     /// <summary>(<c>@key, @result</c>): stores the first result (JSON text) of a key.</summary>
-    public virtual string SetIdempotencyResult => $"UPDATE {IdempotencyKeys} SET result = @result WHERE idempotency_key = @key";
+    public virtual string SetIdempotencyResult => field ??= $"UPDATE {IdempotencyKeys} SET result = @result WHERE idempotency_key = @key";
 
     /// <summary>(<c>@before, @limit</c>): deletes up to <c>@limit</c> keys created at or before <c>@before</c>; returns the count.</summary>
     public virtual string PurgeIdempotencyKeys =>
-        $"DELETE FROM {IdempotencyKeys} WHERE idempotency_key IN (SELECT idempotency_key FROM {IdempotencyKeys} WHERE created_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
+        field ??= $"DELETE FROM {IdempotencyKeys} WHERE idempotency_key IN (SELECT idempotency_key FROM {IdempotencyKeys} WHERE created_at <= @before LIMIT @limit" + ForUpdateSkipLocked + ")";
 
     // ---- Coalesced batches ------------------------------------------------------------------------------------
 
@@ -428,7 +428,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// none of its sales is a backorder to record. Returns the new row, or none when short or unknown (the batch is then
     /// granted one by one, backorders recorded, on the locked row).
     /// </summary>
-    public virtual string ChangeBatchIfSellable => ReturningItem(
+    public virtual string ChangeBatchIfSellable => field ??= ReturningItem(
         $"UPDATE {Items} AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions " +
         "WHERE sku = @sku AND location = @location AND on_hand - reserved - safety_stock >= @quantity");
 
@@ -437,7 +437,7 @@ internal abstract partial class SqlDialect : SqlEngine
     /// checked: adds <c>@onHandDelta</c> to the on-hand units and <c>@versions</c> (one per sale) to the version.
     /// </summary>
     public virtual string ChangeLockedBatch =>
-        $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location";
+        field ??= $"UPDATE {Items} SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location";
 
     /// <summary>
     /// A statement that lets a coalesced batch's transaction commit without waiting for its log flush, so the item's row

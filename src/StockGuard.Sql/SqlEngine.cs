@@ -58,31 +58,31 @@ internal abstract class SqlEngine
     protected string Table(string name) => $"{Quote(Schema)}.{Quote(name)}";
 
     /// <summary>Stock items: one row per SKU and location.</summary>
-    public string Items => Table("stock_items");
+    public string Items => field ??= Table("stock_items");
 
     /// <summary>Holds: one row per hold.</summary>
-    public string Holds => Table("stock_holds");
+    public string Holds => field ??= Table("stock_holds");
 
     /// <summary>Hold lines: one row per held item, with a <c>released</c> flag once its units went back or were sold.</summary>
-    public string HoldLines => Table("stock_hold_lines");
+    public string HoldLines => field ??= Table("stock_hold_lines");
 
     /// <summary>Idempotency keys and their first results.</summary>
-    public string IdempotencyKeys => Table("stock_idempotency_keys");
+    public string IdempotencyKeys => field ??= Table("stock_idempotency_keys");
 
     /// <summary>The movement ledger: one row per line of every change.</summary>
-    public string Movements => Table("stock_movements");
+    public string Movements => field ??= Table("stock_movements");
 
     /// <summary>The applied schema versions.</summary>
-    public string SchemaVersions => Table("stock_schema_version");
+    public string SchemaVersions => field ??= Table("stock_schema_version");
 
     /// <summary>The change consumers' leases and checkpoints (schema version 3).</summary>
-    public string ChangeConsumers => Table("stock_change_consumers");
+    public string ChangeConsumers => field ??= Table("stock_change_consumers");
 
     /// <summary>The changes consumers parked (schema version 3).</summary>
-    public string ParkedChanges => Table("stock_parked_changes");
+    public string ParkedChanges => field ??= Table("stock_parked_changes");
 
     /// <summary>The backorders and pre-orders: one row per order line sold below zero, in arrival order (schema version 4).</summary>
-    public string BackorderTable => Table("stock_backorders");
+    public string BackorderTable => field ??= Table("stock_backorders");
 
     /// <summary>
     /// The item columns every level-returning command selects, aliased to <see cref="LevelRow"/>'s properties, in this
@@ -130,7 +130,7 @@ internal abstract class SqlEngine
     protected static string BelowZeroLimit => "(CASE WHEN pre_order_limit > 0 AND released = 0 THEN pre_order_limit ELSE backorder_limit END)";
 
     /// <summary>The item columns, its pre-order settings, the expired units and the expired lines of the item aliased <c>i</c>: every level-returning command's select list.</summary>
-    protected string LevelColumns => $"{ItemColumns}, {PreOrderColumns}, {ExpiredReservedOfItem} AS ExpiredReserved, {ExpiredLinesOfItem} AS ExpiredLines";
+    protected string LevelColumns => field ??= $"{ItemColumns}, {PreOrderColumns}, {ExpiredReservedOfItem} AS ExpiredReserved, {ExpiredLinesOfItem} AS ExpiredLines";
 
     /// <summary>
     /// Turns an <c>UPDATE</c> or upsert of one item row aliased <c>i</c> (identified by <c>@sku</c> and <c>@location</c>) into a command that
@@ -186,7 +186,7 @@ internal abstract class SqlEngine
     public virtual string UpgradeScript4 => "";
 
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
-    public virtual string SelectSchemaVersion => $"SELECT MAX(version) FROM {SchemaVersions}";
+    public virtual string SelectSchemaVersion => field ??= $"SELECT MAX(version) FROM {SchemaVersions}";
 
     /// <summary>
     /// () → 1 when the schema's version table exists, 0 when it does not; never fails for a missing schema, so that a

@@ -41,7 +41,7 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
 
     /// <inheritdoc/>
     public override string SelectSchemaVersionTableExists =>
-        $"SELECT COUNT(*) FROM {Quote(Schema)}.sqlite_master WHERE type = 'table' AND name = 'stock_schema_version'";
+        field ??= $"SELECT COUNT(*) FROM {Quote(Schema)}.sqlite_master WHERE type = 'table' AND name = 'stock_schema_version'";
 
     /// <summary>The ledger exists without its version-2 columns; read inside the schema run's <c>BEGIN IMMEDIATE</c>, so no other process upgrades at the same time.</summary>
     public override string SelectNeedsUpgrade =>
@@ -80,19 +80,19 @@ internal sealed class SqliteDialect() : SqlDialect(MainSchema)
     protected override string HoldColumns =>
         "id AS IdText, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, finished_at AS FinishedAt, reference AS Reference";
 
-    public override string UpsertReceipt => ReturningItem(
+    public override string UpsertReceipt => field ??= ReturningItem(
         $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, released) " +
         "VALUES (@sku, @location, @quantity, 0, 0, 0, 0, 1, 1) " +
         "ON CONFLICT (sku, location) DO UPDATE SET on_hand = i.on_hand + excluded.on_hand, version = i.version + 1, released = 1");
 
-    public override string UpsertPolicy => ReturningItem(
+    public override string UpsertPolicy => field ??= ReturningItem(
         $"INSERT INTO {Items} AS i (sku, location, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version, pre_order_limit, expected_restock) " +
         "VALUES (@sku, @location, 0, 0, @safetyStock, @backorderLimit, @lowStockThreshold, 1, @preOrderLimit, @expectedRestock) " +
         "ON CONFLICT (sku, location) DO UPDATE SET safety_stock = excluded.safety_stock, backorder_limit = excluded.backorder_limit, " +
         "low_stock_threshold = excluded.low_stock_threshold, version = i.version + 1, pre_order_limit = excluded.pre_order_limit, expected_restock = excluded.expected_restock");
 
     public override string TryInsertIdempotencyKey =>
-        $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
+        field ??= $"INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) VALUES (@key, @fingerprint, NULL, @createdAt) " +
         "ON CONFLICT (idempotency_key) DO NOTHING";
 
     /// <summary><c>BEGIN IMMEDIATE</c>: the write lock at once, waited for up to the busy timeout, so no transaction ever fails to upgrade a read lock later.</summary>
