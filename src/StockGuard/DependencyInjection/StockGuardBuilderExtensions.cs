@@ -23,7 +23,7 @@ public static class StockGuardBuilderExtensions
 
     /// <summary>
     /// Like <see cref="EnsureSchemaOnStartup"/>, but creates nothing: the host does not start unless the schema is at the
-    /// version this library needs. For databases whose schema a DBA applies from the package's <c>sql/</c> script (set
+    /// version this library needs or a newer one. For databases whose schema a DBA applies from the package's <c>sql/</c> script (set
     /// the store's <c>AutoCreateSchema</c> to <see langword="false"/> too).
     /// </summary>
     /// <param name="builder">The builder <c>AddStockGuard</c> returned.</param>

@@ -15,8 +15,8 @@ public static class StockGuardServiceCollectionExtensions
     /// <summary>
     /// Registers StockGuard's shared services: <see cref="TimeProvider"/> (unless one is registered), option
     /// validation at start-up, the hosted sweeper of expired holds, and the registered store itself as
-    /// <see cref="IStockReconciler"/>, <see cref="IStockChangeFeed"/> and <see cref="IStockAllocator"/> (every StockGuard store is all three). Chain a store: <c>.UseInMemory()</c>,
-    /// <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>.
+    /// <see cref="IStockReconciler"/>, <see cref="IStockChangeFeed"/> and <see cref="IStockAllocator"/> (every StockGuard store but the Redis store is all three). Chain a store:
+    /// <c>.UseInMemory()</c>, <c>.UseSqlite(…)</c>, <c>.UsePostgreSql(…)</c>, <c>.UseMySql(…)</c>, <c>.UseRedis(…)</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets <see cref="StockGuardOptions"/>; optional.</param>
