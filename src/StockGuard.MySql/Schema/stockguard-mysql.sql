@@ -9,7 +9,8 @@
 -- SKUs, locations and idempotency keys are VARBINARY (their UTF-8 bytes): compared byte for byte, so case and
 -- trailing spaces matter. (utf8mb4_bin is a PAD SPACE collation on both servers: 'a' = 'a ' there.) The store
 -- reads them back with CONVERT(... USING utf8mb4). Sizes: 128 UTF-16 code units take at most 384 UTF-8 bytes.
--- Times are UTC DATETIME(6) written by the store's clock, never the server's. Hold ids are CHAR(36) ascii,
+-- Times are UTC DATETIME(6) passed in by the store from its clock (by default readings of this server's clock,
+-- counted forward on the host's monotonic clock), never a statement's own NOW(). Hold ids are CHAR(36) ascii,
 -- which MySqlConnector reads as Guid (GuidFormat=Char36, its default).
 
 CREATE DATABASE IF NOT EXISTS `stockguard` CHARACTER SET utf8mb4;

@@ -105,7 +105,7 @@ public static class StockGuardChangeBuilderExtensions
         {
             IStockChangeConsumerStore own => own,
             InMemoryStockStore => new InMemoryStockChangeConsumers(sp.GetService<TimeProvider>()),
-            var other => throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({other.GetType().Name}) keeps no change consumers: it does not implement {nameof(IStockChangeConsumerStore)}. Register one yourself, or use a StockGuard store."),
+            var other => throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({other.GetType().Name}) keeps no change consumers: it does not implement {nameof(IStockChangeConsumerStore)}. Register one yourself, or use a StockGuard SQL or in-memory store (the Redis store has none)."),
         });
 }
 

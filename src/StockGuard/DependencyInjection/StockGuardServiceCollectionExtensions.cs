@@ -41,7 +41,7 @@ public static class StockGuardServiceCollectionExtensions
                 $"The registered store ({store.GetType().Name}) does not implement IStockReconciler, so it cannot verify or repair its counters.");
         });
         services.TryAddSingleton<IStockChangeFeed>(static sp => sp.GetRequiredService<IStockStore>() as IStockChangeFeed
-            ?? throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({sp.GetRequiredService<IStockStore>().GetType().Name}) has no change feed: it does not implement {nameof(IStockChangeFeed)}. Register one yourself, or use a StockGuard store."));
+            ?? throw new InvalidOperationException($"The registered {nameof(IStockStore)} ({sp.GetRequiredService<IStockStore>().GetType().Name}) has no change feed: it does not implement {nameof(IStockChangeFeed)}. Register one yourself, or use a StockGuard SQL or in-memory store (the Redis store has none)."));
 
         // Every store allocates over locations; the allocator is the registered store itself.
         services.TryAddSingleton(static sp => sp.GetRequiredService<IStockStore>() as IStockAllocator
