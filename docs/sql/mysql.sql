@@ -117,6 +117,9 @@ SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Loc
 -- LockSchema
 SELECT GET_LOCK('stockguard-schema', @seconds);
 
+-- MarkItemsReleased
+UPDATE `stockguard`.`stock_items` SET released = 1 WHERE released = 0;
+
 -- PurgeFinishedHolds
 DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l WHERE l.hold_id = `stockguard`.`stock_holds`.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit;
 

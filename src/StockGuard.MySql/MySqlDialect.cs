@@ -82,6 +82,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
 
     public override string UpgradeScript4 => Upgrade4.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
 
+    /// <summary>The UPDATE that ends stockguard-mysql-upgrade-4.sql: its ALTER TABLE commits by itself, so a process stopped between the two leaves the columns without it.</summary>
+    public override string MarkItemsReleased => $"UPDATE {Items} SET released = 1 WHERE released = 0";
+
     // UTC_TIMESTAMP ignores the session's time zone; TIMESTAMPDIFF counts from the epoch without converting.
     public override string SelectServerTime => "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
 
