@@ -51,9 +51,11 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// <remarks>
     /// A named lock of the session: MySQL commits each DDL statement by itself, so no transaction can hold a lock across
     /// the upgrade's <c>ALTER TABLE</c> statements, and two processes upgrading at once would add the same column twice.
-    /// One name for the whole server, as PostgreSQL's advisory lock: schemas are created and upgraded rarely.
+    /// One name for the whole server, as PostgreSQL's advisory lock: schemas are created and upgraded rarely. A wait without
+    /// limit (a negative <c>@seconds</c>) asks for a year: MySQL takes a negative timeout as no limit, but MariaDB refuses
+    /// it with a warning and answers NULL at once, even when the lock is free.
     /// </remarks>
-    public override string LockSchema => "SELECT GET_LOCK('stockguard-schema', @seconds)";
+    public override string LockSchema => "SELECT GET_LOCK('stockguard-schema', IF(@seconds < 0, 31536000, @seconds))";
 
     /// <inheritdoc/>
     public override string UnlockSchema => "DO RELEASE_LOCK('stockguard-schema')";

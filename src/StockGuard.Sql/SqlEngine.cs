@@ -204,7 +204,7 @@ internal abstract class SqlEngine
     /// <summary>
     /// (@seconds) → 1 once this session holds the lock that serialises schema changes across processes (held to the end
     /// of the transaction, or until <see cref="UnlockSchema"/>); anything else when it was not granted within
-    /// <c>@seconds</c>. <see langword="null"/> (the default) when the schema transaction's own lock serialises them
+    /// <c>@seconds</c> (negative: without limit). <see langword="null"/> (the default) when the schema transaction's own lock serialises them
     /// (SQLite's write lock).
     /// </summary>
     public virtual string? LockSchema => null;

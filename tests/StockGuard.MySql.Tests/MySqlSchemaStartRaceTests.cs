@@ -68,4 +68,47 @@ public sealed class MySqlSchemaStartRaceTests
             await MySqlServer.DropDatabaseAsync(database);
         }
     }
+
+    [Test]
+    public async Task A_store_without_a_command_time_limit_waits_for_another_process_schema_lock_then_creates_its_schema()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var database = MySqlServer.NewDatabaseName("nolimit");
+        try
+        {
+            // Another process holds the schema lock while it changes a schema; CommandTimeout = 0 waits without limit.
+            await using var holder = await MySqlServer.OpenAsync();
+            (await MySqlServer.Exec(holder, "SELECT GET_LOCK('stockguard-schema', 30)")).Should().Be(1L);
+            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database, CommandTimeout = 0 });
+            var start = store.EnsureSchemaAsync();
+            try
+            {
+                await using var watcher = await MySqlServer.OpenAsync();
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (!start.IsCompleted && Convert.ToInt64(await MySqlServer.Exec(
+                           watcher,
+                           "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE = 'User lock' AND INFO LIKE '%stockguard-schema%' AND ID <> @holder",
+                           ("holder", holder.ServerThread)), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                {
+                    DateTime.UtcNow.Should().BeBefore(deadline, "the starting store should wait for the schema lock");
+                    await Task.Delay(20);
+                }
+            }
+            finally
+            {
+                await MySqlServer.Exec(holder, "DO RELEASE_LOCK('stockguard-schema')");
+            }
+
+            await start;
+            (await store.GetSchemaVersionAsync()).Should().Be(store.RequiredVersion);
+            var key = new StockKey("no time limit");
+            await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 4)));
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 3)))).Succeeded.Should().BeTrue();
+            (await store.GetLevelAsync(key))!.OnHand.Should().Be(1);
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
 }
