@@ -111,4 +111,44 @@ public sealed class MySqlSchemaStartRaceTests
             await MySqlServer.DropDatabaseAsync(database);
         }
     }
+
+    [Test]
+    public async Task A_store_upgrading_beside_a_sale_of_the_previous_version_does_not_wait_for_it_and_the_sale_commits()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var database = MySqlServer.NewDatabaseName("rolling");
+        try
+        {
+            int current;
+            await using (var first = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+            {
+                await first.ReceiveAsync(new ReceiveRequest(new StockLine(new StockKey("rolling"), 10)));
+                current = first.RequiredVersion;
+            }
+
+            // The schema is at the previous version, whose stores sell: one sale has changed its item and has yet to
+            // write its movement.
+            await using var seller = await MySqlServer.OpenAsync();
+            await MySqlServer.Exec(seller, $"DELETE FROM `{database}`.stock_schema_version WHERE version = {current}");
+            await MySqlServer.Exec(seller, $"START TRANSACTION; UPDATE `{database}`.stock_items SET on_hand = on_hand - 1, version = version + 1 WHERE sku = 'rolling'");
+
+            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
+            var starting = store.EnsureSchemaAsync();
+            var finished = await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(5)));
+            var startedBesideTheSale = finished == starting;
+            await MySqlServer.Exec(
+                seller,
+                $"INSERT INTO `{database}`.stock_movements (occurred_at, sku, location, kind, on_hand_delta, reserved_delta) " +
+                "VALUES (UTC_TIMESTAMP(6), 'rolling', 'default', 'sale', -1, 0); COMMIT");
+            await starting;
+
+            startedBesideTheSale.Should().BeTrue("the tables already have every column of this version: nothing is left to lock");
+            (await store.GetSchemaVersionAsync()).Should().Be(current);
+            (await store.GetLevelAsync(new StockKey("rolling")))!.OnHand.Should().Be(9);
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
 }
