@@ -115,7 +115,10 @@ SELECT 1 FROM `stockguard`.`stock_change_consumers` WHERE consumer = @consumer A
 SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT SUM(l.quantity) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredReserved, CASE WHEN i.reserved = 0 THEN 0 ELSE COALESCE((SELECT COUNT(*) FROM `stockguard`.`stock_hold_lines` l JOIN `stockguard`.`stock_holds` h ON h.id = l.hold_id WHERE l.sku = i.sku AND l.location = i.location AND l.released = FALSE AND h.expires_at <= @now), 0) END AS ExpiredLines FROM `stockguard`.`stock_items` i WHERE i.sku = @sku AND i.location = @location FOR UPDATE;
 
 -- LockSchema
-SELECT GET_LOCK('stockguard-schema', @seconds);
+SELECT GET_LOCK('stockguard-schema', IF(@seconds < 0, 31536000, @seconds));
+
+-- MarkItemsReleased
+UPDATE `stockguard`.`stock_items` SET released = 1 WHERE released = 0;
 
 -- PurgeFinishedHolds
 DELETE FROM `stockguard`.`stock_holds` WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM `stockguard`.`stock_hold_lines` l WHERE l.hold_id = `stockguard`.`stock_holds`.id AND l.released = FALSE) ORDER BY finished_at LIMIT @limit;

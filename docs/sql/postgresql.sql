@@ -110,6 +110,9 @@ SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved
 -- LockSchema
 SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext('stockguard-schema'))) AS l;
 
+-- MarkItemsReleased
+-- (none on this engine)
+
 -- PurgeFinishedHolds
 DELETE FROM "stockguard"."stock_holds" WHERE id IN (SELECT id FROM "stockguard"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "stockguard"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit FOR UPDATE SKIP LOCKED);
 

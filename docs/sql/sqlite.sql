@@ -109,6 +109,9 @@ SELECT sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved
 -- LockSchema
 -- (none on this engine)
 
+-- MarkItemsReleased
+-- (none on this engine)
+
 -- PurgeFinishedHolds
 DELETE FROM "main"."stock_holds" WHERE id IN (SELECT id FROM "main"."stock_holds" h WHERE state <> 'active' AND finished_at <= @before AND NOT EXISTS (SELECT 1 FROM "main"."stock_hold_lines" l WHERE l.hold_id = h.id AND l.released = FALSE) LIMIT @limit);
 

@@ -51,9 +51,11 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
     /// <remarks>
     /// A named lock of the session: MySQL commits each DDL statement by itself, so no transaction can hold a lock across
     /// the upgrade's <c>ALTER TABLE</c> statements, and two processes upgrading at once would add the same column twice.
-    /// One name for the whole server, as PostgreSQL's advisory lock: schemas are created and upgraded rarely.
+    /// One name for the whole server, as PostgreSQL's advisory lock: schemas are created and upgraded rarely. A wait without
+    /// limit (a negative <c>@seconds</c>) asks for a year: MySQL takes a negative timeout as no limit, but MariaDB refuses
+    /// it with a warning and answers NULL at once, even when the lock is free.
     /// </remarks>
-    public override string LockSchema => "SELECT GET_LOCK('stockguard-schema', @seconds)";
+    public override string LockSchema => "SELECT GET_LOCK('stockguard-schema', IF(@seconds < 0, 31536000, @seconds))";
 
     /// <inheritdoc/>
     public override string UnlockSchema => "DO RELEASE_LOCK('stockguard-schema')";
@@ -81,6 +83,9 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         "AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'released')";
 
     public override string UpgradeScript4 => Upgrade4.Value.Replace("`stockguard`", Quote(Schema), StringComparison.Ordinal);
+
+    /// <summary>The UPDATE that ends stockguard-mysql-upgrade-4.sql: its ALTER TABLE commits by itself, so a process stopped between the two leaves the columns without it.</summary>
+    public override string MarkItemsReleased => $"UPDATE {Items} SET released = 1 WHERE released = 0";
 
     // UTC_TIMESTAMP ignores the session's time zone; TIMESTAMPDIFF counts from the epoch without converting.
     public override string SelectServerTime => "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";

@@ -185,6 +185,13 @@ internal abstract class SqlEngine
     /// <summary>The statements that add the item table's version-4 columns, every existing item counted as released, run when <see cref="SelectNeedsUpgrade4"/> says so.</summary>
     public virtual string UpgradeScript4 => "";
 
+    /// <summary>
+    /// () → counts every item released: the last statement of <see cref="UpgradeScript4"/>, run again by itself when the
+    /// item table has its version-4 columns but version 4 is not recorded (an upgrade whose statements commit one by one
+    /// stopped between them); <see langword="null"/> (the default) when the upgrade is one transaction.
+    /// </summary>
+    public virtual string? MarkItemsReleased => null;
+
     /// <summary>() → the highest applied schema version; fails when the schema does not exist.</summary>
     public virtual string SelectSchemaVersion => field ??= $"SELECT MAX(version) FROM {SchemaVersions}";
 
@@ -197,7 +204,7 @@ internal abstract class SqlEngine
     /// <summary>
     /// (@seconds) → 1 once this session holds the lock that serialises schema changes across processes (held to the end
     /// of the transaction, or until <see cref="UnlockSchema"/>); anything else when it was not granted within
-    /// <c>@seconds</c>. <see langword="null"/> (the default) when the schema transaction's own lock serialises them
+    /// <c>@seconds</c> (negative: without limit). <see langword="null"/> (the default) when the schema transaction's own lock serialises them
     /// (SQLite's write lock).
     /// </summary>
     public virtual string? LockSchema => null;

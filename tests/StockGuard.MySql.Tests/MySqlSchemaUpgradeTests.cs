@@ -61,6 +61,48 @@ public sealed class MySqlSchemaUpgradeTests
     }
 
     [Test]
+    public async Task A_version_3_schema_whose_upgrade_stopped_after_its_column_change_counts_its_old_items_released()
+    {
+        await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var database = MySqlServer.NewDatabaseName("halfupgrade");
+        try
+        {
+            var key = new StockKey("sold before version 4");
+            await using (var first = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database }))
+            {
+                await first.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)));
+                await first.DeductAsync(new DeductRequest(new StockLine(key, 3)));
+            }
+
+            // A version-3 schema whose upgrade to version 4 was stopped (its process killed) after the ALTER TABLE of
+            // stockguard-mysql-upgrade-4.sql had committed by itself and before the UPDATE that counts the old items
+            // released: the columns exist with their defaults, nothing after version 3 was created or recorded.
+            await using (var connection = await MySqlServer.OpenAsync())
+            {
+                await MySqlServer.Exec(
+                    connection,
+                    $"UPDATE `{database}`.stock_items SET released = 0; " +
+                    $"DROP TABLE `{database}`.stock_backorders; DROP TABLE `{database}`.stock_waitlist; " +
+                    $"DELETE FROM `{database}`.stock_schema_version WHERE version > 3");
+            }
+
+            await using var store = new MySqlStockStore(MySqlServer.ConnectionString, new MySqlStockStoreOptions { Schema = database });
+            await store.EnsureSchemaAsync();
+            (await store.GetSchemaVersionAsync()).Should().Be(store.RequiredVersion);
+            await store.SetPolicyAsync(key, new StockPolicy(BackorderLimit: 5) { PreOrderLimit = 50 });
+            var level = (await store.GetLevelAsync(key))!;
+            level.IsReleased.Should().BeTrue("an item sold before version 4 was released then, however its upgrade was interrupted");
+            level.Sellable.Should().Be(12, "7 on hand and the backorder limit, not the pre-order limit");
+            (await store.DeductAsync(new DeductRequest(new StockLine(key, 10)) { Reference = "after the upgrade" })).Backordered
+                .Should().Equal(new BackorderedLine(key, 3, BackorderKind.Backorder));
+        }
+        finally
+        {
+            await MySqlServer.DropDatabaseAsync(database);
+        }
+    }
+
+    [Test]
     public async Task A_newer_schema_serves_this_store_and_its_script_does_not_run_on_it()
     {
         await (await MySqlServer.OpenOrSkipAsync()).DisposeAsync();

@@ -67,4 +67,64 @@ public sealed class PostgreSqlSchemaStartRaceTests
             await PostgreSqlServer.DropSchemaAsync(schema);
         }
     }
+
+    [Test]
+    public async Task A_store_upgrading_beside_a_sale_of_the_previous_version_takes_no_table_lock_and_the_sale_commits()
+    {
+        await (await PostgreSqlServer.OpenOrSkipAsync()).DisposeAsync();
+        var schema = PostgreSqlServer.NewSchemaName("rolling");
+        try
+        {
+            int current;
+            await using (var first = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema }))
+            {
+                await first.ReceiveAsync(new ReceiveRequest(new StockLine(new StockKey("rolling"), 10)));
+                current = first.RequiredVersion;
+            }
+
+            // The schema is at the previous version, whose stores sell: one sale has changed its item and has yet to
+            // write its movement.
+            await using var seller = await PostgreSqlServer.OpenAsync();
+            await PostgreSqlServer.Exec(seller, $"DELETE FROM \"{schema}\".stock_schema_version WHERE version = {current}");
+            await PostgreSqlServer.Exec(seller, $"BEGIN; UPDATE \"{schema}\".stock_items SET on_hand = on_hand - 1, version = version + 1 WHERE sku = 'rolling' AND location = 'default'");
+
+            await using var store = new PostgreSqlStockStore(PostgreSqlServer.ConnectionString, new PostgreSqlStockStoreOptions { Schema = schema });
+            var starting = store.EnsureSchemaAsync();
+            var finished = await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(5)));
+            var startedBesideTheSale = finished == starting;
+
+            // The sale goes on: its movement, then its commit.
+            Exception? saleFailure = null;
+            try
+            {
+                await PostgreSqlServer.Exec(
+                    seller,
+                    $"INSERT INTO \"{schema}\".stock_movements (occurred_at, sku, location, kind, on_hand_delta, reserved_delta) " +
+                    "VALUES (now(), 'rolling', 'default', 'sale', -1, 0); COMMIT");
+            }
+            catch (Npgsql.PostgresException ex)
+            {
+                saleFailure = ex;
+                await PostgreSqlServer.Exec(seller, "ROLLBACK");
+            }
+
+            try
+            {
+                await starting;
+            }
+            catch (StockStoreException)
+            {
+            }
+
+            startedBesideTheSale.Should().BeTrue("the tables already have every column and index of this version: nothing is left to lock");
+            saleFailure.Should().BeNull();
+            starting.IsCompletedSuccessfully.Should().BeTrue();
+            (await store.GetSchemaVersionAsync()).Should().Be(current);
+            (await store.GetLevelAsync(new StockKey("rolling")))!.OnHand.Should().Be(9);
+        }
+        finally
+        {
+            await PostgreSqlServer.DropSchemaAsync(schema);
+        }
+    }
 }

@@ -1,7 +1,10 @@
 -- StockGuard schema, version 8, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
 -- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
--- later versions.
+-- later versions. An index or column is added only when the catalog lacks it (the DO blocks): ALTER TABLE and CREATE
+-- INDEX lock their table even when IF NOT EXISTS makes them change nothing, and a store that upgrades beside running
+-- stores of the previous version would otherwise take the movements' lock, then wait for the items' behind sales that
+-- wait for the movements: a deadlock on every try.
 -- EnsureSchemaAsync runs this script with "stockguard" replaced by the configured schema name; to use another
 -- schema by hand, replace every "stockguard" below (quoted, as it appears) with your quoted schema name.
 -- Run it in one transaction, e.g.: psql -v ON_ERROR_STOP=1 --single-transaction -f stockguard-postgresql.sql
@@ -38,8 +41,12 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_holds (
     reference   text        NULL
 );
 
-CREATE INDEX IF NOT EXISTS stock_holds_active_by_expiry ON "stockguard".stock_holds (expires_at) WHERE state = 'active';
-CREATE INDEX IF NOT EXISTS stock_holds_finished_by_time ON "stockguard".stock_holds (finished_at) WHERE state <> 'active';
+DO $$ BEGIN IF to_regclass('"stockguard".stock_holds_active_by_expiry') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_holds_active_by_expiry ON "stockguard".stock_holds (expires_at) WHERE state = 'active';
+END IF; END $$;
+DO $$ BEGIN IF to_regclass('"stockguard".stock_holds_finished_by_time') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_holds_finished_by_time ON "stockguard".stock_holds (finished_at) WHERE state <> 'active';
+END IF; END $$;
 
 -- released: the line's units no longer count in its item's reserved (sold, given back or expired).
 CREATE TABLE IF NOT EXISTS "stockguard".stock_hold_lines (
@@ -52,7 +59,9 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_hold_lines (
     PRIMARY KEY (hold_id, line_no)
 );
 
-CREATE INDEX IF NOT EXISTS stock_hold_lines_open_by_item ON "stockguard".stock_hold_lines (sku, location) WHERE NOT released;
+DO $$ BEGIN IF to_regclass('"stockguard".stock_hold_lines_open_by_item') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_hold_lines_open_by_item ON "stockguard".stock_hold_lines (sku, location) WHERE NOT released;
+END IF; END $$;
 
 -- result is the first result of the keyed request, written in the same transaction as its change.
 CREATE TABLE IF NOT EXISTS "stockguard".stock_idempotency_keys (
@@ -62,7 +71,9 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_idempotency_keys (
     created_at      timestamptz NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS stock_idempotency_keys_by_time ON "stockguard".stock_idempotency_keys (created_at);
+DO $$ BEGIN IF to_regclass('"stockguard".stock_idempotency_keys_by_time') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_idempotency_keys_by_time ON "stockguard".stock_idempotency_keys (created_at);
+END IF; END $$;
 
 -- The movement ledger: one row per line of every change, in the change's transaction. Summing the deltas of an
 -- item rebuilds its on_hand and reserved. kind: receipt, return, sale, adjustment, hold_placed, hold_confirmed,
@@ -90,21 +101,30 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_movements (
     version_after             bigint      NULL
 );
 
-CREATE INDEX IF NOT EXISTS stock_movements_by_item ON "stockguard".stock_movements (sku, location, id);
+DO $$ BEGIN IF to_regclass('"stockguard".stock_movements_by_item') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_movements_by_item ON "stockguard".stock_movements (sku, location, id);
+END IF; END $$;
 
 -- Version 1 to 2. tx is added with the constant 0 (no table rewrite: every existing row committed long ago and reads
 -- first), then its default becomes the writing transaction's id.
-ALTER TABLE "stockguard".stock_movements
-    ADD COLUMN IF NOT EXISTS tx                        xid8   NOT NULL DEFAULT '0',
-    ADD COLUMN IF NOT EXISTS on_hand_after             bigint NULL,
-    ADD COLUMN IF NOT EXISTS reserved_after            bigint NULL,
-    ADD COLUMN IF NOT EXISTS safety_stock_after        bigint NULL,
-    ADD COLUMN IF NOT EXISTS backorder_limit_after     bigint NULL,
-    ADD COLUMN IF NOT EXISTS low_stock_threshold_after bigint NULL,
-    ADD COLUMN IF NOT EXISTS version_after             bigint NULL;
-ALTER TABLE "stockguard".stock_movements ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
+DO $$ BEGIN
+IF (SELECT count(*) FROM pg_attribute WHERE attrelid = '"stockguard".stock_movements'::regclass AND NOT attisdropped AND attname IN
+        ('tx', 'on_hand_after', 'reserved_after', 'safety_stock_after', 'backorder_limit_after', 'low_stock_threshold_after', 'version_after')) < 7 THEN
+    ALTER TABLE "stockguard".stock_movements
+        ADD COLUMN IF NOT EXISTS tx                        xid8   NOT NULL DEFAULT '0',
+        ADD COLUMN IF NOT EXISTS on_hand_after             bigint NULL,
+        ADD COLUMN IF NOT EXISTS reserved_after            bigint NULL,
+        ADD COLUMN IF NOT EXISTS safety_stock_after        bigint NULL,
+        ADD COLUMN IF NOT EXISTS backorder_limit_after     bigint NULL,
+        ADD COLUMN IF NOT EXISTS low_stock_threshold_after bigint NULL,
+        ADD COLUMN IF NOT EXISTS version_after             bigint NULL;
+    ALTER TABLE "stockguard".stock_movements ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
+END IF;
+END $$;
 
-CREATE INDEX IF NOT EXISTS stock_movements_by_transaction ON "stockguard".stock_movements (tx, id);
+DO $$ BEGIN IF to_regclass('"stockguard".stock_movements_by_transaction') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_movements_by_transaction ON "stockguard".stock_movements (tx, id);
+END IF; END $$;
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (2) ON CONFLICT (version) DO NOTHING;
 
@@ -139,11 +159,16 @@ INSERT INTO "stockguard".stock_schema_version (version) VALUES (3) ON CONFLICT (
 -- is first received (released = 1), and on backorder (down to -backorder_limit) after; expected_restock is shown to
 -- buyers. Items that existed before version 4 count as released (the column is added with the default 1, which then
 -- becomes 0 for new items), so that a pre-order limit set later never reopens pre-orders on an item sold before.
-ALTER TABLE "stockguard".stock_items
-    ADD COLUMN IF NOT EXISTS pre_order_limit  bigint      NOT NULL DEFAULT 0 CHECK (pre_order_limit >= 0),
-    ADD COLUMN IF NOT EXISTS expected_restock timestamptz NULL,
-    ADD COLUMN IF NOT EXISTS released         bigint      NOT NULL DEFAULT 1 CHECK (released IN (0, 1));
-ALTER TABLE "stockguard".stock_items ALTER COLUMN released SET DEFAULT 0;
+DO $$ BEGIN
+IF (SELECT count(*) FROM pg_attribute WHERE attrelid = '"stockguard".stock_items'::regclass AND NOT attisdropped AND attname IN
+        ('pre_order_limit', 'expected_restock', 'released')) < 3 THEN
+    ALTER TABLE "stockguard".stock_items
+        ADD COLUMN IF NOT EXISTS pre_order_limit  bigint      NOT NULL DEFAULT 0 CHECK (pre_order_limit >= 0),
+        ADD COLUMN IF NOT EXISTS expected_restock timestamptz NULL,
+        ADD COLUMN IF NOT EXISTS released         bigint      NOT NULL DEFAULT 1 CHECK (released IN (0, 1));
+    ALTER TABLE "stockguard".stock_items ALTER COLUMN released SET DEFAULT 0;
+END IF;
+END $$;
 
 -- One row per order line sold below zero: the units below zero (quantity) wait for receipts, which fill the waiting
 -- rows of an item in id order (the arrival sequence) in their own transaction. A row changes only while its item's row
@@ -162,8 +187,12 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_backorders (
     created_at      timestamptz NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS stock_backorders_waiting_by_item ON "stockguard".stock_backorders (sku, location, id) WHERE state = 'waiting';
-CREATE INDEX IF NOT EXISTS stock_backorders_by_order ON "stockguard".stock_backorders (order_reference, id);
+DO $$ BEGIN IF to_regclass('"stockguard".stock_backorders_waiting_by_item') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_backorders_waiting_by_item ON "stockguard".stock_backorders (sku, location, id) WHERE state = 'waiting';
+END IF; END $$;
+DO $$ BEGIN IF to_regclass('"stockguard".stock_backorders_by_order') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_backorders_by_order ON "stockguard".stock_backorders (order_reference, id);
+END IF; END $$;
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (4) ON CONFLICT (version) DO NOTHING;
 
@@ -181,7 +210,9 @@ CREATE TABLE IF NOT EXISTS "stockguard".stock_waitlist (
     UNIQUE (sku, location, customer_reference)
 );
 
-CREATE INDEX IF NOT EXISTS stock_waitlist_waiting_by_item ON "stockguard".stock_waitlist (sku, location, id) WHERE state = 'waiting';
+DO $$ BEGIN IF to_regclass('"stockguard".stock_waitlist_waiting_by_item') IS NULL THEN
+    CREATE INDEX IF NOT EXISTS stock_waitlist_waiting_by_item ON "stockguard".stock_waitlist (sku, location, id) WHERE state = 'waiting';
+END IF; END $$;
 
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (5) ON CONFLICT (version) DO NOTHING;
 

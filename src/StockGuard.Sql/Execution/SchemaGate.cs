@@ -47,8 +47,10 @@ internal sealed class SchemaGate : IDisposable
                 {
                     // Another process may have created or upgraded the schema while this one waited for the lock: then its
                     // script must not run again beside the stores already selling on it.
-                    if (await s.QueryRowAsync<long>(dialect.SelectSchemaVersionTableExists, new { }).ConfigureAwait(false) > 0
-                        && await s.QueryRowAsync<int?>(dialect.SelectSchemaVersion, new { }).ConfigureAwait(false) >= SqlDialect.SchemaVersion)
+                    var recorded = await s.QueryRowAsync<long>(dialect.SelectSchemaVersionTableExists, new { }).ConfigureAwait(false) > 0
+                        ? await s.QueryRowAsync<int?>(dialect.SelectSchemaVersion, new { }).ConfigureAwait(false)
+                        : null;
+                    if (recorded >= SqlDialect.SchemaVersion)
                     {
                         return true;
                     }
@@ -61,6 +63,13 @@ internal sealed class SchemaGate : IDisposable
                     if (dialect.SelectNeedsUpgrade4 is { } needsUpgrade4 && await s.QueryRowAsync<long>(needsUpgrade4, new { }).ConfigureAwait(false) > 0)
                     {
                         await s.ExecuteAsync(dialect.UpgradeScript4, new { }).ConfigureAwait(false);
+                    }
+                    else if (recorded < 4 && dialect.MarkItemsReleased is { } markReleased)
+                    {
+                        // The columns are there but version 4 is not recorded: an upgrade whose statements commit one by
+                        // one (MySQL's DDL) stopped after its ALTER TABLE. No store of version 4 or later has sold on these
+                        // tables yet, so every item on them predates pre-orders and counts as released.
+                        await s.ExecuteAsync(markReleased, new { }).ConfigureAwait(false);
                     }
 
                     await s.ExecuteAsync(dialect.SchemaScript, new { }).ConfigureAwait(false);
