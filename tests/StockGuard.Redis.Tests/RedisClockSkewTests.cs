@@ -1,4 +1,6 @@
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using StackExchange.Redis;
 using StockGuard.Testing;
@@ -131,6 +133,71 @@ public abstract class RedisClockSkewTests<TProvider> : RedisFixture<TProvider>
         failure.Should().BeEquivalentTo(new { IsTransient = true, OutcomeUnknown = false });
         failure.Message.Should().Contain("MaxClockError").And.EndWith("Nothing was changed.");
         (await Slow().GetLevelAsync(key)).Should().BeNull();
+    }
+
+    [Test]
+    public async Task A_failed_reading_while_the_last_one_holds_is_logged_and_the_store_goes_on_until_the_reading_runs_out()
+    {
+        // A Redis user that may run every command but TIME: the store's reads of the clock fail, its scripts do not.
+        var user = "sg-clock-" + Guid.NewGuid().ToString("N")[..12];
+        var password = Guid.NewGuid().ToString("N");
+        var nodes = Provider.Redis.GetServers().Where(s => s.IsConnected).ToList();
+        await AclAsync(nodes, "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all");
+        try
+        {
+            var configuration = ConfigurationOptions.Parse(Provider.Configuration);
+            configuration.User = user;
+            configuration.Password = password;
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+            var host = new FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromMinutes(7));
+            var log = new ListLogger();
+            var store = DisposedAfterTest(new RedisStockStore(redis, new RedisStockStoreOptions { KeyPrefix = Provider.Prefix }, host, log));
+            var key = await StockedAsync(store, 10);
+            await AclAsync(nodes, "SETUSER", user, "-time");
+
+            // Due for a reading after ClockReadInterval (30 s); the last one keeps the 100 ms bound for 200 s.
+            host.Advance(TimeSpan.FromSeconds(31));
+            var held = await store.ReserveAsync(new ReserveRequest(TimeToLive, new StockLine(key, 4)));
+
+            held.Succeeded.Should().BeTrue();
+            log.Messages.Should().Contain("Reading the Redis server's clock failed; the previous reading still holds.");
+
+            host.Advance(TimeSpan.FromMinutes(4));
+            var bought = () => store.DeductAsync(new DeductRequest(new StockLine(key, 1)));
+
+            var failure = (await bought.Should().ThrowAsync<StockStoreException>()).Which;
+            failure.Should().BeEquivalentTo(new { IsTransient = true, OutcomeUnknown = false });
+            failure.Message.Should().Contain("clock").And.Contain("Nothing was changed");
+            (await Slow().GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = 10L, Reserved = 4L, Version = 2L });
+        }
+        finally
+        {
+            await AclAsync(nodes, "DELUSER", user);
+        }
+    }
+
+    private static async Task AclAsync(IEnumerable<IServer> nodes, params object[] args)
+    {
+        foreach (var node in nodes)
+        {
+            await node.ExecuteAsync("ACL", args);
+        }
+    }
+
+    /// <summary>Keeps the messages a store logs.</summary>
+    private sealed class ListLogger : ILogger<RedisStockStore>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public IEnumerable<string> Messages => _messages;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _messages.Enqueue(formatter(state, exception));
     }
 
     /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
