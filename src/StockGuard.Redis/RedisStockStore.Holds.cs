@@ -97,7 +97,7 @@ public sealed partial class RedisStockStore
         {
             await Step("place").ConfigureAwait(false);
             await StopIfCancelledAsync().ConfigureAwait(false);
-            var placed = await ItemAsync(line.Key, "place", (await NowAsync().ConfigureAwait(false)), null, null, id, Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "0", string.Empty).ConfigureAwait(false);
+            var placed = await ItemAsync(line.Key, "place", await NowAsync().ConfigureAwait(false), null, null, id, Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "0", string.Empty).ConfigureAwait(false);
             if (placed[0] is "short" or "nf")
             {
                 await GiveBackAsync().ConfigureAwait(false);
@@ -116,7 +116,7 @@ public sealed partial class RedisStockStore
 
         await Step("record").ConfigureAwait(false);
         await StopIfCancelledAsync().ConfigureAwait(false);
-        var created = await HoldScriptAsync(holdId, "create", (await NowAsync().ConfigureAwait(false)), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
+        var created = await HoldScriptAsync(holdId, "create", await NowAsync().ConfigureAwait(false), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
         waits.Add(lines, Keys.Hold(holdId));
 
         // Creating the record is the one step only one call makes: any other call under the same idempotency key replays.
@@ -206,7 +206,7 @@ public sealed partial class RedisStockStore
                 }
 
                 await Step("decide").ConfigureAwait(false);
-                decision = await HoldScriptAsync(record.Id, "decide", (await NowAsync().ConfigureAwait(false)), "c", JsonSerializer.Serialize(soldUnits)).ConfigureAwait(false);
+                decision = await HoldScriptAsync(record.Id, "decide", await NowAsync().ConfigureAwait(false), "c", JsonSerializer.Serialize(soldUnits)).ConfigureAwait(false);
                 break;
             case StockOperation.Release:
                 decision = await HoldScriptAsync(record.Id, "decide", now, "r", string.Empty).ConfigureAwait(false);

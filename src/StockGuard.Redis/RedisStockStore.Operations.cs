@@ -250,7 +250,7 @@ public sealed partial class RedisStockStore
 
     private async Task<StockChangeResult> TakeOneAsync(StockLine line, StockMovementKind kind, string? reference, string? token, ReplicaWaits waits)
     {
-        var reply = await ItemAsync(line.Key, "take", (await NowAsync().ConfigureAwait(false)), token, null, Text(line.Quantity), kind.ToString(), reference ?? string.Empty).ConfigureAwait(false);
+        var reply = await ItemAsync(line.Key, "take", await NowAsync().ConfigureAwait(false), token, null, Text(line.Quantity), kind.ToString(), reference ?? string.Empty).ConfigureAwait(false);
         switch (reply[0])
         {
             case "nf":
@@ -322,10 +322,10 @@ public sealed partial class RedisStockStore
                 await Step("place").ConfigureAwait(false);
                 await StopIfCancelledAsync(record, cancellationToken).ConfigureAwait(false);
                 var exp = new Instant(record.ExpiresAt);
-                var placed = await ItemAsync(line.Key, "place", (await NowAsync().ConfigureAwait(false)), null, null, holdId.ToString("N"), Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "1", string.Empty).ConfigureAwait(false);
+                var placed = await ItemAsync(line.Key, "place", await NowAsync().ConfigureAwait(false), null, null, holdId.ToString("N"), Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "1", string.Empty).ConfigureAwait(false);
                 if (placed[0] is "short" or "nf")
                 {
-                    await HoldScriptAsync(holdId, "decide", (await NowAsync().ConfigureAwait(false)), "r", string.Empty).ConfigureAwait(false);
+                    await HoldScriptAsync(holdId, "decide", await NowAsync().ConfigureAwait(false), "r", string.Empty).ConfigureAwait(false);
                     await SettleAsync(record, 'r').ConfigureAwait(false);
                     if (placed[0] == "nf")
                     {
@@ -341,7 +341,7 @@ public sealed partial class RedisStockStore
             await Step("decide").ConfigureAwait(false);
             await StopIfCancelledAsync(record, cancellationToken).ConfigureAwait(false);
             var sold = JsonSerializer.Serialize(lines.Select(l => (long)l.Quantity));
-            var decision = await HoldScriptAsync(holdId, "decide", (await NowAsync().ConfigureAwait(false)), "c", sold).ConfigureAwait(false);
+            var decision = await HoldScriptAsync(holdId, "decide", await NowAsync().ConfigureAwait(false), "c", sold).ConfigureAwait(false);
             var state = decision[0] == "ok" ? 'c' : decision[1][0];
             if (state != 'c')
             {
@@ -387,7 +387,7 @@ public sealed partial class RedisStockStore
             return;
         }
 
-        var decision = await HoldScriptAsync(record.Id, "decide", (await NowAsync().ConfigureAwait(false)), "r", string.Empty).ConfigureAwait(false);
+        var decision = await HoldScriptAsync(record.Id, "decide", await NowAsync().ConfigureAwait(false), "r", string.Empty).ConfigureAwait(false);
         var state = decision[0] == "ok" ? 'r' : decision.Length > 1 ? decision[1][0] : 'r';
         if (state == 'c')
         {

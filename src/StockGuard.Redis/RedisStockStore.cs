@@ -11,8 +11,9 @@ namespace StockGuard.Redis;
 /// share a hash tag and so one cluster slot: the check and the write are one step that Redis runs alone. An order or a hold
 /// whose items lie on several slots holds each line in key order under the hold's id, records its decision on the hold's
 /// record, then settles each line, so a buyer sees it all or not at all (see the package docs for the protocol and its
-/// crash window). Holds expire by the Redis server's clock (<see cref="RedisStockStoreOptions.Clock"/>), read with <c>TIME</c>
-/// and passed into each script, so hosts whose clocks disagree agree; key TTLs only collect garbage. Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
+/// crash window). Holds expire by the Redis server's clock (<see cref="RedisStockStoreOptions.Clock"/>), read with
+/// <c>TIME</c> and passed into each script, so hosts whose clocks disagree still agree; key TTLs only collect garbage.
+/// Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
 /// The store keeps no backorders, pre-orders or waitlists (it implements neither <see cref="IStockBackorders"/> nor
 /// <see cref="IStockWaitlist"/>): <see cref="SetPolicyAsync"/> refuses a policy with a <see cref="StockPolicy.PreOrderLimit"/>
 /// or an <see cref="StockPolicy.ExpectedRestock"/> (<see cref="ArgumentOutOfRangeException"/>, nothing changed).
@@ -114,7 +115,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     {
         CheckKey(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = await ItemAsync(key, "level", (await NowAsync().ConfigureAwait(false)), null).ConfigureAwait(false);
+        var reply = await ItemAsync(key, "level", await NowAsync().ConfigureAwait(false), null).ConfigureAwait(false);
         return reply[0] == "nf" ? null : Level(key, reply.Values);
     }
 
@@ -154,7 +155,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         var scope = StockGuardTelemetry.Start(StoreName, StockOperation.SetPolicy);
         try
         {
-            var reply = await ItemAsync(key, "policy", (await NowAsync().ConfigureAwait(false)), null, null, Text(policy.SafetyStock), Text(policy.BackorderLimit), Text(policy.LowStockThreshold)).ConfigureAwait(false);
+            var reply = await ItemAsync(key, "policy", await NowAsync().ConfigureAwait(false), null, null, Text(policy.SafetyStock), Text(policy.BackorderLimit), Text(policy.LowStockThreshold)).ConfigureAwait(false);
             await WaitForReplicasAsync(Keys.Item(key).Counters).ConfigureAwait(false);
             scope.Complete("applied");
             return Level(key, reply.Values);
