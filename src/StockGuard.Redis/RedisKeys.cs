@@ -25,6 +25,12 @@ internal sealed class RedisKeys(string prefix)
         return new ItemKeys(tag, Slot(tag));
     }
 
+    /// <summary>
+    /// The key whose master the store reads <c>TIME</c> from (see <see cref="RedisClock.Server"/>): never written, it only
+    /// picks one master of a cluster for every store with this prefix.
+    /// </summary>
+    public RedisKey Clock => "{" + Prefix + "}:clock";
+
     /// <summary>The record of a hold, on the slot written into its id.</summary>
     public RedisKey Hold(Guid holdId) => $"{Prefix}:hold:{{{SlotTags.Value[SlotOf(holdId)]}}}:{holdId:N}";
 

@@ -4,10 +4,14 @@ namespace StockGuard.Redis;
 /// The store's Lua scripts. Redis runs a script alone, so each check and its write are one step. Numbers are passed and
 /// returned as text formatted with <c>%.0f</c> (Lua numbers are doubles, exact to 2^53, which is <see cref="StockLimits.MaxStock"/>);
 /// instants are passed as a pair (ticks div 10^9, ticks mod 10^9), each exact in a double, plus whole milliseconds for the
-/// expiry index. Time always comes from the caller's TimeProvider: no key TTL decides an outcome.
+/// expiry index. Time always comes from the caller (the Redis server's clock as the store keeps it, or its TimeProvider):
+/// no key TTL decides an outcome.
 /// </summary>
 internal static class RedisScripts
 {
+    /// <summary>The server's clock: { seconds, microseconds } since the Unix epoch. KEYS: the key that picks the master. Writes nothing.</summary>
+    public const string Time = "return redis.call('TIME')";
+
     private const string Common = """
         local NH, NL = tonumber(ARGV[2]), tonumber(ARGV[3])
         local NOW = ARGV[5]

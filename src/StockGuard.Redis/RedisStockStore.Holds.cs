@@ -35,7 +35,7 @@ public sealed partial class RedisStockStore
     private async Task<ReserveResult> PlaceHoldAsync(ReserveRequest request, Guid holdId, string? token, ReplicaWaits waits, CancellationToken cancellationToken)
     {
         var lines = request.Lines;
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var record = new HoldRecord(holdId, [.. lines], now.At, now.At + request.TimeToLive, 'a', request.Reference, false);
         var exp = new Instant(record.ExpiresAt);
         var id = holdId.ToString("N");
@@ -78,8 +78,9 @@ public sealed partial class RedisStockStore
         // Give back what this hold took so far; nobody knows its id yet.
         async Task GiveBackAsync()
         {
-            await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "settle", Now(), null, null, id, "r", "0"))).ConfigureAwait(false);
-            await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "forget", Now(), null, null, id))).ConfigureAwait(false);
+            var now = await NowAsync().ConfigureAwait(false);
+            await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "settle", now, null, null, id, "r", "0"))).ConfigureAwait(false);
+            await Task.WhenAll(lines.Where(l => placedLevels.ContainsKey(l.Key)).Select(l => ItemAsync(l.Key, "forget", now, null, null, id))).ConfigureAwait(false);
         }
 
         async Task StopIfCancelledAsync()
@@ -96,7 +97,7 @@ public sealed partial class RedisStockStore
         {
             await Step("place").ConfigureAwait(false);
             await StopIfCancelledAsync().ConfigureAwait(false);
-            var placed = await ItemAsync(line.Key, "place", Now(), null, null, id, Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "0", string.Empty).ConfigureAwait(false);
+            var placed = await ItemAsync(line.Key, "place", await NowAsync().ConfigureAwait(false), null, null, id, Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "0", string.Empty).ConfigureAwait(false);
             if (placed[0] is "short" or "nf")
             {
                 await GiveBackAsync().ConfigureAwait(false);
@@ -115,7 +116,7 @@ public sealed partial class RedisStockStore
 
         await Step("record").ConfigureAwait(false);
         await StopIfCancelledAsync().ConfigureAwait(false);
-        var created = await HoldScriptAsync(holdId, "create", Now(), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
+        var created = await HoldScriptAsync(holdId, "create", await NowAsync().ConfigureAwait(false), JsonSerializer.Serialize(record.Fields())).ConfigureAwait(false);
         waits.Add(lines, Keys.Hold(holdId));
 
         // Creating the record is the one step only one call makes: any other call under the same idempotency key replays.
@@ -141,7 +142,7 @@ public sealed partial class RedisStockStore
     private async Task<HoldResult> FinishCoreAsync(Guid holdId, StockOperation operation, TimeSpan? timeToLive, IReadOnlyList<StockLine>? sell)
     {
         var record = await ReadHoldAsync(holdId).ConfigureAwait(false) ?? throw new HoldNotFoundException(holdId);
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         if (record.State != 'a')
         {
             if (record.Todo)
@@ -149,7 +150,7 @@ public sealed partial class RedisStockStore
                 await SettleAsync(record, record.State).ConfigureAwait(false);
             }
 
-            return Repeated(record, operation, sell);
+            return Repeated(record, operation, sell, now.At);
         }
 
         var sold = operation == StockOperation.Confirm && now.At < record.ExpiresAt ? HoldSale.Sold(holdId, record.Lines, sell) : [];
@@ -168,7 +169,7 @@ public sealed partial class RedisStockStore
                     StockGuardTelemetry.RecordExpired(StoreName, 1);
                     return new HoldResult(HoldOutcome.Expired, (record with { State = 'x' }).Snapshot(now.At));
                 case "was":
-                    return Repeated(record with { State = reply[7][0], Sold = [Number(reply[8])] }, operation, sell);
+                    return Repeated(record with { State = reply[7][0], Sold = [Number(reply[8])] }, operation, sell, now.At);
             }
 
             await WaitForReplicasAsync(Keys.Item(line.Key).Counters).ConfigureAwait(false);
@@ -186,7 +187,7 @@ public sealed partial class RedisStockStore
     /// </summary>
     private async Task<HoldResult> FinishManyAsync(HoldRecord record, StockOperation operation, TimeSpan? timeToLive, StockLine[] sold, long[] soldUnits, IReadOnlyList<StockLine>? sell)
     {
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var id = record.Id.ToString("N");
         if (now.At >= record.ExpiresAt)
         {
@@ -205,7 +206,7 @@ public sealed partial class RedisStockStore
                 }
 
                 await Step("decide").ConfigureAwait(false);
-                decision = await HoldScriptAsync(record.Id, "decide", Now(), "c", JsonSerializer.Serialize(soldUnits)).ConfigureAwait(false);
+                decision = await HoldScriptAsync(record.Id, "decide", await NowAsync().ConfigureAwait(false), "c", JsonSerializer.Serialize(soldUnits)).ConfigureAwait(false);
                 break;
             case StockOperation.Release:
                 decision = await HoldScriptAsync(record.Id, "decide", now, "r", string.Empty).ConfigureAwait(false);
@@ -243,13 +244,14 @@ public sealed partial class RedisStockStore
                 // Another call decided first: settle as it decided, and answer as to a repeat.
                 var current = await ReadHoldAsync(record.Id).ConfigureAwait(false) ?? throw new HoldNotFoundException(record.Id);
                 await SettleAsync(current, current.State).ConfigureAwait(false);
-                return Repeated(current, operation, sell);
+                return Repeated(current, operation, sell, now.At);
         }
     }
 
     private async Task<HoldResult> ExpireManyAsync(HoldRecord record, StockOperation operation, IReadOnlyList<StockLine>? sell)
     {
-        var decision = await HoldScriptAsync(record.Id, "decide", Now(), "x", string.Empty).ConfigureAwait(false);
+        var now = await NowAsync().ConfigureAwait(false);
+        var decision = await HoldScriptAsync(record.Id, "decide", now, "x", string.Empty).ConfigureAwait(false);
         var current = decision[0] is "ok" or "expired" ? record with { State = 'x' } : await ReadHoldAsync(record.Id).ConfigureAwait(false) ?? throw new HoldNotFoundException(record.Id);
         await SettleAsync(current, current.State).ConfigureAwait(false);
         if (current.State == 'x')
@@ -257,7 +259,7 @@ public sealed partial class RedisStockStore
             StockGuardTelemetry.RecordExpired(StoreName, 1);
         }
 
-        return Repeated(current, operation, sell);
+        return Repeated(current, operation, sell, now.At);
     }
 
     private HoldResult Done(HoldRecord record, StockOperation operation, StockLine[] sold, DateTimeOffset expiresAt, DateTimeOffset now)
@@ -275,9 +277,9 @@ public sealed partial class RedisStockStore
     }
 
     /// <summary>The answer to a confirm, release or extend of a hold that is no longer active.</summary>
-    private HoldResult Repeated(HoldRecord record, StockOperation operation, IReadOnlyList<StockLine>? sell)
+    private HoldResult Repeated(HoldRecord record, StockOperation operation, IReadOnlyList<StockLine>? sell, DateTimeOffset now)
     {
-        var snapshot = record.Snapshot(_time.GetUtcNow());
+        var snapshot = record.Snapshot(now);
         switch (record.State)
         {
             case 'x':
@@ -300,7 +302,7 @@ public sealed partial class RedisStockStore
     private async Task<StockChangeResult> ReturnToHoldAsync(HoldReturnRequest request, string token, ReplicaWaits waits)
     {
         var record = await ReadHoldAsync(request.HoldId).ConfigureAwait(false) ?? throw new HoldNotFoundException(request.HoldId);
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         if (record.State != 'c')
         {
             throw new HoldStateException(record.Id, record.StateAt(now.At), "return units of");
@@ -362,7 +364,7 @@ public sealed partial class RedisStockStore
     {
         var redis = await RedisAsync().ConfigureAwait(false);
         int expired = 0, purged = 0, keys = 0;
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var forget = new Instant(now.At - _options.IdempotencyKeyRetention);
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {

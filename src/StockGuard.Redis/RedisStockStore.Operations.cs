@@ -166,7 +166,7 @@ public sealed partial class RedisStockStore
             return await ReceiptAsync(lines, kind, reference, create, token ?? Guid.NewGuid().ToString("N"), id, waits).ConfigureAwait(false);
         }
 
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var replies = await Task.WhenAll(lines.Select(l =>
             ItemAsync(l.Key, "add", now, token, null, Text(l.Quantity), kind.ToString(), reference ?? string.Empty, create ? "1" : "0", hold ?? string.Empty))).ConfigureAwait(false);
         return AddResult(lines, replies, waits);
@@ -182,7 +182,7 @@ public sealed partial class RedisStockStore
     private async Task<StockChangeResult> ReceiptAsync(IReadOnlyList<StockLine> lines, StockMovementKind kind, string? reference, bool create, string token, Guid id, ReplicaWaits waits)
     {
         // A line that cannot be added (too much on hand) refuses the receipt before anything is written.
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var levels = await Task.WhenAll(lines.Select(l => ItemAsync(l.Key, "level", now))).ConfigureAwait(false);
         for (var i = 0; i < lines.Count; i++)
         {
@@ -206,7 +206,7 @@ public sealed partial class RedisStockStore
     private async Task<ItemReply[]> AddReceiptLinesAsync(HoldRecord record, bool steps)
     {
         var receipt = record.Receipt!;
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         return await Task.WhenAll(record.Lines.Select(async l =>
         {
             if (steps)
@@ -250,7 +250,7 @@ public sealed partial class RedisStockStore
 
     private async Task<StockChangeResult> TakeOneAsync(StockLine line, StockMovementKind kind, string? reference, string? token, ReplicaWaits waits)
     {
-        var reply = await ItemAsync(line.Key, "take", Now(), token, null, Text(line.Quantity), kind.ToString(), reference ?? string.Empty).ConfigureAwait(false);
+        var reply = await ItemAsync(line.Key, "take", await NowAsync().ConfigureAwait(false), token, null, Text(line.Quantity), kind.ToString(), reference ?? string.Empty).ConfigureAwait(false);
         switch (reply[0])
         {
             case "nf":
@@ -272,7 +272,7 @@ public sealed partial class RedisStockStore
     /// <summary>Reads every line's level, throwing for the first item (in line order) that does not exist.</summary>
     private async Task<StockLevel[]> LevelsOrThrowAsync(IReadOnlyList<StockLine> lines)
     {
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var replies = await Task.WhenAll(lines.Select(l => ItemAsync(l.Key, "level", now))).ConfigureAwait(false);
         for (var i = 0; i < lines.Count; i++)
         {
@@ -308,7 +308,7 @@ public sealed partial class RedisStockStore
                 return StockChangeResult.Refused(levels, shortLines);
             }
 
-            var now = Now();
+            var now = await NowAsync().ConfigureAwait(false);
             await Step("record").ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             record = new HoldRecord(holdId, [.. lines], now.At, now.At + _options.OrderTimeout, 'a', request.Reference, true);
@@ -322,10 +322,10 @@ public sealed partial class RedisStockStore
                 await Step("place").ConfigureAwait(false);
                 await StopIfCancelledAsync(record, cancellationToken).ConfigureAwait(false);
                 var exp = new Instant(record.ExpiresAt);
-                var placed = await ItemAsync(line.Key, "place", Now(), null, null, holdId.ToString("N"), Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "1", string.Empty).ConfigureAwait(false);
+                var placed = await ItemAsync(line.Key, "place", await NowAsync().ConfigureAwait(false), null, null, holdId.ToString("N"), Text(line.Quantity), exp.Hi, exp.Lo, exp.Ms, request.Reference ?? string.Empty, "1", string.Empty).ConfigureAwait(false);
                 if (placed[0] is "short" or "nf")
                 {
-                    await HoldScriptAsync(holdId, "decide", Now(), "r", string.Empty).ConfigureAwait(false);
+                    await HoldScriptAsync(holdId, "decide", await NowAsync().ConfigureAwait(false), "r", string.Empty).ConfigureAwait(false);
                     await SettleAsync(record, 'r').ConfigureAwait(false);
                     if (placed[0] == "nf")
                     {
@@ -341,7 +341,7 @@ public sealed partial class RedisStockStore
             await Step("decide").ConfigureAwait(false);
             await StopIfCancelledAsync(record, cancellationToken).ConfigureAwait(false);
             var sold = JsonSerializer.Serialize(lines.Select(l => (long)l.Quantity));
-            var decision = await HoldScriptAsync(holdId, "decide", Now(), "c", sold).ConfigureAwait(false);
+            var decision = await HoldScriptAsync(holdId, "decide", await NowAsync().ConfigureAwait(false), "c", sold).ConfigureAwait(false);
             var state = decision[0] == "ok" ? 'c' : decision[1][0];
             if (state != 'c')
             {
@@ -387,7 +387,7 @@ public sealed partial class RedisStockStore
             return;
         }
 
-        var decision = await HoldScriptAsync(record.Id, "decide", Now(), "r", string.Empty).ConfigureAwait(false);
+        var decision = await HoldScriptAsync(record.Id, "decide", await NowAsync().ConfigureAwait(false), "r", string.Empty).ConfigureAwait(false);
         var state = decision[0] == "ok" ? 'r' : decision.Length > 1 ? decision[1][0] : 'r';
         if (state == 'c')
         {
@@ -401,7 +401,7 @@ public sealed partial class RedisStockStore
     /// <summary>Settles every line of a multi-item hold as decided: sold ('c'), released ('r') or expired ('x'); then clears its to-do mark.</summary>
     private async Task<StockLevel[]> SettleAsync(HoldRecord record, char state)
     {
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var id = record.Id.ToString("N");
         var replies = await Task.WhenAll(record.Lines.Select((l, i) =>
             ItemAsync(l.Key, "settle", now, null, null, id, state.ToString(), Text(record.Sold.Length > i ? record.Sold[i] : 0)))).ConfigureAwait(false);
@@ -446,7 +446,7 @@ public sealed partial class RedisStockStore
     private async Task<T> RunOnceAsync<T>(StockRequest request, Func<string?, Guid?, ReplicaWaits, Task<T>> run, int? homeSlot, ReplicaWaits waits, int attempt = 0)
         where T : class
     {
-        var now = Now();
+        var now = await NowAsync().ConfigureAwait(false);
         var forget = new Instant(now.At - _options.IdempotencyKeyRetention);
         var proposedHold = homeSlot is { } slot ? RedisKeys.NewHoldId(slot, now.At).ToString("N") : string.Empty;
         var recordKey = Keys.Idempotency(request.IdempotencyKey!);

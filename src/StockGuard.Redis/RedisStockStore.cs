@@ -11,8 +11,9 @@ namespace StockGuard.Redis;
 /// share a hash tag and so one cluster slot: the check and the write are one step that Redis runs alone. An order or a hold
 /// whose items lie on several slots holds each line in key order under the hold's id, records its decision on the hold's
 /// record, then settles each line, so a buyer sees it all or not at all (see the package docs for the protocol and its
-/// crash window). Holds expire by this store's <see cref="TimeProvider"/>, passed into each script; key TTLs only collect
-/// garbage. Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
+/// crash window). Holds expire by the Redis server's clock (<see cref="RedisStockStoreOptions.Clock"/>), read with
+/// <c>TIME</c> and passed into each script, so hosts whose clocks disagree still agree; key TTLs only collect garbage.
+/// Every change also appends a movement to the item's stream, from which its counters can be rebuilt.
 /// The store keeps no backorders, pre-orders or waitlists (it implements neither <see cref="IStockBackorders"/> nor
 /// <see cref="IStockWaitlist"/>): <see cref="SetPolicyAsync"/> refuses a policy with a <see cref="StockPolicy.PreOrderLimit"/>
 /// or an <see cref="StockPolicy.ExpectedRestock"/> (<see cref="ArgumentOutOfRangeException"/>, nothing changed).
@@ -26,6 +27,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     private readonly RedisStockStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RedisStoreClock _clock;
 
     /// <summary>Creates a store over a connection the caller owns (and disposes).</summary>
     /// <param name="redis">A connection to a Redis server or cluster.</param>
@@ -72,6 +74,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<RedisStockStore>.Instance;
         Keys = new RedisKeys(_options.KeyPrefix);
+        _clock = new RedisStoreClock(_time, _options, _logger);
     }
 
     internal RedisKeys Keys { get; }
@@ -82,6 +85,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     /// <summary>Closes the connection the store opened itself; a connection passed in stays open (its owner disposes it).</summary>
     public void Dispose()
     {
+        _clock.Dispose();
         if (_connect is { IsValueCreated: true } && _connect.Value.IsCompletedSuccessfully)
         {
             _connect.Value.Result.Dispose();
@@ -91,6 +95,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     /// <summary>Closes the connection the store opened itself; a connection passed in stays open (its owner disposes it).</summary>
     public async ValueTask DisposeAsync()
     {
+        _clock.Dispose();
         if (_connect is { IsValueCreated: true })
         {
             try
@@ -110,7 +115,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     {
         CheckKey(key);
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = await ItemAsync(key, "level", Now(), null).ConfigureAwait(false);
+        var reply = await ItemAsync(key, "level", await NowAsync().ConfigureAwait(false), null).ConfigureAwait(false);
         return reply[0] == "nf" ? null : Level(key, reply.Values);
     }
 
@@ -150,7 +155,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
         var scope = StockGuardTelemetry.Start(StoreName, StockOperation.SetPolicy);
         try
         {
-            var reply = await ItemAsync(key, "policy", Now(), null, null, Text(policy.SafetyStock), Text(policy.BackorderLimit), Text(policy.LowStockThreshold)).ConfigureAwait(false);
+            var reply = await ItemAsync(key, "policy", await NowAsync().ConfigureAwait(false), null, null, Text(policy.SafetyStock), Text(policy.BackorderLimit), Text(policy.LowStockThreshold)).ConfigureAwait(false);
             await WaitForReplicasAsync(Keys.Item(key).Counters).ConfigureAwait(false);
             scope.Complete("applied");
             return Level(key, reply.Values);
@@ -262,7 +267,7 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     {
         cancellationToken.ThrowIfCancellationRequested();
         var record = await ReadHoldAsync(holdId).ConfigureAwait(false);
-        return record?.Snapshot(_time.GetUtcNow());
+        return record?.Snapshot((await NowAsync().ConfigureAwait(false)).At);
     }
 
     private static void CheckKey(StockKey key)
@@ -288,7 +293,26 @@ public sealed partial class RedisStockStore : IStockStore, IAsyncDisposable, IDi
     private static StockLevel Level(StockKey key, string[] reply) =>
         new(key, Number(reply[1]), Number(reply[2]), Number(reply[3]), Number(reply[4]), Number(reply[5]), Number(reply[6]));
 
-    private Instant Now() => new(_time.GetUtcNow());
+    /// <summary>The time of the operation about to run (see <see cref="RedisStockStoreOptions.Clock"/>).</summary>
+    private async ValueTask<Instant> NowAsync() => new(await _clock.NowAsync(ReadServerTimeAsync).ConfigureAwait(false));
+
+    /// <summary>
+    /// One <c>TIME</c> on the master that serves <see cref="RedisKeys.Clock"/>, in a script so that a cluster routes it
+    /// by that key: every store with this prefix reads the same master. Changes nothing.
+    /// </summary>
+    private async Task<DateTimeOffset> ReadServerTimeAsync()
+    {
+        try
+        {
+            var redis = await RedisAsync().ConfigureAwait(false);
+            var time = (RedisValue[])(await redis.GetDatabase().ScriptEvaluateAsync(RedisScripts.Time, [Keys.Clock]).ConfigureAwait(false))!;
+            return DateTimeOffset.UnixEpoch.AddTicks(((long)time[0] * TimeSpan.TicksPerSecond) + ((long)time[1] * TimeSpan.TicksPerMicrosecond));
+        }
+        catch (RedisException ex)
+        {
+            throw new StockStoreException("Reading the Redis server's clock failed. Nothing was changed; retry.", ex, isTransient: true);
+        }
+    }
 
     [LoggerMessage(1, LogLevel.Debug, "Sweep released {ExpiredHolds} expired holds and purged {PurgedHolds} finished holds and {PurgedKeys} idempotency keys.")]
     private static partial void LogSwept(ILogger logger, int expiredHolds, int purgedHolds, int purgedKeys);

@@ -4,7 +4,8 @@ namespace StockGuard.Redis;
 
 /// <summary>
 /// Settings of the <see cref="RedisStockStore"/>. Defaults: key prefix <c>stockguard</c>, the atomic strategy, orders that
-/// span cluster slots rolled back when they take longer than 30 seconds, no wait for replicas.
+/// span cluster slots rolled back when they take longer than 30 seconds, no wait for replicas, holds expiring by the Redis
+/// server's clock.
 /// </summary>
 public sealed partial class RedisStockStoreOptions : StockStoreOptions
 {
@@ -49,6 +50,31 @@ public sealed partial class RedisStockStoreOptions : StockStoreOptions
     /// <summary>How long <see cref="WaitForReplicas"/> waits for the replicas. Default: 1 second. Range: 1 millisecond to 1 minute.</summary>
     public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Which clock decides when a hold expires, and stamps holds, movements and idempotency keys. Default:
+    /// <see cref="RedisClock.Server"/>, so that every host on the Redis deployment agrees within
+    /// <see cref="MaxClockError"/> however wrong its own clock is. <see cref="RedisClock.TimeProvider"/> takes the store's
+    /// <see cref="System.TimeProvider"/> instead: for tests that drive a fake clock, or a single host.
+    /// </summary>
+    public RedisClock Clock { get; set; } = RedisClock.Server;
+
+    /// <summary>
+    /// With <see cref="RedisClock.Server"/>, how far this store's time may be from the Redis server's clock: the store
+    /// accepts a reading of that clock (<c>TIME</c>) only when half its round trip (the reading's uncertainty) is at most
+    /// half of this, and reads again before the drift of the host's monotonic clock since the reading (assumed up to
+    /// 0.05 %, or twice the drift it measured, whichever is more) can use up the rest. When no reading can be taken within
+    /// the bound, an operation fails with a transient <see cref="StockStoreException"/> and changes nothing. Two stores
+    /// therefore agree on expiry within twice this. Default: 100 milliseconds. Range: 1 millisecond to 10 seconds.
+    /// </summary>
+    public TimeSpan MaxClockError { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// With <see cref="RedisClock.Server"/>, the longest time between two readings of the Redis server's clock (one
+    /// <c>TIME</c> each); the store reads sooner when <see cref="MaxClockError"/> requires it. Default: 30 seconds.
+    /// Range: 1 second to 1 hour.
+    /// </summary>
+    public TimeSpan ClockReadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <inheritdoc/>
     protected override void Validate(ICollection<string> failures)
     {
@@ -68,6 +94,13 @@ public sealed partial class RedisStockStoreOptions : StockStoreOptions
         CheckRange(failures, name, nameof(OrderTimeout), OrderTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         CheckRange(failures, name, nameof(WaitForReplicas), WaitForReplicas, 0, 16);
         CheckRange(failures, name, nameof(ReplicaTimeout), ReplicaTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));
+        if (!Enum.IsDefined(Clock))
+        {
+            failures.Add($"{name}.{nameof(Clock)} is {Clock}; it must be {nameof(RedisClock.Server)} or {nameof(RedisClock.TimeProvider)}.");
+        }
+
+        CheckRange(failures, name, nameof(MaxClockError), MaxClockError, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10));
+        CheckRange(failures, name, nameof(ClockReadInterval), ClockReadInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
     }
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$", RegexOptions.CultureInvariant)]

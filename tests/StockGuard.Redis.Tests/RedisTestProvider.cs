@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using StockGuard.Testing;
 
@@ -54,10 +55,18 @@ public abstract class RedisTestProvider : IStockStoreTestProvider
     /// <inheritdoc/>
     public IStockStore CreateStore(TimeProvider time, Action<StockStoreOptions>? configure = null) => CreateRedisStore(time, configure);
 
-    /// <summary>Creates a store under this fixture's prefix.</summary>
+    /// <summary>
+    /// Creates a store under this fixture's prefix. A store driven by a <see cref="FakeTimeProvider"/> takes its time from
+    /// it (<see cref="RedisClock.TimeProvider"/>), so that tests can move holds past their expiry; any other store keeps the
+    /// default, the Redis server's clock.
+    /// </summary>
     public RedisStockStore CreateRedisStore(TimeProvider time, Action<RedisStockStoreOptions>? configure = null, string? prefix = null)
     {
-        var options = new RedisStockStoreOptions { KeyPrefix = prefix ?? Prefix };
+        var options = new RedisStockStoreOptions
+        {
+            KeyPrefix = prefix ?? Prefix,
+            Clock = time is FakeTimeProvider ? RedisClock.TimeProvider : RedisClock.Server,
+        };
         configure?.Invoke(options);
         return new RedisStockStore(Redis, options, time);
     }

@@ -1,10 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using StockGuard.Clocks;
 
 namespace StockGuard.Sql.Execution;
 
 /// <summary>
-/// The store's time: with <see cref="SqlClock.Database"/> the database server's clock (see <see cref="DatabaseClock"/>),
+/// The store's time: with <see cref="SqlClock.Database"/> the database server's clock (see <see cref="ServerClock"/>),
 /// so that hosts whose clocks disagree still agree on when a hold expires and stamp the ledger in order; with
 /// <see cref="SqlClock.TimeProvider"/> the store's <see cref="TimeProvider"/>.
 /// </summary>
@@ -14,7 +15,7 @@ internal sealed partial class StoreClock : IDisposable
     private readonly SqlDialect _dialect;
     private readonly TimeSpan _maxError;
     private readonly ILogger _logger;
-    private readonly DatabaseClock? _database;
+    private readonly ServerClock? _database;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <exception cref="ArgumentException">The database clock is asked for and the dialect cannot read one.</exception>
@@ -31,7 +32,7 @@ internal sealed partial class StoreClock : IDisposable
                 throw new ArgumentException($"The {dialect.StoreName} store has no database clock: set {nameof(SqlStockStoreOptions.Clock)} to {nameof(SqlClock.TimeProvider)}.", nameof(options));
             }
 
-            _database = new DatabaseClock(time, options.ClockReadInterval, options.MaxClockError);
+            _database = new ServerClock(time, options.ClockReadInterval, options.MaxClockError);
         }
     }
 
@@ -44,7 +45,7 @@ internal sealed partial class StoreClock : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
-    private async Task ReadAsync(SqlExecutor executor, DatabaseClock clock, CancellationToken cancellationToken)
+    private async Task ReadAsync(SqlExecutor executor, ServerClock clock, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -80,7 +81,7 @@ internal sealed partial class StoreClock : IDisposable
                 throw new StockStoreException(
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"The {_dialect.StoreName} store could not read the database's clock to within {nameof(SqlStockStoreOptions.MaxClockError)} ({_maxError.TotalMilliseconds} ms): the quickest of {DatabaseClock.MaxSamples} queries took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
+                        $"The {_dialect.StoreName} store could not read the database's clock to within {nameof(SqlStockStoreOptions.MaxClockError)} ({_maxError.TotalMilliseconds} ms): the quickest of {ServerClock.MaxSamples} queries took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
                     null,
                     isTransient: true);
             }

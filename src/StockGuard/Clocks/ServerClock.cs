@@ -1,7 +1,7 @@
-namespace StockGuard.Sql.Execution;
+namespace StockGuard.Clocks;
 
 /// <summary>
-/// The database server's clock as this process sees it: a reading of it (the server's time and the local monotonic
+/// A database or cache server's clock as this process sees it: a reading of it (the server's time and the local monotonic
 /// timestamp it belongs to), moved on by the monotonic clock. A reading's error is half the round trip of its query
 /// (the server read its clock somewhere within it), plus the drift of the monotonic clock since. A reading is taken
 /// only when that error starts within half of <c>maxError</c>, and is replaced before the drift, at the rate assumed or
@@ -14,7 +14,7 @@ namespace StockGuard.Sql.Execution;
 /// stands still while the host is suspended: a wall clock that moved on further than the monotonic one since the
 /// reading (by more than half the bound) makes the reading untrusted until it is taken again.
 /// </remarks>
-internal sealed class DatabaseClock
+internal sealed class ServerClock
 {
     /// <summary>The drift assumed until one is measured: 0.05 %, the fastest an NTP daemon slews a clock by default.</summary>
     public const double AssumedDriftRate = 0.0005;
@@ -36,7 +36,7 @@ internal sealed class DatabaseClock
     /// <param name="local">Gives the monotonic timestamps (<see cref="TimeProvider.GetTimestamp"/>); its wall clock only tells a suspended host.</param>
     /// <param name="readInterval">The longest time between two readings.</param>
     /// <param name="maxError">How far this clock may be from the server's.</param>
-    public DatabaseClock(TimeProvider local, TimeSpan readInterval, TimeSpan maxError)
+    public ServerClock(TimeProvider local, TimeSpan readInterval, TimeSpan maxError)
     {
         _local = local;
         _readInterval = readInterval;
@@ -81,7 +81,7 @@ internal sealed class DatabaseClock
     /// <exception cref="InvalidOperationException">No reading was taken yet.</exception>
     public DateTimeOffset GetUtcNow()
     {
-        var reading = _reading ?? throw new InvalidOperationException("The database clock has not been read yet.");
+        var reading = _reading ?? throw new InvalidOperationException("The server clock has not been read yet.");
         var ticks = (reading.At + _local.GetElapsedTime(reading.Timestamp)).UtcTicks;
         var latest = Interlocked.Read(ref _latestTicks);
         while (true)
@@ -178,7 +178,7 @@ internal sealed class DatabaseClock
     }
 }
 
-/// <summary>What one reading of the database clock found.</summary>
+/// <summary>What one reading of the server clock found.</summary>
 /// <param name="Accepted">Whether a query's round trip fitted the bound, so that the reading replaced the previous one.</param>
 /// <param name="Uncertainty">Half the round trip of the best query.</param>
 /// <param name="Offset">How far the server's clock is ahead of the host's wall clock (behind when negative).</param>

@@ -1,16 +1,15 @@
 using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
-using StockGuard.Sql;
-using StockGuard.Sql.Execution;
+using StockGuard.Clocks;
 
-namespace StockGuard.Sqlite.Tests;
+namespace StockGuard.Tests;
 
 /// <summary>
-/// The reading of a server's clock that PostgreSQL and MySQL stores keep (<see cref="DatabaseClock"/>), on a fake host
-/// clock and a fake server, so that round trips and drift are exact. Here because this project needs no server.
+/// The reading of a server's clock that the PostgreSQL, MySQL and Redis stores keep (<see cref="ServerClock"/>), on a
+/// fake host clock and a fake server, so that round trips and drift are exact.
 /// </summary>
-public sealed class DatabaseClockTests
+public sealed class ServerClockTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxError = TimeSpan.FromMilliseconds(100);
@@ -52,7 +51,7 @@ public sealed class DatabaseClockTests
 
         outcome.Accepted.Should().BeFalse();
         outcome.Uncertainty.Should().Be(TimeSpan.FromMilliseconds(50.5));
-        _queries.Should().Be(DatabaseClock.MaxSamples);
+        _queries.Should().Be(ServerClock.MaxSamples);
         clock.NeedsReading.Should().BeTrue();
         clock.IsWithinBound.Should().BeFalse();
         clock.Invoking(c => c.GetUtcNow()).Should().Throw<InvalidOperationException>();
@@ -84,9 +83,9 @@ public sealed class DatabaseClockTests
 
         (await clock.ReadAsync(Server(TimeSpan.FromMilliseconds(200)))).Accepted.Should().BeFalse();
         clock.IsWithinBound.Should().BeTrue();
-        clock.NeedsReading.Should().BeFalse("a failed reading is tried again after {0}", DatabaseClock.RetryAfterFailure);
+        clock.NeedsReading.Should().BeFalse("a failed reading is tried again after {0}", ServerClock.RetryAfterFailure);
         clock.GetUtcNow().Should().Be(_host.GetUtcNow() + _serverAhead);
-        _host.Advance(DatabaseClock.RetryAfterFailure);
+        _host.Advance(ServerClock.RetryAfterFailure);
         clock.NeedsReading.Should().BeTrue();
 
         // 1 ms of uncertainty leaves 99 ms for a drift of 0.05 %: 198 seconds.
@@ -173,7 +172,7 @@ public sealed class DatabaseClockTests
     public async Task A_host_suspended_longer_than_half_the_bound_reads_the_server_clock_again_before_it_is_trusted()
     {
         var host = new SuspendableHost(_host);
-        var clock = new DatabaseClock(host, Interval, MaxError);
+        var clock = new ServerClock(host, Interval, MaxError);
         (await clock.ReadAsync(Server(TimeSpan.Zero))).Accepted.Should().BeTrue();
         _host.Advance(TimeSpan.FromSeconds(1));
         clock.NeedsReading.Should().BeFalse("a second after a reading, nothing is due");
@@ -206,7 +205,7 @@ public sealed class DatabaseClockTests
         public override long TimestampFrequency => wall.TimestampFrequency;
     }
 
-    private DatabaseClock Clock() => new(_host, Interval, MaxError);
+    private ServerClock Clock() => new(_host, Interval, MaxError);
 
     /// <summary>A server that reads its clock halfway through each round trip, the round trips taking <paramref name="roundTrips"/> in turn (the last one repeats).</summary>
     private Func<Task<DateTimeOffset>> Server(params TimeSpan[] roundTrips) => () =>
