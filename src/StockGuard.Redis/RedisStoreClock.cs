@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StockGuard.Clocks;
 
@@ -9,18 +8,15 @@ namespace StockGuard.Redis;
 /// hosts whose clocks disagree still agree on when a hold expires; with <see cref="RedisClock.TimeProvider"/> the store's
 /// <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed partial class RedisStoreClock : IDisposable
+internal sealed class RedisStoreClock : IDisposable
 {
     private readonly TimeProvider _time;
-    private readonly TimeSpan _maxError;
     private readonly ILogger _logger;
     private readonly ServerClock? _server;
-    private readonly SemaphoreSlim _gate = new(1, 1);
 
     public RedisStoreClock(TimeProvider time, RedisStockStoreOptions options, ILogger logger)
     {
         _time = time;
-        _maxError = options.MaxClockError;
         _logger = logger;
         if (options.Clock == RedisClock.Server)
         {
@@ -49,61 +45,8 @@ internal sealed partial class RedisStoreClock : IDisposable
         return _server.GetUtcNow();
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose() => _server?.Dispose();
 
-    private async Task ReadAsync(ServerClock clock, Func<Task<DateTimeOffset>> readServerTime)
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (!clock.NeedsReading)
-            {
-                return;
-            }
-
-            ClockReadOutcome outcome;
-            try
-            {
-                outcome = await clock.ReadAsync(readServerTime).ConfigureAwait(false);
-            }
-            catch (StockStoreException ex) when (clock.IsWithinBound)
-            {
-                // The previous reading still holds: the operation goes on with it, and a later one reads again.
-                clock.PostponeReading();
-                LogClockReadFailed(_logger, ex);
-                return;
-            }
-
-            if (outcome.Accepted)
-            {
-                LogClockRead(_logger, outcome.Offset.TotalMilliseconds, outcome.Uncertainty.TotalMilliseconds);
-                if (outcome.GapBeyondAllowance)
-                {
-                    LogClockDrifted(_logger, outcome.Gap.TotalMilliseconds);
-                }
-            }
-            else if (!clock.IsWithinBound)
-            {
-                throw new StockStoreException(
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"The Redis store could not read the Redis server's clock to within {nameof(RedisStockStoreOptions.MaxClockError)} ({_maxError.TotalMilliseconds} ms): the quickest of {ServerClock.MaxSamples} TIME commands took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
-                    null,
-                    isTransient: true);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    [LoggerMessage(3, LogLevel.Debug, "Read the Redis server's clock: {OffsetMs} ms ahead of this host's clock, to within {UncertaintyMs} ms.")]
-    private static partial void LogClockRead(ILogger logger, double offsetMs, double uncertaintyMs);
-
-    [LoggerMessage(4, LogLevel.Warning, "This host's monotonic clock drifted {GapMs} ms from the Redis server's clock between two readings, faster than the reading allowed for; the store now reads the server's clock more often.")]
-    private static partial void LogClockDrifted(ILogger logger, double gapMs);
-
-    [LoggerMessage(5, LogLevel.Debug, "Reading the Redis server's clock failed; the previous reading still holds.")]
-    private static partial void LogClockReadFailed(ILogger logger, Exception exception);
+    private Task ReadAsync(ServerClock clock, Func<Task<DateTimeOffset>> readServerTime) =>
+        clock.RefreshAsync(c => c.ReadAsync(readServerTime), "Redis server's", _logger, "Redis", "TIME commands", CancellationToken.None);
 }

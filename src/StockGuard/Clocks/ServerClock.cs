@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
 namespace StockGuard.Clocks;
 
 /// <summary>
@@ -14,7 +17,7 @@ namespace StockGuard.Clocks;
 /// stands still while the host is suspended: a wall clock that moved on further than the monotonic one since the
 /// reading (by more than half the bound) makes the reading untrusted until it is taken again.
 /// </remarks>
-internal sealed class ServerClock
+internal sealed partial class ServerClock : IDisposable
 {
     /// <summary>The drift assumed until one is measured: 0.05 %, the fastest an NTP daemon slews a clock by default.</summary>
     public const double AssumedDriftRate = 0.0005;
@@ -31,6 +34,7 @@ internal sealed class ServerClock
     private volatile Reading? _reading;
     private long _retryAt;
     private long _latestTicks;
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Creates a clock with no reading yet.</summary>
     /// <param name="local">Gives the monotonic timestamps (<see cref="TimeProvider.GetTimestamp"/>); its wall clock only tells a suspended host.</param>
@@ -151,9 +155,80 @@ internal sealed class ServerClock
         return new ClockReadOutcome(true, error, at - _local.GetUtcNow(), gap > TimeSpan.Zero ? gap : TimeSpan.Zero, beyondAllowance);
     }
 
+    /// <summary>
+    /// Takes a reading when one is due, one caller at a time (the others wait, then use it): <paramref name="read"/> runs
+    /// <see cref="ReadAsync"/> with the server's own query. A failure while the previous reading still holds is logged and
+    /// postpones the next try; the operation goes on with that reading. A reading whose round trips did not fit the bound,
+    /// with no reading left that holds, throws.
+    /// </summary>
+    /// <param name="read">Runs <see cref="ReadAsync"/> on a session of the server; throws <see cref="StockStoreException"/> when the server fails.</param>
+    /// <param name="clockName">The clock in the log's words, e.g. <c>database</c>.</param>
+    /// <param name="logger">The store's logger.</param>
+    /// <param name="storeName">The store in the error's words, e.g. <c>postgresql</c>.</param>
+    /// <param name="query">One query of the server's time in the error's words, e.g. <c>queries</c>.</param>
+    /// <param name="cancellationToken">Cancels the wait for another caller's reading.</param>
+    /// <exception cref="StockStoreException">No reading within the bound holds (transient; nothing was changed).</exception>
+    public async Task RefreshAsync(Func<ServerClock, Task<ClockReadOutcome>> read, string clockName, ILogger logger, string storeName, string query, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!NeedsReading)
+            {
+                return;
+            }
+
+            ClockReadOutcome outcome;
+            try
+            {
+                outcome = await read(this).ConfigureAwait(false);
+            }
+            catch (StockStoreException ex) when (IsWithinBound)
+            {
+                // The previous reading still holds: the operation goes on with it, and a later one reads again.
+                PostponeReading();
+                LogClockReadFailed(logger, clockName, ex);
+                return;
+            }
+
+            if (outcome.Accepted)
+            {
+                LogClockRead(logger, clockName, outcome.Offset.TotalMilliseconds, outcome.Uncertainty.TotalMilliseconds);
+                if (outcome.GapBeyondAllowance)
+                {
+                    LogClockDrifted(logger, outcome.Gap.TotalMilliseconds, clockName);
+                }
+            }
+            else if (!IsWithinBound)
+            {
+                throw new StockStoreException(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"The {storeName} store could not read the {clockName} clock to within MaxClockError ({_maxError.TotalMilliseconds} ms): the quickest of {MaxSamples} {query} took {outcome.Uncertainty.TotalMilliseconds * 2:0.###} ms there and back, and a reading is trusted only when half its round trip is at most half the bound. Nothing was changed."),
+                    null,
+                    isTransient: true);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
     /// <summary>After a failed reading: the next is due no sooner than <see cref="RetryAfterFailure"/> from now, unless the current reading runs out first.</summary>
     public void PostponeReading() =>
         Interlocked.Exchange(ref _retryAt, _local.GetTimestamp() + (long)(RetryAfterFailure.TotalSeconds * _local.TimestampFrequency));
+
+    [LoggerMessage(3, LogLevel.Debug, "Read the {Clock} clock: {OffsetMs} ms ahead of this host's clock, to within {UncertaintyMs} ms.")]
+    private static partial void LogClockRead(ILogger logger, string clock, double offsetMs, double uncertaintyMs);
+
+    [LoggerMessage(4, LogLevel.Warning, "This host's monotonic clock drifted {GapMs} ms from the {Clock} clock between two readings, faster than the reading allowed for; the store now reads that clock more often.")]
+    private static partial void LogClockDrifted(ILogger logger, double gapMs, string clock);
+
+    [LoggerMessage(5, LogLevel.Debug, "Reading the {Clock} clock failed; the previous reading still holds.")]
+    private static partial void LogClockReadFailed(ILogger logger, string clock, Exception exception);
 
     private sealed class Reading(DateTimeOffset at, long timestamp, DateTimeOffset wallAt, TimeSpan uncertainty, double driftRate, TimeSpan maxError, TimeSpan readInterval)
     {
