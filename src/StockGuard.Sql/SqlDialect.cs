@@ -226,15 +226,6 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string? DeductOneKeyed => null;
 
     /// <summary>
-    /// <see cref="DeductOne"/> and <see cref="DeductOneKeyed"/>, built once: their texts are fixed for a dialect, and
-    /// every one-line sale reads one of them twice (whether the path applies, then the command), where building the
-    /// text again each time allocated a few kilobytes per sale.
-    /// </summary>
-    internal OneCommandSaleTexts SaleTexts => _saleTexts ??= new(DeductOne, DeductOneKeyed);
-
-    private OneCommandSaleTexts? _saleTexts;
-
-    /// <summary>
     /// Whether <see cref="DeductOneKeyed"/> takes a last parameter (<c>$9</c> or <c>@resultHead</c>) with the opening of
     /// the stored result, up to the sold level's <c>OnHand</c> (<see cref="Idempotency.ResultJson.SaleHead"/>: the item's
     /// key written by the store, which the command sells only when it names the same row), and completes it from the row

@@ -37,7 +37,7 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         && (request.Strategy ?? executor.Options.Strategy) is ConcurrencyStrategy.Atomic or ConcurrencyStrategy.Coalescing
         && CommandFor(request) is not null;
 
-    private string? CommandFor(DeductRequest request) => request.IdempotencyKey is null ? Dialect.SaleTexts.DeductOne : Dialect.SaleTexts.DeductOneKeyed;
+    private string? CommandFor(DeductRequest request) => request.IdempotencyKey is null ? Dialect.DeductOne : Dialect.DeductOneKeyed;
 
     /// <summary>The one-command attempt for <paramref name="request"/> when it is such a sale, else <see langword="null"/>.</summary>
     public Func<CancellationToken, Task<StockChangeResult?>>? AttemptFor(DeductRequest request) =>
