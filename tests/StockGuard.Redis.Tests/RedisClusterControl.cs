@@ -134,7 +134,20 @@ internal sealed class RedisClusterControl : IAsyncDisposable
                 return Field(replication, "role") == "slave" && Field(replication, "master_link_status") == "up"
                     && Field(replication, "master_sync_in_progress") == "0";
             }).ConfigureAwait(false);
-            await server.ExecuteAsync("CLUSTER", "FAILOVER").ConfigureAwait(false);
+            // Its view of its new master may still carry the failure flag it gossiped while it was down; the failover is
+            // refused until that clears.
+            await WaitUntilAsync($"{formerMaster} accepting CLUSTER FAILOVER", timeout, async () =>
+            {
+                try
+                {
+                    await server.ExecuteAsync("CLUSTER", "FAILOVER").ConfigureAwait(false);
+                    return true;
+                }
+                catch (RedisServerException ex) when (ex.Message.Contains("Master is down or failed", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }).ConfigureAwait(false);
             await WaitUntilAsync($"{formerMaster} master again", timeout, async () =>
                 Field(await InfoAsync(server, "replication").ConfigureAwait(false), "role") == "master").ConfigureAwait(false);
         }
