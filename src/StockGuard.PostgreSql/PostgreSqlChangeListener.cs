@@ -9,11 +9,12 @@ namespace StockGuard.PostgreSql;
 /// commit on a connection of its own, never in the writer's transaction: a notifying transaction holds PostgreSQL's
 /// notification queue lock through its commit, which serialises every writer's commit (measured in docs/changes.md).
 /// Requests that arrive while one is sent share the next, at most one every <see cref="Spacing"/>. From the first wait on
-/// (a dispatcher or cache in this process follows the feed), one connection per store listens, and the store notifies;
-/// a store that only writes sends nothing. Behind a transaction pooler nobody can listen: the waits run their full
-/// length (the dispatchers poll) and nothing is sent.
+/// (a dispatcher or cache in this process follows the feed), one connection per store listens. Who notifies is
+/// <see cref="PostgreSqlChangeNotifications"/>: by default a store that follows the feed, not one that only writes.
+/// Behind a transaction pooler nobody can listen (the waits run their full length: the dispatchers poll), but a store
+/// can still notify listeners connected directly: <c>pg_notify</c> is one autocommitted statement.
 /// </summary>
-internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections connections, string schema, TimeProvider time, ILogger logger) : IDisposable
+internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections connections, string schema, PostgreSqlChangeNotifications notifications, TimeProvider time, ILogger logger) : IDisposable
 {
     public const string Channel = "stockguard_changes";
 
@@ -54,13 +55,20 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     public void Notify()
     {
         Signal();
-        // A store that follows the feed itself tells the others; one that only writes sends nothing and takes no
-        // connection for it (its changes reach other processes' dispatchers at their poll).
-        if (Volatile.Read(ref _started) == 1 && !connections.TransactionPooled && !_stop.IsCancellationRequested && Interlocked.Increment(ref _requests) == 1)
+        // By default a store that follows the feed itself tells the others; one that only writes sends nothing and takes
+        // no connection for it (its changes reach other processes' dispatchers at their poll) unless told to.
+        if (Notifies && !_stop.IsCancellationRequested && Interlocked.Increment(ref _requests) == 1)
         {
             _ = Task.Run(SendAsync, CancellationToken.None);
         }
     }
+
+    private bool Notifies => notifications switch
+    {
+        PostgreSqlChangeNotifications.Always => true,
+        PostgreSqlChangeNotifications.WhenFollowing => Volatile.Read(ref _started) == 1,
+        _ => false,
+    };
 
     public void Dispose()
     {

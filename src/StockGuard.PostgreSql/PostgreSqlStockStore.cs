@@ -57,7 +57,7 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     private PostgreSqlStockStore(PostgreSqlConnections connections, bool ownsDataSource, PostgreSqlStockStoreOptions options, TimeProvider? timeProvider, ILogger? logger)
         : base(connections, ownsDataSource, new PostgreSqlDialect(options.Schema, connections), options, timeProvider, logger)
     {
-        _listener = new PostgreSqlChangeListener(connections, options.Schema, timeProvider ?? TimeProvider.System, (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        _listener = new PostgreSqlChangeListener(connections, options.Schema, options.ChangeNotifications, timeProvider ?? TimeProvider.System, (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     }
 
     /// <summary>Whether the store is told of commits by LISTEN/NOTIFY now; false before the first wait for changes and behind a transaction pooler, where waits poll.</summary>

@@ -19,6 +19,14 @@ public sealed class PostgreSqlStockStoreOptions : SqlStockStoreOptions
     /// </summary>
     public PostgreSqlPooling Pooling { get; set; } = PostgreSqlPooling.Auto;
 
+    /// <summary>
+    /// When the store tells other processes of its changes with <c>NOTIFY</c>. Default:
+    /// <see cref="PostgreSqlChangeNotifications.WhenFollowing"/> (only a store whose process follows the feed). Set
+    /// <see cref="PostgreSqlChangeNotifications.Always"/> on application servers that only write while the dispatchers
+    /// or caches run elsewhere, so that those wake at once rather than at their poll.
+    /// </summary>
+    public PostgreSqlChangeNotifications ChangeNotifications { get; set; } = PostgreSqlChangeNotifications.WhenFollowing;
+
     /// <inheritdoc/>
     protected override void Validate(ICollection<string> failures)
     {
@@ -26,6 +34,11 @@ public sealed class PostgreSqlStockStoreOptions : SqlStockStoreOptions
         if (!Enum.IsDefined(Pooling))
         {
             failures.Add($"{nameof(PostgreSqlStockStoreOptions)}.{nameof(Pooling)} is {Pooling}; it must be Auto, Session or Transaction.");
+        }
+
+        if (!Enum.IsDefined(ChangeNotifications))
+        {
+            failures.Add($"{nameof(PostgreSqlStockStoreOptions)}.{nameof(ChangeNotifications)} is {ChangeNotifications}; it must be WhenFollowing, Always or Never.");
         }
     }
 }
