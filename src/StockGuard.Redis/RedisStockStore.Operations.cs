@@ -425,7 +425,7 @@ public sealed partial class RedisStockStore
             T result;
             if (request.IdempotencyKey is null)
             {
-                result = await run(null, homeSlot is { } slot ? RedisKeys.NewHoldId(slot, _time.GetUtcNow()) : null, waits).ConfigureAwait(false);
+                result = await run(null, homeSlot is { } slot ? RedisKeys.NewHoldId(slot, (await NowAsync().ConfigureAwait(false)).At) : null, waits).ConfigureAwait(false);
             }
             else
             {

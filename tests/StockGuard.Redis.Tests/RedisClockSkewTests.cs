@@ -122,6 +122,26 @@ public abstract class RedisClockSkewTests<TProvider> : RedisFixture<TProvider>
     }
 
     [Test]
+    public async Task A_hold_over_several_slots_takes_its_ids_time_from_the_servers_clock_whichever_host_places_it()
+    {
+        var (fast, slow) = (Fast(), Slow());
+        var keys = OnDifferentSlots(fast, 2);
+        await fast.ReceiveAsync(new ReceiveRequest(keys.Select(k => new StockLine(k, 10))));
+
+        var before = await ServerNowAsync(fast);
+        var fromSlow = (await slow.ReserveAsync(new ReserveRequest(TimeToLive, keys.Select(k => new StockLine(k, 1))))).Hold!;
+        var fromFast = (await fast.ReserveAsync(new ReserveRequest(TimeToLive, keys.Select(k => new StockLine(k, 1))))).Hold!;
+        var after = await ServerNowAsync(fast);
+
+        foreach (var id in new[] { fromSlow.Id, fromFast.Id })
+        {
+            // A version-7 id: its first 48 bits are the Unix time in milliseconds it was made at.
+            var made = DateTimeOffset.FromUnixTimeMilliseconds((long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(id.ToByteArray(bigEndian: true)) >> 16));
+            made.Should().BeOnOrAfter(before - Bound - TimeSpan.FromMilliseconds(1)).And.BeOnOrBefore(after + Bound);
+        }
+    }
+
+    [Test]
     public async Task A_store_that_cannot_read_the_servers_clock_within_its_bound_fails_and_changes_nothing()
     {
         var store = HostStore(new SlowRoundTrips());
