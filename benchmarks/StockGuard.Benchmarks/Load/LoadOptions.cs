@@ -15,13 +15,15 @@ internal sealed class LoadOptions
                                     lock-redis-cluster (and the library's other stores in Load/LoadTargets.cs)
           --strategy NAME           atomic | pessimistic | optimistic (sent on each request; in-memory ignores it)
           --idempotency             give every request a fresh idempotency key
-          --targets A,B,...         several targets, each store[/strategy][+idem][+feed][+cache][+alloc][+hold],
+          --targets A,B,...         several targets, each store[/strategy][+idem][+feed][+cache][+alloc][+hold][+notify],
                                     e.g. raw-postgres,inmemory
                                     (+feed: a change dispatcher consumes the feed, its delivery latency reported;
                                     +cache: the level cache follows the feed, its staleness and reads reported;
                                     +alloc: each order allocates a bundle of three SKUs over three locations;
                                     +hold: each order is a cart: hold, think, then confirm, release or abandon;
-                                    on the library's stores and ledger-postgres, ledger-mysql, ledger-sqlite)
+                                    on the library's stores and ledger-postgres, ledger-mysql, ledger-sqlite;
+                                    +notify: a PostgreSQL store sends NOTIFY after its changes though nothing
+                                    in its process follows the feed: ChangeNotifications = Always)
         Grid
           --workload W,...          hot | sellout | zipf | uniform (default: hot)
           --clients N,...           concurrent clients (default: 16)

@@ -198,16 +198,22 @@ internal static class LoadTargets
     private static StockStoreTarget PostgresStoreTarget(TargetSpec spec, Func<PostgreSqlStockStoreOptions, PostgreSqlStockStore> create) =>
         new(spec, async cancellationToken =>
         {
-            var store = create(new PostgreSqlStockStoreOptions { Schema = ServerSettings.LoadSchema });
+            var store = create(new PostgreSqlStockStoreOptions
+            {
+                Schema = ServerSettings.LoadSchema,
+                ChangeNotifications = spec.Notify ? PostgreSqlChangeNotifications.Always : PostgreSqlChangeNotifications.WhenFollowing,
+            });
             await store.EnsureSchemaAsync(cancellationToken);
             await ServerSettings.EmptyPostgresLoadSchemaAsync(cancellationToken);
             return store;
         }, "PostgreSQL");
 
     public static TargetFactory Find(TargetSpec spec) =>
-        Factories.TryGetValue(spec.Store, out var factory)
-            ? factory
-            : throw new ArgumentException($"Unknown store '{spec.Store}'. Known: {string.Join(", ", Factories.Keys)}.");
+        !Factories.TryGetValue(spec.Store, out var factory)
+            ? throw new ArgumentException($"Unknown store '{spec.Store}'. Known: {string.Join(", ", Factories.Keys)}.")
+            : spec.Notify && spec.Store is not ("postgres" or "postgres-shared" or "postgres-txpool" or "pgbouncer")
+                ? throw new ArgumentException($"{spec.Name}: +notify is a PostgreSQL store's setting (postgres, postgres-shared, postgres-txpool, pgbouncer).")
+                : factory;
 
     /// <summary>Every target of <c>--matrix</c> and <c>--smoke</c>, in report order.</summary>
     public static IEnumerable<TargetSpec> MatrixTargets() =>

@@ -3,20 +3,23 @@ using StockGuard;
 namespace StockGuard.Benchmarks.Load;
 
 /// <summary>
-/// A target as named on the command line: <c>store[/strategy][+idem][+feed][+cache][+alloc][+hold]</c>, e.g. <c>postgres/atomic+idem</c>.
+/// A target as named on the command line: <c>store[/strategy][+idem][+feed][+cache][+alloc][+hold][+notify]</c>, e.g. <c>postgres/atomic+idem</c>.
 /// <c>+feed</c> runs a change dispatcher that consumes the feed during the cell and reports its delivery latency;
 /// <c>+cache</c> runs the level cache's follower, probes how long a cached read takes to see a sale, and compares cached
 /// reads with the database's after the cell; <c>+alloc</c> turns each order into an allocation of three lines over three
 /// locations; <c>+hold</c> turns each order into a cart: a hold (<see cref="IStockStore.ReserveAsync"/>) that is then
-/// confirmed, released or abandoned to expire (<see cref="HoldMix"/>, <see cref="StockStoreTarget"/>).
+/// confirmed, released or abandoned to expire (<see cref="HoldMix"/>, <see cref="StockStoreTarget"/>); <c>+notify</c>
+/// (PostgreSQL stores) sets <c>ChangeNotifications = Always</c>: the store sends <c>NOTIFY</c> after its changes though
+/// nothing in its process follows the feed, as a writer whose dispatchers run elsewhere does.
 /// </summary>
-internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency, bool Feed = false, bool Cache = false, bool Allocation = false, bool Hold = false)
+internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, bool Idempotency, bool Feed = false, bool Cache = false, bool Allocation = false, bool Hold = false, bool Notify = false)
 {
-    private static readonly string[] Suffixes = ["+idem", "+feed", "+cache", "+alloc", "+hold"];
+    private static readonly string[] Suffixes = ["+idem", "+feed", "+cache", "+alloc", "+hold", "+notify"];
 
     public string Name =>
         Store + (Strategy is { } strategy ? "/" + strategy.ToString().ToLowerInvariant() : string.Empty) + (Idempotency ? "+idem" : string.Empty)
-        + (Feed ? "+feed" : string.Empty) + (Cache ? "+cache" : string.Empty) + (Allocation ? "+alloc" : string.Empty) + (Hold ? "+hold" : string.Empty);
+        + (Feed ? "+feed" : string.Empty) + (Cache ? "+cache" : string.Empty) + (Allocation ? "+alloc" : string.Empty) + (Hold ? "+hold" : string.Empty)
+        + (Notify ? "+notify" : string.Empty);
 
     public static TargetSpec Parse(string text)
     {
@@ -30,7 +33,7 @@ internal sealed record TargetSpec(string Store, ConcurrencyStrategy? Strategy, b
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var store = (slash < 0 ? text : text[..slash]).ToLowerInvariant();
         var strategy = slash < 0 ? (ConcurrencyStrategy?)null : ParseStrategy(text[(slash + 1)..]);
-        var spec = new TargetSpec(store, strategy, found.Contains("+idem"), found.Contains("+feed"), found.Contains("+cache"), found.Contains("+alloc"), found.Contains("+hold"));
+        var spec = new TargetSpec(store, strategy, found.Contains("+idem"), found.Contains("+feed"), found.Contains("+cache"), found.Contains("+alloc"), found.Contains("+hold"), found.Contains("+notify"));
         return spec.Hold && (spec.Feed || spec.Cache || spec.Allocation)
             ? throw new ArgumentException($"{spec.Name}: +hold runs alone; it does not combine with +feed, +cache or +alloc.")
             : spec;
