@@ -10,9 +10,10 @@ namespace StockGuard.PostgreSql;
 /// notification queue lock through its commit, which serialises every writer's commit (measured in docs/changes.md).
 /// Requests that arrive while one is sent share the next, at most one every <see cref="Spacing"/>. From the first wait on
 /// (a dispatcher or cache in this process follows the feed), one connection per store listens. Who notifies is
-/// <see cref="PostgreSqlChangeNotifications"/>: by default a store that follows the feed, not one that only writes.
-/// Behind a transaction pooler nobody can listen (the waits run their full length: the dispatchers poll), but a store
-/// can still notify listeners connected directly: <c>pg_notify</c> is one autocommitted statement.
+/// <see cref="PostgreSqlChangeNotifications"/>: by default a store that follows the feed on a direct connection, not one
+/// that only writes. Behind a transaction pooler nobody can listen (the waits run their full length: the dispatchers
+/// poll), but with <see cref="PostgreSqlChangeNotifications.Always"/> a store there still notifies listeners connected
+/// directly: <c>pg_notify</c> is one autocommitted statement.
 /// </summary>
 internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections connections, string schema, PostgreSqlChangeNotifications notifications, TimeProvider time, ILogger logger) : IDisposable
 {
@@ -22,6 +23,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(2);
 
     private int _requests;
+    private long _sent;
 
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,6 +33,12 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
 
     /// <summary>Whether the store is being told of commits now (false before the first wait, behind a transaction pooler, or while reconnecting).</summary>
     public bool IsListening => _listening;
+
+    /// <summary>How many notifications the store has sent.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Requests for a notification not yet served (0 when none is being sent).</summary>
+    public int Pending => Volatile.Read(ref _requests);
 
     public async Task WaitAsync(TimeSpan maxWait, CancellationToken cancellationToken)
     {
@@ -55,8 +63,9 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     public void Notify()
     {
         Signal();
-        // By default a store that follows the feed itself tells the others; one that only writes sends nothing and takes
-        // no connection for it (its changes reach other processes' dispatchers at their poll) unless told to.
+        // By default a store that follows the feed itself tells the others; one that only writes, or sits behind a
+        // transaction pooler, sends nothing and takes no connection for it (its changes reach other processes'
+        // dispatchers at their poll) unless told to.
         if (Notifies && !_stop.IsCancellationRequested && Interlocked.Increment(ref _requests) == 1)
         {
             _ = Task.Run(SendAsync, CancellationToken.None);
@@ -66,7 +75,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     private bool Notifies => notifications switch
     {
         PostgreSqlChangeNotifications.Always => true,
-        PostgreSqlChangeNotifications.WhenFollowing => Volatile.Read(ref _started) == 1,
+        PostgreSqlChangeNotifications.WhenFollowing => Volatile.Read(ref _started) == 1 && !connections.TransactionPooled,
         _ => false,
     };
 
@@ -82,13 +91,16 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
         _stop.Dispose();
     }
 
-    /// <summary>Sends one NOTIFY for every request that came before it; requests that came meanwhile send one more.</summary>
+    /// <summary>
+    /// Sends one NOTIFY for every request that came before it; requests that came meanwhile send one more. Whatever ends
+    /// it early (a failed connection or command, the store's disposal), the next operation's request starts a new send.
+    /// </summary>
     private async Task SendAsync()
     {
-        var stop = CancellationToken.None;
+        var done = false;
         try
         {
-            stop = _stop.Token;
+            var stop = _stop.Token;
             while (true)
             {
                 var served = Volatile.Read(ref _requests);
@@ -104,21 +116,29 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
                     }
                 }
 
+                Interlocked.Increment(ref _sent);
                 if (Interlocked.CompareExchange(ref _requests, 0, served) == served)
                 {
+                    done = true;
                     return;
                 }
 
                 await Task.Delay(Spacing, time, stop).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException or OperationCanceledException or ObjectDisposedException or System.IO.IOException)
+        catch (Exception ex) when (ex is NpgsqlException or StockStoreException or InvalidOperationException or TimeoutException or OperationCanceledException or ObjectDisposedException or System.IO.IOException)
         {
-            // Listeners then find the changes at their next poll; the next operation tries again.
-            Volatile.Write(ref _requests, 0);
-            if (!stop.IsCancellationRequested)
+            // Listeners then find the changes at their next poll.
+            if (Volatile.Read(ref _disposed) == 0)
             {
                 LogNotifyFailed(logger, ex);
+            }
+        }
+        finally
+        {
+            if (!done)
+            {
+                Volatile.Write(ref _requests, 0);
             }
         }
     }

@@ -5,13 +5,15 @@ namespace StockGuard.PostgreSql;
 /// that change dispatchers and level caches listening in other processes read the feed at once instead of at their next
 /// poll. The notification is sent after the commit, on a connection of its own, never in the writer's transaction, and
 /// requests that arrive while one is sent share the next: at most one every 2 ms per store, a small autocommitted
-/// statement each.
+/// statement each. A store asks for one after each of its operations, including those that changed nothing (a refused
+/// order may have given back expired holds).
 /// </summary>
 public enum PostgreSqlChangeNotifications
 {
     /// <summary>
-    /// The default: a store whose process follows the feed (a dispatcher or a level cache waits on it) notifies; a store
-    /// that only writes sends nothing, and its changes reach other processes at their poll.
+    /// The default: a store whose process follows the feed (a dispatcher or a level cache waits on it) on a direct
+    /// connection notifies; a store that only writes, or one behind a transaction pooler, sends nothing, and its changes
+    /// reach other processes at their poll.
     /// </summary>
     WhenFollowing,
 

@@ -63,6 +63,12 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// <summary>Whether the store is told of commits by LISTEN/NOTIFY now; false before the first wait for changes and behind a transaction pooler, where waits poll.</summary>
     internal bool IsListening => _listener.IsListening;
 
+    /// <summary>How many notifications of its changes the store has sent to other processes.</summary>
+    internal long NotificationsSent => _listener.Sent;
+
+    /// <summary>Requests for a notification not yet served.</summary>
+    internal int NotificationsPending => _listener.Pending;
+
     /// <summary>Waits for a NOTIFY from a transaction that wrote movements in this schema, at most <paramref name="maxWait"/>.</summary>
     private protected override Task WaitForChangesCoreAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _listener.WaitAsync(maxWait, cancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FluentAssertions;
+using Npgsql;
 using NUnit.Framework;
 using StockGuard.Changes;
 using StockGuard.Testing;
@@ -48,6 +49,92 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
         create.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*ChangeNotifications is 7*");
     }
 
+    [TestCase(PostgreSqlChangeNotifications.WhenFollowing, true, true)]
+    [TestCase(PostgreSqlChangeNotifications.WhenFollowing, false, false)]
+    [TestCase(PostgreSqlChangeNotifications.Always, false, true)]
+    [TestCase(PostgreSqlChangeNotifications.Never, true, false)]
+    public async Task Who_notifies_on_a_direct_connection(PostgreSqlChangeNotifications setting, bool follows, bool notifies)
+    {
+        await using var listener = await RawListener.StartAsync(PostgreSqlServer.ConnectionString);
+        var writer = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(
+            TimeProvider.System, o => ((PostgreSqlStockStoreOptions)o).ChangeNotifications = setting));
+
+        await SellOnceAsync(writer, follows);
+
+        await ExpectNotificationsAsync(writer, listener, notifies);
+    }
+
+    [TestCase(PostgreSqlChangeNotifications.Always, true)]
+    [TestCase(PostgreSqlChangeNotifications.WhenFollowing, false)]
+    public async Task Who_notifies_behind_a_transaction_pooler_it_detected(PostgreSqlChangeNotifications setting, bool notifies)
+    {
+        await PgBouncerServer.EnsureReachableAsync();
+        await using var listener = await RawListener.StartAsync(PostgreSqlServer.ConnectionString);
+        var options = Provider.Options();
+        options.ChangeNotifications = setting;
+        options.Pooling.Should().Be(PostgreSqlPooling.Auto);
+        var writer = DisposedAfterTest(new PostgreSqlStockStore(PgBouncerServer.ConnectionString, options));
+
+        // The writer follows the feed too; behind the pooler its own waits poll.
+        await SellOnceAsync(writer, follows: true);
+
+        writer.IsListening.Should().BeFalse();
+        await ExpectNotificationsAsync(writer, listener, notifies);
+    }
+
+    [Test]
+    public async Task A_notification_that_cannot_be_sent_leaves_the_next_operation_free_to_try_again()
+    {
+        // Behind PgBouncer a data source that prepares statements is refused on every connection the store opens, its
+        // notification's included: each operation fails, and each one's notification fails after it.
+        await PgBouncerServer.EnsureReachableAsync();
+        await using var preparing = NpgsqlDataSource.Create(PgBouncerServer.ConnectionString + ";Max Auto Prepare=64");
+        var options = Provider.Options();
+        options.ChangeNotifications = PostgreSqlChangeNotifications.Always;
+        var writer = DisposedAfterTest(new PostgreSqlStockStore(preparing, options));
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var receive = () => writer.ReceiveAsync(new ReceiveRequest(new StockLine(new StockKey(NewSku()), 1)));
+            await receive.Should().ThrowAsync<StockStoreException>().WithMessage("*Max Auto Prepare=64*");
+
+            // The failed send gives its requests up, so the next operation's request starts a send of its own.
+            await EventuallyAsync(() => writer.NotificationsPending == 0);
+        }
+
+        writer.NotificationsSent.Should().Be(0);
+    }
+
+    /// <summary>Stocks an item and sells one unit with <paramref name="writer"/>, which first starts following the feed when <paramref name="follows"/>.</summary>
+    private async Task SellOnceAsync(PostgreSqlStockStore writer, bool follows)
+    {
+        if (follows)
+        {
+            await writer.WaitForChangesAsync(TimeSpan.FromMilliseconds(1));
+        }
+
+        var key = await StockedAsync(writer, 10);
+        (await writer.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+    }
+
+    /// <summary>
+    /// Either the listener hears the writer's schema and the writer counts what it sent, or the writer never even asked
+    /// for a notification: a store asks synchronously as each operation ends, so the counters are final here.
+    /// </summary>
+    private async Task ExpectNotificationsAsync(PostgreSqlStockStore writer, RawListener listener, bool notifies)
+    {
+        if (notifies)
+        {
+            await EventuallyAsync(() => listener.Payloads.Contains(Provider.Schema));
+            writer.NotificationsSent.Should().BePositive();
+        }
+        else
+        {
+            writer.NotificationsPending.Should().Be(0);
+            writer.NotificationsSent.Should().Be(0);
+        }
+    }
+
     /// <summary>
     /// A dispatcher in another instance that would poll only hourly delivers the writer's sale: only a NOTIFY can have
     /// woken it. The writer has made no wait of its own unless the caller did.
@@ -73,6 +160,7 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
             await EventuallyAsync(() => !received.IsEmpty);
             sold.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "the NOTIFY woke the dispatcher, which would otherwise wait an hour");
             received.Single().Kind.Should().Be(StockMovementKind.Sale);
+            writer.NotificationsSent.Should().BePositive();
         }
         finally
         {
@@ -88,6 +176,54 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
         {
             deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30));
             await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
+        }
+    }
+
+    /// <summary>A plain Npgsql connection listening on the stores' channel, keeping every payload it hears.</summary>
+    private sealed class RawListener : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly CancellationTokenSource _stop = new();
+        private Task _loop = Task.CompletedTask;
+
+        private RawListener(NpgsqlConnection connection) => _connection = connection;
+
+        public ConcurrentQueue<string> Payloads { get; } = new();
+
+        public static async Task<RawListener> StartAsync(string connectionString)
+        {
+            var listener = new RawListener(new NpgsqlConnection(connectionString));
+            listener._connection.Notification += (_, e) => listener.Payloads.Enqueue(e.Payload);
+            await listener._connection.OpenAsync();
+            await using (var listen = new NpgsqlCommand($"LISTEN {PostgreSqlChangeListener.Channel}", listener._connection))
+            {
+                await listen.ExecuteNonQueryAsync();
+            }
+
+            listener._loop = Task.Run(listener.ReceiveAsync);
+            return listener;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            await _connection.DisposeAsync();
+            _stop.Dispose();
+        }
+
+        private async Task ReceiveAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    await _connection.WaitAsync(_stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
         }
     }
 
