@@ -24,6 +24,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
 
     private int _requests;
     private long _sent;
+    private long _signals;
 
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,14 +41,28 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     /// <summary>Requests for a notification not yet served (0 when none is being sent).</summary>
     public int Pending => Volatile.Read(ref _requests);
 
-    public async Task WaitAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    /// <summary>How many signs of new changes the store has had (its operations' ends, notifications heard, a new listen).</summary>
+    public long Signals => Interlocked.Read(ref _signals);
+
+    /// <summary>
+    /// Waits until a sign comes after <paramref name="seenSignals"/>, at most <paramref name="maxWait"/>; returns at once
+    /// when one came meanwhile. The first wait starts listening.
+    /// </summary>
+    public async Task WaitAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             _ = Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None);
         }
 
+        // The completion first, then the count: a sign counted after this read completes this very completion (Signal
+        // counts before it swaps), so no sign between the caller's read of the feed and this wait is missed.
         var signal = Volatile.Read(ref _signal).Task;
+        if (Signals != seenSignals)
+        {
+            return;
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(maxWait, time, linked.Token);
         var first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
@@ -143,7 +158,11 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
         }
     }
 
-    private void Signal() => Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    private void Signal()
+    {
+        Interlocked.Increment(ref _signals);
+        Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
 
     private async Task ListenAsync(CancellationToken stop)
     {

@@ -69,8 +69,12 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// <summary>Requests for a notification not yet served.</summary>
     internal int NotificationsPending => _listener.Pending;
 
-    /// <summary>Waits for a NOTIFY from a transaction that wrote movements in this schema, at most <paramref name="maxWait"/>.</summary>
-    private protected override Task WaitForChangesCoreAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _listener.WaitAsync(maxWait, cancellationToken);
+    /// <summary>The store's own operations that ended and the notifications it heard, counted.</summary>
+    private protected override long CurrentChangeSignals => _listener.Signals;
+
+    /// <summary>Waits for a NOTIFY from a transaction that wrote movements in this schema (or the end of one of this store's operations) after <paramref name="seenSignals"/>, at most <paramref name="maxWait"/>.</summary>
+    private protected override Task WaitForChangesCoreAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken) =>
+        _listener.WaitAsync(seenSignals, maxWait, cancellationToken);
 
     private protected override void StopWaking() => _listener.Dispose();
 

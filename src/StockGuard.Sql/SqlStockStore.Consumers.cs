@@ -29,11 +29,24 @@ public abstract partial class SqlStockStore : IStockChangeConsumerStore
         Consumers.ReadParkedAsync(consumer, maxCount, cancellationToken);
 
     /// <inheritdoc/>
-    public Task WaitForChangesAsync(TimeSpan maxWait, CancellationToken cancellationToken = default) =>
-        maxWait <= TimeSpan.Zero ? Task.CompletedTask : WaitForChangesCoreAsync(maxWait, cancellationToken);
+    public long ChangeSignals => CurrentChangeSignals;
 
-    /// <summary>Waits for a sign of new changes, at most <paramref name="maxWait"/>; by default simply waits (the dispatcher polls).</summary>
-    private protected virtual Task WaitForChangesCoreAsync(TimeSpan maxWait, CancellationToken cancellationToken) =>
+    /// <summary>The signs of new changes the store has had; by default none (the dispatcher polls).</summary>
+    private protected virtual long CurrentChangeSignals => 0;
+
+    /// <inheritdoc/>
+    public Task WaitForChangesAsync(TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+        WaitForChangesAsync(CurrentChangeSignals, maxWait, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task WaitForChangesAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+        maxWait <= TimeSpan.Zero ? Task.CompletedTask : WaitForChangesCoreAsync(seenSignals, maxWait, cancellationToken);
+
+    /// <summary>
+    /// Waits for a sign of new changes after <paramref name="seenSignals"/>, at most <paramref name="maxWait"/>; by default
+    /// simply waits (the dispatcher polls).
+    /// </summary>
+    private protected virtual Task WaitForChangesCoreAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken) =>
         Task.Delay(maxWait, _executor.Time, cancellationToken);
 
     /// <summary>Stops what <see cref="WaitForChangesCoreAsync"/> started (a listening connection); called when the store is disposed.</summary>

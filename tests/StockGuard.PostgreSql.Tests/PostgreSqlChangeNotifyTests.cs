@@ -49,6 +49,84 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
         create.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*ChangeNotifications is 7*");
     }
 
+    [Test]
+    public async Task A_sign_that_came_after_the_last_read_ends_the_next_wait_at_once_from_this_process_or_another()
+    {
+        var writer = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(
+            TimeProvider.System, o => ((PostgreSqlStockStoreOptions)o).ChangeNotifications = PostgreSqlChangeNotifications.Always));
+        var reader = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(TimeProvider.System));
+        var key = await StockedAsync(reader, 10);
+        await reader.WaitForChangesAsync(TimeSpan.FromMilliseconds(1));
+        await EventuallyAsync(() => reader.IsListening);
+
+        // Another process's sale, heard while nobody waited.
+        var seen = reader.ChangeSignals;
+        (await writer.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await EventuallyAsync(() => reader.ChangeSignals != seen);
+        await reader.WaitForChangesAsync(seen, TimeSpan.FromHours(1)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // This process's own sale.
+        seen = reader.ChangeSignals;
+        (await reader.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await reader.WaitForChangesAsync(seen, TimeSpan.FromHours(1)).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Test]
+    public async Task A_sale_committed_while_the_dispatcher_handles_the_one_before_is_delivered_at_once()
+    {
+        var writer = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(
+            TimeProvider.System, o => ((PostgreSqlStockStoreOptions)o).ChangeNotifications = PostgreSqlChangeNotifications.Always));
+        var reader = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(TimeProvider.System));
+        var key = await StockedAsync(reader, 10);
+        var consumer = await ConsumerFromNowAsync(reader);
+        var handling = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new ConcurrentQueue<StockChange>();
+        var handler = new Handler(key, received, async () =>
+        {
+            if (received.Count == 1)
+            {
+                handling.TrySetResult();
+                await gate.Task;
+            }
+        });
+        var dispatcher = new StockChangeDispatcher(consumer, handler, reader, reader, new StockChangeDispatcherOptions { PollInterval = TimeSpan.FromHours(1), LeaseDuration = TimeSpan.FromHours(1) });
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => dispatcher.RunAsync(stop.Token));
+        try
+        {
+            await EventuallyAsync(() => dispatcher.IsActive && reader.IsListening);
+            (await writer.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+            await handling.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // The second sale's notification arrives while the handler still works on the first.
+            var signals = reader.ChangeSignals;
+            (await writer.DeductAsync(new DeductRequest(new StockLine(key, 2)))).Succeeded.Should().BeTrue();
+            await EventuallyAsync(() => reader.ChangeSignals != signals);
+            gate.SetResult();
+
+            // Without the sign the dispatcher would wait for its lease's renewal, 20 minutes away.
+            await EventuallyAsync(() => received.Count == 2);
+            received.Select(c => -c.OnHandDelta).Should().Equal(1, 2);
+        }
+        finally
+        {
+            gate.TrySetResult();
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    /// <summary>A consumer whose checkpoint is the feed's last position: it delivers only what comes after.</summary>
+    private static async Task<string> ConsumerFromNowAsync(PostgreSqlStockStore store)
+    {
+        var consumer = $"notify-{Guid.NewGuid():N}";
+        (await store.TryAcquireLeaseAsync(consumer, "setup", TimeSpan.FromMinutes(1))).Should().NotBeNull();
+        (await store.SaveCheckpointAsync(consumer, "setup", await store.GetLastPositionAsync(), TimeSpan.FromMinutes(1))).Should().BeTrue();
+        await store.ReleaseLeaseAsync(consumer, "setup");
+        return consumer;
+    }
+
     [TestCase(PostgreSqlChangeNotifications.WhenFollowing, true, true)]
     [TestCase(PostgreSqlChangeNotifications.WhenFollowing, false, false)]
     [TestCase(PostgreSqlChangeNotifications.Always, false, true)]
@@ -143,10 +221,7 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
     {
         var reader = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(TimeProvider.System));
         var key = await StockedAsync(reader, 10);
-        var consumer = $"notify-{Guid.NewGuid():N}";
-        (await reader.TryAcquireLeaseAsync(consumer, "setup", TimeSpan.FromMinutes(1))).Should().NotBeNull();
-        (await reader.SaveCheckpointAsync(consumer, "setup", await reader.GetLastPositionAsync(), TimeSpan.FromMinutes(1))).Should().BeTrue();
-        await reader.ReleaseLeaseAsync(consumer, "setup");
+        var consumer = await ConsumerFromNowAsync(reader);
         var received = new ConcurrentQueue<StockChange>();
         var dispatcher = new StockChangeDispatcher(consumer, new Handler(key, received), reader, reader, new StockChangeDispatcherOptions { PollInterval = TimeSpan.FromHours(1), LeaseDuration = TimeSpan.FromHours(1) });
         using var stop = new CancellationTokenSource();
@@ -227,16 +302,15 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
         }
     }
 
-    private sealed class Handler(StockKey key, ConcurrentQueue<StockChange> received) : IStockChangeHandler
+    private sealed class Handler(StockKey key, ConcurrentQueue<StockChange> received, Func<Task>? then = null) : IStockChangeHandler
     {
-        public Task HandleAsync(StockChange change, CancellationToken cancellationToken)
+        public async Task HandleAsync(StockChange change, CancellationToken cancellationToken)
         {
             if (change.Key == key)
             {
                 received.Enqueue(change);
+                await (then?.Invoke() ?? Task.CompletedTask);
             }
-
-            return Task.CompletedTask;
         }
     }
 }

@@ -108,6 +108,8 @@ internal static class StockLevelStream
             var lastWrite = time.GetTimestamp();
             while (!cancellationToken.IsCancellationRequested)
             {
+                // Taken before the read: a change committed while this page is read ends the wait after it at once.
+                var signals = wake?.ChangeSignals ?? 0;
                 StockChangePage page;
                 try
                 {
@@ -157,7 +159,7 @@ internal static class StockLevelStream
                 }
 
                 var wait = untilHeartbeat < options.StreamPollInterval ? untilHeartbeat : options.StreamPollInterval;
-                await (wake?.WaitForChangesAsync(wait, cancellationToken) ?? Task.Delay(wait, time, cancellationToken)).ConfigureAwait(false);
+                await (wake?.WaitForChangesAsync(signals, wait, cancellationToken) ?? Task.Delay(wait, time, cancellationToken)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -52,7 +52,7 @@ public sealed partial class StockLevelCache
     /// <param name="feed">The store's change feed.</param>
     /// <param name="cache">The cache (<c>services.AddHybridCache()</c>).</param>
     /// <param name="options">The settings; the defaults when <see langword="null"/>.</param>
-    /// <param name="wake">The store's consumer state, whose <see cref="IStockChangeConsumerStore.WaitForChangesAsync"/> wakes the follower (PostgreSQL's LISTEN/NOTIFY); <see langword="null"/> to poll.</param>
+    /// <param name="wake">The store's consumer state, whose <see cref="IStockChangeConsumerStore.WaitForChangesAsync(long, TimeSpan, CancellationToken)"/> wakes the follower (PostgreSQL's LISTEN/NOTIFY); <see langword="null"/> to poll.</param>
     /// <param name="timeProvider">Times the polling; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="logger">Logs feed failures.</param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
@@ -226,6 +226,8 @@ public sealed partial class StockLevelCache
         var keys = new HashSet<string>();
         while (true)
         {
+            // Taken before the read: a change committed while this page is read ends the wait after it at once.
+            var signals = _wake?.ChangeSignals ?? 0;
             var page = await _feed.ReadChangesAsync(position, _options.BatchSize, cancellationToken).ConfigureAwait(false);
             if (page.Changes.Count > 0)
             {
@@ -248,7 +250,7 @@ public sealed partial class StockLevelCache
             Position = position;
             if (!page.HasMore)
             {
-                await (_wake?.WaitForChangesAsync(_options.PollInterval, cancellationToken) ?? Task.Delay(_options.PollInterval, _time, cancellationToken)).ConfigureAwait(false);
+                await (_wake?.WaitForChangesAsync(signals, _options.PollInterval, cancellationToken) ?? Task.Delay(_options.PollInterval, _time, cancellationToken)).ConfigureAwait(false);
             }
         }
     }

@@ -62,8 +62,34 @@ public interface IStockChangeConsumerStore
     /// be told (every one but PostgreSQL, and PostgreSQL behind a transaction pooler) simply waits
     /// <paramref name="maxWait"/>: the dispatcher then polls.
     /// </summary>
+    /// <remarks>
+    /// Only a sign that comes after the call ends the wait. A reader of the feed that waits between two reads uses
+    /// <see cref="WaitForChangesAsync(long, TimeSpan, CancellationToken)"/> instead, so that a change committed while it
+    /// read or handled the last page is not left for the next poll.
+    /// </remarks>
     /// <param name="maxWait">The longest wait.</param>
     /// <param name="cancellationToken">Ends the wait.</param>
     /// <returns>A task that completes when the wait is over.</returns>
     Task WaitForChangesAsync(TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many signs of new changes the store has had (on PostgreSQL: its own operations' ends and other processes'
+    /// notifications); it only grows. A reader of the feed takes it before it reads a page and passes it to
+    /// <see cref="WaitForChangesAsync(long, TimeSpan, CancellationToken)"/> when it waits after the page. Always 0 for a
+    /// store that cannot be told.
+    /// </summary>
+    long ChangeSignals => 0;
+
+    /// <summary>
+    /// Waits until the store has had a sign of new changes since <see cref="ChangeSignals"/> was
+    /// <paramref name="seenSignals"/>, or <paramref name="maxWait"/> has passed: at once when a sign came meanwhile (a
+    /// change committed while the caller read or handled its last page). A store that cannot be told simply waits
+    /// <paramref name="maxWait"/>.
+    /// </summary>
+    /// <param name="seenSignals">What <see cref="ChangeSignals"/> was before the caller's last read of the feed.</param>
+    /// <param name="maxWait">The longest wait.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A task that completes when the wait is over.</returns>
+    Task WaitForChangesAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+        WaitForChangesAsync(maxWait, cancellationToken);
 }

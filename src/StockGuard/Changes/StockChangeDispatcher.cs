@@ -169,6 +169,8 @@ public sealed partial class StockChangeDispatcher
         var position = checkpoint;
         while (true)
         {
+            // Taken before the read: a change committed while this page is read and handled ends the wait after it at once.
+            var signals = _consumers.ChangeSignals;
             StockChangePage page;
             try
             {
@@ -224,7 +226,7 @@ public sealed partial class StockChangeDispatcher
             {
                 PendingSince = null;
                 var untilRenewal = renewEvery - _time.GetElapsedTime(savedAt);
-                await _consumers.WaitForChangesAsync(Max(Min(_options.PollInterval, untilRenewal), TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
+                await _consumers.WaitForChangesAsync(signals, Max(Min(_options.PollInterval, untilRenewal), TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
             }
         }
     }
