@@ -21,8 +21,9 @@ public sealed class StockGuardHttpOptions
 
     /// <summary>
     /// How long a level stream (<c>MapStockLevelStream</c>) waits for a sign of new changes before it reads the feed again.
-    /// On PostgreSQL a commit wakes the stream at once (LISTEN/NOTIFY, in this process always); elsewhere this is the
-    /// stream's polling period. Default: 1 second. Range: 10 milliseconds to 1 minute.
+    /// On PostgreSQL a commit wakes the stream at once: this process's always, another process's when that store notifies
+    /// (LISTEN/NOTIFY; see <c>PostgreSqlStockStoreOptions.ChangeNotifications</c>); elsewhere this is the stream's polling
+    /// period. Default: 1 second. Range: 10 milliseconds to 1 minute.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -15,7 +15,8 @@ namespace StockGuard.Caching;
 /// <remarks>
 /// <para>
 /// Staleness: a cached read sees a commit once the follower has read it from the feed and removed the entry: the feed's
-/// visibility (on PostgreSQL, once older transactions have ended), then the wake-up (LISTEN/NOTIFY on PostgreSQL, else up
+/// visibility (on PostgreSQL, once older transactions have ended), then the wake-up (LISTEN/NOTIFY on PostgreSQL when the
+/// writing store notifies, see docs/changes.md; else up
 /// to <see cref="StockLevelCacheOptions.PollInterval"/>), then one read of the feed. docs/changes.md has the measured
 /// bound. A read that raced a change (it read the old level, the follower removed the entry, then the read stored the
 /// old level) is caught by <see cref="StockLevel.Version"/>: the follower remembers each changed item's newest version,

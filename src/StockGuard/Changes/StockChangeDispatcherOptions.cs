@@ -14,7 +14,9 @@ public sealed class StockChangeDispatcherOptions
 
     /// <summary>
     /// The longest wait for new changes before the feed is read again: the polling interval on stores that cannot
-    /// wake the dispatcher, a safety net on PostgreSQL. Default: 1 second. Range: 1 millisecond to 1 hour.
+    /// wake the dispatcher, a safety net on PostgreSQL. A wait also ends when the lease is due for renewal, so the
+    /// dispatcher reads at least every <see cref="LeaseDuration"/> / 3 (10 seconds by default) whatever this says.
+    /// Default: 1 second. Range: 1 millisecond to 1 hour.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
