@@ -5,7 +5,7 @@ namespace StockGuard.PostgreSql;
 
 /// <summary>
 /// Wakes change dispatchers and caches when changes commit. The store's waiters wake at once after the store's own
-/// operations; other processes are told with <c>NOTIFY stockguard_changes</c> (payload: the schema), sent after the
+/// operations; other processes are told with <c>NOTIFY stockguard_changes</c> (payload: the schema and a name of the store, <c>schema/sender</c>; a store skips its own), sent after the
 /// commit on a connection of its own, never in the writer's transaction: a notifying transaction holds PostgreSQL's
 /// notification queue lock through its commit, which serialises every writer's commit (measured in docs/changes.md).
 /// Requests that arrive while one is sent share the next, at most one every <see cref="Spacing"/>. From the first wait on
@@ -25,6 +25,11 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     private int _requests;
     private long _sent;
     private long _signals;
+
+    /// <summary>This store's name in its notifications' payloads (<c>schema/sender</c>), so that it skips its own.</summary>
+    private readonly string _sender = Guid.NewGuid().ToString("N")[..12];
+
+    private string Payload => field ??= schema + "/" + _sender;
 
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -122,11 +127,11 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
                 var connection = (NpgsqlConnection)await connections.OpenConnectionAsync(stop).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
-                    var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @schema)", connection);
+                    var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection);
                     await using (notify.ConfigureAwait(false))
                     {
                         notify.Parameters.AddWithValue("channel", Channel);
-                        notify.Parameters.AddWithValue("schema", schema);
+                        notify.Parameters.AddWithValue("payload", Payload);
                         await notify.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                     }
                 }
@@ -158,6 +163,19 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
         }
     }
 
+    /// <summary>
+    /// Whether a notification's payload is a change of this store's schema by another store: <c>schema/sender</c> from
+    /// another sender (this store's own operations have woken its waiters already), or the bare schema that stores of
+    /// earlier versions send.
+    /// </summary>
+    private bool IsOthers(string payload) => IsChangeByAnother(payload, schema, _sender);
+
+    /// <summary>Whether <paramref name="payload"/> tells of a change in <paramref name="schema"/> by a store other than <paramref name="sender"/>.</summary>
+    internal static bool IsChangeByAnother(string payload, string schema, string sender) =>
+        payload.Length > schema.Length
+            ? payload.StartsWith(schema, StringComparison.Ordinal) && payload[schema.Length] == '/' && !payload.AsSpan(schema.Length + 1).SequenceEqual(sender)
+            : string.Equals(payload, schema, StringComparison.Ordinal);
+
     private void Signal()
     {
         Interlocked.Increment(ref _signals);
@@ -180,7 +198,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
 
                 connection.Notification += (_, e) =>
                 {
-                    if (string.Equals(e.Payload, schema, StringComparison.Ordinal))
+                    if (IsOthers(e.Payload))
                     {
                         Signal();
                     }

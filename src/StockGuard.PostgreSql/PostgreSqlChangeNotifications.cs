@@ -1,11 +1,11 @@
 namespace StockGuard.PostgreSql;
 
 /// <summary>
-/// When a store tells other processes of its changes with <c>NOTIFY stockguard_changes</c> (payload: the schema), so
+/// When a store tells other processes of its changes with <c>NOTIFY stockguard_changes</c> (payload: <c>schema/sender</c>, the schema and a name of the sending store), so
 /// that change dispatchers and level caches listening in other processes read the feed at once instead of at their next
 /// poll. The notification is sent after the commit, on a connection of its own, never in the writer's transaction, and
 /// requests that arrive while one is sent share the next: at most one every 2 ms per store, a small autocommitted
-/// statement each. A store asks for one after each of its operations, including those that changed nothing (a refused
+/// statement each. A store asks for one after each of its writes, including those that changed nothing (a refused
 /// order may have given back expired holds).
 /// </summary>
 public enum PostgreSqlChangeNotifications

@@ -63,12 +63,65 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
         var seen = reader.ChangeSignals;
         (await writer.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
         await EventuallyAsync(() => reader.ChangeSignals != seen);
-        await reader.WaitForChangesAsync(seen, TimeSpan.FromHours(1)).WaitAsync(TimeSpan.FromSeconds(30));
+        reader.WaitForChangesAsync(seen, TimeSpan.FromHours(1)).IsCompletedSuccessfully.Should().BeTrue("a sign came after the count was taken");
 
         // This process's own sale.
         seen = reader.ChangeSignals;
         (await reader.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
-        await reader.WaitForChangesAsync(seen, TimeSpan.FromHours(1)).WaitAsync(TimeSpan.FromSeconds(30));
+        reader.WaitForChangesAsync(seen, TimeSpan.FromHours(1)).IsCompletedSuccessfully.Should().BeTrue("the store's own sale is a sign");
+    }
+
+    [Test]
+    public async Task A_notification_in_the_form_earlier_versions_send_is_heard()
+    {
+        var store = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(TimeProvider.System));
+        await store.WaitForChangesAsync(TimeSpan.FromMilliseconds(1));
+        await EventuallyAsync(() => store.IsListening);
+        var seen = store.ChangeSignals;
+
+        await using var connection = new NpgsqlConnection(PostgreSqlServer.ConnectionString);
+        await connection.OpenAsync();
+        await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection);
+        notify.Parameters.AddWithValue("channel", PostgreSqlChangeListener.Channel);
+        notify.Parameters.AddWithValue("payload", Provider.Schema);
+        await notify.ExecuteNonQueryAsync();
+
+        await EventuallyAsync(() => store.ChangeSignals != seen);
+    }
+
+    [TestCase("shop/b1", true)]
+    [TestCase("shop", true)]
+    [TestCase("shop/a1", false)]
+    [TestCase("shop2/b1", false)]
+    [TestCase("shop2", false)]
+    [TestCase("sho", false)]
+    [TestCase("shop/", true)]
+    public void A_payload_is_a_change_by_another_store_only_for_its_own_schema_and_another_sender(string payload, bool another) =>
+        PostgreSqlChangeListener.IsChangeByAnother(payload, "shop", "a1").Should().Be(another);
+
+    [Test]
+    public async Task A_store_that_follows_the_feed_does_not_hear_its_own_notifications_back()
+    {
+        var store = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(TimeProvider.System));
+        var other = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(
+            TimeProvider.System, o => ((PostgreSqlStockStoreOptions)o).ChangeNotifications = PostgreSqlChangeNotifications.Always));
+        var key = await StockedAsync(other, 10);
+        await store.WaitForChangesAsync(TimeSpan.FromMilliseconds(1));
+        await EventuallyAsync(() => store.IsListening);
+        await EventuallyAsync(() => other.NotificationsPending == 0);
+
+        var seen = store.ChangeSignals;
+        var sent = store.NotificationsSent;
+        (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await EventuallyAsync(() => store.NotificationsSent > sent && store.NotificationsPending == 0);
+
+        // Another store's notification, sent after the store's own was committed: PostgreSQL delivers them in commit
+        // order, so once this one is heard the store's own would have been too.
+        var otherSent = other.NotificationsSent;
+        (await other.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await EventuallyAsync(() => other.NotificationsSent > otherSent && store.ChangeSignals >= seen + 2);
+
+        store.ChangeSignals.Should().Be(seen + 2, "one sign for its own sale, one for the other store's notification");
     }
 
     [Test]
@@ -196,14 +249,14 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
     }
 
     /// <summary>
-    /// Either the listener hears the writer's schema and the writer counts what it sent, or the writer never even asked
+    /// Either the listener hears the writer's schema (<c>schema/sender</c>) and the writer counts what it sent, or the writer never even asked
     /// for a notification: a store asks synchronously as each operation ends, so the counters are final here.
     /// </summary>
     private async Task ExpectNotificationsAsync(PostgreSqlStockStore writer, RawListener listener, bool notifies)
     {
         if (notifies)
         {
-            await EventuallyAsync(() => listener.Payloads.Contains(Provider.Schema));
+            await EventuallyAsync(() => listener.Payloads.Any(p => p.StartsWith(Provider.Schema + "/", StringComparison.Ordinal)));
             writer.NotificationsSent.Should().BePositive();
         }
         else

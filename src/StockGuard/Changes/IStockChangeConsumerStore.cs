@@ -78,7 +78,7 @@ public interface IStockChangeConsumerStore
     /// <see cref="WaitForChangesAsync(long, TimeSpan, CancellationToken)"/> when it waits after the page. Always 0 for a
     /// store that cannot be told.
     /// </summary>
-    long ChangeSignals => 0;
+    long ChangeSignals { get; }
 
     /// <summary>
     /// Waits until the store has had a sign of new changes since <see cref="ChangeSignals"/> was
@@ -90,6 +90,5 @@ public interface IStockChangeConsumerStore
     /// <param name="maxWait">The longest wait.</param>
     /// <param name="cancellationToken">Ends the wait.</param>
     /// <returns>A task that completes when the wait is over.</returns>
-    Task WaitForChangesAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
-        WaitForChangesAsync(maxWait, cancellationToken);
+    Task WaitForChangesAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken = default);
 }

@@ -115,6 +115,14 @@ public sealed class InMemoryStockChangeConsumers : IStockChangeConsumerStore
     public Task WaitForChangesAsync(TimeSpan maxWait, CancellationToken cancellationToken = default) =>
         maxWait <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(maxWait, _time, cancellationToken);
 
+    /// <inheritdoc/>
+    /// <remarks>The in-memory store is never told of changes: <see cref="ChangeSignals"/> stays 0 and every wait runs its length.</remarks>
+    public long ChangeSignals => 0;
+
+    /// <inheritdoc/>
+    public Task WaitForChangesAsync(long seenSignals, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
+        WaitForChangesAsync(maxWait, cancellationToken);
+
     private bool Holds(string consumer, string owner, DateTimeOffset now) =>
         _consumers.TryGetValue(consumer, out var state) && state.Owner == owner && state.ExpiresAt > now;
 
