@@ -210,6 +210,7 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
                 }
 
                 _listening = true;
+                LogListening(logger, schema);
 
                 // Whatever committed while nobody listened is read now.
                 Signal();
@@ -247,6 +248,9 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
 
     [LoggerMessage(30, LogLevel.Information, "The PostgreSQL store is behind a transaction pooler, where LISTEN cannot work: change dispatchers and the level cache poll instead.")]
     private static partial void LogPolling(ILogger logger);
+
+    [LoggerMessage(33, LogLevel.Information, "The PostgreSQL store listens for changes of schema {Schema} (LISTEN stockguard_changes): change dispatchers and the level cache wake when a store in another process notifies, and at their poll otherwise.")]
+    private static partial void LogListening(ILogger logger, string schema);
 
     [LoggerMessage(31, LogLevel.Warning, "The PostgreSQL store's LISTEN connection failed; it reconnects in a second, and the dispatchers poll meanwhile.")]
     private static partial void LogListenFailed(ILogger logger, Exception exception);
