@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FluentAssertions;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NUnit.Framework;
+using StockGuard.Caching;
 using StockGuard.Changes;
 using StockGuard.Testing;
 
@@ -170,6 +173,49 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
         }
     }
 
+    [Test]
+    public async Task A_sale_committed_while_the_level_cache_reads_the_feed_reaches_the_cache_at_once()
+    {
+        var writer = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(
+            TimeProvider.System, o => ((PostgreSqlStockStoreOptions)o).ChangeNotifications = PostgreSqlChangeNotifications.Always));
+        var reader = (PostgreSqlStockStore)DisposedAfterTest(Provider.CreateStore(TimeProvider.System));
+        var (key, other) = (await StockedAsync(reader, 10), await StockedAsync(reader, 10));
+        var feed = new HeldFeed(reader);
+        var services = new ServiceCollection();
+        services.AddHybridCache();
+        await using var provider = services.BuildServiceProvider();
+        var cache = new StockLevelCache(reader, feed, provider.GetRequiredService<HybridCache>(), new StockLevelCacheOptions { PollInterval = TimeSpan.FromMinutes(1) }, reader);
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => cache.RunAsync(stop.Token));
+        try
+        {
+            await EventuallyAsync(() => cache.IsFollowing && reader.IsListening);
+            (await cache.GetLevelAsync(key))!.OnHand.Should().Be(10);
+
+            // Another item's sale wakes the follower, whose read is then held after it read the feed.
+            var held = feed.HoldNextRead();
+            (await writer.DeductAsync(new DeductRequest(new StockLine(other, 1)))).Succeeded.Should().BeTrue();
+            await held.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // The sale's notification arrives while the page without it is still being read.
+            var signals = reader.ChangeSignals;
+            (await writer.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+            var sale = (await reader.ReadHistoryAsync(key)).Changes[0].Position;
+            await EventuallyAsync(() => reader.ChangeSignals != signals);
+            feed.Release();
+
+            // Without the sign the follower would wait out its poll, a minute.
+            await EventuallyAsync(() => cache.Position >= sale);
+            (await cache.GetLevelAsync(key))!.OnHand.Should().Be(9);
+        }
+        finally
+        {
+            feed.Release();
+            await stop.CancelAsync();
+            await running.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
     /// <summary>A consumer whose checkpoint is the feed's last position: it delivers only what comes after.</summary>
     private static async Task<string> ConsumerFromNowAsync(PostgreSqlStockStore store)
     {
@@ -305,6 +351,40 @@ public sealed class PostgreSqlChangeNotifyTests : ProviderFixture<AtomicPostgreS
             deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30));
             await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
         }
+    }
+
+    /// <summary>A store's feed whose next read, once asked, is held after it has read the store until released.</summary>
+    private sealed class HeldFeed(IStockChangeFeed inner) : IStockChangeFeed
+    {
+        private TaskCompletionSource? _reached;
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Holds the next read; the task completes when that read has read the store.</summary>
+        public Task HoldNextRead()
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _reached, reached);
+            return reached.Task;
+        }
+
+        public void Release() => _released.TrySetResult();
+
+        public async Task<StockChangePage> ReadChangesAsync(StockChangePosition after, int maxCount = 1000, CancellationToken cancellationToken = default)
+        {
+            var page = await inner.ReadChangesAsync(after, maxCount, cancellationToken);
+            if (Interlocked.Exchange(ref _reached, null) is { } reached)
+            {
+                reached.TrySetResult();
+                await _released.Task.WaitAsync(cancellationToken);
+            }
+
+            return page;
+        }
+
+        public Task<StockChangePosition> GetLastPositionAsync(CancellationToken cancellationToken = default) => inner.GetLastPositionAsync(cancellationToken);
+
+        public Task<StockChangePage> ReadHistoryAsync(StockKey key, StockHistoryOrder order = StockHistoryOrder.NewestFirst, StockChangePosition? after = null, int maxCount = 100, CancellationToken cancellationToken = default) =>
+            inner.ReadHistoryAsync(key, order, after, maxCount, cancellationToken);
     }
 
     /// <summary>A plain Npgsql connection listening on the stores' channel, keeping every payload it hears.</summary>
