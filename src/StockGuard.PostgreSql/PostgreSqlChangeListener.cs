@@ -29,8 +29,6 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
     /// <summary>This store's name in its notifications' payloads (<c>schema/sender</c>), so that it skips its own.</summary>
     private readonly string _sender = Guid.NewGuid().ToString("N")[..12];
 
-    private string Payload => field ??= schema + "/" + _sender;
-
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
@@ -39,6 +37,9 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
 
     /// <summary>Whether the store is being told of commits now (false before the first wait, behind a transaction pooler, or while reconnecting).</summary>
     public bool IsListening => _listening;
+
+    /// <summary>The payload of this store's notifications (<c>schema/sender</c>).</summary>
+    public string Payload => field ??= schema + "/" + _sender;
 
     /// <summary>How many notifications the store has sent.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -209,11 +210,10 @@ internal sealed partial class PostgreSqlChangeListener(PostgreSqlConnections con
                     await listen.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                 }
 
+                // Whatever committed while nobody listened is read now (signalled before the store says it listens).
+                Signal();
                 _listening = true;
                 LogListening(logger, schema);
-
-                // Whatever committed while nobody listened is read now.
-                Signal();
                 while (true)
                 {
                     await connection.WaitAsync(stop).ConfigureAwait(false);

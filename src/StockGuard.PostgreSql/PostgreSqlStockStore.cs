@@ -63,6 +63,9 @@ public sealed class PostgreSqlStockStore : SqlStockStore
     /// <summary>Whether the store is told of commits by LISTEN/NOTIFY now; false before the first wait for changes and behind a transaction pooler, where waits poll.</summary>
     internal bool IsListening => _listener.IsListening;
 
+    /// <summary>The payload of the store's notifications, which names it.</summary>
+    internal string NotificationPayload => _listener.Payload;
+
     /// <summary>How many notifications of its changes the store has sent to other processes.</summary>
     internal long NotificationsSent => _listener.Sent;
 
