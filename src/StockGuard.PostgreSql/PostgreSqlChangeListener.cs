@@ -5,9 +5,10 @@ namespace StockGuard.PostgreSql;
 
 /// <summary>
 /// Wakes change dispatchers and caches when changes commit. The store's waiters wake at once after the store's own
-/// operations; other processes are told with <c>NOTIFY stockguard_changes</c> (payload: the schema and a name of the store, <c>schema/sender</c>; a store skips its own), sent after the
-/// commit on a connection of its own, never in the writer's transaction: a notifying transaction holds PostgreSQL's
-/// notification queue lock through its commit, which serialises every writer's commit (measured in docs/changes.md).
+/// operations; other processes are told with <c>NOTIFY stockguard_changes</c> (payload: the schema and a name of the
+/// store, <c>schema/sender</c>; a store skips its own), sent after the commit on a connection of its own, never in the
+/// writer's transaction: a notifying transaction holds PostgreSQL's notification queue lock through its commit, which
+/// serialises every writer's commit (measured in docs/changes.md).
 /// Requests that arrive while one is sent share the next, at most one every <see cref="Spacing"/>. From the first wait on
 /// (a dispatcher or cache in this process follows the feed), one connection per store listens. Who notifies is
 /// <see cref="PostgreSqlChangeNotifications"/>: by default a store that follows the feed on a direct connection, not one
