@@ -87,7 +87,7 @@ public abstract class ClockSkewTests<TProvider> : SqlProviderFixture<TProvider>
     [Test]
     public async Task A_store_that_cannot_read_the_database_clock_within_its_bound_fails_and_changes_nothing()
     {
-        var store = CreateHostStore(new SlowRoundTrips());
+        var store = CreateHostStore(new SlowRoundTripsClock());
         var key = new StockKey(NewSku());
 
         var receive = () => store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 5)));
@@ -186,13 +186,5 @@ public abstract class ClockSkewTests<TProvider> : SqlProviderFixture<TProvider>
         (await ((IStockBackorders)fast).GetBackordersAsync(order)).Backorders.Single().Should().BeEquivalentTo(
             new { Quantity = 2, Filled = 1, State = BackorderState.PartlyFilled, HoldId = (Guid?)null }, "a confirmed hold's backorder is a sale's");
         (await fast.GetLevelAsync(key)).Should().BeEquivalentTo(new { OnHand = -1L, Reserved = 0L, Available = -1L });
-    }
-
-    /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
-    private sealed class SlowRoundTrips : TimeProvider
-    {
-        private long _jumps;
-
-        public override long GetTimestamp() => base.GetTimestamp() + (Interlocked.Increment(ref _jumps) * TimestampFrequency);
     }
 }

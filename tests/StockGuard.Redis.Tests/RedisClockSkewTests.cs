@@ -144,7 +144,7 @@ public abstract class RedisClockSkewTests<TProvider> : RedisFixture<TProvider>
     [Test]
     public async Task A_store_that_cannot_read_the_servers_clock_within_its_bound_fails_and_changes_nothing()
     {
-        var store = HostStore(new SlowRoundTrips());
+        var store = HostStore(new SlowRoundTripsClock());
         var key = new StockKey(NewSku());
 
         var receive = () => store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 5)));
@@ -218,14 +218,6 @@ public abstract class RedisClockSkewTests<TProvider> : RedisFixture<TProvider>
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             _messages.Enqueue(formatter(state, exception));
-    }
-
-    /// <summary>A host whose every round trip seems to take a second: its monotonic clock jumps a second per reading.</summary>
-    private sealed class SlowRoundTrips : TimeProvider
-    {
-        private long _jumps;
-
-        public override long GetTimestamp() => base.GetTimestamp() + (Interlocked.Increment(ref _jumps) * TimestampFrequency);
     }
 }
 
