@@ -234,6 +234,9 @@ COMMIT;
 -- SellBatchRollback
 ROLLBACK;
 
+-- SellBatchUnreserved
+-- (none on this engine)
+
 -- SetHoldExpiry
 UPDATE `stockguard`.`stock_holds` SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 

@@ -219,6 +219,9 @@ WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + 
 -- SellBatchRollback
 -- (none on this engine)
 
+-- SellBatchUnreserved
+WITH changed AS (UPDATE "stockguard"."stock_items" AS i SET on_hand = on_hand + @onHandDelta, version = version + @versions WHERE sku = @sku AND location = @location AND reserved = 0 AND on_hand - safety_stock >= @quantity RETURNING sku AS Sku, location AS Location, on_hand AS OnHand, reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit, low_stock_threshold AS LowStockThreshold, version AS Version, pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released, CAST(0 AS bigint) AS ExpiredReserved, CAST(0 AS bigint) AS ExpiredLines), moved AS (INSERT INTO "stockguard"."stock_movements" (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note, on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after) SELECT @now, c.sku, c.location, 'sale', -s.quantity, 0, NULL, s.reference, NULL, c.onhand + @quantity - SUM(s.quantity) OVER (ORDER BY s.n ROWS UNBOUNDED PRECEDING), c.reserved, c.safetystock, c.backorderlimit, c.lowstockthreshold, c.version - @versions + s.n FROM changed c CROSS JOIN unnest(@quantities::bigint[], @references::text[]) WITH ORDINALITY AS s(quantity, reference, n) ORDER BY s.n), relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting) SELECT changed.* FROM changed CROSS JOIN relaxed;
+
 -- SetHoldExpiry
 UPDATE "stockguard"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 

@@ -219,6 +219,9 @@ SELECT w.id AS Id, w.state AS State, w.joined_at AS JoinedAt, w.hold_id AS HoldI
 -- SellBatchRollback
 -- (none on this engine)
 
+-- SellBatchUnreserved
+-- (none on this engine)
+
 -- SetHoldExpiry
 UPDATE "main"."stock_holds" SET expires_at = @expiresAt WHERE id = @id AND state = 'active';
 

@@ -455,6 +455,16 @@ internal abstract partial class SqlDialect : SqlEngine
     public virtual string? SellBatch => null;
 
     /// <summary>
+    /// <see cref="SellBatch"/> for an item that reserves nothing: the same parameters, change and movements, applied
+    /// only while the item's <c>reserved</c> is 0, so that no hold of it can have expired and its row returns
+    /// <c>ExpiredReserved</c> and <c>ExpiredLines</c> as 0 without the look-ups of the holds behind them. No row means
+    /// nothing was changed: the item reserves units, cannot serve the batch, or is unknown. For engines that prepare
+    /// every sub-query of a statement on each execution, also those a <c>CASE</c> never runs (PostgreSQL);
+    /// <see langword="null"/> (the default) elsewhere, and <see cref="SellBatch"/> serves every batch.
+    /// </summary>
+    public virtual string? SellBatchUnreserved => null;
+
+    /// <summary>
     /// Binds the requests of <see cref="SellBatch"/>, the first <paramref name="count"/> of each list in batch order.
     /// Default: the arrays <c>@quantities</c> and <c>@references</c>.
     /// </summary>

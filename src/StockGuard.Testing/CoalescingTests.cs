@@ -194,6 +194,49 @@ public abstract class CoalescingTests<TProvider> : SqlProviderFixture<TProvider>
         (await Server.LedgerAsync(key)).OnHand.Should().Be(90);
     }
 
+    [Test]
+    public async Task A_hot_item_s_batches_count_its_holds_as_they_come_expire_and_are_given_back()
+    {
+        var store = CreateCoalescingStore();
+        var key = await StockedAsync(store, 40);
+        List<StockChangeResult> told = [];
+
+        async Task<StockChangeResult[]> BatchAsync(params int[] quantities)
+        {
+            var (first, queued) = await QueueBehindLockAsync(store, key, quantities, (_, line) => new DeductRequest(line));
+            StockChangeResult[] results = [await first, .. await Task.WhenAll(queued)];
+            told.AddRange(results);
+            return results;
+        }
+
+        static IEnumerable<(bool, long, long, long)> Levels(StockChangeResult[] results) =>
+            results.Select(r => (r.Succeeded, r.Levels[0].OnHand, r.Levels[0].Reserved, r.Levels[0].Available));
+
+        // Nothing reserved: the item turns hot.
+        Levels(await BatchAsync(2, 3)).Should().Equal((true, 39L, 0L, 39L), (true, 37L, 0L, 37L), (true, 34L, 0L, 34L));
+
+        // A cart holds 10 of the 34: 24 available. The next batch asks for 1 + 20 + 4 and must leave the held units alone.
+        var hold = await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMilliseconds(500), new StockLine(key, 10)));
+        hold.Succeeded.Should().BeTrue();
+        var held = await BatchAsync(20, 4);
+        Levels(held).Should().Equal((true, 33L, 10L, 23L), (true, 13L, 10L, 3L), (false, 13L, 10L, 3L));
+        held[2].ShortLines.Should().ContainSingle().Which.Should().Be(new ShortLine(key, 4, 3), "3 were left beside the held 10");
+
+        // The hold expires, not yet given back: its units are for sale again, and a buyer is told so.
+        Time.Advance(TimeSpan.FromMilliseconds(600));
+        Levels(await BatchAsync(2, 2)).Should().Equal((true, 12L, 0L, 12L), (true, 10L, 0L, 10L), (true, 8L, 0L, 8L));
+
+        // Given back by the sweep: the item reserves nothing again.
+        await store.SweepAsync();
+        Levels(await BatchAsync(1, 1)).Should().Equal((true, 7L, 0L, 7L), (true, 6L, 0L, 6L), (true, 5L, 0L, 5L));
+
+        told.Where(r => r.Succeeded).Select(r => r.Levels[0].Version).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems(
+            "each sale and each expiry bumps the version, and every buyer is told the version right after its own sale");
+        var level = (await store.GetLevelAsync(key))!;
+        (level.OnHand, level.Reserved, level.Version).Should().Be((5L, 0L, told[^1].Levels[0].Version), "the last buyer was told the level a read now gives");
+        (await Server.LedgerAsync(key)).Should().Be((5L, 0L), "one movement per sale, the hold's placing and its expiry, and nothing else");
+    }
+
     /// <summary>A batch-size recorder, for the tests that tell a batch from a deduct alone.</summary>
     /// <returns>A recorder that listens until disposed.</returns>
     protected static BatchSizes RecordBatchSizes() => new();

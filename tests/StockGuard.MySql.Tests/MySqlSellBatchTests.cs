@@ -22,7 +22,7 @@ public sealed class MySqlSellBatchTests : MySqlFixture
         var before = await Server.StoredAsync(key);
         var batch = Batch(key, (2, "order-1"), (1, null), (3, "order-\"3\" é"));
 
-        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, batch);
+        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, batch, unreserved: false);
 
         sold.Should().NotBeNull("the item can serve the whole batch");
         sold!.Value.Durable.Should().BeTrue("InnoDB's commit answered after its flush");
@@ -46,13 +46,13 @@ public sealed class MySqlSellBatchTests : MySqlFixture
         var before = await Server.StoredAsync(key);
 
         // 4 on hand, 1 reserved: 3 available, and the batch asks for 4.
-        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, Batch(key, (2, "order-1"), (2, "order-2")));
+        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, Batch(key, (2, "order-1"), (2, "order-2")), unreserved: false);
 
         sold.Should().BeNull("the transaction path decides a batch the item cannot serve whole");
         (await Server.StoredAsync(key)).Should().Be(before);
         (await SaleRowsAsync(key)).Should().BeEmpty();
         var unknown = new StockKey(NewSku());
-        (await CoalescedBatch.TrySellAsync(Executor(), unknown, Batch(unknown, (1, null)))).Should().BeNull("an unknown item sells nothing");
+        (await CoalescedBatch.TrySellAsync(Executor(), unknown, Batch(unknown, (1, null)), unreserved: false)).Should().BeNull("an unknown item sells nothing");
         await NoTransactionLeftOpenAsync();
     }
 
@@ -65,7 +65,7 @@ public sealed class MySqlSellBatchTests : MySqlFixture
         var before = await Server.StoredAsync(key);
         await using (var blocker = await LockRowAsync(key))
         {
-            var error = await FluentActions.Awaiting(() => CoalescedBatch.TrySellAsync(Executor(dataSource, TimeSpan.FromSeconds(1)), key, Batch(key, (1, "a"), (1, "b"))))
+            var error = await FluentActions.Awaiting(() => CoalescedBatch.TrySellAsync(Executor(dataSource, TimeSpan.FromSeconds(1)), key, Batch(key, (1, "a"), (1, "b")), unreserved: false))
                 .Should().ThrowAsync<StockStoreTimeoutException>();
             error.Which.OutcomeUnknown.Should().BeFalse("the server reported the timeout before the batch's row, and its commit comes after it");
             await blocker.ReleaseAsync();

@@ -148,16 +148,23 @@ internal static class CoalescedBatch
     /// is then durable (<see cref="SoldBatch.Durable"/>) and the batch cost this process one round trip, not two.
     /// Returns each request's result in batch order, or <see langword="null"/> when the item could not serve the whole
     /// batch (or is unknown): nothing was changed and the transaction path (<see cref="ApplyAsync"/>) decides request
-    /// by request.
+    /// by request. With <paramref name="unreserved"/>, where the dialect has it, the statement sells only while the item
+    /// reserves nothing (<see cref="SqlDialect.SellBatchUnreserved"/>), and returns <see langword="null"/> too when it does.
     /// </summary>
+    /// <param name="executor">The store's executor.</param>
+    /// <param name="key">The item.</param>
+    /// <param name="batch">The requests, in arrival order, none with an idempotency key.</param>
+    /// <param name="unreserved">Whether the item reserved nothing when it was last seen: the cheaper statement is tried.</param>
     /// <exception cref="StockStoreException">
     /// The statement failed: nothing was changed when the failure came before it was sent or the server reported it;
     /// otherwise (the barrier failed after the statement sold) the outcome is unknown.
     /// </exception>
-    public static async Task<SoldBatch?> TrySellAsync(SqlExecutor executor, StockKey key, List<PendingDeduct> batch)
+    public static async Task<SoldBatch?> TrySellAsync(SqlExecutor executor, StockKey key, List<PendingDeduct> batch, bool unreserved)
     {
         var dialect = executor.Dialect;
-        if (dialect.SellBatch is not { } sell || executor.InCallerTransaction || !IsKeyless(batch))
+        if ((unreserved ? dialect.SellBatchUnreserved ?? dialect.SellBatch : dialect.SellBatch) is not { } sell
+            || executor.InCallerTransaction
+            || !IsKeyless(batch))
         {
             return null;
         }
@@ -300,7 +307,7 @@ internal static class CoalescedBatch
                 new StockLevel(key, onHand, whole.Reserved - whole.ExpiredReserved, whole.SafetyStock, whole.BackorderLimit, whole.LowStockThreshold, version + whole.ExpiredLines)]);
         }
 
-        return new SoldBatch(results, durable);
+        return new SoldBatch(results, durable, whole.Reserved > 0);
     }
 
     /// <summary>Ends the transaction a failed <see cref="SqlDialect.SellBatch"/> command may have left open on a connection that still works (<see cref="SqlDialect.SellBatchRollback"/>).</summary>

@@ -286,7 +286,7 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
             else if (batch.Count > 0)
             {
                 StockGuardTelemetry.RecordBatch(executor.Dialect.StoreName, batch.Count);
-                await ApplyBatchAsync(queue.Key, batch).ConfigureAwait(false);
+                await ApplyBatchAsync(queue, batch).ConfigureAwait(false);
             }
         }
         while (queue.ContinueOrRetire());
@@ -341,8 +341,9 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
     /// next batch: when the batch committed without waiting for its flush, its callers are answered in the background
     /// after the flush barrier (<see cref="AnswerWhenDurableAsync"/>), while this process's next batch already runs.
     /// </summary>
-    private async Task ApplyBatchAsync(StockKey key, List<PendingDeduct> batch)
+    private async Task ApplyBatchAsync(CoalescingQueue queue, List<PendingDeduct> batch)
     {
+        var key = queue.Key;
         // The first request of each idempotency key joins the batch. A repeat of a key, and a key stored before,
         // go through the ordinary path after the batch has committed, where they replay the first result or conflict.
         // A batch without keys (the flash sale's) joins whole, without copies.
@@ -370,15 +371,22 @@ internal sealed class CoalescingDeducts(SqlExecutor executor, StockChanges chang
         try
         {
             // One statement sells the batch, even a hot item's batch of one (its row lock is then not held through a log
-            // flush); the transaction path decides when it cannot.
-            if (await CoalescedBatch.TrySellAsync(executor, key, joined).ConfigureAwait(false) is { } sold)
+            // flush); the transaction path decides when it cannot. While the item reserves nothing the statement need
+            // not look for expired holds; one that found units reserved (or could not tell) makes the next batch look.
+            var unreserved = !queue.Reserving && executor.Dialect.SellBatchUnreserved is not null && CoalescedBatch.IsKeyless(joined);
+            if (await CoalescedBatch.TrySellAsync(executor, key, joined, unreserved).ConfigureAwait(false) is { } sold)
             {
                 results = sold.Results;
                 durable = sold.Durable;
+                queue.Reserving = sold.Reserving;
             }
-            else if (joined.Count > 1)
+            else
             {
-                results = await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
+                queue.Reserving |= unreserved;
+                if (joined.Count > 1)
+                {
+                    results = await executor.RunAsync(s => CoalescedBatch.ApplyAsync(s, key, joined, executor.Now()), CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex)

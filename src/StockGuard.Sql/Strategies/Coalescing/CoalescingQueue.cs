@@ -39,6 +39,12 @@ internal sealed class CoalescingQueue
 
     public StockKey Key { get; }
 
+    /// <summary>
+    /// Whether the item reserved units when a batch last saw its row, or a batch could not tell: the next batch is then
+    /// sent with the statement that reports expired holds. Read and written only by the flight out, one at a time.
+    /// </summary>
+    public bool Reserving { get; set; }
+
     /// <summary>Whether the item formed a batch of two or more within the last <see cref="HotWindow"/>.</summary>
     public bool IsHot
     {

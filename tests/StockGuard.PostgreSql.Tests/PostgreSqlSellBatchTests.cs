@@ -1,0 +1,95 @@
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NUnit.Framework;
+using StockGuard.Sql.Execution;
+using StockGuard.Sql.Strategies.Coalescing;
+
+namespace StockGuard.PostgreSql.Tests;
+
+/// <summary>
+/// A coalesced batch without idempotency keys as one statement on PostgreSQL, and its cheaper form for an item that
+/// reserves nothing (<c>SellBatchUnreserved</c>): that one never sells while units are reserved, expired or not, so
+/// the level it reports can leave the expired holds out without looking for them.
+/// </summary>
+[TestFixture]
+public sealed class PostgreSqlSellBatchTests : PostgreSqlFixture
+{
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task Either_batch_statement_sells_a_whole_batch_with_one_movement_per_sale_in_batch_order(bool unreserved)
+    {
+        await using var store = CreateStore(ConcurrencyStrategy.Coalescing);
+        var key = await StockedAsync(store, 10);
+        var before = await Server.StoredAsync(key);
+
+        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, Batch(key, (2, "order-1"), (1, null), (3, "order-'3' é")), unreserved);
+
+        sold.Should().NotBeNull("the item reserves nothing and can serve the whole batch");
+        sold!.Value.Durable.Should().BeTrue("the flush barrier ran in the batch's round trip");
+        sold.Value.Reserving.Should().BeFalse();
+        sold.Value.Results.Select(r => (r.Succeeded, r.Levels[0].OnHand, r.Levels[0].Reserved, r.Levels[0].Version))
+            .Should().Equal((true, 8L, 0L, before.Version + 1), (true, 7L, 0L, before.Version + 2), (true, 4L, 0L, before.Version + 3));
+        (await Server.StoredAsync(key)).Should().Be((4L, 0L, before.Version + 3));
+        (await SaleRowsAsync(key)).Should().Equal(
+            (-2L, "order-1", 8L, before.Version + 1),
+            (-1L, null, 7L, before.Version + 2),
+            (-3L, "order-'3' é", 4L, before.Version + 3));
+        (await Server.LedgerAsync(key)).Should().Be((4L, 0L));
+    }
+
+    [Test]
+    public async Task The_statement_for_an_item_that_reserves_nothing_changes_nothing_while_a_hold_reserves_units_even_an_expired_one()
+    {
+        await using var store = CreateStore(ConcurrencyStrategy.Coalescing);
+        var key = await StockedAsync(store, 10);
+        (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(1), new StockLine(key, 2)))).Succeeded.Should().BeTrue();
+        Time.Advance(TimeSpan.FromMinutes(2));
+        var before = await Server.StoredAsync(key);
+
+        // 10 on hand and 2 reserved by a hold that has expired but was not given back: 10 available, and the batch asks for 3.
+        var refused = await CoalescedBatch.TrySellAsync(Executor(), key, Batch(key, (1, "order-1"), (2, "order-2")), unreserved: true);
+
+        refused.Should().BeNull("an item that reserves units is left to the statement that counts its expired holds");
+        (await Server.StoredAsync(key)).Should().Be(before);
+        (await SaleRowsAsync(key)).Should().BeEmpty();
+
+        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, Batch(key, (1, "order-1"), (2, "order-2")), unreserved: false);
+
+        sold.Should().NotBeNull();
+        sold!.Value.Reserving.Should().BeTrue("the expired hold's units stay reserved in the row until they are given back");
+        // A buyer is told the level with the expired hold given back, as a read gives it (its expiry counted in the version).
+        sold.Value.Results.Select(r => (r.Levels[0].OnHand, r.Levels[0].Reserved, r.Levels[0].Available, r.Levels[0].Version))
+            .Should().Equal((9L, 0L, 9L, before.Version + 2), (7L, 0L, 7L, before.Version + 3));
+        var level = (await store.GetLevelAsync(key))!;
+        (level.OnHand, level.Reserved, level.Version).Should().Be((7L, 0L, before.Version + 3));
+        (await Server.StoredAsync(key)).Should().Be((7L, 2L, before.Version + 2));
+    }
+
+    private SqlExecutor Executor()
+    {
+        var options = Provider.Options();
+        return new SqlExecutor(Provider.DataSource, false, new PostgreSqlDialect(Schema, new PostgreSqlConnections(Provider.DataSource, PostgreSqlPooling.Auto)), options, Time, NullLogger.Instance);
+    }
+
+    private static List<PendingDeduct> Batch(StockKey key, params (int Quantity, string? Reference)[] sales) =>
+        sales.Select(s => new PendingDeduct(new DeductRequest(new StockLine(key, s.Quantity)) { Reference = s.Reference })).ToList();
+
+    private async Task<List<(long Delta, string? Reference, long OnHandAfter, long VersionAfter)>> SaleRowsAsync(StockKey key)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT on_hand_delta, reference, on_hand_after, version_after FROM \"{Schema}\".stock_movements WHERE sku = $1 AND location = $2 AND kind = 'sale' ORDER BY id",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Sku });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Location });
+        var rows = new List<(long, string?, long, long)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+
+        return rows;
+    }
+}
