@@ -237,6 +237,28 @@ public abstract class CoalescingTests<TProvider> : SqlProviderFixture<TProvider>
         (await Server.LedgerAsync(key)).Should().Be((5L, 0L), "one movement per sale, the hold's placing and its expiry, and nothing else");
     }
 
+    [Test]
+    public async Task A_batch_tells_each_buyer_of_an_item_on_pre_order_the_level_a_read_gives()
+    {
+        var store = CreateCoalescingStore();
+        var key = new StockKey(NewSku("pre"));
+        var expected = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        await store.SetPolicyAsync(key, new StockPolicy { PreOrderLimit = 5, ExpectedRestock = expected });
+        (await store.AdjustAsync(new AdjustRequest(key, 6, "counted"))).Succeeded.Should().BeTrue();
+
+        // 6 on hand, never received: on pre-order. 1 sells alone, then 2 + 3 in one batch take the last units in stock.
+        var (first, queued) = await QueueBehindLockAsync(store, key, [2, 3], (_, line) => new DeductRequest(line));
+        (await first).Succeeded.Should().BeTrue();
+        var results = await Task.WhenAll(queued);
+
+        results.Should().OnlyContain(r => r.Succeeded);
+        var read = (await store.GetLevelAsync(key))!;
+        (read.Available, read.IsPreOrder, read.Status).Should().Be((0L, true, StockStatus.PreOrder));
+        results.Select(r => (r.Levels[0].PreOrderLimit, r.Levels[0].ExpectedRestock, r.Levels[0].IsPreOrder)).Should().AllBeEquivalentTo(
+            (5L, (DateTimeOffset?)expected, true), "every buyer of the batch is told the item's pre-order settings");
+        results[^1].Levels[0].Status.Should().Be(StockStatus.PreOrder, "the last buyer took the last unit in stock of an item still on pre-order");
+    }
+
     /// <summary>A batch-size recorder, for the tests that tell a batch from a deduct alone.</summary>
     /// <returns>A recorder that listens until disposed.</returns>
     protected static BatchSizes RecordBatchSizes() => new();

@@ -66,6 +66,27 @@ public sealed class PostgreSqlSellBatchTests : PostgreSqlFixture
         (await Server.StoredAsync(key)).Should().Be((7L, 2L, before.Version + 2));
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task Either_batch_statement_tells_each_buyer_the_item_s_pre_order_settings_as_a_read_gives_them(bool unreserved)
+    {
+        await using var store = CreateStore(ConcurrencyStrategy.Coalescing);
+        var key = new StockKey(NewSku("pre"));
+        var expected = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        await store.SetPolicyAsync(key, new StockPolicy { PreOrderLimit = 5, ExpectedRestock = expected });
+        (await store.AdjustAsync(new AdjustRequest(key, 10, "counted"))).Succeeded.Should().BeTrue();
+
+        var sold = await CoalescedBatch.TrySellAsync(Executor(), key, Batch(key, (2, "order-1"), (3, "order-2")), unreserved);
+
+        sold.Should().NotBeNull("10 on hand, nothing reserved, 5 asked for");
+        var read = (await store.GetLevelAsync(key))!;
+        read.IsPreOrder.Should().BeTrue("a pre-order limit, never received");
+        var told = sold!.Value.Results[^1].Levels[0];
+        (told.PreOrderLimit, told.ExpectedRestock, told.IsPreOrder, told.Sellable, told.Status)
+            .Should().Be((5L, (DateTimeOffset?)expected, true, 10L, read.Status));
+        told.Should().Be(read, "the last buyer is told the level a read now gives");
+    }
+
     private SqlExecutor Executor()
     {
         var options = Provider.Options();

@@ -304,7 +304,7 @@ internal static class CoalescedBatch
             onHand -= quantities[i];
             version++;
             results[i] = StockChangeResult.Applied([
-                new StockLevel(key, onHand, whole.Reserved - whole.ExpiredReserved, whole.SafetyStock, whole.BackorderLimit, whole.LowStockThreshold, version + whole.ExpiredLines)]);
+                whole.WithPreOrder(new StockLevel(key, onHand, whole.Reserved - whole.ExpiredReserved, whole.SafetyStock, whole.BackorderLimit, whole.LowStockThreshold, version + whole.ExpiredLines))]);
         }
 
         return new SoldBatch(results, durable, whole.Reserved > 0);
@@ -347,7 +347,8 @@ internal static class CoalescedBatch
     }
 
     /// <summary>
-    /// The counts <see cref="SqlDialect.SellBatch"/> returns, read by name (sums may come back as decimals). The names
+    /// The row <see cref="SqlDialect.SellBatch"/> returns, its counts, pre-order settings and release flag, read by name
+    /// (sums may come back as decimals). The names
     /// are matched here, ignoring case, by ordinal comparison: PostgreSQL folds the unquoted aliases to lower case, and
     /// a provider's own lookup by a name that differs in case falls back to a culture-aware comparison (an ICU sort key
     /// per column on Linux), which cost more than the rest of reading the row.
@@ -366,6 +367,9 @@ internal static class CoalescedBatch
             Version = Int(nameof(LevelRow.Version)),
             ExpiredReserved = Int(nameof(LevelRow.ExpiredReserved)),
             ExpiredLines = Int(nameof(LevelRow.ExpiredLines)),
+            PreOrderLimit = Int(nameof(LevelRow.PreOrderLimit)),
+            ExpectedRestock = reader.IsDBNull(Ordinal(nameof(LevelRow.ExpectedRestock))) ? null : reader.GetDateTime(Ordinal(nameof(LevelRow.ExpectedRestock))),
+            Released = Int(nameof(LevelRow.Released)),
         };
 
         // A bigint column is read without boxing; a sum may be a decimal.
