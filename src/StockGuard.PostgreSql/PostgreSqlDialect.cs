@@ -71,7 +71,7 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         $"WHERE sku = $1 AND location = $2 AND $6::text = {SchemaLiteral} AND reserved = 0 AND on_hand - safety_stock >= $3 RETURNING i.*), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
-        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
+        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema, {PreOrderColumns} FROM changed";
 
     /// <summary>
     /// One autocommitted statement, like <see cref="DeductOne"/>: <c>changed</c> applies the sale under the same condition
@@ -91,10 +91,22 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
         $"claimed AS (INSERT INTO {IdempotencyKeys} (idempotency_key, fingerprint, result, created_at) " +
         "SELECT $7, $8, CAST($9::text || on_hand || ',\"Reserved\":' || reserved || ',\"Safety\":' || safety_stock || " +
         "',\"Backorder\":' || backorder_limit || ',\"Low\":' || low_stock_threshold || ',\"Version\":' || version || " +
-        "'}],\"Short\":[]}' AS jsonb), $4 FROM changed), " +
+        $"{PreOrderResultFields} || '}}],\"Short\":[]}}' AS jsonb), $4 FROM changed), " +
         $"moved AS (INSERT INTO {Movements} ({MovementColumns}) " +
         "SELECT $4, sku, location, 'sale', -$3, 0, NULL, $5, NULL, on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version FROM changed) " +
-        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema FROM changed";
+        $"SELECT {ItemColumns}, {SchemaLiteral} AS StoreSchema, {PreOrderColumns} FROM changed";
+
+    /// <summary>
+    /// The level's pre-order settings and release flag in a stored result, written as the store's own results write them
+    /// (<c>ResultJson</c>): each only when set, the expected restock in UTC with its fraction of a second trimmed of
+    /// trailing zeros and a <c>+00:00</c> offset, so that the stored text is the one the transactional path stores.
+    /// </summary>
+    private static string PreOrderResultFields =>
+        "CASE WHEN pre_order_limit <> 0 THEN ',\"Pre\":' || pre_order_limit ELSE '' END || " +
+        "CASE WHEN expected_restock IS NULL THEN '' ELSE ',\"Restock\":\"' || to_char(expected_restock AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || " +
+        "CASE WHEN date_part('microseconds', expected_restock)::bigint % 1000000 = 0 THEN '' " +
+        "ELSE '.' || rtrim(to_char(expected_restock AT TIME ZONE 'UTC', 'US'), '0') END || '+00:00\"' END || " +
+        "CASE WHEN released <> 0 THEN ',\"Released\":true' ELSE '' END";
 
     /// <inheritdoc />
     public override bool DeductOneKeyedTakesResultHead => true;

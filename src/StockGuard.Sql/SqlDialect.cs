@@ -206,8 +206,10 @@ internal abstract partial class SqlDialect : SqlEngine
     /// pre-order records its backorder, which the transactional path does. A command that returns the row whether or not it changed first
     /// returns the item's version under its lock in a one-column row set named <c>VersionBefore</c>: the change applied
     /// when the version moved. The row's result set is the command's last but for the commit: a failure the server
-    /// reports before that result set has ended means nothing was committed. <see langword="null"/> (the default) when
-    /// the database has no such command.
+    /// reports before that result set has ended means nothing was committed. The row's columns are those of
+    /// <see cref="SqlEngine.ItemColumns"/> in their order, then, where <see cref="DeductOneEchoesSchema"/>, the schema, and
+    /// after it the item's pre-order settings and release flag when the command returns them (a row without them is read
+    /// as an item never on pre-order). <see langword="null"/> (the default) when the database has no such command.
     /// </summary>
     public virtual string? DeductOne => null;
 

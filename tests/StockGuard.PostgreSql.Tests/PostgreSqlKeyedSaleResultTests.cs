@@ -51,7 +51,7 @@ public sealed class PostgreSqlKeyedSaleResultTests : PostgreSqlFixture
         await using var connection = await OpenAsync();
         await using var command = new NpgsqlCommand(
             $"SELECT result = jsonb_build_object('Ok', true, 'Levels', jsonb_build_array(jsonb_build_object('Sku', @sku, 'Loc', @location, " +
-            "'OnHand', 7::bigint, 'Reserved', 0::bigint, 'Safety', 0::bigint, 'Backorder', 0::bigint, 'Low', 0::bigint, 'Version', 2::bigint)), " +
+            "'OnHand', 7::bigint, 'Reserved', 0::bigint, 'Safety', 0::bigint, 'Backorder', 0::bigint, 'Low', 0::bigint, 'Version', 2::bigint, 'Released', true)), " +
             $"'Short', '[]'::jsonb) FROM \"{Schema}\".stock_idempotency_keys WHERE idempotency_key = @key",
             connection);
         command.Parameters.AddWithValue("sku", key.Sku);

@@ -118,7 +118,7 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
             var (name, types) = (await PreparedDeductAsync(connection))!.Value;
             var (sku, schema) = otherItem ? ("another-sku", Schema) : (key.Sku, "another_schema");
             await Exec(connection, $"DEALLOCATE \"{name}\"");
-            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text");
+            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text, 0::bigint, NULL::timestamptz, 0::bigint");
         }
 
         var error = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))

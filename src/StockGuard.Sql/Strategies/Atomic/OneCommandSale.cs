@@ -214,7 +214,14 @@ internal sealed class OneCommandSale(SqlExecutor executor)
             row = ReadLevelRow(reader);
             if (Dialect.DeductOneEchoesSchema)
             {
-                schema = reader.FieldCount == 9 ? reader.GetString(8) : null;
+                schema = reader.FieldCount >= 9 ? reader.GetString(8) : null;
+                if (reader.FieldCount == 12)
+                {
+                    // The item's pre-order settings and release flag, after the schema.
+                    row.PreOrderLimit = reader.GetInt64(9);
+                    row.ExpectedRestock = reader.IsDBNull(10) ? null : reader.GetDateTime(10);
+                    row.Released = reader.GetInt64(11);
+                }
             }
         }
         catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)
