@@ -54,11 +54,11 @@ CALL `stockguard`.`stock_finish_hold_one`(@holdId, @now, TRUE);
 
 -- DeductOne
 SET SESSION session_track_schema = OFF;
-CALL `stockguard`.`stock_deduct_one_v8`(@sku, @location, @quantity, @now, @reference);
+CALL `stockguard`.`stock_deduct_one_v9`(@sku, @location, @quantity, @now, @reference);
 
 -- DeductOneKeyed
 SET SESSION session_track_schema = OFF;
-CALL `stockguard`.`stock_deduct_one_keyed_v8`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint);
+CALL `stockguard`.`stock_deduct_one_keyed_v9`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint);
 
 -- DeductOneRollback
 ROLLBACK;

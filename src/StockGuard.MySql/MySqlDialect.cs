@@ -157,31 +157,32 @@ internal sealed class MySqlDialect(string schema, TimeSpan? lockWaitTimeout, Tim
         field ??= $"DELETE FROM {IdempotencyKeys} WHERE created_at <= @before ORDER BY created_at LIMIT @limit";
 
     /// <summary>
-    /// One short <c>CALL</c> of the schema's <c>stock_deduct_one_v8</c> procedure (schema version 8), which runs the
+    /// One short <c>CALL</c> of the schema's <c>stock_deduct_one_v9</c> procedure (schema version 9), which runs the
     /// transaction, the conditional change, the movement, the new row and the commit on the server. The server keeps
     /// the procedure's parsed statements in the session's routine cache, so a pooled session parses and plans its body
     /// once, where a multi-statement text was parsed on every call. The conditional <c>UPDATE</c> locks the item and
     /// tests the sale's condition on its newest row in one statement (no locking read before it); only when it matched
     /// is the movement written. On MariaDB the <c>UPDATE</c> keeps the changed row in session variables, and the movement
     /// and the level (the movement's row, by <c>INSERT … RETURNING</c>) are written from them, so the item is read once;
-    /// MySQL writes them from the changed row and reads it after. The row set (empty when nothing changed) comes
+    /// MySQL writes them from the changed row and reads it after. The row carries the item's pre-order settings and
+    /// release flag after its counts (on MariaDB from the same variables). The row set (empty when nothing changed) comes
     /// before the procedure's <c>COMMIT</c>, so an error reported before it has ended means nothing was committed; the
     /// store then rolls the open transaction back. The command first turns off the session's tracking of its current
-    /// database (<see cref="DeductOneSessionSetup"/>). The schema gate guarantees version 8, so the procedure exists;
-    /// version 6's <c>stock_deduct_one</c> stays for stores of older versions still running.
+    /// database (<see cref="DeductOneSessionSetup"/>). The schema gate guarantees version 9, so the procedure exists;
+    /// the procedures of versions 6 and 8 stay for stores of older versions still running.
     /// </summary>
     public override string DeductOne =>
-        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_v8`(@sku, @location, @quantity, @now, @reference)";
+        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_v9`(@sku, @location, @quantity, @now, @reference)";
 
     /// <summary>
-    /// <see cref="DeductOne"/> with its idempotency key: one <c>CALL</c> of <c>stock_deduct_one_keyed_v8</c>. After the
+    /// <see cref="DeductOne"/> with its idempotency key: one <c>CALL</c> of <c>stock_deduct_one_keyed_v9</c>. After the
     /// conditional change matched, <c>INSERT IGNORE</c> claims the key with the sale's result (the JSON the ledger writes
     /// for an applied deduct, from the changed row), after waiting for a concurrent request that holds the key; the
     /// movement is written and the sale committed only when this call inserted the key, and rolled back otherwise. A key
     /// already taken or an item the procedure cannot serve changes nothing and returns no row.
     /// </summary>
     public override string DeductOneKeyed =>
-        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed_v8`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
+        field ??= DeductOneSessionSetup + $"CALL {Quote(Schema)}.`stock_deduct_one_keyed_v9`(@sku, @location, @quantity, @now, @reference, @key, @fingerprint)";
 
     /// <summary>
     /// The one-line hold as one <c>CALL</c> of the schema's <c>stock_reserve_one</c> procedure (schema version 7): the

@@ -30,9 +30,10 @@ internal abstract class SqlEngine
     /// procedures on MySQL and MariaDB (the other engines only record the version); version 7 the one-line hold's and
     /// the one-line hold's confirm and release stored procedures on MySQL and MariaDB (likewise); version 8 the one-line
     /// deduct's procedures that sell by their conditional update, without a locking read first, on MySQL and MariaDB
-    /// (likewise).
+    /// (likewise); version 9 the one-line deduct's procedures that also return the item's pre-order settings and release
+    /// flag and store them in a keyed sale's result, on MySQL and MariaDB (likewise).
     /// </summary>
-    public const int SchemaVersion = 8;
+    public const int SchemaVersion = 9;
 
     /// <summary>The schema name, unquoted.</summary>
     public string Schema { get; }

@@ -266,5 +266,48 @@ public abstract class OneLineDeductTests<TProvider> : SqlProviderFixture<TProvid
         (await Server.SalesAsync(key)).Select(s => s.OnHand).Should().BeEquivalentTo(Enumerable.Range(1, 8).Select(q => -(long)q));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_one_line_sale_from_stock_tells_the_buyer_the_item_s_pre_order_settings_and_a_retry_replays_them(bool keyed)
+    {
+        var store = CreateStore();
+        var key = new StockKey(NewSku("pre"));
+        var expected = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1_234_560);
+        await store.SetPolicyAsync(key, new StockPolicy { PreOrderLimit = 5, ExpectedRestock = expected });
+        (await store.AdjustAsync(new AdjustRequest(key, 6, "counted"))).Succeeded.Should().BeTrue();
+        var request = new DeductRequest(new StockLine(key, 6)) { IdempotencyKey = keyed ? NewIdempotencyKey() : null };
+
+        var sold = await store.DeductAsync(request);
+
+        sold.Succeeded.Should().BeTrue();
+        sold.Backordered.Should().BeEmpty("the sale came from stock: the one command sold it");
+        var read = (await store.GetLevelAsync(key))!;
+        var told = sold.Levels.Single();
+        (told.PreOrderLimit, told.ExpectedRestock, told.IsPreOrder, told.Status).Should().Be((5L, (DateTimeOffset?)expected, true, StockStatus.PreOrder));
+        told.Should().BeEquivalentTo(read, "the buyer is told the level a read gives");
+        if (keyed)
+        {
+            var replay = await CreateStore(new() { OwnPool = true }).DeductAsync(request);
+            replay.IsReplay.Should().BeTrue();
+            replay.Levels.Single().Should().BeEquivalentTo(told, "a retry is told what the sale told");
+        }
+    }
+
+    [Test]
+    public async Task A_one_line_sale_of_a_received_item_tells_the_buyer_it_is_released()
+    {
+        var store = CreateStore();
+        var key = new StockKey(NewSku("pre"));
+        await store.SetPolicyAsync(key, new StockPolicy { PreOrderLimit = 5 });
+        (await store.ReceiveAsync(new ReceiveRequest(new StockLine(key, 10)))).Succeeded.Should().BeTrue();
+        var request = new DeductRequest(new StockLine(key, 2)) { IdempotencyKey = NewIdempotencyKey() };
+
+        var told = (await store.DeductAsync(request)).Levels.Single();
+
+        (told.IsReleased, told.IsPreOrder, told.PreOrderLimit, told.OnHand).Should().Be((true, false, 5L, 8L));
+        told.Should().BeEquivalentTo((await store.GetLevelAsync(key))!);
+        (await store.DeductAsync(request)).Levels.Single().Should().BeEquivalentTo(told, "a retry replays the release flag too");
+    }
+
     private static string NewIdempotencyKey() => "idem-" + Guid.NewGuid().ToString("N");
 }

@@ -66,7 +66,7 @@ public sealed class StartupTests
             schema.Should().BeSameAs(provider.GetRequiredService<IStockStore>()).And.BeOfType<SqliteStockStore>();
             (await schema.GetSchemaVersionAsync()).Should().BeNull();
             await schema.EnsureSchemaAsync();
-            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(8, "version 8 holds the index and storage changes on PostgreSQL and MySQL/MariaDB");
+            (await schema.GetSchemaVersionAsync()).Should().Be(schema.RequiredVersion).And.Be(9, "version 9 holds the one-line deduct procedures of MySQL and MariaDB that return the pre-order settings");
         }
         finally
         {

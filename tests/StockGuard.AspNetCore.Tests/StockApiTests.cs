@@ -336,7 +336,7 @@ public abstract class StockApiTests
     {
         var start = () => StartAsync(b => b.VerifySchemaOnStartup(), autoCreateSchema: false);
 
-        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*version none (not created); this library needs version 8*");
+        (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*version none (not created); this library needs version 9*");
     }
 
     [Test]

@@ -39,7 +39,7 @@ public sealed class MySqlSchemaUpgradeTests
 
             await using (var connection = await MySqlServer.OpenAsync())
             {
-                (await MySqlServer.Exec(connection, $"SELECT GROUP_CONCAT(version ORDER BY version) FROM `{database}`.stock_schema_version")).Should().Be("1,2,3,4,5,6,7,8");
+                (await MySqlServer.Exec(connection, $"SELECT GROUP_CONCAT(version ORDER BY version) FROM `{database}`.stock_schema_version")).Should().Be("1,2,3,4,5,6,7,8,9");
             }
 
             var page = await store.ReadChangesAsync(StockChangePosition.Start);

@@ -129,7 +129,7 @@ public sealed class MySqlBodyAtomicMySqlTestProvider() : MySqlTestProvider(Concu
         await MySqlServer.Exec(connection, mysqlScript);
         var fromMySqlText = await MySqlServer.Exec(
             connection,
-            "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = @db AND routine_name LIKE 'stock\\_deduct\\_one%\\_v8' " +
+            "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = @db AND routine_name LIKE 'stock\\_deduct\\_one%\\_v9' " +
             "AND routine_definition NOT LIKE '%RETURNING CONVERT%'",
             ("db", database));
         if (Convert.ToInt64(fromMySqlText, System.Globalization.CultureInfo.InvariantCulture) != 2)

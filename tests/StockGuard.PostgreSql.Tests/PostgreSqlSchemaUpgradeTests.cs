@@ -40,7 +40,7 @@ public sealed class PostgreSqlSchemaUpgradeTests
 
             await using (var connection = await PostgreSqlServer.OpenAsync())
             {
-                (await PostgreSqlServer.Exec(connection, $"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{schema}\".stock_schema_version")).Should().Be("1,2,3,4,5,6,7,8");
+                (await PostgreSqlServer.Exec(connection, $"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{schema}\".stock_schema_version")).Should().Be("1,2,3,4,5,6,7,8,9");
             }
 
             // The feed shows the sale once no transaction older than it runs on the server (another test's may).

@@ -41,7 +41,7 @@ public sealed class SqliteSchemaUpgradeTests
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT group_concat(version, ',') FROM (SELECT version FROM stock_schema_version ORDER BY version)";
-            (await command.ExecuteScalarAsync()).Should().Be("1,2,3,4,5,6,7,8");
+            (await command.ExecuteScalarAsync()).Should().Be("1,2,3,4,5,6,7,8,9");
         }
 
         var page = await store.ReadChangesAsync(StockChangePosition.Start);

@@ -1,4 +1,4 @@
--- StockGuard schema, version 8, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
+-- StockGuard schema, version 9, for MySQL 8.0.29 or MariaDB 10.6 or later, InnoDB. Safe to run again. A version-1
 -- database is upgraded first by stockguard-mysql-upgrade-2.sql, and a version-1 to 3 one by stockguard-mysql-upgrade-4.sql
 -- (the store runs each when its columns are missing).
 -- EnsureSchemaAsync runs this script with `stockguard` replaced by the configured database name; to use another
@@ -528,3 +528,157 @@ END$$
 DELIMITER ;
 
 INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (8);
+-- Version 9: the one-line deduct of version 8 that also returns the item's pre-order settings and release flag with its
+-- level, and writes them into a keyed sale's stored result as the store's own results do (each only when set; the
+-- expected restock in UTC with its fraction trimmed and a +00:00 offset). stock_deduct_one_v9 and
+-- stock_deduct_one_keyed_v9 are version 8's procedures otherwise; version 8's stay for stores of older versions.
+
+DELIMITER $$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_deduct_one_v9` (
+    p_sku       VARBINARY(512),
+    p_location  VARBINARY(256),
+    p_quantity  BIGINT,
+    p_now       DATETIME(6),
+    p_reference VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_mariadb BOOLEAN DEFAULT FALSE /*M!100500 OR TRUE */;
+    DECLARE v_sold BIGINT;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    UPDATE `stockguard`.`stock_items`
+       SET on_hand = /*M!100500 (@stockguard_on_hand := */ on_hand - p_quantity /*M!100500 ) */,
+           version = /*M!100500 (@stockguard_version := */ version + 1 /*M!100500 ) */
+           /*M!100500 , reserved = (@stockguard_reserved := reserved), safety_stock = (@stockguard_safety_stock := safety_stock),
+           backorder_limit = (@stockguard_backorder_limit := backorder_limit),
+           low_stock_threshold = (@stockguard_low_stock_threshold := low_stock_threshold),
+           pre_order_limit = (@stockguard_pre_order_limit := pre_order_limit),
+           expected_restock = (@stockguard_expected_restock := expected_restock), released = (@stockguard_released := released) */
+     WHERE sku = p_sku AND location = p_location AND reserved = 0 AND on_hand - safety_stock >= p_quantity;
+    SET v_sold = ROW_COUNT();
+    IF NOT v_mariadb THEN
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+               on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+          FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
+        SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand,
+               reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit,
+               low_stock_threshold AS LowStockThreshold, version AS Version,
+               pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released
+          FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
+    END IF;
+    /*M!100500 IF v_sold = 1 THEN
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        VALUES (p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+            @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
+            @stockguard_low_stock_threshold, @stockguard_version)
+        RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
+            reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
+            low_stock_threshold_after AS LowStockThreshold, version_after AS Version,
+            CAST(@stockguard_pre_order_limit AS SIGNED) AS PreOrderLimit, CAST(@stockguard_expected_restock AS DATETIME(6)) AS ExpectedRestock,
+            CAST(@stockguard_released AS SIGNED) AS Released;
+    ELSE
+        SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, 0 AS OnHand, 0 AS Reserved,
+            0 AS SafetyStock, 0 AS BackorderLimit, 0 AS LowStockThreshold, 0 AS Version,
+            0 AS PreOrderLimit, CAST(NULL AS DATETIME(6)) AS ExpectedRestock, 0 AS Released FROM DUAL WHERE FALSE;
+    END IF; */
+    COMMIT;
+END$$
+
+CREATE PROCEDURE IF NOT EXISTS `stockguard`.`stock_deduct_one_keyed_v9` (
+    p_sku         VARBINARY(512),
+    p_location    VARBINARY(256),
+    p_quantity    BIGINT,
+    p_now         DATETIME(6),
+    p_reference   VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    p_key         VARBINARY(512),
+    p_fingerprint CHAR(64) CHARACTER SET ascii COLLATE ascii_bin)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_mariadb BOOLEAN DEFAULT FALSE /*M!100500 OR TRUE */;
+    DECLARE v_sold, v_claimed BIGINT DEFAULT 0;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    UPDATE `stockguard`.`stock_items`
+       SET on_hand = /*M!100500 (@stockguard_on_hand := */ on_hand - p_quantity /*M!100500 ) */,
+           version = /*M!100500 (@stockguard_version := */ version + 1 /*M!100500 ) */
+           /*M!100500 , reserved = (@stockguard_reserved := reserved), safety_stock = (@stockguard_safety_stock := safety_stock),
+           backorder_limit = (@stockguard_backorder_limit := backorder_limit),
+           low_stock_threshold = (@stockguard_low_stock_threshold := low_stock_threshold),
+           pre_order_limit = (@stockguard_pre_order_limit := pre_order_limit),
+           expected_restock = (@stockguard_expected_restock := expected_restock), released = (@stockguard_released := released) */
+     WHERE sku = p_sku AND location = p_location AND reserved = 0 AND on_hand - safety_stock >= p_quantity;
+    SET v_sold = ROW_COUNT();
+    IF NOT v_mariadb THEN
+        INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
+        SELECT p_key, p_fingerprint,
+               CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
+                   ',"OnHand":', on_hand, ',"Reserved":', reserved, ',"Safety":', safety_stock, ',"Backorder":', backorder_limit,
+                   ',"Low":', low_stock_threshold, ',"Version":', version,
+                   IF(pre_order_limit <> 0, CONCAT(',"Pre":', pre_order_limit), ''),
+                   IF(expected_restock IS NULL, '', CONCAT(',"Restock":"', DATE_FORMAT(expected_restock, '%Y-%m-%dT%H:%i:%s'),
+                       IF(MICROSECOND(expected_restock) = 0, '', CONCAT('.', TRIM(TRAILING '0' FROM LPAD(MICROSECOND(expected_restock), 6, '0')))), '+00:00"')),
+                   IF(released <> 0, ',"Released":true', ''), '}],"Short":[]}'),
+               p_now
+          FROM `stockguard`.`stock_items` WHERE v_sold = 1 AND sku = p_sku AND location = p_location;
+        SET v_claimed = ROW_COUNT();
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        SELECT p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+               on_hand, reserved, safety_stock, backorder_limit, low_stock_threshold, version
+          FROM `stockguard`.`stock_items` WHERE v_claimed = 1 AND sku = p_sku AND location = p_location;
+        SELECT CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand AS OnHand,
+               reserved AS Reserved, safety_stock AS SafetyStock, backorder_limit AS BackorderLimit,
+               low_stock_threshold AS LowStockThreshold, version AS Version,
+               pre_order_limit AS PreOrderLimit, expected_restock AS ExpectedRestock, released AS Released
+          FROM `stockguard`.`stock_items` WHERE v_claimed = 1 AND sku = p_sku AND location = p_location;
+    END IF;
+    -- CAST: a user variable not yet set when the body is parsed counts as a binary string, which CONCAT would refuse to
+    -- mix with a location's non-ASCII text.
+    /*M!100500 IF v_sold = 1 THEN
+        INSERT IGNORE INTO `stockguard`.`stock_idempotency_keys` (idempotency_key, fingerprint, result, created_at)
+        VALUES (p_key, p_fingerprint,
+            CONCAT('{"Ok":true,"Levels":[{"Sku":', JSON_QUOTE(CONVERT(p_sku USING utf8mb4)), ',"Loc":', JSON_QUOTE(CONVERT(p_location USING utf8mb4)),
+                ',"OnHand":', CAST(@stockguard_on_hand AS SIGNED), ',"Reserved":', CAST(@stockguard_reserved AS SIGNED),
+                ',"Safety":', CAST(@stockguard_safety_stock AS SIGNED), ',"Backorder":', CAST(@stockguard_backorder_limit AS SIGNED),
+                ',"Low":', CAST(@stockguard_low_stock_threshold AS SIGNED), ',"Version":', CAST(@stockguard_version AS SIGNED),
+                IF(@stockguard_pre_order_limit <> 0, CONCAT(',"Pre":', CAST(@stockguard_pre_order_limit AS SIGNED)), ''),
+                IF(@stockguard_expected_restock IS NULL, '', CONCAT(',"Restock":"', DATE_FORMAT(CAST(@stockguard_expected_restock AS DATETIME(6)), '%Y-%m-%dT%H:%i:%s'),
+                    IF(MICROSECOND(CAST(@stockguard_expected_restock AS DATETIME(6))) = 0, '',
+                       CONCAT('.', TRIM(TRAILING '0' FROM LPAD(MICROSECOND(CAST(@stockguard_expected_restock AS DATETIME(6))), 6, '0')))), '+00:00"')),
+                IF(@stockguard_released <> 0, ',"Released":true', ''), '}],"Short":[]}'),
+            p_now);
+        SET v_claimed = ROW_COUNT();
+    END IF;
+    IF v_claimed = 1 THEN
+        INSERT INTO `stockguard`.`stock_movements` (occurred_at, sku, location, kind, on_hand_delta, reserved_delta, hold_id, reference, note,
+            on_hand_after, reserved_after, safety_stock_after, backorder_limit_after, low_stock_threshold_after, version_after)
+        VALUES (p_now, p_sku, p_location, 'sale', 0 - p_quantity, 0, NULL, p_reference, NULL,
+            @stockguard_on_hand, @stockguard_reserved, @stockguard_safety_stock, @stockguard_backorder_limit,
+            @stockguard_low_stock_threshold, @stockguard_version)
+        RETURNING CONVERT(sku USING utf8mb4) AS Sku, CONVERT(location USING utf8mb4) AS Location, on_hand_after AS OnHand,
+            reserved_after AS Reserved, safety_stock_after AS SafetyStock, backorder_limit_after AS BackorderLimit,
+            low_stock_threshold_after AS LowStockThreshold, version_after AS Version,
+            CAST(@stockguard_pre_order_limit AS SIGNED) AS PreOrderLimit, CAST(@stockguard_expected_restock AS DATETIME(6)) AS ExpectedRestock,
+            CAST(@stockguard_released AS SIGNED) AS Released;
+    ELSE
+        SELECT CONVERT(p_sku USING utf8mb4) AS Sku, CONVERT(p_location USING utf8mb4) AS Location, 0 AS OnHand, 0 AS Reserved,
+            0 AS SafetyStock, 0 AS BackorderLimit, 0 AS LowStockThreshold, 0 AS Version,
+            0 AS PreOrderLimit, CAST(NULL AS DATETIME(6)) AS ExpectedRestock, 0 AS Released FROM DUAL WHERE FALSE;
+    END IF; */
+    IF v_claimed = 1 THEN
+        COMMIT;
+    ELSE
+        -- Not sold, or the key was taken: the item's change (if any) is undone, and the store's transaction decides.
+        ROLLBACK;
+    END IF;
+END$$
+
+DELIMITER ;
+
+INSERT IGNORE INTO `stockguard`.`stock_schema_version` (version) VALUES (9);

@@ -1,4 +1,4 @@
--- StockGuard schema, version 8, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
+-- StockGuard schema, version 9, for PostgreSQL 13 or later (xid8, pg_current_xact_id).
 -- Safe to run again, and from several processes at once (the advisory lock serialises them). Run on a version-1
 -- database it upgrades it (the ALTER TABLE ... IF NOT EXISTS sections below); on a version-2 or 3 one it adds the
 -- later versions. An index or column is added only when the catalog lacks it (the DO blocks): ALTER TABLE and CREATE
@@ -224,3 +224,6 @@ INSERT INTO "stockguard".stock_schema_version (version) VALUES (6) ON CONFLICT (
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
 -- Version 8: the one-line deduct's stored procedures without a locking read on MySQL and MariaDB; nothing changes here.
 INSERT INTO "stockguard".stock_schema_version (version) VALUES (8) ON CONFLICT (version) DO NOTHING;
+-- Version 9: the one-line deduct's stored procedures that return the item's pre-order settings on MySQL and MariaDB;
+-- nothing changes here.
+INSERT INTO "stockguard".stock_schema_version (version) VALUES (9) ON CONFLICT (version) DO NOTHING;

@@ -1,4 +1,4 @@
--- StockGuard schema, version 8, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
+-- StockGuard schema, version 9, for SQLite 3.35 or later (UPDATE ... RETURNING); Microsoft.Data.Sqlite's bundled
 -- e_sqlite3 qualifies. Safe to run again. A version-1 database is upgraded first by stockguard-sqlite-upgrade-2.sql,
 -- and a version-1 to 3 one by stockguard-sqlite-upgrade-4.sql (the store runs each when its columns are missing). EnsureSchemaAsync runs it inside BEGIN IMMEDIATE, which serialises
 -- concurrent runs; by hand: sqlite3 stock.db < stockguard-sqlite.sql
@@ -167,3 +167,6 @@ INSERT INTO "main".stock_schema_version (version) VALUES (6) ON CONFLICT (versio
 INSERT INTO "main".stock_schema_version (version) VALUES (7) ON CONFLICT (version) DO NOTHING;
 -- Version 8: the one-line deduct's stored procedures without a locking read on MySQL and MariaDB; nothing changes here.
 INSERT INTO "main".stock_schema_version (version) VALUES (8) ON CONFLICT (version) DO NOTHING;
+-- Version 9: the one-line deduct's stored procedures that return the item's pre-order settings on MySQL and MariaDB;
+-- nothing changes here.
+INSERT INTO "main".stock_schema_version (version) VALUES (9) ON CONFLICT (version) DO NOTHING;

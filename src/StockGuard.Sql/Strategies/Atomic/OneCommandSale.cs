@@ -212,16 +212,19 @@ internal sealed class OneCommandSale(SqlExecutor executor)
         try
         {
             row = ReadLevelRow(reader);
+            var preOrder = 8;
             if (Dialect.DeductOneEchoesSchema)
             {
                 schema = reader.FieldCount >= 9 ? reader.GetString(8) : null;
-                if (reader.FieldCount == 12)
-                {
-                    // The item's pre-order settings and release flag, after the schema.
-                    row.PreOrderLimit = reader.GetInt64(9);
-                    row.ExpectedRestock = reader.IsDBNull(10) ? null : reader.GetDateTime(10);
-                    row.Released = reader.GetInt64(11);
-                }
+                preOrder = 9;
+            }
+
+            if (reader.FieldCount == preOrder + 3)
+            {
+                // The item's pre-order settings and release flag, after the counts (and the schema).
+                row.PreOrderLimit = Convert.ToInt64(reader.GetValue(preOrder), System.Globalization.CultureInfo.InvariantCulture);
+                row.ExpectedRestock = reader.IsDBNull(preOrder + 1) ? null : reader.GetDateTime(preOrder + 1);
+                row.Released = Convert.ToInt64(reader.GetValue(preOrder + 2), System.Globalization.CultureInfo.InvariantCulture);
             }
         }
         catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)
