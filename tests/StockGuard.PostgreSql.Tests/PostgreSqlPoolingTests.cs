@@ -103,9 +103,10 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         (await PreparedStatementsOfThisSchemaAnywhereAsync()).Should().Be(0, "no server session holds a statement of the store's");
     }
 
-    [TestCase(true, TestName = "A_reply_naming_another_item_is_an_unknown_outcome_that_names_the_pooler_setting")]
-    [TestCase(false, TestName = "A_reply_naming_another_schema_is_an_unknown_outcome_that_names_the_pooler_setting")]
-    public async Task A_reply_to_another_command_is_never_taken_for_a_sale(bool otherItem)
+    [TestCase("item", TestName = "A_reply_naming_another_item_is_an_unknown_outcome_that_names_the_pooler_setting")]
+    [TestCase("schema", TestName = "A_reply_naming_another_schema_is_an_unknown_outcome_that_names_the_pooler_setting")]
+    [TestCase("shape", TestName = "A_reply_of_another_shape_is_an_unknown_outcome_that_names_the_pooler_setting")]
+    public async Task A_reply_to_another_command_is_never_taken_for_a_sale(string other)
     {
         // A session-bound store whose server session has, under the name of its prepared deduct, another statement
         // with the same parameters: what a transaction pooler hands over when the store is not told of it.
@@ -116,9 +117,10 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
             var (name, types) = (await PreparedDeductAsync(connection))!.Value;
-            var (sku, schema) = otherItem ? ("another-sku", Schema) : (key.Sku, "another_schema");
+            var (sku, schema) = other == "item" ? ("another-sku", Schema) : (key.Sku, other == "schema" ? "another_schema" : Schema);
+            var preOrder = other == "shape" ? "" : ", 0::bigint, NULL::timestamptz, 0::bigint";
             await Exec(connection, $"DEALLOCATE \"{name}\"");
-            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text, 0::bigint, NULL::timestamptz, 0::bigint");
+            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text{preOrder}");
         }
 
         var error = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
@@ -126,8 +128,42 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
 
         error.OutcomeUnknown.Should().BeTrue();
         error.IsTransient.Should().BeFalse();
-        error.Message.Should().Contain(otherItem ? "item another-sku/default" : "schema 'another_schema'").And.Contain("Pooling = Transaction").And.Contain("Max Auto Prepare=0");
+        error.Message.Should().Contain(other switch { "item" => "item another-sku/default", "schema" => "schema 'another_schema'", _ => "another shape" })
+            .And.Contain("Pooling = Transaction").And.Contain("Max Auto Prepare=0");
         (await Server.StoredAsync(key)).Should().Be((9L, 0L, 2L), "the statement that ran was not the store's");
+    }
+
+    [Test]
+    public async Task A_hold_answered_by_rows_of_another_shape_is_an_unknown_outcome_that_names_the_pooler_setting()
+    {
+        // As above, for the one-command hold: its prepared statement replaced by another of other columns.
+        await using var dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Maximum Pool Size=1;No Reset On Close=true");
+        await using var store = CreateStore(dataSource: dataSource, configure: o => o.Pooling = PostgreSqlPooling.Session);
+        var key = await StockedAsync(store, 10);
+        (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(key, 1)))).Succeeded.Should().BeTrue();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE 'WITH changed AS (UPDATE%SET reserved = reserved +%' AND strpos(statement, @schema) > 0",
+                connection);
+            command.Parameters.AddWithValue("schema", Schema);
+            string name, types;
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                (await reader.ReadAsync()).Should().BeTrue("the store prepared its one-command hold on this session");
+                (name, types) = (reader.GetString(0), reader.GetString(1));
+            }
+
+            await Exec(connection, $"DEALLOCATE \"{name}\"");
+            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT 'another'::text, 1::bigint");
+        }
+
+        var error = (await FluentActions.Awaiting(() => store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(key, 1))))
+            .Should().ThrowAsync<StockStoreException>()).Which;
+
+        error.OutcomeUnknown.Should().BeTrue();
+        error.Message.Should().Contain("another shape").And.Contain("Pooling = Transaction");
+        (await Server.StoredAsync(key)).Should().Be((10L, 1L, 2L), "the statement that ran was not the store's");
     }
 
     [Test]

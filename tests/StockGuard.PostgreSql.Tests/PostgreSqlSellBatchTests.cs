@@ -87,10 +87,48 @@ public sealed class PostgreSqlSellBatchTests : PostgreSqlFixture
         told.Should().Be(read, "the last buyer is told the level a read now gives");
     }
 
-    private SqlExecutor Executor()
+    [Test]
+    public async Task A_batch_answered_by_rows_of_another_shape_is_an_unknown_outcome_that_names_the_pooler_setting()
+    {
+        // A session-bound pool of one connection whose server session has, under the name of the prepared batch
+        // statement, another statement with the same parameters and other columns: what a transaction pooler hands over
+        // when the store is not told of it.
+        await using var dataSource = NpgsqlDataSource.Create(PostgreSqlServer.ConnectionString + ";Maximum Pool Size=1;No Reset On Close=true");
+        await using var store = CreateStore(ConcurrencyStrategy.Coalescing);
+        var key = await StockedAsync(store, 10);
+        (await CoalescedBatch.TrySellAsync(Executor(dataSource), key, Batch(key, (1, null), (1, null)), unreserved: true)).Should().NotBeNull();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE 'WITH changed AS (UPDATE%reserved = 0 AND%' AND strpos(statement, $1) > 0",
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = Schema });
+            string name, types;
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                (await reader.ReadAsync()).Should().BeTrue("the batch statement is prepared on this session");
+                (name, types) = (reader.GetString(0), reader.GetString(1));
+            }
+
+            await Exec(connection, $"DEALLOCATE \"{name}\"");
+            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT 'another'::text");
+        }
+
+        // Npgsql reads on after the rows it refused, until the command's timeout: a short one keeps the test short.
+        var error = (await FluentActions.Awaiting(() => CoalescedBatch.TrySellAsync(Executor(dataSource, commandTimeout: 2), key, Batch(key, (1, null), (1, null)), unreserved: true))
+            .Should().ThrowAsync<StockStoreException>()).Which;
+
+        error.OutcomeUnknown.Should().BeTrue();
+        error.Message.Should().Contain("another shape").And.Contain("Pooling = Transaction");
+        (await Server.StoredAsync(key)).OnHand.Should().Be(8, "the statement that ran was not the store's");
+    }
+
+    private SqlExecutor Executor(NpgsqlDataSource? dataSource = null, int? commandTimeout = null)
     {
         var options = Provider.Options();
-        return new SqlExecutor(Provider.DataSource, false, new PostgreSqlDialect(Schema, new PostgreSqlConnections(Provider.DataSource, PostgreSqlPooling.Auto)), options, Time, NullLogger.Instance);
+        options.CommandTimeout = commandTimeout ?? options.CommandTimeout;
+        dataSource ??= Provider.DataSource;
+        return new SqlExecutor(dataSource, false, new PostgreSqlDialect(Schema, new PostgreSqlConnections(dataSource, PostgreSqlPooling.Auto)), options, Time, NullLogger.Instance);
     }
 
     private static List<PendingDeduct> Batch(StockKey key, params (int Quantity, string? Reference)[] sales) =>

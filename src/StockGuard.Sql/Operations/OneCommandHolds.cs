@@ -197,6 +197,13 @@ internal sealed class OneCommandHolds(SqlExecutor executor)
                 return result;
             }
         }
+        catch (Exception ex) when (sent && !rowSetEnded && SqlFailures.AnswersAnotherShape(ex))
+        {
+            // Rows that do not fit the description the statements were prepared with (Npgsql refuses them so) answer
+            // another command, as a row of another hold or item does.
+            await RollBackQuietlyAsync(connection).ConfigureAwait(false);
+            throw ForeignReply("the one-command hold operation", "rows of another shape than its statements'", ex, unknownOutcome);
+        }
         catch (Exception ex) when (ex is OperationCanceledException || SqlFailures.IsDriverFailure(ex))
         {
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);

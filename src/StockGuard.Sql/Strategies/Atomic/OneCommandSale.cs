@@ -157,6 +157,13 @@ internal sealed class OneCommandSale(SqlExecutor executor)
                 return StockChangeResult.Applied([row.ToLevel()]);
             }
         }
+        catch (Exception ex) when (sent && !rowSetEnded && SqlFailures.AnswersAnotherShape(ex))
+        {
+            // Rows that do not fit the description the statement was prepared with (Npgsql refuses them so) answer another
+            // command, as a row of another item does.
+            await RollBackQuietlyAsync(connection).ConfigureAwait(false);
+            throw ForeignReply(line.Key, "rows of another shape than the statement's", ex, unknownOutcome);
+        }
         catch (Exception ex) when (ex is OperationCanceledException || SqlFailures.IsDriverFailure(ex))
         {
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);

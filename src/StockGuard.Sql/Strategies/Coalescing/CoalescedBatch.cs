@@ -263,6 +263,15 @@ internal static class CoalescedBatch
                 }
             }
         }
+        catch (Exception ex) when (sent && !saleRead && SqlFailures.AnswersAnotherShape(ex))
+        {
+            // Rows that do not fit the description the statement was prepared with (Npgsql refuses them so) answer another
+            // command: a server session shared with other clients ran something else, which may have sold or not.
+            await RollBackQuietlyAsync(executor, connection).ConfigureAwait(false);
+            throw SqlFailures.ForeignReply(
+                dialect, $"coalesced batch of {key.Sku}/{key.Location}", "rows of another shape than the statement's", ex,
+                "Each of the batch's deducts may or may not have been applied: read the item's level or its movements to learn which.");
+        }
         catch (Exception ex) when (SqlFailures.IsDriverFailure(ex))
         {
             await RollBackQuietlyAsync(executor, connection).ConfigureAwait(false);
