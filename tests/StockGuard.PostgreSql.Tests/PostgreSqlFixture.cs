@@ -18,4 +18,23 @@ public abstract class PostgreSqlFixture : SqlProviderFixture<AtomicPostgreSqlTes
     protected async Task<PostgreSqlLockHolder> LockRowAsync(StockKey key) => (PostgreSqlLockHolder)await Server.LockItemAsync(key);
 
     protected static Task<object?> Exec(NpgsqlConnection connection, string sql) => PostgreSqlServer.Exec(connection, sql);
+
+    /// <summary>The name and parameter types of a statement of this schema prepared on the connection's session whose text is <c>LIKE</c> <paramref name="pattern"/>, if there is one.</summary>
+    protected async Task<(string Name, string Types)?> PreparedAsync(NpgsqlConnection connection, string pattern)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE $1 AND strpos(statement, $2) > 0",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = pattern });
+        command.Parameters.Add(new NpgsqlParameter { Value = Schema });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>Puts <paramref name="select"/> on the session under the name and parameter types of <paramref name="prepared"/>, as another client's statement.</summary>
+    protected static async Task ReplacePreparedAsync(NpgsqlConnection connection, (string Name, string Types) prepared, string select)
+    {
+        await Exec(connection, $"DEALLOCATE \"{prepared.Name}\"");
+        await Exec(connection, $"PREPARE \"{prepared.Name}\"({prepared.Types}) AS {select}");
+    }
 }

@@ -116,11 +116,11 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         (await store.DeductAsync(new DeductRequest(new StockLine(key, 1)))).Succeeded.Should().BeTrue();
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
-            var (name, types) = (await PreparedDeductAsync(connection))!.Value;
             var (sku, schema) = other == "item" ? ("another-sku", Schema) : (key.Sku, other == "schema" ? "another_schema" : Schema);
             var preOrder = other == "shape" ? "" : ", 0::bigint, NULL::timestamptz, 0::bigint";
-            await Exec(connection, $"DEALLOCATE \"{name}\"");
-            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text{preOrder}");
+            await ReplacePreparedAsync(
+                connection, (await PreparedDeductAsync(connection))!.Value,
+                $"SELECT '{sku}'::text, 'default'::text, 100::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 7::bigint, '{schema}'::text{preOrder}");
         }
 
         var error = (await FluentActions.Awaiting(() => store.DeductAsync(new DeductRequest(new StockLine(key, 1))))
@@ -143,19 +143,9 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
         (await store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(key, 1)))).Succeeded.Should().BeTrue();
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
-            await using var command = new NpgsqlCommand(
-                "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE 'WITH changed AS (UPDATE%SET reserved = reserved +%' AND strpos(statement, @schema) > 0",
-                connection);
-            command.Parameters.AddWithValue("schema", Schema);
-            string name, types;
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                (await reader.ReadAsync()).Should().BeTrue("the store prepared its one-command hold on this session");
-                (name, types) = (reader.GetString(0), reader.GetString(1));
-            }
-
-            await Exec(connection, $"DEALLOCATE \"{name}\"");
-            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT 'another'::text, 1::bigint");
+            var hold = await PreparedAsync(connection, "WITH changed AS (UPDATE%SET reserved = reserved +%");
+            hold.Should().NotBeNull("the store prepared its one-command hold on this session");
+            await ReplacePreparedAsync(connection, hold!.Value, "SELECT 'another'::text, 1::bigint");
         }
 
         var error = (await FluentActions.Awaiting(() => store.ReserveAsync(new ReserveRequest(TimeSpan.FromMinutes(5), new StockLine(key, 1))))
@@ -189,15 +179,7 @@ public sealed class PostgreSqlPoolingTests : PostgreSqlFixture
     }
 
     /// <summary>The name and parameter types of the store's one-line deduct prepared on this session, if it is.</summary>
-    private async Task<(string Name, string Types)?> PreparedDeductAsync(NpgsqlConnection connection)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE 'WITH changed AS%' AND strpos(statement, @schema) > 0",
-            connection);
-        command.Parameters.AddWithValue("schema", Schema);
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1)) : null;
-    }
+    private Task<(string Name, string Types)?> PreparedDeductAsync(NpgsqlConnection connection) => PreparedAsync(connection, "WITH changed AS%");
 
     /// <summary>How many statements naming this schema are prepared on the sessions PgBouncer hands out (it has 20 or fewer).</summary>
     private async Task<long> PreparedStatementsOfThisSchemaAnywhereAsync()

@@ -99,19 +99,9 @@ public sealed class PostgreSqlSellBatchTests : PostgreSqlFixture
         (await CoalescedBatch.TrySellAsync(Executor(dataSource), key, Batch(key, (1, null), (1, null)), unreserved: true)).Should().NotBeNull();
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
-            await using var command = new NpgsqlCommand(
-                "SELECT name, array_to_string(parameter_types, ', ') FROM pg_prepared_statements WHERE statement LIKE 'WITH changed AS (UPDATE%reserved = 0 AND%' AND strpos(statement, $1) > 0",
-                connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = Schema });
-            string name, types;
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                (await reader.ReadAsync()).Should().BeTrue("the batch statement is prepared on this session");
-                (name, types) = (reader.GetString(0), reader.GetString(1));
-            }
-
-            await Exec(connection, $"DEALLOCATE \"{name}\"");
-            await Exec(connection, $"PREPARE \"{name}\"({types}) AS SELECT 'another'::text");
+            var sell = await PreparedAsync(connection, "WITH changed AS (UPDATE%reserved = 0 AND%");
+            sell.Should().NotBeNull("the batch statement is prepared on this session");
+            await ReplacePreparedAsync(connection, sell!.Value, "SELECT 'another'::text");
         }
 
         // Npgsql reads on after the rows it refused, until the command's timeout: a short one keeps the test short.
