@@ -296,6 +296,18 @@ internal sealed class PostgreSqlDialect(string schema, PostgreSqlConnections con
     /// <summary>The schema's name as a SQL string literal (a plain identifier holds no quote).</summary>
     private string SchemaLiteral => field ??= $"'{Schema}'";
 
+    /// <summary>
+    /// Npgsql throws an <see cref="ArgumentException"/> for a data row whose columns differ from the prepared statement's
+    /// row description, and wraps it when it then fails to read the rest of the reply.
+    /// </summary>
+    public override bool IsReplyOfAnotherShape(Exception exception) => exception switch
+    {
+        ArgumentException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsReplyOfAnotherShape),
+        { InnerException: { } inner } => IsReplyOfAnotherShape(inner),
+        _ => false,
+    };
+
     public override bool IsReportedByServer(Exception exception) => exception switch
     {
         PostgresException => true,

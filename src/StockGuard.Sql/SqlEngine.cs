@@ -154,6 +154,13 @@ internal abstract class SqlEngine
     /// </summary>
     public virtual bool IsReportedByServer(Exception exception) => false;
 
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the driver's refusal of a reply whose rows do not fit the description of
+    /// the statement it sent: the reply answers another command (a server session shared with other clients ran
+    /// something else). Default: <see langword="false"/>.
+    /// </summary>
+    public virtual bool IsReplyOfAnotherShape(Exception exception) => false;
+
     // ---- Schema ------------------------------------------------------------------------------------------------
 
     /// <summary>The script that creates every table and index if missing and records <see cref="SchemaVersion"/>; safe to run again and from several processes at once.</summary>

@@ -102,20 +102,6 @@ internal static class SqlFailures
         isTransient: false,
         outcomeUnknown: true);
 
-    /// <summary>
-    /// Whether <paramref name="exception"/> is, or wraps, the driver's refusal of rows that do not fit the description of
-    /// the statement it sent (Npgsql throws an <see cref="ArgumentException"/> for a data row whose columns differ from the
-    /// row description, and may wrap it when it then fails to read the rest of the reply): the reply answers another
-    /// command, as when a server session is shared with other clients.
-    /// </summary>
-    public static bool AnswersAnotherShape(Exception exception) => exception switch
-    {
-        ArgumentException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(AnswersAnotherShape),
-        { InnerException: { } inner } => AnswersAnotherShape(inner),
-        _ => false,
-    };
-
     /// <summary>What to do when the tables are missing or behind: the packages ship their script as <c>sql/stockguard-{store}.sql</c>.</summary>
     public static string ApplyTheScript(SqlDialect dialect) =>
         $"Apply the shipped script (sql/stockguard-{dialect.StoreName}.sql in the package) or enable AutoCreateSchema.";

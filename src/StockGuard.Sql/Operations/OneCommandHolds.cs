@@ -197,10 +197,10 @@ internal sealed class OneCommandHolds(SqlExecutor executor)
                 return result;
             }
         }
-        catch (Exception ex) when (sent && !rowSetEnded && SqlFailures.AnswersAnotherShape(ex))
+        catch (Exception ex) when (sent && !rowSetEnded && Dialect.IsReplyOfAnotherShape(ex))
         {
-            // Rows that do not fit the description the statements were prepared with (Npgsql refuses them so) answer
-            // another command, as a row of another hold or item does.
+            // Rows that do not fit the description the statements were prepared with answer another command, as a row of
+            // another hold or item does.
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);
             throw ForeignReply("the one-command hold operation", "rows of another shape than its statements'", ex, unknownOutcome);
         }

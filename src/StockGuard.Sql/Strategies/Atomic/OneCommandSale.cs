@@ -157,10 +157,10 @@ internal sealed class OneCommandSale(SqlExecutor executor)
                 return StockChangeResult.Applied([row.ToLevel()]);
             }
         }
-        catch (Exception ex) when (sent && !rowSetEnded && SqlFailures.AnswersAnotherShape(ex))
+        catch (Exception ex) when (sent && !rowSetEnded && Dialect.IsReplyOfAnotherShape(ex))
         {
-            // Rows that do not fit the description the statement was prepared with (Npgsql refuses them so) answer another
-            // command, as a row of another item does.
+            // Rows that do not fit the description the statement was prepared with answer another command, as a row of
+            // another item does.
             await RollBackQuietlyAsync(connection).ConfigureAwait(false);
             throw ForeignReply(line.Key, "rows of another shape than the statement's", ex, unknownOutcome);
         }
@@ -229,9 +229,9 @@ internal sealed class OneCommandSale(SqlExecutor executor)
             if (reader.FieldCount == preOrder + 3)
             {
                 // The item's pre-order settings and release flag, after the counts (and the schema).
-                row.PreOrderLimit = Convert.ToInt64(reader.GetValue(preOrder), System.Globalization.CultureInfo.InvariantCulture);
+                row.PreOrderLimit = reader.GetInt64(preOrder);
                 row.ExpectedRestock = reader.IsDBNull(preOrder + 1) ? null : reader.GetDateTime(preOrder + 1);
-                row.Released = Convert.ToInt64(reader.GetValue(preOrder + 2), System.Globalization.CultureInfo.InvariantCulture);
+                row.Released = reader.GetInt64(preOrder + 2);
             }
         }
         catch (Exception ex) when (ex is InvalidCastException or IndexOutOfRangeException)

@@ -263,10 +263,10 @@ internal static class CoalescedBatch
                 }
             }
         }
-        catch (Exception ex) when (sent && !saleRead && SqlFailures.AnswersAnotherShape(ex))
+        catch (Exception ex) when (sent && !saleRead && dialect.IsReplyOfAnotherShape(ex))
         {
-            // Rows that do not fit the description the statement was prepared with (Npgsql refuses them so) answer another
-            // command: a server session shared with other clients ran something else, which may have sold or not.
+            // Rows that do not fit the description the statement was prepared with answer another command: a server session
+            // shared with other clients ran something else, which may have sold or not.
             await RollBackQuietlyAsync(executor, connection).ConfigureAwait(false);
             throw SqlFailures.ForeignReply(
                 dialect, $"coalesced batch of {key.Sku}/{key.Location}", "rows of another shape than the statement's", ex,
@@ -377,9 +377,15 @@ internal static class CoalescedBatch
             ExpiredReserved = Int(nameof(LevelRow.ExpiredReserved)),
             ExpiredLines = Int(nameof(LevelRow.ExpiredLines)),
             PreOrderLimit = Int(nameof(LevelRow.PreOrderLimit)),
-            ExpectedRestock = reader.IsDBNull(Ordinal(nameof(LevelRow.ExpectedRestock))) ? null : reader.GetDateTime(Ordinal(nameof(LevelRow.ExpectedRestock))),
+            ExpectedRestock = Date(nameof(LevelRow.ExpectedRestock)),
             Released = Int(nameof(LevelRow.Released)),
         };
+
+        DateTime? Date(string column)
+        {
+            var ordinal = Ordinal(column);
+            return reader.IsDBNull(ordinal) ? null : reader.GetDateTime(ordinal);
+        }
 
         // A bigint column is read without boxing; a sum may be a decimal.
         long Int(string column)
